@@ -1,0 +1,51 @@
+# channelops — `make run` runs the product, `make test` runs the whole test suite.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+PYTEST_WORKERS ?= auto
+
+.PHONY: run test lint bench install clean test-postgres test-redis test-browser
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(STAMP): $(PY) requirements.lock pyproject.toml
+	$(PIP) install --quiet -c requirements.lock -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	CHANNELOPS_DEMO=$${CHANNELOPS_DEMO:-true} $(VENV)/bin/channelops run
+
+test: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) -q
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy channelops
+
+# Against the real PostgreSQL server (see DESIGN.md §6); used by .ci/run.
+test-postgres: install
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(VENV)/bin/pytest -n $(PYTEST_WORKERS) -q -m "not browser"
+
+# The task-backend tests against the real Redis server; used by .ci/run.
+test-redis: install
+	REDIS_TEST_URL=$${REDIS_TEST_URL:-redis://127.0.0.1:6379/0} $(VENV)/bin/pytest -q -m redis
+
+# Browser tests only, failing (not skipping) when Chromium is missing; used by .ci/run.
+test-browser: install
+	CHANNELOPS_REQUIRE_BROWSER=1 $(VENV)/bin/pytest -q -m browser
+
+bench: install
+	$(PY) bench/run.py
+
+clean:
+	rm -rf var/ $(VENV)

@@ -1,0 +1,83 @@
+"""The staff roles of SPEC S1, kept as Django groups with model permissions.
+
+`sync_roles` runs after every `migrate` and makes the groups match this table
+(it adds what is missing and leaves extra permissions staff granted alone).
+Partner people have no group: their role lives on their partner membership.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+CAM = "cam"
+PHD = "phd_specialist"
+LEADERSHIP = "channel_leadership"
+PROGRAM_MANAGER = "channel_program_manager"
+EDUCATION = "education_services"
+PROFESSIONAL_SERVICES = "professional_services"
+LEGAL = "legal"
+MARKETING = "channel_marketing"
+ADMINISTRATOR = "administrator"
+
+_VIEW_PARTNERS = [
+    "partners.view_partner",
+    "partners.view_contact",
+    "partners.view_region",
+    "partners.view_tier",
+    "partners.view_program",
+    "partners.view_engagementevent",
+    "partners.view_engagementdaily",
+    "partners.view_regionrouting",
+    "partners.view_partnermembership",
+    "accounts.view_staffteam",
+]
+_EDIT_PARTNERS = [
+    "partners.change_partner",
+    "partners.add_contact",
+    "partners.change_contact",
+    "partners.view_partnerstatuschange",
+]
+
+ROLES: dict[str, dict[str, Any]] = {
+    CAM: {"label": _("Channel account manager"), "perms": _VIEW_PARTNERS + _EDIT_PARTNERS},
+    PHD: {
+        "label": _("PHD specialist"),
+        "perms": _VIEW_PARTNERS + _EDIT_PARTNERS,
+    },
+    LEADERSHIP: {
+        "label": _("Channel leadership"),
+        "perms": _VIEW_PARTNERS
+        + _EDIT_PARTNERS
+        + ["partners.change_regionrouting", "core.view_outboxmessage"],
+    },
+    PROGRAM_MANAGER: {"label": _("Channel program manager"), "perms": _VIEW_PARTNERS},
+    EDUCATION: {"label": _("Education services"), "perms": _VIEW_PARTNERS},
+    PROFESSIONAL_SERVICES: {"label": _("Professional services"), "perms": _VIEW_PARTNERS},
+    LEGAL: {"label": _("Legal"), "perms": _VIEW_PARTNERS},
+    MARKETING: {"label": _("Channel marketing"), "perms": _VIEW_PARTNERS},
+    ADMINISTRATOR: {"label": _("Administrator"), "perms": "__all__"},
+}
+
+
+def role_label(role: str) -> str:
+    return str(ROLES.get(role, {}).get("label", role))
+
+
+def sync_roles(sender: Any = None, **kwargs: Any) -> None:
+    """Create the role groups and grant their permissions (post_migrate, once all apps migrated)."""
+    if sender is not None and getattr(sender, "label", "") != "console":
+        return
+    from django.contrib.auth.models import Group, Permission
+
+    using = kwargs.get("using", "default")
+    all_perms = Permission.objects.using(using).select_related("content_type")
+    by_name = {f"{p.content_type.app_label}.{p.codename}": p for p in all_perms}
+    for role, spec in ROLES.items():
+        group, _created = Group.objects.using(using).get_or_create(name=role)
+        if spec["perms"] == "__all__":
+            wanted = [p for key, p in by_name.items() if key.split(".")[0] not in {"sessions"}]
+        else:
+            wanted = [by_name[k] for k in spec["perms"] if k in by_name]
+        group.permissions.add(*wanted)

@@ -1,0 +1,55 @@
+"""API v1 (django-ninja): token auth, OpenAPI at /api/docs and /api/openapi.json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest
+from ninja import NinjaAPI
+from ninja.security import HttpBearer
+
+from channelops.accounts.services import api_token_authenticate
+
+
+class TokenAuth(HttpBearer):
+    """`Authorization: Bearer cho_…` — a personal API token (see /accounts/tokens/)."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = api_token_authenticate(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="channelops API",
+    version="1",
+    description="Partners and contacts of the channel program. Every endpoint is scoped to what the token's "
+    "owner may see: staff see all partners, partner people only their own.",
+    auth=TokenAuth(),
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request: HttpRequest, exc: ValidationError):  # type: ignore[no-untyped-def]
+    detail = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    return api.create_response(request, {"detail": detail}, status=422)
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request: HttpRequest, exc: PermissionDenied):  # type: ignore[no-untyped-def]
+    return api.create_response(request, {"detail": str(exc) or "Forbidden"}, status=403)
+
+
+@api.exception_handler(PermissionError)
+def _forbidden2(request: HttpRequest, exc: PermissionError):  # type: ignore[no-untyped-def]
+    return api.create_response(request, {"detail": str(exc) or "Forbidden"}, status=403)
+
+
+from channelops.partners.api import router as partners_router  # noqa: E402
+
+api.add_router("/", partners_router)

@@ -1,0 +1,1 @@
+"""The console has no data of its own."""

@@ -1,0 +1,223 @@
+"""Staff console pages: home, partner directory (+ export), partner page, work queues, dead letters."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterator
+from functools import wraps
+from io import BytesIO
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from channelops.core.models import OutboxMessage, OutboxStatus
+from channelops.core.outbox import outbox_retry
+from channelops.core.queues import get_queue, queues_for
+from channelops.partners.models import Partner
+
+from .forms import DirectoryFilterForm
+from .timeline import engagement_series, partner_timeline
+
+PAGE_SIZE = 50
+
+
+def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_staff:  # type: ignore[union-attr]
+            raise PermissionDenied(_("The console is for staff."))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@staff_required
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect("console:queues")
+
+
+def _directory_queryset(request: HttpRequest) -> tuple[DirectoryFilterForm, Any]:
+    form = DirectoryFilterForm(request.GET or None)
+    qs = Partner.objects.visible_to(request.user).for_directory()
+    sort = "legal_name"
+    if form.is_valid():
+        d = form.cleaned_data
+        cam = d.get("cam") or ""
+        qs = qs.filter_directory(
+            q=d.get("q") or "",
+            region=d.get("region") or "",
+            tier=d.get("tier") or "",
+            status=d.get("status") or "",
+            cam=int(cam) if cam.isdigit() else None,
+            program=d.get("program") or "",
+        )
+        if cam == "none":
+            qs = qs.filter(cam__isnull=True)
+        sort = d.get("sort") or sort
+    return form, qs.order_by(sort, "pk")
+
+
+@staff_required
+def directory(request: HttpRequest) -> HttpResponse:
+    form, qs = _directory_queryset(request)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "console/directory.html",
+        {"form": form, "page": page, "querystring": params.urlencode(), "nav": "directory"},
+    )
+
+
+EXPORT_COLUMNS = [
+    ("id", _("ID")),
+    ("legal_name", _("Legal name")),
+    ("website", _("Website")),
+    ("country", _("Country")),
+    ("region", _("Region")),
+    ("tier", _("Tier")),
+    ("status", _("Status")),
+    ("cam", _("CAM")),
+    ("engagement_score", _("Engagement score")),
+    ("crm_account_id", _("CRM account id")),
+    ("last_phd_review", _("Last PHD review")),
+    ("created_at", _("Created")),
+]
+
+
+def _export_rows(qs: Any) -> Iterator[list[Any]]:
+    for p in qs.iterator(chunk_size=2000):
+        yield [
+            p.pk,
+            p.legal_name,
+            p.website,
+            p.country,
+            p.region.code,
+            p.tier.name,
+            p.status,
+            p.cam.email if p.cam else "",
+            p.engagement_score,
+            p.crm_account_id,
+            p.last_phd_review.isoformat() if p.last_phd_review else "",
+            p.created_at.isoformat(),
+        ]
+
+
+def _safe_cell(v: Any) -> Any:
+    """Neutralise spreadsheet formulas in exported text (CSV injection)."""
+    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + v
+    return v
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@staff_required
+def directory_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    _form, qs = _directory_queryset(request)
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    header = [str(label) for _k, label in EXPORT_COLUMNS]
+    if fmt == "csv":
+        writer = csv.writer(_Echo())
+
+        def stream() -> Iterator[str]:
+            yield writer.writerow(header)
+            for row in _export_rows(qs):
+                yield writer.writerow([_safe_cell(v) for v in row])
+
+        resp = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
+        resp["Content-Disposition"] = f'attachment; filename="partners-{stamp}.csv"'
+        return resp
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet(_("Partners"))
+        ws.append(header)
+        for row in _export_rows(qs):
+            ws.append([_safe_cell(v) for v in row])
+        buf = BytesIO()
+        wb.save(buf)
+        resp = HttpResponse(
+            buf.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        resp["Content-Disposition"] = f'attachment; filename="partners-{stamp}.xlsx"'
+        return resp
+    raise Http404
+
+
+@staff_required
+def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    partner = get_object_or_404(
+        Partner.objects.visible_to(request.user).select_related(
+            "region__routing__phd_specialist", "tier", "cam"
+        ),
+        pk=pk,
+    )
+    contacts = partner.contacts.select_related("user").order_by("-is_primary", "last_name")[:100]
+    return render(
+        request,
+        "console/partner_detail.html",
+        {
+            "partner": partner,
+            "contacts": contacts,
+            "programs": list(partner.programs.all()),
+            "timeline": partner_timeline(partner),
+            "series": engagement_series(partner),
+            "nav": "directory",
+        },
+    )
+
+
+@staff_required
+def queues(request: HttpRequest) -> HttpResponse:
+    rows = [
+        {"queue": q, "count": q.items(request.user).count(), "url": q.url()} for q in queues_for(request.user)
+    ]
+    return render(request, "console/queues.html", {"rows": rows, "nav": "queues"})
+
+
+@staff_required
+def queue_detail(request: HttpRequest, key: str) -> HttpResponse:
+    q = get_queue(key)
+    if q is None or not q.visible_for(request.user):
+        raise Http404
+    return redirect(q.url())
+
+
+def _can_manage_outbox(user: Any) -> bool:
+    return user.has_role("administrator", "channel_leadership")
+
+
+@staff_required
+def dead_letters(request: HttpRequest) -> HttpResponse:
+    if not _can_manage_outbox(request.user):
+        raise PermissionDenied
+    page = Paginator(
+        OutboxMessage.objects.filter(status=OutboxStatus.DEAD).order_by("-id"), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    return render(request, "console/dead_letters.html", {"page": page, "nav": "queues"})
+
+
+@staff_required
+@require_POST
+def dead_letter_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    if not _can_manage_outbox(request.user):
+        raise PermissionDenied
+    msg = get_object_or_404(OutboxMessage, pk=pk, status=OutboxStatus.DEAD)
+    outbox_retry(message=msg)
+    messages.success(request, _("The message is queued again."))
+    return redirect("console:dead_letters")

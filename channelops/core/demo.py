@@ -1,0 +1,295 @@
+"""Deterministic demo data (Faker with a fixed seed) at any scale.
+
+`demo_people()` creates one sign-in per S1 role (demo-only password, staff with
+known TOTP secrets) and two named partners, Acme and Globex. `demo_build()` adds
+generated partners, contacts and engagement events up to the requested count;
+running it again with the same arguments creates nothing new.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+DEMO_PASSWORD = "demo-password-1"
+DEMO_DOMAIN = "demo.channelops.test"
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    email: str
+    name: str
+    role: str  # S1 role
+    staff_roles: tuple[str, ...] = ()
+    partner: str = ""  # key of a named partner for partner people
+    region: str = ""  # PHD routing
+
+    @property
+    def totp_secret(self) -> str:
+        return base64.b32encode(
+            hashlib.sha256(f"channelops-demo:{self.email}".encode()).digest()[:20]
+        ).decode()
+
+
+STAFF = [
+    DemoPerson(f"admin@{DEMO_DOMAIN}", "Ada Admin", "administrator", ("administrator",)),
+    DemoPerson(f"cam@{DEMO_DOMAIN}", "Carla CAM", "CAM", ("cam",)),
+    DemoPerson(
+        f"phd.amer@{DEMO_DOMAIN}", "Pat Helpdesk (AMER)", "PHD specialist", ("phd_specialist",), region="AMER"
+    ),
+    DemoPerson(
+        f"phd.emea@{DEMO_DOMAIN}",
+        "Petra Helpdesk (EMEA)",
+        "PHD specialist",
+        ("phd_specialist",),
+        region="EMEA",
+    ),
+    DemoPerson(
+        f"phd.apac@{DEMO_DOMAIN}",
+        "Priya Helpdesk (APAC)",
+        "PHD specialist",
+        ("phd_specialist",),
+        region="APAC",
+    ),
+    DemoPerson(
+        f"phd.pubsec@{DEMO_DOMAIN}",
+        "Paul Helpdesk (Public Sector)",
+        "PHD specialist",
+        ("phd_specialist",),
+        region="PUBSEC",
+    ),
+    DemoPerson(f"leadership@{DEMO_DOMAIN}", "Lee Leadership", "channel leadership", ("channel_leadership",)),
+    DemoPerson(
+        f"program@{DEMO_DOMAIN}", "Pia Program", "channel program manager", ("channel_program_manager",)
+    ),
+    DemoPerson(f"education@{DEMO_DOMAIN}", "Eli Education", "education services", ("education_services",)),
+    DemoPerson(
+        f"services@{DEMO_DOMAIN}", "Sam Services", "professional services", ("professional_services",)
+    ),
+    DemoPerson(f"legal@{DEMO_DOMAIN}", "Lou Legal", "legal", ("legal",)),
+    DemoPerson(f"marketing@{DEMO_DOMAIN}", "Max Marketing", "channel marketing", ("channel_marketing",)),
+]
+PARTNER_PEOPLE = [
+    DemoPerson("admin@acme.example", "Alice Acme", "partner admin", partner="acme"),
+    DemoPerson("user@acme.example", "Bob Acme", "partner user", partner="acme"),
+    DemoPerson("admin@globex.example", "Grace Globex", "partner admin", partner="globex"),
+]
+NAMED_PARTNERS = {
+    "acme": {
+        "legal_name": "Acme Cloud Consulting GmbH",
+        "country": "DE",
+        "region": "EMEA",
+        "tier": "select",
+        "website": "https://acme.example",
+        "crm": "DEMO-ACME",
+    },
+    "globex": {
+        "legal_name": "Globex Systems Inc.",
+        "country": "US",
+        "region": "AMER",
+        "tier": "open",
+        "website": "https://globex.example",
+        "crm": "DEMO-GLOBEX",
+    },
+}
+
+Progress = Callable[[str, int, int], None]
+
+
+def _noop(label: str, done: int, total: int) -> None:
+    return None
+
+
+@transaction.atomic
+def demo_people() -> list[DemoPerson]:
+    """Create the named demo sign-ins and partners (idempotent)."""
+    from channelops.accounts.models import StaffTeam, TeamKind, User
+    from channelops.accounts.services import user_create, user_totp_activate
+    from channelops.partners.models import Partner, PartnerStatus, Region, RegionRouting, Tier
+    from channelops.partners.services import partner_create, partner_person_add
+
+    for person in STAFF:
+        user = User.objects.filter(email=person.email).first()
+        if user is None:
+            user = user_create(
+                email=person.email,
+                full_name=person.name,
+                password=DEMO_PASSWORD,
+                is_staff=True,
+                roles=list(person.staff_roles),
+                email_verified=True,
+            )
+            if "administrator" in person.staff_roles:
+                user.is_superuser = True
+                user.save(update_fields=["is_superuser"])
+            user_totp_activate(user=user, secret=person.totp_secret)
+        if person.region:
+            routing, _ = RegionRouting.objects.get_or_create(region=Region.objects.get(code=person.region))
+            if routing.phd_specialist_id is None:
+                routing.phd_specialist = user
+                routing.save()
+    leads = {
+        TeamKind.CHANNEL: f"cam@{DEMO_DOMAIN}",
+        TeamKind.HELP_DESK: f"phd.amer@{DEMO_DOMAIN}",
+        TeamKind.LEADERSHIP: f"leadership@{DEMO_DOMAIN}",
+        TeamKind.EDUCATION_SERVICES: f"education@{DEMO_DOMAIN}",
+        TeamKind.PROFESSIONAL_SERVICES: f"services@{DEMO_DOMAIN}",
+        TeamKind.LEGAL: f"legal@{DEMO_DOMAIN}",
+        TeamKind.CHANNEL_MARKETING: f"marketing@{DEMO_DOMAIN}",
+    }
+    for kind, email in leads.items():
+        team = StaffTeam.objects.get(kind=kind)
+        if team.lead_id is None:
+            lead = User.objects.get(email=email)
+            team.lead = lead
+            team.save()
+            team.members.add(lead)
+    cam = User.objects.get(email=f"cam@{DEMO_DOMAIN}")
+    partners = {}
+    for key, spec in NAMED_PARTNERS.items():
+        p = Partner.objects.filter(crm_account_id=spec["crm"]).first()
+        if p is None:
+            p = partner_create(
+                legal_name=spec["legal_name"],
+                country=spec["country"],
+                region=Region.objects.get(code=spec["region"]),
+                tier=Tier.objects.get(slug=spec["tier"]),
+                website=spec["website"],
+                cam=cam,
+                status=PartnerStatus.ACTIVE,
+            )
+            p.crm_account_id = spec["crm"]
+            p.save(update_fields=["crm_account_id"])
+        partners[key] = p
+    for person in PARTNER_PEOPLE:
+        if not User.objects.filter(email=person.email).exists():
+            partner_person_add(
+                partner=partners[person.partner],
+                email=person.email,
+                full_name=person.name,
+                role="admin" if person.role == "partner admin" else "user",
+                by=None,
+                password=DEMO_PASSWORD,
+                email_verified=True,
+                invite=False,
+            )
+    return STAFF + PARTNER_PEOPLE
+
+
+def demo_build(
+    *,
+    partners: int,
+    seed: int = 42,
+    contacts_per_partner: int = 10,
+    events_per_partner: int = 100,
+    progress: Progress = _noop,
+    batch: int = 1000,
+) -> dict[str, int]:
+    """Generate partners (with contacts and engagement events) until ``partners`` demo partners exist."""
+    from faker import Faker
+    from simple_history.utils import bulk_create_with_history
+
+    from channelops.accounts.models import User
+    from channelops.partners.models import (
+        Contact,
+        EngagementEvent,
+        EngagementKind,
+        Partner,
+        PartnerStatus,
+        Program,
+        Region,
+        Tier,
+    )
+
+    demo_people()
+    existing = Partner.objects.filter(crm_account_id__startswith="DEMO-P").count()
+    todo = max(0, partners - existing)
+    regions = list(Region.objects.order_by("code"))
+    tiers = list(Tier.objects.order_by("rank"))
+    programs = list(Program.objects.order_by("slug"))
+    cams = list(User.objects.filter(is_staff=True, groups__name="cam").order_by("pk")) or [None]
+    kinds = list(EngagementKind.values)
+    now = timezone.now()
+    created = {"partners": 0, "contacts": 0, "events": 0}
+    statuses = [PartnerStatus.ACTIVE] * 8 + [PartnerStatus.APPLIED, PartnerStatus.SUSPENDED]
+    start = existing
+    while start < existing + todo:
+        end = min(start + batch, existing + todo)
+        rnd = random.Random(f"{seed}:{start}")  # each batch is deterministic on its own
+        fake = Faker()
+        fake.seed_instance(f"{seed}:{start}")
+        rows = []
+        for i in range(start, end):
+            region = regions[i % len(regions)]
+            rows.append(
+                Partner(
+                    legal_name=f"{fake.company()} {fake.company_suffix()}"[:200],
+                    website=f"https://{fake.domain_name()}",
+                    country=fake.country_code(),
+                    region=region,
+                    tier=tiers[0 if rnd.random() < 0.7 else -1],
+                    status=rnd.choice(statuses),
+                    cam=cams[i % len(cams)],
+                    crm_account_id=f"DEMO-P{i:07d}",
+                    phone=fake.phone_number()[:40],
+                    created_at=now - timedelta(days=rnd.randint(0, 1000)),
+                )
+            )
+        with transaction.atomic():
+            made = bulk_create_with_history(rows, Partner, batch_size=batch)
+            if len(made) and made[0].pk is None:  # SQLite <3.35 without RETURNING
+                made = list(Partner.objects.filter(crm_account_id__in=[r.crm_account_id for r in rows]))
+            through = Partner.programs.through
+            through.objects.bulk_create(
+                [
+                    through(partner_id=p.pk, program_id=programs[p.pk % len(programs)].pk)
+                    for p in made
+                    if programs
+                ]
+            )
+            contacts = []
+            for p in made:
+                for j in range(contacts_per_partner):
+                    contacts.append(
+                        Contact(
+                            partner_id=p.pk,
+                            first_name=fake.first_name(),
+                            last_name=fake.last_name(),
+                            email=f"c{j}.p{p.pk}@{fake.domain_name()}",
+                            title=fake.job()[:120],
+                            is_primary=j == 0,
+                        )
+                    )
+            bulk_create_with_history(contacts, Contact, batch_size=5000)
+            events = []
+            for p in made:
+                for _j in range(events_per_partner):
+                    events.append(
+                        EngagementEvent(
+                            partner_id=p.pk,
+                            kind=rnd.choice(kinds),
+                            at=now - timedelta(days=rnd.randint(0, 365), seconds=rnd.randint(0, 86399)),
+                        )
+                    )
+                if len(events) >= 20000:
+                    EngagementEvent.objects.bulk_create(events, batch_size=5000)
+                    created["events"] += len(events)
+                    events = []
+            EngagementEvent.objects.bulk_create(events, batch_size=5000)
+            created["events"] += len(events)
+        created["partners"] += len(made)
+        created["contacts"] += len(contacts)
+        start = end
+        progress("partners", start - existing, todo)
+    if todo:
+        from channelops.partners.services import engagement_rollup
+
+        engagement_rollup(since=(now - timedelta(days=366)).date(), now=now)
+    return created

@@ -1,0 +1,55 @@
+"""Operator endpoints: liveness and readiness."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """The process is alive (touches no database)."""
+    return JsonResponse({"status": "ok"})
+
+
+def _check_database() -> str | None:
+    try:
+        with connection.cursor() as cur:
+            cur.execute("SELECT 1")
+            cur.fetchone()
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+def _check_queue() -> str | None:
+    backend = settings.TASKS["default"]["BACKEND"]
+    try:
+        if backend.startswith("django_tasks_rq"):
+            import django_rq
+
+            django_rq.get_connection("default").ping()
+        elif backend.startswith("django_tasks_db"):
+            from django_tasks_db.models import DBTaskResult
+
+            DBTaskResult.objects.exists()
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+@require_GET
+@never_cache
+def readyz(request: HttpRequest) -> JsonResponse:
+    """The database and the task queue answer."""
+    checks = {"database": _check_database(), "queue": _check_queue()}
+    ok = all(v is None for v in checks.values())
+    body = {
+        "status": "ok" if ok else "unavailable",
+        "checks": {k: ("ok" if v is None else v) for k, v in checks.items()},
+    }
+    return JsonResponse(body, status=200 if ok else 503)

@@ -1,0 +1,137 @@
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+from unfold.admin import ModelAdmin, TabularInline
+
+from .models import (
+    Contact,
+    EngagementDaily,
+    EngagementEvent,
+    Partner,
+    PartnerMembership,
+    PartnerStatus,
+    PartnerStatusChange,
+    Program,
+    Region,
+    RegionRouting,
+    Tier,
+)
+from .services import partner_set_status
+
+
+@admin.register(Region)
+class RegionAdmin(SimpleHistoryAdmin, ModelAdmin):
+    list_display = ["code", "name", "active"]
+
+
+@admin.register(Tier)
+class TierAdmin(SimpleHistoryAdmin, ModelAdmin):
+    list_display = ["name", "rank", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Program)
+class ProgramAdmin(SimpleHistoryAdmin, ModelAdmin):
+    list_display = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(RegionRouting)
+class RegionRoutingAdmin(SimpleHistoryAdmin, ModelAdmin):
+    list_display = ["region", "phd_specialist"]
+    autocomplete_fields = ["phd_specialist"]
+
+
+class ContactInline(TabularInline):
+    model = Contact
+    extra = 0
+    fields = ["first_name", "last_name", "email", "title", "is_primary"]
+
+
+class StatusChangeInline(TabularInline):
+    model = PartnerStatusChange
+    extra = 0
+    can_delete = False
+    readonly_fields = ["from_status", "to_status", "by", "note", "at"]
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+def _status_action(target: str):  # type: ignore[no-untyped-def]
+    @admin.action(description=_("Set status: %(s)s") % {"s": PartnerStatus(target).label})
+    def act(modeladmin, request, queryset):  # type: ignore[no-untyped-def]
+        for partner in queryset:
+            try:
+                partner_set_status(partner=partner, to=target, by=request.user)
+            except ValidationError as exc:
+                modeladmin.message_user(request, f"{partner}: {' '.join(exc.messages)}", messages.ERROR)
+
+    act.__name__ = f"set_status_{target}"
+    return act
+
+
+@admin.register(Partner)
+class PartnerAdmin(SimpleHistoryAdmin, ModelAdmin):
+    list_display = ["legal_name", "country", "region", "tier", "status", "cam", "engagement_score"]
+    list_filter = ["region", "tier", "status", "programs"]
+    search_fields = ["legal_name", "website", "crm_account_id"]
+    list_select_related = ["region", "tier", "cam"]
+    autocomplete_fields = ["cam"]
+    filter_horizontal = ["programs"]
+    readonly_fields = ["status", "engagement_score", "created_at", "updated_at"]
+    inlines = [ContactInline, StatusChangeInline]
+    actions = [_status_action(s) for s in PartnerStatus.values]
+
+
+@admin.register(Contact)
+class ContactAdmin(SimpleHistoryAdmin, ModelAdmin):
+    list_display = ["__str__", "email", "partner", "is_primary", "user"]
+    search_fields = ["first_name", "last_name", "email", "partner__legal_name"]
+    list_select_related = ["partner", "user"]
+    autocomplete_fields = ["partner", "user"]
+
+
+@admin.register(PartnerMembership)
+class PartnerMembershipAdmin(SimpleHistoryAdmin, ModelAdmin):
+    list_display = ["user", "partner", "role", "can_submit_requests"]
+    list_filter = ["role"]
+    search_fields = ["user__email", "partner__legal_name"]
+    list_select_related = ["user", "partner"]
+    autocomplete_fields = ["user", "partner"]
+
+
+@admin.register(PartnerStatusChange)
+class PartnerStatusChangeAdmin(ModelAdmin):
+    list_display = ["partner", "from_status", "to_status", "by", "at"]
+    list_select_related = ["partner", "by"]
+    readonly_fields = ["partner", "from_status", "to_status", "by", "note", "at"]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(EngagementEvent)
+class EngagementEventAdmin(ModelAdmin):
+    list_display = ["partner", "kind", "user", "at"]
+    list_filter = ["kind"]
+    list_select_related = ["partner", "user"]
+    raw_id_fields = ["partner", "user"]
+    show_full_result_count = False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(EngagementDaily)
+class EngagementDailyAdmin(ModelAdmin):
+    list_display = ["partner", "day", "events", "points"]
+    list_select_related = ["partner"]
+    raw_id_fields = ["partner"]
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False

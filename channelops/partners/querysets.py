@@ -1,0 +1,95 @@
+"""Reads for partners. Every portal page and API endpoint starts from ``visible_to(user)``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.db.models import Q
+
+
+def _partner_scope(user: Any) -> tuple[str, int | None]:
+    """('none'|'all'|'partner', partner_id) for a user."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return "none", None
+    if user.is_staff:
+        return "all", None
+    pid = user.partner_id
+    if pid is None:
+        return "none", None
+    return "partner", pid
+
+
+class PartnerQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> PartnerQuerySet:
+        """Staff see every partner; a partner person sees only their own partner."""
+        scope, pid = _partner_scope(user)
+        if scope == "all":
+            return self
+        if scope == "partner":
+            return self.filter(pk=pid)
+        return self.none()
+
+    def for_directory(self) -> PartnerQuerySet:
+        return self.select_related("region", "tier", "cam")
+
+    def search(self, q: str) -> PartnerQuerySet:
+        q = (q or "").strip()
+        if not q:
+            return self
+        return self.filter(
+            Q(legal_name__icontains=q) | Q(website__icontains=q) | Q(crm_account_id=q) | Q(country__iexact=q)
+        )
+
+    def filter_directory(
+        self,
+        *,
+        q: str = "",
+        region: str = "",
+        tier: str = "",
+        status: str = "",
+        cam: int | None = None,
+        program: str = "",
+    ) -> PartnerQuerySet:
+        qs = self.search(q)
+        if region:
+            qs = qs.filter(region__code=region)
+        if tier:
+            qs = qs.filter(tier__slug=tier)
+        if status:
+            qs = qs.filter(status=status)
+        if cam:
+            qs = qs.filter(cam_id=cam)
+        if program:
+            qs = qs.filter(programs__slug=program)
+        return qs
+
+
+class ContactQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> ContactQuerySet:
+        scope, pid = _partner_scope(user)
+        if scope == "all":
+            return self
+        if scope == "partner":
+            return self.filter(partner_id=pid)
+        return self.none()
+
+
+class MembershipQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> MembershipQuerySet:
+        scope, pid = _partner_scope(user)
+        if scope == "all":
+            return self
+        if scope == "partner":
+            return self.filter(partner_id=pid)
+        return self.none()
+
+
+class EngagementQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> EngagementQuerySet:
+        scope, pid = _partner_scope(user)
+        if scope == "all":
+            return self
+        if scope == "partner":
+            return self.filter(partner_id=pid)
+        return self.none()

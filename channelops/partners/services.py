@@ -1,0 +1,291 @@
+"""Writes for partners: every change goes through one of these functions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from channelops.accounts.models import User
+from channelops.accounts.services import invitation_send, user_create
+
+from .models import (
+    ENGAGEMENT_WEIGHTS,
+    PARTNER_TRANSITIONS,
+    Contact,
+    EngagementDaily,
+    EngagementEvent,
+    EngagementKind,
+    MembershipRole,
+    Partner,
+    PartnerMembership,
+    PartnerStatus,
+    PartnerStatusChange,
+    Region,
+    RegionRouting,
+    Tier,
+)
+
+SCORE_WINDOW_DAYS = 90
+PROFILE_FIELDS = ("website", "phone", "description")
+
+
+def _require_staff(by: User | None) -> None:
+    if by is not None and not by.is_staff:
+        raise PermissionError(_("Only staff may do this."))
+
+
+def _require_partner_admin(*, partner: Partner, by: User) -> None:
+    if by.is_staff:
+        return
+    m = by.partner_membership
+    if m is None or m.partner_id != partner.pk or not m.is_admin:
+        raise PermissionError(_("Only this partner's admins may do this."))
+
+
+@transaction.atomic
+def partner_create(
+    *,
+    legal_name: str,
+    country: str,
+    region: Region,
+    tier: Tier,
+    website: str = "",
+    cam: User | None = None,
+    status: str = PartnerStatus.APPLIED,
+    by: User | None = None,
+) -> Partner:
+    """Create a partner (validated) and record its first status."""
+    _require_staff(by)
+    if not region.active:
+        raise ValidationError({"region": _("This region is not accepting partners.")})
+    partner = Partner(
+        legal_name=legal_name.strip(),
+        country=country.upper(),
+        region=region,
+        tier=tier,
+        website=website,
+        cam=cam,
+        status=status,
+    )
+    partner.full_clean()
+    partner.save()
+    PartnerStatusChange.objects.create(partner=partner, from_status="", to_status=status, by=by)
+    return partner
+
+
+@transaction.atomic
+def partner_profile_update(*, partner: Partner, by: User, data: dict[str, Any]) -> Partner:
+    """A partner admin (or staff) updates the company profile fields partners may edit."""
+    _require_partner_admin(partner=partner, by=by)
+    unknown = set(data) - set(PROFILE_FIELDS)
+    if unknown:
+        raise ValidationError(
+            _("These fields cannot be changed here: %(f)s") % {"f": ", ".join(sorted(unknown))}
+        )
+    partner = Partner.objects.select_for_update().get(pk=partner.pk)
+    for k, v in data.items():
+        setattr(partner, k, v)
+    partner.full_clean()
+    partner.save()
+    return partner
+
+
+@transaction.atomic
+def partner_set_status(*, partner: Partner, to: str, by: User | None, note: str = "") -> Partner:
+    """Move a partner through applied → active → suspended/terminated, recording the change."""
+    _require_staff(by)
+    partner = Partner.objects.select_for_update().get(pk=partner.pk)
+    if to not in PartnerStatus.values:
+        raise ValidationError(_("Unknown status %(s)s.") % {"s": to})
+    if to not in PARTNER_TRANSITIONS[partner.status]:
+        raise ValidationError(
+            _("A partner cannot go from %(a)s to %(b)s.") % {"a": partner.get_status_display(), "b": to}
+        )
+    PartnerStatusChange.objects.create(
+        partner=partner, from_status=partner.status, to_status=to, by=by, note=note
+    )
+    partner.status = to
+    partner.save(update_fields=["status", "updated_at"])
+    return partner
+
+
+@transaction.atomic
+def partner_assign_cam(*, partner: Partner, cam: User | None, by: User) -> Partner:
+    _require_staff(by)
+    if cam is not None and not cam.is_staff:
+        raise ValidationError({"cam": _("The channel account manager must be staff.")})
+    partner.cam = cam
+    partner.save(update_fields=["cam", "updated_at"])
+    return partner
+
+
+@transaction.atomic
+def region_routing_set(*, region: Region, phd_specialist: User | None, by: User) -> RegionRouting:
+    _require_staff(by)
+    if phd_specialist is not None and not phd_specialist.is_staff:
+        raise ValidationError({"phd_specialist": _("The PHD specialist must be staff.")})
+    routing, _created = RegionRouting.objects.get_or_create(region=region)
+    routing.phd_specialist = phd_specialist
+    routing.save()
+    return routing
+
+
+@transaction.atomic
+def contact_create(
+    *,
+    partner: Partner,
+    first_name: str,
+    last_name: str,
+    email: str,
+    title: str = "",
+    phone: str = "",
+    is_primary: bool = False,
+    user: User | None = None,
+) -> Contact:
+    contact = Contact(
+        partner=partner,
+        first_name=first_name,
+        last_name=last_name,
+        email=email.lower(),
+        title=title,
+        phone=phone,
+        is_primary=is_primary,
+        user=user,
+    )
+    contact.full_clean()
+    contact.save()
+    return contact
+
+
+@transaction.atomic
+def partner_person_add(
+    *,
+    partner: Partner,
+    email: str,
+    full_name: str,
+    role: str = MembershipRole.USER,
+    can_submit_requests: bool = False,
+    by: User | None,
+    password: str | None = None,
+    email_verified: bool = False,
+    invite: bool = True,
+) -> PartnerMembership:
+    """Add a person to a partner (user, membership, contact) and, by default, e-mail an invitation."""
+    if by is not None:
+        _require_partner_admin(partner=partner, by=by)
+    if role not in MembershipRole.values:
+        raise ValidationError({"role": _("Unknown role.")})
+    if partner.status == PartnerStatus.TERMINATED:
+        raise ValidationError(_("People cannot be added to a terminated partner."))
+    user = user_create(email=email, full_name=full_name, password=password, email_verified=email_verified)
+    membership = PartnerMembership.objects.create(
+        user=user,
+        partner=partner,
+        role=role,
+        can_submit_requests=can_submit_requests or role == MembershipRole.ADMIN,
+    )
+    first, _sp, last = full_name.strip().partition(" ")
+    if not partner.contacts.filter(email=user.email).exists():
+        contact_create(
+            partner=partner,
+            first_name=first or user.email,
+            last_name=last or "-",
+            email=user.email,
+            user=user,
+        )
+    else:
+        partner.contacts.filter(email=user.email).update(user=user)
+    if invite:
+        invitation_send(user=user, invited_by=by, context={"partner": partner})
+    engagement_record(partner=partner, kind=EngagementKind.USER_ADDED, user=by, detail=user.email)
+    return membership
+
+
+@transaction.atomic
+def partner_person_deactivate(*, membership: PartnerMembership, by: User) -> PartnerMembership:
+    """Deactivate a partner person (they can no longer sign in); an admin cannot remove the last admin."""
+    _require_partner_admin(partner=membership.partner, by=by)
+    if membership.user_id == by.pk:
+        raise ValidationError(_("You cannot deactivate yourself."))
+    if membership.is_admin:
+        admins = PartnerMembership.objects.filter(
+            partner=membership.partner, role=MembershipRole.ADMIN, user__is_active=True
+        ).exclude(pk=membership.pk)
+        if not admins.exists():
+            raise ValidationError(_("A partner needs at least one active admin."))
+    user = membership.user
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    user.api_tokens.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+    return membership
+
+
+def engagement_record(
+    *, partner: Partner | int, kind: str, user: User | None = None, detail: str = ""
+) -> None:
+    """Record a partner action (cheap: one insert; rolled up by the hourly job)."""
+    pid = partner if isinstance(partner, int) else partner.pk
+    EngagementEvent.objects.create(partner_id=pid, kind=kind, user=user, detail=detail[:200])
+
+
+def _points_case():  # type: ignore[no-untyped-def]
+    from django.db.models import Case, IntegerField, Value, When
+
+    return Case(
+        *[When(kind=k, then=Value(w)) for k, w in ENGAGEMENT_WEIGHTS.items()],
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+
+
+def engagement_rollup(*, since: date | None = None, now: datetime | None = None) -> dict[str, int]:
+    """Recompute daily rollups from ``since`` (default: yesterday) and refresh every partner's score.
+
+    Idempotent: rows are upserted per (partner, day). The score is the sum of the
+    points of the last 90 days.
+    """
+    now = now or timezone.now()
+    since = since or (now - timedelta(days=1)).date()
+    start = timezone.make_aware(datetime.combine(since, datetime.min.time()))
+    rows = (
+        EngagementEvent.objects.filter(at__gte=start)
+        .annotate(day=TruncDate("at"))
+        .values("partner_id", "day")
+        .annotate(
+            events=Count("id"),
+            points=Sum(_points_case()),
+            sign_ins=Count("id", filter=Q(kind=EngagementKind.SIGN_IN)),
+            downloads=Count("id", filter=Q(kind=EngagementKind.DOWNLOAD)),
+            requests=Count("id", filter=Q(kind=EngagementKind.REQUEST)),
+        )
+    )
+    objs = [EngagementDaily(**r) for r in rows.iterator(chunk_size=5000)]
+    with transaction.atomic():
+        EngagementDaily.objects.bulk_create(
+            objs,
+            batch_size=1000,
+            update_conflicts=True,
+            unique_fields=["partner", "day"],
+            update_fields=["events", "points", "sign_ins", "downloads", "requests"],
+        )
+        window = (now - timedelta(days=SCORE_WINDOW_DAYS)).date()
+        scores = dict(
+            EngagementDaily.objects.filter(day__gt=window)
+            .values("partner_id")
+            .annotate(total=Sum("points"))
+            .values_list("partner_id", "total")
+        )
+        changed = []
+        for pid, old in Partner.objects.values_list("pk", "engagement_score").iterator(chunk_size=5000):
+            new = int(scores.get(pid) or 0)
+            if new != old:
+                changed.append(Partner(pk=pid, engagement_score=new))
+        Partner.objects.bulk_update(changed, ["engagement_score"], batch_size=1000)
+    return {"days": len(objs), "scores_changed": len(changed)}

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "portal"
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("company/", views.company, name="company"),
+    path("users/", views.users, name="users"),
+    path("users/invite/", views.user_invite, name="user_invite"),
+    path("users/<int:pk>/deactivate/", views.user_deactivate, name="user_deactivate"),
+]

@@ -1,0 +1,155 @@
+"""Partner portal pages. Every page starts from the signed-in person's partner."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from channelops.partners.models import EngagementEvent, Partner, PartnerMembership
+from channelops.partners.services import partner_person_add, partner_person_deactivate, partner_profile_update
+
+from .attention import attention_for
+from .forms import CompanyProfileForm, InviteColleagueForm
+
+
+def partner_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Signed in as a partner person; staff are sent to the console."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = request.user
+        if user.is_staff:  # type: ignore[union-attr]
+            return redirect("console:home")
+        membership = user.partner_membership  # type: ignore[union-attr]
+        if membership is None:
+            raise Http404(_("You are not linked to a partner."))
+        request.partner = Partner.objects.visible_to(user).select_related("region", "tier", "cam").get()  # type: ignore[attr-defined]
+        request.membership = membership  # type: ignore[attr-defined]
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _admin_only(request: HttpRequest) -> None:
+    if not request.membership.is_admin:  # type: ignore[attr-defined]
+        raise Http404
+
+
+@partner_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    partner = request.partner  # type: ignore[attr-defined]
+    recent = EngagementEvent.objects.visible_to(request.user).select_related("user")[:5]
+    return render(
+        request,
+        "portal/dashboard.html",
+        {
+            "partner": partner,
+            "attention": attention_for(partner, request.user),
+            "recent": recent,
+            "nav": "dashboard",
+        },
+    )
+
+
+@partner_required
+def company(request: HttpRequest) -> HttpResponse:
+    partner = request.partner  # type: ignore[attr-defined]
+    is_admin = request.membership.is_admin  # type: ignore[attr-defined]
+    form = CompanyProfileForm(request.POST or None, instance=Partner.objects.get(pk=partner.pk))
+    if request.method == "POST":
+        if not is_admin:
+            raise Http404
+        if form.is_valid():
+            try:
+                partner_profile_update(
+                    partner=partner,
+                    by=request.user,
+                    data={f: form.cleaned_data[f] for f in form.Meta.fields},  # type: ignore[arg-type]
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Company profile saved."))
+                return redirect("portal:company")
+    return render(
+        request,
+        "portal/company.html",
+        {"partner": partner, "form": form, "is_admin": is_admin, "nav": "company"},
+    )
+
+
+@partner_required
+def users(request: HttpRequest) -> HttpResponse:
+    memberships = (
+        PartnerMembership.objects.visible_to(request.user).select_related("user").order_by("user__email")
+    )
+    form = InviteColleagueForm()
+    return render(
+        request,
+        "portal/users.html",
+        {
+            "memberships": memberships,
+            "form": form,
+            "is_admin": request.membership.is_admin,  # type: ignore[attr-defined]
+            "nav": "users",
+        },
+    )
+
+
+@partner_required
+@require_POST
+def user_invite(request: HttpRequest) -> HttpResponse:
+    _admin_only(request)
+    form = InviteColleagueForm(request.POST)
+    if form.is_valid():
+        try:
+            partner_person_add(
+                partner=request.partner,  # type: ignore[attr-defined]
+                email=form.cleaned_data["email"],
+                full_name=form.cleaned_data["full_name"],
+                role=form.cleaned_data["role"],
+                can_submit_requests=form.cleaned_data["can_submit_requests"],
+                by=request.user,  # type: ignore[arg-type]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]}
+            )
+            return redirect("portal:users")
+    memberships = (
+        PartnerMembership.objects.visible_to(request.user).select_related("user").order_by("user__email")
+    )
+    return render(
+        request,
+        "portal/users.html",
+        {"memberships": memberships, "form": form, "is_admin": True, "nav": "users"},
+        status=400,
+    )
+
+
+@partner_required
+@require_POST
+def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+    _admin_only(request)
+    membership = get_object_or_404(
+        PartnerMembership.objects.visible_to(request.user).select_related("user"), pk=pk
+    )
+    try:
+        partner_person_deactivate(membership=membership, by=request.user)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("%(email)s can no longer sign in.") % {"email": membership.user.email})
+    return redirect("portal:users")

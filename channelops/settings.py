@@ -1,0 +1,290 @@
+"""channelops settings: every deployment setting is an environment variable.
+
+Each variable is documented in docs/configuration.md with its default. Local
+defaults are safe for `make run` (embedded SQLite under var/, mail printed by the
+worker); production mode (CHANNELOPS_PRODUCTION=true) refuses to start without
+SECRET_KEY and ALLOWED_HOSTS and turns on the secure-cookie / HTTPS settings that
+`manage.py check --deploy` asks for.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(environ.Env().str("CHANNELOPS_VAR_DIR", default=str(BASE_DIR / "var")))
+
+env = environ.Env()
+
+PRODUCTION = env.bool("CHANNELOPS_PRODUCTION", default=False)
+DEBUG = env.bool("DEBUG", default=False)
+TESTING = env.bool("CHANNELOPS_TESTING", default="pytest" in sys.modules)
+
+_INSECURE_DEV_KEY = "dev-only-insecure-key-do-not-use-in-production-0123456789abcdef"
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if PRODUCTION:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is required when CHANNELOPS_PRODUCTION=true. "
+            "Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+        )
+    SECRET_KEY = _INSECURE_DEV_KEY
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
+if not ALLOWED_HOSTS:
+    if PRODUCTION:
+        raise ImproperlyConfigured(
+            "ALLOWED_HOSTS is required when CHANNELOPS_PRODUCTION=true "
+            "(comma-separated host names, e.g. partners.example.com)."
+        )
+    ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver", "[::1]"]
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# The public address of the site, used in e-mails (links in invitations etc.).
+SITE_URL = env.str("CHANNELOPS_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+# Demo mode: the demo data's staff sign-ins get known TOTP secrets (printed by
+# `make run`). Refused in production mode.
+DEMO_MODE = env.bool("CHANNELOPS_DEMO", default=False)
+if DEMO_MODE and PRODUCTION:
+    raise ImproperlyConfigured("CHANNELOPS_DEMO=true is refused when CHANNELOPS_PRODUCTION=true.")
+
+INSTALLED_APPS = [
+    "unfold",
+    "unfold.contrib.filters",
+    "unfold.contrib.simple_history",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "simple_history",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.gitlab",
+    "allauth.socialaccount.providers.openid_connect",
+    "django_tasks",
+    "django_tasks_db",
+    "channelops.core",
+    "channelops.accounts",
+    "channelops.partners",
+    "channelops.portal",
+    "channelops.console",
+]
+
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600}}
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "channelops_cache",
+        }
+    }
+if TESTING:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if env.bool("CHANNELOPS_TASKS_IMMEDIATE", default=False):
+    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+    "channelops.accounts.middleware.StaffMfaRequiredMiddleware",
+]
+
+ROOT_URLCONF = "channelops.urls"
+WSGI_APPLICATION = "channelops.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "channelops" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "channelops.core.context_processors.channelops",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'channelops.sqlite3'}"),
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=15000;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+    )
+    DATABASES["default"]["TEST"] = {"NAME": env.str("CHANNELOPS_TEST_SQLITE", default="") or None}
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+if TESTING:  # fast hashing in the test suite only (tests check that Argon2 is the real default)
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"] + PASSWORD_HASHERS
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
+
+# --- django-allauth -------------------------------------------------------
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_ADAPTER = "channelops.accounts.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "channelops.accounts.adapters.SocialAccountAdapter"
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
+ACCOUNT_RATE_LIMITS = {
+    # failed sign-ins: 10 a minute per address, 5 every 5 minutes per account
+    "login_failed": env.str("CHANNELOPS_LOGIN_RATE_LIMIT", default="10/m/ip,5/5m/key"),
+}
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[channelops] "
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = env.str("CHANNELOPS_MFA_ISSUER", default="channelops")
+SOCIALACCOUNT_ONLY = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_PROVIDERS: dict = {}
+if env.str("GITLAB_CLIENT_ID", default=""):
+    SOCIALACCOUNT_PROVIDERS["gitlab"] = {
+        "GITLAB_URL": env.str("GITLAB_URL", default="https://gitlab.com"),
+        "SCOPE": ["read_user"],
+        "APPS": [
+            {
+                "client_id": env.str("GITLAB_CLIENT_ID"),
+                "secret": env.str("GITLAB_CLIENT_SECRET", default=""),
+            }
+        ],
+    }
+if env.str("OIDC_CLIENT_ID", default=""):
+    SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
+        "APPS": [
+            {
+                "provider_id": env.str("OIDC_PROVIDER_ID", default="sso"),
+                "name": env.str("OIDC_PROVIDER_NAME", default="Single sign-on"),
+                "client_id": env.str("OIDC_CLIENT_ID"),
+                "secret": env.str("OIDC_CLIENT_SECRET", default=""),
+                "settings": {"server_url": env.str("OIDC_SERVER_URL", default="")},
+            }
+        ]
+    }
+
+# --- e-mail ---------------------------------------------------------------
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+vars().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="channelops <partners@channelops.localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- outbox ---------------------------------------------------------------
+OUTBOX_MAX_ATTEMPTS = env.int("CHANNELOPS_OUTBOX_MAX_ATTEMPTS", default=8)
+OUTBOX_BACKOFF_SECONDS = env.int("CHANNELOPS_OUTBOX_BACKOFF_SECONDS", default=30)
+OUTBOX_LEASE_SECONDS = env.int("CHANNELOPS_OUTBOX_LEASE_SECONDS", default=300)
+OUTBOX_BATCH_SIZE = env.int("CHANNELOPS_OUTBOX_BATCH_SIZE", default=100)
+
+# --- i18n -----------------------------------------------------------------
+LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en")
+LANGUAGES = [("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "channelops" / "locale"]
+TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+USE_I18N = True
+USE_TZ = True
+
+# --- static and media -----------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = not PRODUCTION
+
+# --- security -------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    if not env.bool("SECURE_HSTS_PRELOAD", default=False):
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+# --- API ------------------------------------------------------------------
+NINJA_PAGINATION_PER_PAGE = env.int("CHANNELOPS_API_PAGE_SIZE", default=50)
+NINJA_PAGINATION_MAX_PER_PAGE_SIZE = 500
+
+# --- unfold (staff console theme) ------------------------------------------
+UNFOLD = {
+    "SITE_TITLE": "channelops console",
+    "SITE_HEADER": "channelops",
+    "SITE_URL": "/console/",
+    "SHOW_HISTORY": True,
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

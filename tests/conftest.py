@@ -1,0 +1,218 @@
+"""Shared fixtures: named people (DESIGN.md §4), a real SMTP server, and the browser."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import os
+import shutil
+import socket
+import threading
+from dataclasses import dataclass, field
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from .factories import MembershipFactory, PartnerFactory, StaffFactory, UserFactory
+
+CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
+
+
+# --- a real SMTP server (aiosmtpd) -------------------------------------------------------------
+
+
+@dataclass
+class Mailbox:
+    messages: list = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.messages.clear()
+
+    def to(self, address: str) -> list:
+        with self.lock:
+            return [m for m in self.messages if address.lower() in m["To"].lower()]
+
+    @staticmethod
+    def text(msg) -> str:  # type: ignore[no-untyped-def]
+        part = msg.get_body(preferencelist=("plain",))
+        return part.get_content() if part is not None else ""
+
+    @staticmethod
+    def html(msg) -> str:  # type: ignore[no-untyped-def]
+        part = msg.get_body(preferencelist=("html",))
+        return part.get_content() if part is not None else ""
+
+
+class _Handler:
+    def __init__(self, box: Mailbox) -> None:
+        self.box = box
+        self.before_accept = None  # optional hook(msg) -> str | None (an SMTP reply to refuse with)
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        msg = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
+        if self.before_accept is not None:
+            refusal = self.before_accept(msg)
+            if refusal:
+                return refusal
+        with self.box.lock:
+            self.box.messages.append(msg)
+        return "250 Message accepted for delivery"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def _smtp_controller():
+    box = Mailbox()
+    handler = _Handler(box)
+    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    controller.box = box
+    controller.handler_obj = handler
+    yield controller
+    controller.stop()
+
+
+@pytest.fixture
+def smtp_server(_smtp_controller, settings):
+    """A real SMTP server; Django's mail goes to it for this test. `.box.messages` holds what arrived."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = _smtp_controller.port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    _smtp_controller.box.clear()
+    _smtp_controller.handler_obj.before_accept = None
+    yield _smtp_controller
+    _smtp_controller.handler_obj.before_accept = None
+
+
+@pytest.fixture
+def deliver():
+    """Run the outbox delivery (what the worker does) in-process; returns the counts."""
+    from channelops.core.outbox import outbox_deliver_due
+
+    return outbox_deliver_due
+
+
+# --- named people ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def partner_a(db):
+    return PartnerFactory(legal_name="Acme Test Partner")
+
+
+@pytest.fixture
+def partner_b(db):
+    return PartnerFactory(legal_name="Beta Test Partner")
+
+
+@pytest.fixture
+def admin_a(partner_a):
+    return MembershipFactory(partner=partner_a, role="admin", user=UserFactory(email="admin@a.test")).user
+
+
+@pytest.fixture
+def user_a(partner_a):
+    return MembershipFactory(partner=partner_a, role="user", user=UserFactory(email="user@a.test")).user
+
+
+@pytest.fixture
+def user_b(partner_b):
+    return MembershipFactory(partner=partner_b, role="admin", user=UserFactory(email="admin@b.test")).user
+
+
+@pytest.fixture
+def cam(db):
+    return StaffFactory(email="cam@vendor.test", roles=["cam"])
+
+
+@pytest.fixture
+def phd_emea(db):
+    return StaffFactory(email="phd.emea@vendor.test", roles=["phd_specialist"])
+
+
+@pytest.fixture
+def leadership(db):
+    return StaffFactory(email="lead@vendor.test", roles=["channel_leadership"])
+
+
+@pytest.fixture
+def administrator(db):
+    return StaffFactory(email="root@vendor.test", roles=["administrator"], is_superuser=True)
+
+
+@pytest.fixture
+def login(client):
+    def _login(user):
+        client.force_login(user)
+        return client
+
+    return _login
+
+
+@pytest.fixture
+def api_client(client):
+    """`api_client(user)` → a client sending that user's new API token."""
+    from channelops.accounts.services import api_token_create
+
+    def _make(user):
+        _t, clear = api_token_create(user=user)
+        client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {clear}"
+        return client
+
+    return _make
+
+
+# --- browser (Playwright driving Debian's Chromium) -------------------------------------------
+
+
+def pytest_collection_modifyitems(config, items):
+    if CHROMIUM:
+        return
+    if os.environ.get("CHANNELOPS_REQUIRE_BROWSER"):
+        return  # the browser fixture will fail loudly instead
+    skip = pytest.mark.skip(reason="Chromium not found (apt-get install chromium): browser tests skipped")
+    n = 0
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)
+            n += 1
+    if n:
+        config._channelops_browser_skipped = n
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    n = getattr(config, "_channelops_browser_skipped", 0)
+    if n:
+        terminalreporter.write_line(
+            f"NOTE: {n} browser tests were SKIPPED because Chromium was not found (apt-get install chromium).",
+            yellow=True,
+        )
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not CHROMIUM:
+        pytest.fail("Chromium is required for browser tests (apt-get install chromium)")
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+        ],
+    }

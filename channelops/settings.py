@@ -70,7 +70,6 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "allauth.socialaccount",
-    "allauth.socialaccount.providers.gitlab",
     "allauth.socialaccount.providers.openid_connect",
     "django_tasks",
     "django_tasks_db",
@@ -148,8 +147,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
     DATABASES["default"]["TEST"] = {"NAME": env.str("CHANNELOPS_TEST_SQLITE", default="") or None}
 else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Persistent connections for every engine: opening a SQLite connection costs ~3 ms of CPU
+# (it parses the whole schema), more than a trivial request (see docs/performance.md).
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -194,6 +195,10 @@ SOCIALACCOUNT_ONLY = False
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 SOCIALACCOUNT_PROVIDERS: dict = {}
 if env.str("GITLAB_CLIENT_ID", default=""):
+    # Installed only when configured: without an app, /accounts/gitlab/login/ answered 500.
+    INSTALLED_APPS.insert(
+        INSTALLED_APPS.index("allauth.socialaccount") + 1, "allauth.socialaccount.providers.gitlab"
+    )
     SOCIALACCOUNT_PROVIDERS["gitlab"] = {
         "GITLAB_URL": env.str("GITLAB_URL", default="https://gitlab.com"),
         "SCOPE": ["read_user"],
@@ -239,6 +244,9 @@ USE_TZ = True
 
 # --- static and media -----------------------------------------------------
 STATIC_URL = "static/"
+# The project-wide assets (site.css): channelops/ itself is not an installed app, so the
+# app-directories finder does not look there.
+STATICFILES_DIRS = [BASE_DIR / "channelops" / "static"]
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 STORAGES = {

@@ -216,3 +216,63 @@ def browser_type_launch_args(browser_type_launch_args):
             "--disable-quic",
         ],
     }
+
+
+@pytest.fixture(scope="session")
+def _db_connections_before_playwright(django_db_setup):
+    """This thread's database connections as pytest-django set them up (before Playwright starts).
+
+    Playwright's sync API keeps an asyncio loop running in the test thread; from then on
+    Django's connection handler (an asgiref Local) hands the thread *new* connection objects:
+    they lack the serialized contents that ``serialized_rollback`` restores, and they are not
+    the in-memory SQLite connection the live server shares.
+    """
+    from django.db import connections
+
+    return {alias: connections[alias] for alias in connections}
+
+
+@pytest.fixture(scope="module")
+def browser_db(_db_connections_before_playwright):
+    """For browser test modules that use the ORM: the test thread keeps pytest-django's (and the
+    live server's) connections, and may use them while Playwright's loop runs. Only for the
+    module's duration: DJANGO_ALLOW_ASYNC_UNSAFE must not leak into other tests' subprocesses
+    (``manage.py check --deploy`` refuses it).
+    """
+    from django.db import connections
+
+    for alias, conn in _db_connections_before_playwright.items():
+        connections[alias] = conn
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+# --- a migrated SQLite file for tests that run real subprocesses (worker, scheduler) ----------
+
+
+@pytest.fixture(scope="session")
+def _migrated_sqlite_template(tmp_path_factory):
+    import subprocess
+    import sys
+
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}} | {
+        "DJANGO_SETTINGS_MODULE": "channelops.settings",
+        "CHANNELOPS_TESTING": "0",
+        "DATABASE_URL": f"sqlite:///{path}",
+    }
+    subprocess.run([sys.executable, "-m", "django", "migrate", "-v0"], env=env, check=True, timeout=600)
+    return path
+
+
+@pytest.fixture
+def migrated_sqlite(_migrated_sqlite_template, tmp_path):
+    """A fresh copy of a migrated SQLite database file (for subprocess workers)."""
+    target = tmp_path / "db.sqlite3"
+    shutil.copyfile(_migrated_sqlite_template, target)
+    return target

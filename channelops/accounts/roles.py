@@ -71,7 +71,11 @@ def sync_roles(sender: Any = None, **kwargs: Any) -> None:
         return
     from django.contrib.auth.models import Group, Permission
 
+    from .models import StaffTeam, TeamKind
+
     using = kwargs.get("using", "default")
+    for kind in TeamKind:
+        StaffTeam.objects.using(using).get_or_create(kind=kind.value, defaults={"name": str(kind.label)})
     all_perms = Permission.objects.using(using).select_related("content_type")
     by_name = {f"{p.content_type.app_label}.{p.codename}": p for p in all_perms}
     for role, spec in ROLES.items():

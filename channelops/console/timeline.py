@@ -21,7 +21,9 @@ class Entry:
 
 def partner_timeline(partner: Partner, *, limit: int = 60) -> list[Entry]:
     entries: list[Entry] = []
-    history = list(partner.history.select_related("history_user").order_by("-history_date")[:limit])
+    history = list(
+        partner.history.select_related("history_user").order_by("-history_date", "-history_id")[:limit]
+    )
     for i, rec in enumerate(history):
         who = rec.history_user.email if rec.history_user else _("system")
         if rec.history_type == "+":

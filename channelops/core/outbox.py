@@ -56,8 +56,16 @@ def outbox_enqueue(*, kind: str, key: str, payload: dict[str, Any], topic: str =
             msg = OutboxMessage.objects.create(kind=kind, idempotency_key=key, payload=payload, topic=topic)
     except IntegrityError:
         return OutboxMessage.objects.get(idempotency_key=key)
-    transaction.on_commit(_kick_worker)
+    _kick_on_commit()
     return msg
+
+
+def _kick_on_commit() -> None:
+    """Enqueue one delivery task when the transaction commits (once per transaction)."""
+    conn = transaction.get_connection()
+    if conn.in_atomic_block and any(entry[1] is _kick_worker for entry in conn.run_on_commit):
+        return
+    transaction.on_commit(_kick_worker)
 
 
 def _kick_worker() -> None:
@@ -189,6 +197,6 @@ def outbox_retry(*, message: OutboxMessage) -> OutboxMessage:
     OutboxMessage.objects.filter(pk=message.pk).update(
         status=OutboxStatus.PENDING, attempts=0, next_attempt_at=timezone.now(), lease_until=None
     )
-    transaction.on_commit(_kick_worker)
+    _kick_on_commit()
     message.refresh_from_db()
     return message

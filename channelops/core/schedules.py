@@ -40,14 +40,26 @@ class Schedule:
     def enabled(self) -> bool:
         return self.effective_rule.lower() not in {"off", "none", ""}
 
+    def _rule(self, now: datetime):  # type: ignore[no-untyped-def]
+        return rrulestr(self.effective_rule, dtstart=_anchor(self.effective_rule, now))
+
     def latest_slot(self, now: datetime) -> datetime | None:
         """The most recent occurrence at or before ``now``."""
-        rule = rrulestr(self.effective_rule, dtstart=EPOCH)
-        return rule.before(now, inc=True)  # type: ignore[union-attr]
+        return self._rule(now).before(now, inc=True)
 
     def next_slot(self, now: datetime) -> datetime | None:
-        rule = rrulestr(self.effective_rule, dtstart=EPOCH)
-        return rule.after(now)  # type: ignore[union-attr]
+        return self._rule(now).after(now)
+
+
+def _anchor(rule: str, now: datetime) -> datetime:
+    """The rule's start: a fixed epoch for daily and slower rules; for sub-daily rules the
+    previous midnight (UTC), so that finding the latest slot stays cheap. Every scheduler
+    computes the same anchor for the same moment, so they agree on the slots."""
+    freq = rule.upper().split("FREQ=", 1)[-1].split(";", 1)[0]
+    if freq in {"SECONDLY", "MINUTELY", "HOURLY"}:
+        day = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        return day - timedelta(days=1)
+    return EPOCH
 
 
 _REGISTRY: dict[str, Schedule] = {}

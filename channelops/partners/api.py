@@ -1,7 +1,8 @@
 """Partners and contacts over the API; every query starts from ``visible_to(request.user)``."""
 
-from __future__ import annotations
-
+# No `from __future__ import annotations` here: django-ninja cannot resolve a `Query[Schema]`
+# parameter of a paginated endpoint from a string annotation (vitalik/django-ninja#1424);
+# /api/v1/partners and /api/v1/openapi.json answered 500 with it.
 from datetime import date, datetime
 
 from django.shortcuts import get_object_or_404

@@ -8,12 +8,16 @@ class PartnersConfig(AppConfig):
     verbose_name = _("Partners")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from channelops.core.schedules import register_schedule
 
         from . import signals  # noqa: F401
+        from .defaults import ensure_defaults
         from .queues import register
 
         register()
+        post_migrate.connect(ensure_defaults, sender=self)
         register_schedule(
             name="engagement_rollup",
             rule="FREQ=HOURLY;BYMINUTE=7",

@@ -75,6 +75,7 @@ def partner_create(
         status=status,
     )
     partner.full_clean()
+    partner._history_user = by  # type: ignore[attr-defined]
     partner.save()
     PartnerStatusChange.objects.create(partner=partner, from_status="", to_status=status, by=by)
     return partner
@@ -93,6 +94,7 @@ def partner_profile_update(*, partner: Partner, by: User, data: dict[str, Any]) 
     for k, v in data.items():
         setattr(partner, k, v)
     partner.full_clean()
+    partner._history_user = by  # type: ignore[attr-defined]
     partner.save()
     return partner
 
@@ -101,18 +103,22 @@ def partner_profile_update(*, partner: Partner, by: User, data: dict[str, Any]) 
 def partner_set_status(*, partner: Partner, to: str, by: User | None, note: str = "") -> Partner:
     """Move a partner through applied → active → suspended/terminated, recording the change."""
     _require_staff(by)
+    original = partner
     partner = Partner.objects.select_for_update().get(pk=partner.pk)
     if to not in PartnerStatus.values:
         raise ValidationError(_("Unknown status %(s)s.") % {"s": to})
     if to not in PARTNER_TRANSITIONS[partner.status]:
         raise ValidationError(
-            _("A partner cannot go from %(a)s to %(b)s.") % {"a": partner.get_status_display(), "b": to}
+            _("A partner cannot go from %(a)s to %(b)s.")
+            % {"a": partner.get_status_display(), "b": PartnerStatus(to).label}
         )
     PartnerStatusChange.objects.create(
         partner=partner, from_status=partner.status, to_status=to, by=by, note=note
     )
     partner.status = to
+    partner._history_user = by  # type: ignore[attr-defined]
     partner.save(update_fields=["status", "updated_at"])
+    original.status = to  # the caller's instance stays current
     return partner
 
 
@@ -122,6 +128,7 @@ def partner_assign_cam(*, partner: Partner, cam: User | None, by: User) -> Partn
     if cam is not None and not cam.is_staff:
         raise ValidationError({"cam": _("The channel account manager must be staff.")})
     partner.cam = cam
+    partner._history_user = by  # type: ignore[attr-defined]
     partner.save(update_fields=["cam", "updated_at"])
     return partner
 

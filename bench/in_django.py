@@ -1,0 +1,249 @@
+"""The Django side of the benchmarks, run by bench/run.py as a subprocess.
+
+The database is chosen by the environment (DATABASE_URL / CHANNELOPS_VAR_DIR) that
+bench/run.py sets, so nothing here can touch the development database. Each
+command prints ``PROGRESS {json}`` lines while it works and one ``RESULT {json}``
+line at the end on stdout; Django's own logging goes to stderr.
+
+    python bench/in_django.py template            migrate + cache table + demo sign-ins
+    python bench/in_django.py build --partners N --contacts-per-partner C --events-per-partner E
+    python bench/in_django.py slice-demo --partners N ...   time demo_build on a fresh copy
+    python bench/in_django.py sessions            signed-in session cookies (staff CAM, partner admin)
+    python bench/in_django.py queries [--explain]  queries per request, in-process test Client
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "channelops.settings")
+
+STAFF_EMAIL = "cam@demo.channelops.test"  # a CAM: staff, with a TOTP authenticator
+PARTNER_ADMIN_EMAIL = "admin@acme.example"  # Acme's partner admin
+OTHER_PARTNER_ADMIN_EMAIL = "admin@globex.example"
+
+
+def emit(kind: str, payload: dict[str, Any]) -> None:
+    sys.stdout.write(f"{kind} {json.dumps(payload, default=str)}\n")
+    sys.stdout.flush()
+
+
+def _setup() -> None:
+    import django
+
+    django.setup()
+
+
+def _table_marks() -> dict[str, tuple[int, int]]:
+    """Every table's (max rowid, row count)."""
+    from django.db import connection
+
+    marks = {}
+    with connection.cursor() as cur:
+        for table in connection.introspection.table_names(cur):
+            cur.execute(f'SELECT COALESCE(MAX(rowid), 0), COUNT(*) FROM "{table}"')
+            marks[table] = tuple(cur.fetchone())
+    return marks
+
+
+def cmd_template(args: argparse.Namespace) -> None:
+    from django.core.management import call_command
+    from django.db import connection
+
+    from channelops.core.demo import demo_people
+
+    t0 = time.perf_counter()
+    emit("PROGRESS", {"phase": "migrate"})
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("createcachetable", verbosity=0)
+    emit("PROGRESS", {"phase": "demo sign-ins"})
+    demo_people()
+    with connection.cursor() as cur:
+        cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    emit("RESULT", {"seconds": time.perf_counter() - t0})
+
+
+def _build(args: argparse.Namespace) -> dict[str, Any]:
+    from channelops.core.demo import demo_build
+
+    def progress(label: str, done: int, total: int) -> None:
+        emit("PROGRESS", {"phase": label, "done": done, "total": total})
+        if done >= total:  # demo_build rolls engagement up once every batch is in
+            emit("PROGRESS", {"phase": "rollup"})
+
+    t0, c0 = time.perf_counter(), time.process_time()
+    created = demo_build(
+        partners=args.partners,
+        seed=args.seed,
+        contacts_per_partner=args.contacts_per_partner,
+        events_per_partner=args.events_per_partner,
+        progress=progress,
+    )
+    return {"seconds": time.perf_counter() - t0, "cpu_seconds": time.process_time() - c0, "created": created}
+
+
+def _counts() -> dict[str, int]:
+    from channelops.partners.models import Contact, EngagementDaily, EngagementEvent, Partner
+
+    return {
+        "partners": Partner.objects.count(),
+        "contacts": Contact.objects.count(),
+        "engagement_events": EngagementEvent.objects.count(),
+        "engagement_days": EngagementDaily.objects.count(),
+    }
+
+
+def cmd_build(args: argparse.Namespace) -> None:
+    from django.db import connection
+
+    out = _build(args)
+    with connection.cursor() as cur:
+        cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    emit("RESULT", {**out, "counts": _counts()})
+
+
+def cmd_slice_demo(args: argparse.Namespace) -> None:
+    """demo_build on a fresh copy of the template; the rows it inserted, per table."""
+    from django.db import connection
+
+    before = _table_marks()
+    out = _build(args)
+    after = _table_marks()
+    inserted = {}
+    for table, (max_before, _n) in before.items():
+        with connection.cursor() as cur:
+            cur.execute(f'SELECT COUNT(*) FROM "{table}" WHERE rowid > %s', [max_before])
+            n = cur.fetchone()[0]
+        if n:
+            inserted[table] = {"rows": n, "after_rowid": max_before}
+    for table in set(after) - set(before):
+        inserted[table] = {"rows": after[table][1], "after_rowid": 0}
+    with connection.cursor() as cur:
+        cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    emit("RESULT", {**out, "inserted": inserted})
+
+
+def _login_cookie(email: str) -> str:
+    from django.conf import settings
+    from django.test import Client
+
+    from channelops.accounts.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(email=email))
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+def cmd_sessions(args: argparse.Namespace) -> None:
+    from django.conf import settings
+
+    emit(
+        "RESULT",
+        {
+            "cookie_name": settings.SESSION_COOKIE_NAME,
+            "staff": _login_cookie(STAFF_EMAIL),
+            "partner_admin": _login_cookie(PARTNER_ADMIN_EMAIL),
+        },
+    )
+
+
+# What `queries` measures: (label, who, path). Each is requested once to warm up, then measured.
+DIRECTORY_VARIANTS = [
+    ("directory", STAFF_EMAIL, "/console/partners/"),
+    ("directory page 2", STAFF_EMAIL, "/console/partners/?page=2"),
+    ("directory last page", STAFF_EMAIL, "/console/partners/?page=last"),
+    ("directory by engagement", STAFF_EMAIL, "/console/partners/?sort=-engagement_score"),
+    ("directory EMEA, active", STAFF_EMAIL, "/console/partners/?region=EMEA&status=active"),
+]
+DASHBOARD_VARIANTS = [
+    ("dashboard (Acme admin)", PARTNER_ADMIN_EMAIL, "/portal/"),
+    ("dashboard (Globex admin)", OTHER_PARTNER_ADMIN_EMAIL, "/portal/"),
+]
+
+
+def cmd_queries(args: argparse.Namespace) -> None:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from channelops.accounts.models import User
+
+    clients: dict[str, Client] = {}
+    pages: dict[str, list[dict[str, Any]]] = {"directory": [], "dashboard": []}
+    for page, variants in (("directory", DIRECTORY_VARIANTS), ("dashboard", DASHBOARD_VARIANTS)):
+        for label, email, path in variants:
+            if email not in clients:
+                clients[email] = Client()
+                clients[email].force_login(User.objects.get(email=email))
+            client = clients[email]
+            client.get(path)  # warm-up (first-use caches)
+            with CaptureQueriesContext(connection) as ctx:
+                t0 = time.perf_counter()
+                resp = client.get(path)
+                ms = (time.perf_counter() - t0) * 1000
+            queries = []
+            for q in ctx.captured_queries:
+                item: dict[str, Any] = {"sql": q["sql"], "ms": float(q["time"]) * 1000}
+                if args.explain and q["sql"].lstrip().upper().startswith("SELECT"):
+                    with connection.cursor() as cur:
+                        cur.execute("EXPLAIN QUERY PLAN " + q["sql"])
+                        item["plan"] = [row[-1] for row in cur.fetchall()]
+                queries.append(item)
+            # After reading ctx: every request (request_started) clears the connection's query log.
+            cpu = []
+            for _ in range(args.repeat):  # CPU time of the whole request, in this process
+                c0 = time.process_time()
+                client.get(path)
+                cpu.append(time.process_time() - c0)
+            pages[page].append(
+                {
+                    "label": label,
+                    "path": path,
+                    "status": resp.status_code,
+                    "queries": len(queries),
+                    "ms": ms,
+                    "cpu_ms_min": min(cpu) * 1000 if cpu else None,
+                    "cpu_ms_median": sorted(cpu)[len(cpu) // 2] * 1000 if cpu else None,
+                    "detail": queries,
+                }
+            )
+    emit("RESULT", {"pages": pages, "counts": _counts()})
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("template")
+    for name in ("build", "slice-demo"):
+        p = sub.add_parser(name)
+        p.add_argument("--partners", type=int, required=True)
+        p.add_argument("--contacts-per-partner", type=int, default=10)
+        p.add_argument("--events-per-partner", type=int, default=100)
+        p.add_argument("--seed", type=int, default=42)
+    sub.add_parser("sessions")
+    q = sub.add_parser("queries")
+    q.add_argument("--explain", action="store_true")
+    q.add_argument("--repeat", type=int, default=10, help="requests timed (CPU) per variant")
+    args = parser.parse_args()
+    _setup()
+    {
+        "template": cmd_template,
+        "build": cmd_build,
+        "slice-demo": cmd_slice_demo,
+        "sessions": cmd_sessions,
+        "queries": cmd_queries,
+    }[args.cmd](args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,683 @@
+"""Partner isolation: every URL of the project, walked as partner B's people, never shows partner A.
+
+The walker iterates ``get_resolver()`` recursively and needs a rule for every URL
+pattern it finds. A rule says how to build requests for the pattern (substituting
+partner A's objects for ids) and what partner B's people may get back:
+
+* ``DENIED``  — 401/403/404/405 or a redirect to a sign-in page;
+* ``OWN``     — a page about the caller's own partner or account (any status below 500);
+* ``PUBLIC``  — a page anyone may open (sign-in, health checks, API schema…).
+
+Whatever the rule, no response (body or Location header) may contain partner A's
+legal name, contact e-mail addresses, people or CRM id, and partner A's data must be
+unchanged after the walk. A URL pattern without a rule fails the suite: a later
+feature that adds a page must add its rule here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, resolve
+from django.utils import timezone
+from simple_history.admin import SimpleHistoryAdmin
+
+from channelops.accounts.models import ApiToken, Invitation, User
+from channelops.accounts.services import api_token_create, invitation_send
+from channelops.core.models import OutboxMessage, OutboxStatus, ScheduleRun
+from channelops.partners.models import (
+    Contact,
+    EngagementDaily,
+    EngagementEvent,
+    EngagementKind,
+    Partner,
+    PartnerMembership,
+    PartnerStatusChange,
+)
+
+from .factories import ContactFactory, MembershipFactory, UserFactory
+
+DENIED = "denied"
+OWN = "own"
+PUBLIC = "public"
+
+A_LEGAL_NAME = "Acme Test Partner"
+A_CONTACT_EMAIL = "secret.contact@acme-a.test"
+A_CRM_ID = "CRM-ACME-7781"
+A_WEBSITE = "https://acme-secret.example"
+B_LEGAL_NAME = "Beta Test Partner"
+B_MARKERS = (B_LEGAL_NAME, "admin@b.test")  # an "own page" shows at least one of these
+
+# Sign-in pages a denied request may be redirected to.
+LOGIN_PATHS = ("/accounts/login/", "/console/admin/login/")
+
+
+# --- the world: partner A with one object of every kind, partner B's people ---------------------
+
+
+@dataclass
+class World:
+    partner_a: Partner
+    partner_b: Partner
+    contact_a: Contact
+    admin_a: User
+    user_a: User
+    membership_a: PartnerMembership
+    token_a: ApiToken
+    invitation_a: Invitation
+    status_change_a: PartnerStatusChange
+    event_a: EngagementEvent
+    daily_a: EngagementDaily
+    dead_letter_a: OutboxMessage
+    schedule_run: ScheduleRun
+    actors: dict[str, User | None] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def markers(self) -> list[str]:
+        """Strings that identify partner A: none may appear in a response to partner B's people."""
+        return [
+            A_LEGAL_NAME,
+            A_CONTACT_EMAIL,
+            A_CRM_ID,
+            A_WEBSITE,
+            self.admin_a.email,
+            self.user_a.email,
+        ]
+
+
+@pytest.fixture
+def world(partner_a, partner_b, admin_a, user_a, user_b) -> World:
+    Partner.objects.filter(pk=partner_a.pk).update(crm_account_id=A_CRM_ID, website=A_WEBSITE)
+    partner_a.refresh_from_db()
+    contact_a = ContactFactory(
+        partner=partner_a, email=A_CONTACT_EMAIL, first_name="Secret", last_name="Person"
+    )
+    token_a, _clear = api_token_create(user=admin_a, name="A's token")
+    invitation_a = invitation_send(user=user_a, invited_by=admin_a, context={"partner": partner_a})
+    status_change_a = PartnerStatusChange.objects.create(
+        partner=partner_a, from_status="applied", to_status="active", by=admin_a, note=A_LEGAL_NAME
+    )
+    event_a = EngagementEvent.objects.create(partner=partner_a, user=admin_a, kind=EngagementKind.DOWNLOAD)
+    daily_a = EngagementDaily.objects.create(partner=partner_a, day=date.today(), events=1, points=3)
+    dead_letter_a = OutboxMessage.objects.create(
+        kind="email",
+        idempotency_key="isolation:dead",
+        topic=f"partner:{partner_a.pk}",
+        payload={"to": [A_CONTACT_EMAIL], "subject": A_LEGAL_NAME, "text": A_LEGAL_NAME},
+        status=OutboxStatus.DEAD,
+    )
+    schedule_run = ScheduleRun.objects.create(name="isolation", slot=timezone.now())
+    b_user = MembershipFactory(partner=partner_b, role="user", user=UserFactory(email="user@b.test")).user
+    w = World(
+        partner_a=partner_a,
+        partner_b=partner_b,
+        contact_a=contact_a,
+        admin_a=admin_a,
+        user_a=user_a,
+        membership_a=user_a.membership,
+        token_a=token_a,
+        invitation_a=invitation_a,
+        status_change_a=status_change_a,
+        event_a=event_a,
+        daily_a=daily_a,
+        dead_letter_a=dead_letter_a,
+        schedule_run=schedule_run,
+    )
+    w.actors = {"partner_b_user": b_user, "partner_b_admin": user_b, "anonymous": None}
+    for name, actor in w.actors.items():
+        if actor is not None:
+            w.tokens[name] = api_token_create(user=actor, name="walker")[1]
+    return w
+
+
+def _snapshot(w: World) -> dict[str, Any]:
+    """Everything of partner A that a request by partner B's people could try to change."""
+    p = Partner.objects.get(pk=w.partner_a.pk)
+    return {
+        "partner": {
+            f: getattr(p, f)
+            for f in (
+                "legal_name",
+                "website",
+                "phone",
+                "description",
+                "status",
+                "tier_id",
+                "region_id",
+                "cam_id",
+            )
+        },
+        "contacts": sorted(
+            Contact.objects.filter(partner=p).values_list("pk", "email", "first_name", "last_name")
+        ),
+        "memberships": sorted(
+            PartnerMembership.objects.filter(partner=p).values_list(
+                "pk", "user_id", "role", "user__is_active"
+            )
+        ),
+        "tokens": sorted(
+            ApiToken.objects.filter(user__membership__partner=p).values_list("pk", "revoked_at", "name")
+        ),
+        "invitations": sorted(
+            Invitation.objects.filter(user__membership__partner=p).values_list("pk", "accepted_at")
+        ),
+        "dead_letter": OutboxMessage.objects.filter(pk=w.dead_letter_a.pk)
+        .values_list("status", flat=True)
+        .get(),
+        "contacts_elsewhere_with_a_people": Contact.objects.exclude(partner=p)
+        .filter(email__in=[w.admin_a.email, w.user_a.email, A_CONTACT_EMAIL])
+        .count(),
+        "partners": Partner.objects.count(),
+    }
+
+
+# --- requests and rules --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Probe:
+    method: str
+    url: str
+    data: dict[str, Any] | None = None
+    api: bool = False  # sent with the actor's API token (JSON body) instead of the session
+
+
+@dataclass(frozen=True)
+class Rule:
+    access: str
+    probes: Callable[[World], list[Probe]]
+    own_page: bool = False  # partner B's people get a 200 that shows partner B (proves the page renders)
+    optional: bool = False  # the pattern exists only in some configurations (e.g. GitLab sign-in)
+    note: str = ""
+
+
+def get_post(
+    url: str | Callable[[World], str], data: dict[str, Any] | None = None
+) -> Callable[[World], list[Probe]]:
+    """GET and POST one URL (the URL may depend on the world)."""
+
+    def build(w: World) -> list[Probe]:
+        u = url(w) if callable(url) else url
+        return [Probe("GET", u), Probe("POST", u, data or {})]
+
+    return build
+
+
+def api_calls(
+    *calls: tuple[str, str | Callable[[World], str], dict[str, Any] | None],
+) -> Callable[[World], list[Probe]]:
+    def build(w: World) -> list[Probe]:
+        return [Probe(m, u(w) if callable(u) else u, d, api=True) for m, u, d in calls]
+
+    return build
+
+
+FORGED_PROFILE = {"website": "https://pwned.example", "phone": "+1 555 0100", "description": "pwned"}
+FORGED_PARTNER = {"legal_name": "Pwned Ltd", "country": "US", "status": "terminated", **FORGED_PROFILE}
+FORGED_PERSON = {"email": "intruder@evil.test", "full_name": "In Truder", "role": "admin"}
+
+# URL patterns the walker does not request, each with the reason. Deliberately empty: the
+# allauth and invitation URLs that carry tokens (e-mail confirmation key, password-reset key,
+# invitation token) cannot be built for partner A's people — their clear tokens exist only in
+# e-mails — so they are requested with invalid tokens instead (see the rules' notes). Add an
+# entry here only for a pattern that cannot be requested at all, and say why.
+SKIPPED: dict[str, str] = {}
+
+RULES: dict[str, Rule] = {
+    # --- site ---
+    ":home": Rule(PUBLIC, get_post("/")),
+    ":healthz": Rule(PUBLIC, get_post("/healthz")),
+    ":readyz": Rule(PUBLIC, get_post("/readyz")),
+    # --- channelops accounts ---
+    "accounts:invitation_accept": Rule(
+        DENIED,
+        get_post("/accounts/invitation/not-a-real-token/", {"password1": "x", "password2": "x"}),
+        note="a capability URL: only the clear token (e-mailed to the invitee, never stored) opens it",
+    ),
+    "accounts:tokens": Rule(OWN, get_post("/accounts/tokens/", {"name": "mine"})),
+    "accounts:token_revoke": Rule(DENIED, get_post(lambda w: f"/accounts/tokens/{w.token_a.pk}/revoke/")),
+    # --- allauth: account ---
+    ":account_login": Rule(
+        PUBLIC, get_post("/accounts/login/", {"login": "admin@b.test", "password": "wrong"})
+    ),
+    ":account_logout": Rule(OWN, get_post("/accounts/logout/")),
+    ":account_inactive": Rule(PUBLIC, get_post("/accounts/inactive/")),
+    ":account_signup": Rule(PUBLIC, get_post("/accounts/signup/", {"email": "new@evil.test"})),
+    ":account_reauthenticate": Rule(OWN, get_post("/accounts/reauthenticate/")),
+    ":account_request_reauthentication_code": Rule(OWN, get_post("/accounts/reauthenticate/code/")),
+    ":account_confirm_reauthentication_code": Rule(OWN, get_post("/accounts/reauthenticate/code/confirm/")),
+    ":account_email": Rule(OWN, get_post("/accounts/email/")),
+    ":account_email_verification_sent": Rule(PUBLIC, get_post("/accounts/confirm-email/")),
+    ":account_change_password": Rule(OWN, get_post("/accounts/password/change/")),
+    ":account_set_password": Rule(OWN, get_post("/accounts/password/set/")),
+    ":account_reset_password": Rule(PUBLIC, get_post("/accounts/password/reset/")),
+    ":account_confirm_login_code": Rule(PUBLIC, get_post("/accounts/login/code/confirm/")),
+    ":account_confirm_email": Rule(
+        PUBLIC,
+        get_post("/accounts/confirm-email/not-a-real-key/"),
+        note="allauth's e-mail confirmation key is a signed token; probed with an invalid one",
+    ),
+    ":account_reset_password_from_key_done": Rule(PUBLIC, get_post("/accounts/password/reset/key/done/")),
+    ":account_reset_password_from_key": Rule(
+        PUBLIC,
+        get_post(lambda w: f"/accounts/password/reset/key/{_b36(w.admin_a.pk)}-not-a-real-key/"),
+        note="the reset key is a token e-mailed to partner A's person; probed with their id and a wrong key",
+    ),
+    ":account_reset_password_done": Rule(PUBLIC, get_post("/accounts/password/reset/done/")),
+    # --- allauth: MFA ---
+    ":mfa_index": Rule(OWN, get_post("/accounts/2fa/")),
+    ":mfa_authenticate": Rule(PUBLIC, get_post("/accounts/2fa/authenticate/")),
+    ":mfa_reauthenticate": Rule(OWN, get_post("/accounts/2fa/reauthenticate/")),
+    ":mfa_activate_totp": Rule(OWN, get_post("/accounts/2fa/totp/activate/")),
+    ":mfa_deactivate_totp": Rule(OWN, get_post("/accounts/2fa/totp/deactivate/")),
+    ":mfa_view_recovery_codes": Rule(OWN, get_post("/accounts/2fa/recovery-codes/")),
+    ":mfa_generate_recovery_codes": Rule(OWN, get_post("/accounts/2fa/recovery-codes/generate/")),
+    ":mfa_download_recovery_codes": Rule(OWN, get_post("/accounts/2fa/recovery-codes/download/")),
+    # --- allauth: third-party sign-in ---
+    ":socialaccount_login_cancelled": Rule(PUBLIC, get_post("/accounts/3rdparty/login/cancelled/")),
+    ":socialaccount_login_error": Rule(PUBLIC, get_post("/accounts/3rdparty/login/error/")),
+    ":socialaccount_signup": Rule(PUBLIC, get_post("/accounts/3rdparty/signup/")),
+    ":socialaccount_connections": Rule(OWN, get_post("/accounts/3rdparty/")),
+    "accounts/social/login/cancelled/": Rule(PUBLIC, get_post("/accounts/social/login/cancelled/")),
+    "accounts/social/login/error/": Rule(PUBLIC, get_post("/accounts/social/login/error/")),
+    "accounts/social/signup/": Rule(PUBLIC, get_post("/accounts/social/signup/")),
+    "accounts/social/connections/": Rule(PUBLIC, get_post("/accounts/social/connections/")),
+    # Installed only when GITLAB_CLIENT_ID is set (settings.py).
+    ":gitlab_login": Rule(PUBLIC, get_post("/accounts/gitlab/login/"), optional=True),
+    ":gitlab_callback": Rule(PUBLIC, get_post("/accounts/gitlab/login/callback/"), optional=True),
+    ":openid_connect_login": Rule(PUBLIC, get_post("/accounts/oidc/sso/login/")),
+    ":openid_connect_callback": Rule(PUBLIC, get_post("/accounts/oidc/sso/login/callback/")),
+    # --- partner portal ---
+    "portal:dashboard": Rule(OWN, get_post("/portal/"), own_page=True),
+    "portal:company": Rule(OWN, get_post("/portal/company/", FORGED_PROFILE), own_page=True),
+    "portal:users": Rule(OWN, get_post("/portal/users/"), own_page=True),
+    "portal:user_invite": Rule(OWN, get_post("/portal/users/invite/", FORGED_PERSON)),
+    "portal:user_deactivate": Rule(
+        DENIED, get_post(lambda w: f"/portal/users/{w.membership_a.pk}/deactivate/")
+    ),
+    # --- staff console ---
+    "console:home": Rule(DENIED, get_post("/console/")),
+    "console:directory": Rule(DENIED, get_post("/console/partners/?q=Acme")),
+    "console:directory_export": Rule(
+        DENIED,
+        lambda w: [
+            Probe("GET", "/console/partners/export.csv?q=Acme"),
+            Probe("GET", "/console/partners/export.xlsx"),
+        ],
+    ),
+    "console:partner_detail": Rule(DENIED, get_post(lambda w: f"/console/partners/{w.partner_a.pk}/")),
+    "console:queues": Rule(DENIED, get_post("/console/queues/")),
+    "console:queue_detail": Rule(DENIED, get_post("/console/queues/partners_applied/")),
+    "console:dead_letters": Rule(DENIED, get_post("/console/outbox/dead/")),
+    "console:dead_letter_retry": Rule(
+        DENIED, get_post(lambda w: f"/console/outbox/dead/{w.dead_letter_a.pk}/retry/")
+    ),
+    # --- API ---
+    "api:openapi-json": Rule(PUBLIC, lambda w: [Probe("GET", "/api/v1/openapi.json")]),
+    "api:openapi-view": Rule(PUBLIC, lambda w: [Probe("GET", "/api/v1/docs")]),
+    "api:api-root": Rule(PUBLIC, lambda w: [Probe("GET", "/api/v1/")]),
+    "api/docs": Rule(PUBLIC, lambda w: [Probe("GET", "/api/docs")]),
+    "api/openapi.json": Rule(PUBLIC, lambda w: [Probe("GET", "/api/openapi.json")]),
+    "api:list_partners": Rule(
+        OWN,
+        api_calls(
+            ("GET", "/api/v1/partners", None),
+            ("GET", "/api/v1/partners?q=Acme&page_size=500", None),
+            ("GET", "/api/v1/partners?region=EMEA&tier=open&status=active", None),
+        ),
+        own_page=True,
+    ),
+    "api:get_partner": Rule(DENIED, api_calls(("GET", lambda w: f"/api/v1/partners/{w.partner_a.pk}", None))),
+    "api:patch_partner": Rule(
+        DENIED, api_calls(("PATCH", lambda w: f"/api/v1/partners/{w.partner_a.pk}", FORGED_PROFILE))
+    ),
+    "api:list_contacts": Rule(
+        OWN,
+        api_calls(
+            ("GET", "/api/v1/contacts", None),
+            ("GET", lambda w: f"/api/v1/contacts?partner_id={w.partner_a.pk}", None),
+            ("GET", "/api/v1/contacts?q=secret", None),
+        ),
+    ),
+    "api:get_contact": Rule(DENIED, api_calls(("GET", lambda w: f"/api/v1/contacts/{w.contact_a.pk}", None))),
+    "api:create_contact": Rule(
+        DENIED,
+        lambda w: [
+            Probe(
+                "POST",
+                # (an e-mail the API accepts: its validation refuses special-use domains such as .test)
+                "/api/v1/contacts",
+                {
+                    "partner_id": w.partner_a.pk,
+                    "first_name": "In",
+                    "last_name": "Truder",
+                    "email": "x@evil.example.com",
+                },
+                api=True,
+            )
+        ],
+    ),
+}
+
+
+# --- the data admin (staff only): one rule per registered model, with partner A's object ----------
+
+# For each model in the data admin: how to find the object of partner A (or the object that
+# stands for it). A model registered in the admin but missing here fails the walker.
+ADMIN_OBJECTS: dict[str, Callable[[World], Any]] = {
+    "account.emailaddress": lambda w: w.admin_a.emailaddress_set.get(),
+    "mfa.authenticator": lambda w: _authenticator_of(w.admin_a),
+    "socialaccount.socialapp": lambda w: 1,
+    "socialaccount.socialtoken": lambda w: 1,
+    "socialaccount.socialaccount": lambda w: 1,
+    "django_tasks_database.dbtaskresult": lambda w: "00000000-0000-0000-0000-000000000000",
+    "core.outboxmessage": lambda w: w.dead_letter_a,
+    "core.schedulerun": lambda w: w.schedule_run,
+    "auth.group": lambda w: 1,
+    "accounts.user": lambda w: w.admin_a,
+    "accounts.staffteam": lambda w: 1,
+    "accounts.invitation": lambda w: w.invitation_a,
+    "accounts.apitoken": lambda w: w.token_a,
+    "partners.region": lambda w: w.partner_a.region,
+    "partners.tier": lambda w: w.partner_a.tier,
+    "partners.program": lambda w: 1,
+    "partners.regionrouting": lambda w: 1,
+    "partners.partner": lambda w: w.partner_a,
+    "partners.contact": lambda w: w.contact_a,
+    "partners.partnermembership": lambda w: w.membership_a,
+    "partners.partnerstatuschange": lambda w: w.status_change_a,
+    "partners.engagementevent": lambda w: w.event_a,
+    "partners.engagementdaily": lambda w: w.daily_a,
+}
+ADMIN_SITE_RULES: dict[str, Rule] = {
+    "admin:index": Rule(DENIED, get_post("/console/admin/")),
+    "admin:search": Rule(DENIED, get_post("/console/admin/search/?s=Acme")),
+    "admin:login": Rule(PUBLIC, get_post("/console/admin/login/")),
+    "admin:logout": Rule(OWN, get_post("/console/admin/logout/")),
+    "admin:password_change": Rule(DENIED, get_post("/console/admin/password_change/")),
+    "admin:password_change_done": Rule(DENIED, get_post("/console/admin/password_change/done/")),
+    "admin:autocomplete": Rule(
+        DENIED,
+        get_post(
+            "/console/admin/autocomplete/?app_label=partners&model_name=contact&field_name=partner&term=Acme"
+        ),
+    ),
+    "admin:jsi18n": Rule(DENIED, get_post("/console/admin/jsi18n/")),
+    "admin:view_on_site": Rule(
+        DENIED,
+        get_post(
+            lambda w: f"/console/admin/r/{ContentType.objects.get_for_model(Partner).pk}/{w.partner_a.pk}/"
+        ),
+    ),
+    "admin:app_list": Rule(DENIED, get_post("/console/admin/partners/")),
+    "console/admin/(?P<url>.*)$": Rule(
+        DENIED, get_post(lambda w: f"/console/admin/nothing-here/{w.partner_a.pk}/")
+    ),
+}
+
+
+def _authenticator_of(user: User) -> Any:
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user=user).first() or 1
+
+
+def _pk(obj: Any) -> Any:
+    return getattr(obj, "pk", obj)
+
+
+def _history_id(obj: Any) -> int:
+    h = getattr(obj, "history", None)
+    rec = h.order_by("history_id").first() if h is not None else None
+    return rec.history_id if rec is not None else 1
+
+
+def _admin_rules() -> dict[str, Rule]:
+    """Rules for the data admin's per-model URLs (only for models listed in ADMIN_OBJECTS)."""
+    rules = dict(ADMIN_SITE_RULES)
+    for model in admin.site._registry:
+        label = model._meta.label_lower
+        if label not in ADMIN_OBJECTS:
+            continue  # its URLs stay unknown: the walker fails and names them
+        app, name = model._meta.app_label, model._meta.model_name
+        base = f"/console/admin/{app}/{name}/"
+        find = ADMIN_OBJECTS[label]
+
+        def obj_url(suffix: str, find=find, base=base) -> Callable[[World], str]:
+            return lambda w: f"{base}{_pk(find(w))}/{suffix}"
+
+        rules[f"admin:{app}_{name}_changelist"] = Rule(DENIED, get_post(f"{base}?q=Acme"))
+        rules[f"admin:{app}_{name}_add"] = Rule(DENIED, get_post(f"{base}add/", FORGED_PARTNER))
+        rules[f"admin:{app}_{name}_history"] = Rule(DENIED, get_post(obj_url("history/")))
+        rules[f"admin:{app}_{name}_delete"] = Rule(DENIED, get_post(obj_url("delete/"), {"post": "yes"}))
+        rules[f"admin:{app}_{name}_change"] = Rule(DENIED, get_post(obj_url("change/"), FORGED_PARTNER))
+        rules[f"console/admin/{app}/{name}/<path:object_id>/"] = Rule(DENIED, get_post(obj_url("")))
+        if isinstance(admin.site._registry[model], SimpleHistoryAdmin):
+            rules[f"admin:{app}_{name}_simple_history"] = Rule(
+                DENIED,
+                get_post(
+                    lambda w, find=find, base=base: f"{base}{_pk(find(w))}/history/{_history_id(find(w))}/"
+                ),
+            )
+        if label == "accounts.user":
+            rules["admin:auth_user_password_change"] = Rule(
+                DENIED, get_post(obj_url("password/"), {"password1": "x", "password2": "x"})
+            )
+    return rules
+
+
+def _b36(n: int) -> str:
+    from django.utils.http import int_to_base36
+
+    return int_to_base36(n)
+
+
+# --- the walker -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pattern:
+    key: str  # "namespace:name", or the route for unnamed patterns
+    route: str
+    name: str | None
+
+
+def all_patterns() -> list[Pattern]:
+    out: list[Pattern] = []
+
+    def walk(resolver: URLResolver, prefix: str, namespace: str) -> None:
+        for p in resolver.url_patterns:
+            if isinstance(p, URLResolver):
+                ns = namespace
+                if p.namespace:
+                    ns = f"{namespace}:{p.namespace}" if namespace else p.namespace
+                walk(p, URLResolver._join_route(prefix, str(p.pattern)), ns)
+            elif isinstance(p, URLPattern):
+                route = URLResolver._join_route(prefix, str(p.pattern))
+                key = f"{namespace}:{p.name}" if p.name else route
+                out.append(Pattern(key=key, route=route, name=p.name))
+
+    walk(get_resolver(), "", "")
+    return out
+
+
+def all_rules() -> dict[str, Rule]:
+    rules = dict(RULES)
+    admin_rules = _admin_rules()
+    overlap = set(rules) & set(admin_rules)
+    assert not overlap, f"rules defined twice: {sorted(overlap)}"
+    rules.update(admin_rules)
+    return rules
+
+
+def _unknown_patterns() -> list[Pattern]:
+    rules = all_rules()
+    return [p for p in all_patterns() if p.key not in rules and p.key not in SKIPPED]
+
+
+def test_every_url_pattern_has_an_isolation_rule():
+    unknown = _unknown_patterns()
+    unregistered = sorted(
+        m._meta.label_lower for m in admin.site._registry if m._meta.label_lower not in ADMIN_OBJECTS
+    )
+    assert not unregistered, (
+        f"models in the data admin without an entry in ADMIN_OBJECTS (tests/test_isolation.py): {unregistered}"
+    )
+    assert not unknown, (
+        "URL patterns the isolation walker does not know how to probe — add a rule to RULES in "
+        "tests/test_isolation.py:\n" + "\n".join(f"  {p.key}  ({p.route})" for p in unknown)
+    )
+
+
+def test_pattern_keys_are_unique_so_every_pattern_is_walked():
+    keys = [p.key for p in all_patterns()]
+    duplicates = sorted({k for k in keys if keys.count(k) > 1})
+    assert not duplicates, f"two URL patterns share a key; the walker would miss one: {duplicates}"
+
+
+def test_isolation_rules_only_name_url_patterns_that_exist():
+    existing = {p.key for p in all_patterns()}
+    stale = sorted(k for k, rule in all_rules().items() if k not in existing and not rule.optional)
+    stale += sorted(k for k in SKIPPED if k not in existing)
+    assert not stale, f"rules for URL patterns that no longer exist (remove them): {stale}"
+
+
+def _body(resp: Any) -> str:
+    raw = b"".join(resp.streaming_content) if getattr(resp, "streaming", False) else resp.content
+    return raw.decode("utf-8", errors="replace")
+
+
+def _send(w: World, actor: str, probe: Probe, client: Client) -> Any:
+    user = w.actors[actor]
+    if probe.api:
+        api_client = Client(raise_request_exception=False)  # no session: the token alone authenticates
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {w.tokens[actor]}"} if actor in w.tokens else {}
+        if probe.method == "GET":
+            return api_client.get(probe.url, **headers)
+        return api_client.generic(
+            probe.method, probe.url, data=_json(probe.data or {}), content_type="application/json", **headers
+        )
+    if user is not None and client.session.get("_auth_user_id") != str(user.pk):
+        client.force_login(user)  # again after a probe that signed out
+    if probe.method == "GET":
+        return client.get(probe.url)
+    return client.post(probe.url, probe.data or {})
+
+
+def _json(data: dict[str, Any]) -> str:
+    import json
+
+    return json.dumps(data)
+
+
+def _problems(w: World, actor: str, key: str, rule: Rule, probe: Probe, resp: Any) -> list[str]:
+    where = f"[{actor}] {key}: {probe.method} {probe.url} → {resp.status_code}"
+    problems = []
+    body = _body(resp)
+    location = resp.get("Location", "") or ""
+    for marker in w.markers:
+        if marker in body:
+            problems.append(f"{where}: the response shows partner A's {marker!r}")
+        if marker in location:
+            problems.append(f"{where}: the redirect shows partner A's {marker!r}")
+    if resp.status_code >= 500:
+        problems.append(f"{where}: server error")
+    if rule.access == DENIED:
+        if resp.status_code in (301, 302, 303, 307, 308):
+            if not urlsplit(location).path.startswith(LOGIN_PATHS):
+                problems.append(f"{where}: redirects to {location!r}, not to a sign-in page")
+        elif resp.status_code not in (401, 403, 404, 405):
+            problems.append(f"{where}: expected 401/403/404/405 or a redirect to sign in ({body[:300]!r})")
+        if resp.status_code == 200:
+            problems.append(f"{where}: a 200 for a request about partner A")
+    own_page_probe = rule.own_page and actor != "anonymous" and probe.method == "GET" and "?" not in probe.url
+    if own_page_probe and (resp.status_code != 200 or not any(m in body for m in B_MARKERS)):
+        problems.append(f"{where}: partner B's own page should render and show partner B")
+    return problems
+
+
+@pytest.fixture
+def clean_cache():
+    """The walk posts wrong passwords to the sign-in page: leave allauth's rate-limit counters clean."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.mark.parametrize("actor", ["partner_b_user", "partner_b_admin", "anonymous"])
+def test_partner_b_people_never_see_or_change_partner_a_anywhere(world, actor, clean_cache):
+    rules = all_rules()
+    patterns = all_patterns()
+    unknown = [p.key for p in patterns if p.key not in rules and p.key not in SKIPPED]
+    assert not unknown, f"URL patterns without an isolation rule: {unknown}"
+    assert not set(SKIPPED) & set(rules), "a pattern is both skipped and probed"
+    before = _snapshot(world)
+    problems: list[str] = []
+    walked = 0
+    client = Client(raise_request_exception=False)  # a server error is reported, not raised
+    for pattern in patterns:
+        if pattern.key in SKIPPED:
+            continue
+        rule = rules[pattern.key]
+        probes = rule.probes(world)
+        assert probes, f"{pattern.key}: the rule builds no request"
+        for probe in probes:
+            match = resolve(urlsplit(probe.url).path)
+            assert match.route == pattern.route, (
+                f"{pattern.key}: the rule's URL {probe.url} resolves to {match.route!r}, not {pattern.route!r}"
+            )
+            resp = _send(world, actor, probe, client)
+            problems.extend(_problems(world, actor, pattern.key, rule, probe, resp))
+            walked += 1
+    assert not problems, "\n".join(problems)
+    assert _snapshot(world) == before, "a request by partner B's people changed partner A's data"
+    assert walked >= len(patterns) - len(SKIPPED)  # every pattern not skipped got at least one request
+
+
+def test_walker_notices_a_leak_and_an_unknown_pattern(world):
+    """The walker's own checks work: a page showing partner A is reported, a new pattern is unknown."""
+    from django.http import HttpResponse
+
+    leaky = HttpResponse(f"<h1>{A_LEGAL_NAME}</h1>")
+    probe = Probe("GET", "/somewhere/")
+    assert _problems(world, "partner_b_user", "x", Rule(OWN, lambda w: [probe]), probe, leaky)
+    ok = HttpResponse("<h1>nothing</h1>", status=404)
+    assert not _problems(world, "partner_b_user", "x", Rule(DENIED, lambda w: [probe]), probe, ok)
+    assert "brand:new_page" not in all_rules()
+
+
+def test_a_new_url_pattern_without_a_rule_makes_the_walker_fail(settings):
+    """Adding a page to the project without extending RULES is caught."""
+    import sys
+    import types
+
+    from django.urls import clear_url_caches, path
+
+    from channelops import urls as project_urls
+
+    mod = types.ModuleType("isolation_probe_urls")
+    mod.urlpatterns = [
+        *project_urls.urlpatterns,
+        path("brand-new/<int:pk>/", lambda r, pk: None, name="brand_new"),
+    ]
+    sys.modules[mod.__name__] = mod
+    settings.ROOT_URLCONF = mod.__name__
+    clear_url_caches()
+    try:
+        assert [p.key for p in _unknown_patterns()] == [":brand_new"]
+        with pytest.raises(AssertionError, match="brand_new"):
+            test_every_url_pattern_has_an_isolation_rule()
+    finally:
+        del sys.modules[mod.__name__]
+        clear_url_caches()

@@ -1,0 +1,267 @@
+"""Accessibility in the browser: axe-core finds no violations on the portal, sign-in,
+invitation and console pages, and the skip link works from the keyboard."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.conf import settings as django_settings
+from django.core.cache import cache
+from django.test import Client
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from channelops.accounts.models import Invitation
+from channelops.accounts.services import api_token_create, api_token_revoke
+from channelops.core.models import OutboxMessage
+from channelops.partners.models import EngagementKind, Program
+from channelops.partners.services import engagement_record, engagement_rollup, partner_person_add
+
+from .factories import (
+    TEST_PASSWORD,
+    ContactFactory,
+    MembershipFactory,
+    PartnerFactory,
+    StaffFactory,
+    UserFactory,
+)
+
+# Live-server tests need real transactions; serialized rollback restores the rows the data
+# migrations created (regions, tiers, programs) after each test's flush. `browser_db` (conftest)
+# lets this thread use the ORM while Playwright's loop runs (DJANGO_ALLOW_ASYNC_UNSAFE, set
+# for this module only) with the connections pytest-django and the live server use.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.usefixtures("browser_db"),
+]
+
+AXE = Axe()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Sign-in rate limits and used TOTP codes live in the (per-process) cache."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def assert_no_axe_violations(page: Page) -> None:
+    # Colour contrast only means something with the site's stylesheet applied.
+    assert page.evaluate(
+        "[...document.styleSheets].length > 0 && [...document.styleSheets].every(s => s.cssRules.length > 0)"
+    ), f"{page.url}: a stylesheet did not load"
+    results = AXE.run(page)
+    assert results.violations_count == 0, f"{page.url}\n{results.generate_report()}"
+
+
+def sign_in_as(page: Page, site: str, user) -> None:  # type: ignore[no-untyped-def]
+    """Give the browser a signed-in session for ``user`` (the sign-in form is covered by the journeys)."""
+    client = Client()
+    client.force_login(user)
+    name = django_settings.SESSION_COOKIE_NAME
+    page.context.add_cookies([{"name": name, "value": client.cookies[name].value, "url": site}])
+
+
+def sign_in_with_password(page: Page, site: str, email: str) -> None:
+    page.goto(f"{site}/accounts/login/")
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password", exact=True).fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+
+
+@pytest.fixture
+def partner_admin():
+    """A partner admin whose pages have content: colleagues, pending invitations, activity, tokens."""
+    staff = StaffFactory(email="cam.a11y@vendor.test", full_name="Carla Cam", roles=["cam"])
+    partner = PartnerFactory(legal_name="Acme Accessible Partner", cam=staff, website="", phone="")
+    admin = MembershipFactory(
+        partner=partner, role="admin", user=UserFactory(email="admin@a11y.test", full_name="Ada Admin")
+    ).user
+    MembershipFactory(partner=partner, role="user", user=UserFactory(email="user@a11y.test"))
+    partner_person_add(partner=partner, email="invited@a11y.test", full_name="Ivy Invited", by=admin)
+    engagement_record(partner=partner, kind=EngagementKind.SIGN_IN, user=admin)
+    engagement_record(partner=partner, kind=EngagementKind.DOWNLOAD, user=admin, detail="price list")
+    api_token_create(user=admin, name="CRM sync")
+    revoked, _clear = api_token_create(user=admin, name="Old script")
+    api_token_revoke(token=revoked, by=admin)
+    return admin
+
+
+@pytest.fixture
+def staff_with_partners():
+    """A CAM (with an authenticator) and a directory of partners; returns (staff, a partner)."""
+    staff = StaffFactory(email="cam.console@vendor.test", full_name="Carla Console", roles=["cam"])
+    partner = PartnerFactory(
+        legal_name="Acme Accessible Partner", cam=staff, account_notes="Met at the summit.\nWants training."
+    )
+    partner.programs.add(*Program.objects.all()[:2])
+    for _ in range(3):
+        PartnerFactory()
+    ContactFactory(partner=partner, is_primary=True, title="CEO")
+    ContactFactory(partner=partner)
+    admin = MembershipFactory(partner=partner, role="admin").user
+    engagement_record(partner=partner, kind=EngagementKind.SIGN_IN, user=admin)
+    engagement_record(partner=partner, kind=EngagementKind.TRAINING, user=admin, detail="Sales 101")
+    engagement_rollup(since=timezone.now().date() - timedelta(days=2))
+    return staff, partner
+
+
+@pytest.mark.parametrize("path", ["/portal/", "/portal/company/", "/portal/users/", "/accounts/tokens/"])
+def test_portal_page_has_no_axe_violations(page: Page, live_server, partner_admin, path):
+    sign_in_as(page, live_server.url, partner_admin)
+    response = page.goto(live_server.url + path)
+    assert response is not None and response.status == 200
+    expect(page.get_by_role("main")).to_be_visible()
+    assert_no_axe_violations(page)
+
+
+def test_portal_forms_with_errors_have_no_axe_violations(page: Page, live_server, partner_admin):
+    sign_in_as(page, live_server.url, partner_admin)
+    page.goto(live_server.url + "/portal/users/")
+    form = page.get_by_role("form", name="Invite a colleague")
+    form.get_by_label("Name").fill("Someone Again")
+    form.get_by_label("E-mail address").fill("user@a11y.test")  # already a person: refused by the server
+    form.get_by_role("button", name="Send invitation").click()
+    expect(page.get_by_text("A person with this e-mail address already exists.")).to_be_visible()
+    assert_no_axe_violations(page)
+
+    # ... and with a success message.
+    form = page.get_by_role("form", name="Invite a colleague")
+    form.get_by_label("Name").fill("Someone New")
+    form.get_by_label("E-mail address").fill("new@a11y.test")
+    form.get_by_role("button", name="Send invitation").click()
+    expect(page.get_by_text("Invitation sent to new@a11y.test.")).to_be_visible()
+    assert_no_axe_violations(page)
+
+    page.goto(live_server.url + "/accounts/tokens/")
+    page.get_by_role("button", name="Create token").click()
+    expect(page.get_by_role("heading", name="Your new token")).to_be_visible()
+    assert_no_axe_violations(page)
+
+
+def test_sign_in_page_has_no_axe_violations(page: Page, live_server):
+    page.goto(live_server.url + "/accounts/login/")
+    assert_no_axe_violations(page)
+    # ... also after a failed attempt, with the error shown.
+    page.get_by_label("E-mail address").fill("nobody@a11y.test")
+    page.get_by_label("Password", exact=True).fill("wrong-password-123")
+    page.get_by_role("button", name="Sign in").click()
+    expect(
+        page.get_by_text("The email address and/or password you specified are not correct.")
+    ).to_be_visible()
+    assert_no_axe_violations(page)
+
+
+def test_demo_mode_banner_has_no_axe_violations(page: Page, live_server, settings):
+    settings.DEMO_MODE = True
+    page.goto(live_server.url + "/accounts/login/")
+    expect(page.get_by_role("region", name="Demo mode")).to_contain_text("Demo mode: sample data")
+    assert_no_axe_violations(page)
+
+
+def test_staff_second_factor_pages_have_no_axe_violations(page: Page, live_server):
+    with_totp = StaffFactory(email="totp.a11y@vendor.test", roles=["cam"])
+    without_totp = StaffFactory(email="nototp.a11y@vendor.test", roles=["cam"], mfa=False)
+
+    sign_in_with_password(page, live_server.url, with_totp.email)
+    expect(page).to_have_url(f"{live_server.url}/accounts/2fa/authenticate/")
+    assert_no_axe_violations(page)
+
+    page.context.clear_cookies()
+    sign_in_with_password(page, live_server.url, without_totp.email)
+    expect(page.get_by_role("button", name="Confirm")).to_be_visible()  # allauth's password confirmation
+    assert_no_axe_violations(page)
+    page.get_by_label("Password").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Confirm").click()
+    expect(page).to_have_url(f"{live_server.url}/accounts/2fa/totp/activate/")
+    assert_no_axe_violations(page)
+
+
+def test_invitation_pages_have_no_axe_violations(page: Page, live_server, partner_admin):
+    # The link from the queued invitation e-mail (partner_person_add sent one).
+    invitation = Invitation.objects.get(user__email="invited@a11y.test")
+    text = OutboxMessage.objects.get(idempotency_key=f"invitation:{invitation.pk}").payload["text"]
+    match = re.search(r"/accounts/invitation/[\w-]+/", text)
+    assert match, text
+
+    page.goto(live_server.url + match.group(0))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Accept your invitation")
+    assert_no_axe_violations(page)
+    # ... with validation errors shown.
+    page.get_by_label("Password:", exact=True).fill("short")
+    page.get_by_label("Password (again):", exact=True).fill("different")
+    page.get_by_role("button", name="Set password").click()
+    expect(page.locator(".errorlist").first).to_be_visible()
+    assert_no_axe_violations(page)
+
+    page.goto(f"{live_server.url}/accounts/invitation/not-a-real-token/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("This invitation is not valid")
+    assert_no_axe_violations(page)
+
+
+@pytest.mark.parametrize("path", ["/console/queues/", "/console/partners/", "/console/partners/{pk}/"])
+def test_console_page_has_no_axe_violations(page: Page, live_server, staff_with_partners, path):
+    staff, partner = staff_with_partners
+    sign_in_as(page, live_server.url, staff)
+    response = page.goto(live_server.url + path.format(pk=partner.pk))
+    assert response is not None and response.status == 200
+    expect(page.get_by_role("main")).to_be_visible()
+    assert_no_axe_violations(page)
+
+
+def test_skip_link_is_the_first_tab_stop_and_moves_focus_to_main(page: Page, live_server, partner_admin):
+    sign_in_as(page, live_server.url, partner_admin)
+    page.goto(live_server.url + "/portal/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, Acme Accessible Partner")
+
+    skip = page.get_by_role("link", name="Skip to content")
+    box = skip.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 0  # off-screen until focused
+
+    page.keyboard.press("Tab")
+    expect(skip).to_be_focused()
+    # It is visible while focused (it sits off-screen otherwise).
+    box = skip.bounding_box()
+    viewport = page.viewport_size
+    assert box is not None and viewport is not None
+    assert box["x"] >= 0 and box["y"] >= 0 and box["width"] > 0
+    assert box["x"] + box["width"] <= viewport["width"]
+
+    assert_focus_indicator_contrasts(page)
+
+    page.keyboard.press("Enter")
+    expect(page.locator("main#content")).to_be_focused()
+    assert page.evaluate("location.hash") == "#content"
+
+    # The next Tab continues inside the main content, past the header and navigation,
+    # and the focused element shows a focus indicator that stands out from the page.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('main') !== null")
+    assert_focus_indicator_contrasts(page)
+
+
+def _luminance(css_colour: str) -> float:
+    r, g, b = (int(v) / 255 for v in re.findall(r"[\d.]+", css_colour)[:3])
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def assert_focus_indicator_contrasts(page: Page) -> None:
+    """WCAG 1.4.11: the focus outline needs 3:1 against the page background around it."""
+    style = page.evaluate(
+        """() => {
+            const s = getComputedStyle(document.activeElement);
+            return {style: s.outlineStyle, width: parseFloat(s.outlineWidth), colour: s.outlineColor,
+                    page: getComputedStyle(document.body).backgroundColor};
+        }"""
+    )
+    assert style["style"] not in ("none", "hidden") and style["width"] >= 2, style
+    lighter, darker = sorted((_luminance(style["colour"]), _luminance(style["page"])), reverse=True)
+    ratio = (lighter + 0.05) / (darker + 0.05)
+    assert ratio >= 3, f"focus outline contrast {ratio:.2f}:1 is below 3:1 ({style})"

@@ -276,3 +276,13 @@ def migrated_sqlite(_migrated_sqlite_template, tmp_path):
     target = tmp_path / "db.sqlite3"
     shutil.copyfile(_migrated_sqlite_template, target)
     return target
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_caches():
+    """Process-local memos (the directory's filter choices) must not leak between tests."""
+    from channelops.console.forms import clear_choice_cache
+
+    clear_choice_cache()
+    yield
+    clear_choice_cache()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import html
 from collections.abc import Callable, Iterator
 from functools import wraps
 from io import BytesIO
@@ -14,14 +15,16 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from channelops.core.models import OutboxMessage, OutboxStatus
 from channelops.core.outbox import outbox_retry
 from channelops.core.queues import get_queue, queues_for
-from channelops.partners.models import Partner
+from channelops.partners.models import Partner, PartnerStatus
 
 from .forms import DirectoryFilterForm
 from .timeline import engagement_series, partner_timeline
@@ -66,16 +69,70 @@ def _directory_queryset(request: HttpRequest) -> tuple[DirectoryFilterForm, Any]
     return form, qs.order_by(sort, "pk")
 
 
+DIRECTORY_FIELDS = (
+    "pk",
+    "legal_name",
+    "country",
+    "region__code",
+    "tier__name",
+    "status",
+    "cam__full_name",
+    "cam__email",
+    "engagement_score",
+)
+
+
+_ROW = (
+    '<tr><td><a href="{0}{1}/">{2}</a></td><td>{3}</td><td>{4}</td><td>{5}</td><td>{6}</td><td>{7}</td>'
+    "<td>{8}</td></tr>"
+)
+
+
+def _directory_rows_html(rows: Any, labels: dict[str, str], base: str) -> SafeString:
+    """The directory's table rows, every value HTML-escaped.
+
+    Built in Python rather than with template tags: the template engine (and Django's
+    lazy-aware escape) cost ~0.15 ms per row, most of this page's CPU (docs/performance.md).
+    """
+    e = html.escape
+    return mark_safe(  # noqa: S308 - every interpolated value is escaped above
+        "\n".join(
+            _ROW.format(
+                e(base),
+                r["pk"],
+                e(r["legal_name"]),
+                e(r["country"]),
+                e(r["region__code"]),
+                e(r["tier__name"]),
+                e(labels.get(r["status"], r["status"])),
+                e(r["cam__full_name"] or r["cam__email"] or "—"),
+                int(r["engagement_score"]),
+            )
+            for r in rows
+        )
+    )
+
+
 @staff_required
 def directory(request: HttpRequest) -> HttpResponse:
     form, qs = _directory_queryset(request)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(qs.values(*DIRECTORY_FIELDS), PAGE_SIZE).get_page(request.GET.get("page"))
+    labels = {value: str(label) for value, label in PartnerStatus.choices}
+    base = reverse("console:partner_detail", args=[0])[:-2]  # "/console/partners/"
+    rows_html = _directory_rows_html(page.object_list, labels, base)
     params = request.GET.copy()
     params.pop("page", None)
     return render(
         request,
         "console/directory.html",
-        {"form": form, "page": page, "querystring": params.urlencode(), "nav": "directory"},
+        {
+            "form": form,
+            "selects": form.select_fields(),
+            "page": page,
+            "rows_html": rows_html,
+            "querystring": params.urlencode(),
+            "nav": "directory",
+        },
     )
 
 

@@ -102,3 +102,10 @@ def test_directory_query_count_is_constant(cam, login, django_assert_num_queries
         PartnerFactory()
     with django_assert_num_queries(small):
         client.get("/console/partners/")
+
+
+def test_directory_rows_escape_partner_data(cam, login):
+    PartnerFactory(legal_name='<script>alert("x")</script> & Co')
+    body = login(cam).get("/console/partners/").content.decode()
+    assert "<script>alert" not in body
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Co" in body

@@ -15,6 +15,15 @@ from .services import contact_create, partner_profile_update
 
 router = Router(tags=["partners"])
 
+# Documented on every operation (ninja does not add them for auth failures or validation errors).
+ERRORS = {
+    "responses": {
+        "400": {"description": "The request body is not valid JSON."},
+        "401": {"description": "Missing, unknown or revoked token."},
+        "422": {"description": "Invalid input: `detail` lists each problem."},
+    }
+}
+
 
 class PartnerOut(Schema):
     id: int
@@ -68,7 +77,7 @@ class Error(Schema):
     detail: object
 
 
-@router.get("/partners", response=list[PartnerOut])
+@router.get("/partners", response=list[PartnerOut], openapi_extra=ERRORS)
 @paginate(PageNumberPagination)
 def list_partners(request, filters: Query[PartnerFilter]):  # type: ignore[no-untyped-def]
     qs = Partner.objects.visible_to(request.user).for_directory()
@@ -78,12 +87,16 @@ def list_partners(request, filters: Query[PartnerFilter]):  # type: ignore[no-un
     return qs.order_by("legal_name", "pk")
 
 
-@router.get("/partners/{partner_id}", response={200: PartnerOut, 404: Error})
+@router.get("/partners/{partner_id}", response={200: PartnerOut, 404: Error}, openapi_extra=ERRORS)
 def get_partner(request, partner_id: int):  # type: ignore[no-untyped-def]
     return get_object_or_404(Partner.objects.visible_to(request.user).for_directory(), pk=partner_id)
 
 
-@router.patch("/partners/{partner_id}", response={200: PartnerOut, 403: Error, 404: Error, 422: Error})
+@router.patch(
+    "/partners/{partner_id}",
+    response={200: PartnerOut, 403: Error, 404: Error, 422: Error},
+    openapi_extra=ERRORS,
+)
 def patch_partner(request, partner_id: int, body: PartnerPatch):  # type: ignore[no-untyped-def]
     partner = get_object_or_404(Partner.objects.visible_to(request.user).for_directory(), pk=partner_id)
     partner_profile_update(
@@ -92,7 +105,7 @@ def patch_partner(request, partner_id: int, body: PartnerPatch):  # type: ignore
     return Partner.objects.for_directory().get(pk=partner.pk)
 
 
-@router.get("/contacts", response=list[ContactOut], tags=["contacts"])
+@router.get("/contacts", response=list[ContactOut], tags=["contacts"], openapi_extra=ERRORS)
 @paginate(PageNumberPagination)
 def list_contacts(request, partner_id: int | None = None, q: str | None = Query(None, max_length=200)):  # type: ignore[no-untyped-def]
     qs = Contact.objects.visible_to(request.user)
@@ -103,12 +116,19 @@ def list_contacts(request, partner_id: int | None = None, q: str | None = Query(
     return qs.order_by("last_name", "first_name", "pk")
 
 
-@router.get("/contacts/{contact_id}", response={200: ContactOut, 404: Error}, tags=["contacts"])
+@router.get(
+    "/contacts/{contact_id}", response={200: ContactOut, 404: Error}, tags=["contacts"], openapi_extra=ERRORS
+)
 def get_contact(request, contact_id: int):  # type: ignore[no-untyped-def]
     return get_object_or_404(Contact.objects.visible_to(request.user), pk=contact_id)
 
 
-@router.post("/contacts", response={201: ContactOut, 403: Error, 404: Error, 422: Error}, tags=["contacts"])
+@router.post(
+    "/contacts",
+    response={201: ContactOut, 403: Error, 404: Error, 422: Error},
+    tags=["contacts"],
+    openapi_extra=ERRORS,
+)
 def create_contact(request, body: ContactIn):  # type: ignore[no-untyped-def]
     partner = get_object_or_404(Partner.objects.visible_to(request.user), pk=body.partner_id)
     user = request.user

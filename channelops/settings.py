@@ -3,7 +3,7 @@
 Each variable is documented in docs/configuration.md with its default. Local
 defaults are safe for `make run` (embedded SQLite under var/, mail printed by the
 worker); production mode (CHANNELOPS_PRODUCTION=true) refuses to start without
-SECRET_KEY and ALLOWED_HOSTS and turns on the secure-cookie / HTTPS settings that
+SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and EMAIL_URL and turns on the secure-cookie / HTTPS settings that
 `manage.py check --deploy` asks for.
 """
 
@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
+    "ninja",  # serves the API docs' Swagger UI from local static files (no CDN)
     "django_tasks",
     "django_tasks_db",
     "channelops.core",
@@ -134,6 +135,10 @@ TEMPLATES = [
     },
 ]
 
+if PRODUCTION and not env.str("DATABASE_URL", default=""):
+    raise ImproperlyConfigured(
+        "DATABASE_URL is required when CHANNELOPS_PRODUCTION=true (e.g. postgres://user:password@db:5432/channelops)."
+    )
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'channelops.sqlite3'}"),
 }
@@ -189,6 +194,10 @@ ACCOUNT_RATE_LIMITS = {
     "login_failed": env.str("CHANNELOPS_LOGIN_RATE_LIMIT", default="10/m/ip,5/5m/key"),
 }
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[channelops] "
+# Behind reverse proxies: how many proxies append to X-Forwarded-For (rate limits count per
+# client address, not per proxy), or a header the proxy sets to the client address.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("CHANNELOPS_TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env.str("CHANNELOPS_CLIENT_IP_HEADER", default="") or None
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env.str("CHANNELOPS_MFA_ISSUER", default="channelops")
 SOCIALACCOUNT_ONLY = False
@@ -223,8 +232,13 @@ if env.str("OIDC_CLIENT_ID", default=""):
     }
 
 # --- e-mail ---------------------------------------------------------------
+if PRODUCTION and not env.str("EMAIL_URL", default=""):
+    raise ImproperlyConfigured(
+        "EMAIL_URL is required when CHANNELOPS_PRODUCTION=true (e.g. smtp+tls://user:password@smtp.example.com:587)."
+    )
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)  # seconds; well below the outbox lease
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="channelops <partners@channelops.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -279,7 +293,7 @@ if PRODUCTION:
 
 # --- API ------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = env.int("CHANNELOPS_API_PAGE_SIZE", default=50)
-NINJA_PAGINATION_MAX_PER_PAGE_SIZE = 500
+NINJA_MAX_PER_PAGE_SIZE = env.int("CHANNELOPS_API_MAX_PAGE_SIZE", default=500)
 
 # --- unfold (staff console theme) ------------------------------------------
 UNFOLD = {

@@ -88,3 +88,12 @@ def test_the_console_script_wraps_check(migrated_sqlite):
     )
     assert bad.returncode != 0
     assert "run `channelops migrate`" in bad.stderr
+
+
+def test_token_create_for_staff_without_mfa_says_what_to_do(db):
+    from .factories import StaffFactory
+
+    StaffFactory(email="nomfa@vendor.test", roles=["cam"], mfa=False)
+    with pytest.raises(CommandError, match="authenticator app"):
+        call_command("token", "create", "--user", "nomfa@vendor.test")
+    assert not ApiToken.objects.exists()

@@ -213,6 +213,13 @@ def test_the_test_suite_alone_uses_the_fast_hasher(settings):
     assert "django.contrib.auth.hashers.Argon2PasswordHasher" in settings.PASSWORD_HASHERS
 
 
+# Production also requires the database and e-mail to be configured explicitly.
+PROD_SERVICES = {
+    "DATABASE_URL": "sqlite:////tmp/never-opened.sqlite3",
+    "EMAIL_URL": "smtp://mail.example.com:25",
+}
+
+
 def _secret_key() -> str:
     return secrets.token_urlsafe(50)
 
@@ -251,6 +258,7 @@ def test_production_settings_pass_the_deployment_checks(tmp_path):
         CHANNELOPS_PRODUCTION="true",
         SECRET_KEY=_secret_key(),
         ALLOWED_HOSTS="partners.example.com",
+        **PROD_SERVICES,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
@@ -268,9 +276,25 @@ def test_production_turns_on_secure_cookies_https_and_hsts(tmp_path):
         CHANNELOPS_PRODUCTION="true",
         SECRET_KEY=_secret_key(),
         ALLOWED_HOSTS="partners.example.com",
+        **PROD_SERVICES,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "True", "True", "True", "True", "https"]
+
+
+@pytest.mark.parametrize("missing", ["DATABASE_URL", "EMAIL_URL"])
+def test_production_without_database_or_email_settings_refuses_to_start(tmp_path, missing):
+    env = {k: v for k, v in PROD_SERVICES.items() if k != missing}
+    result = _run(
+        ["manage.py", "check"],
+        tmp_path,
+        CHANNELOPS_PRODUCTION="true",
+        SECRET_KEY=_secret_key(),
+        ALLOWED_HOSTS="partners.example.com",
+        **env,
+    )
+    assert result.returncode != 0
+    assert f"{missing} is required when CHANNELOPS_PRODUCTION=true" in result.stderr
 
 
 def test_demo_mode_without_production_starts(tmp_path):

@@ -12,4 +12,6 @@ class AccountsConfig(AppConfig):
 
         from .roles import sync_roles
 
-        post_migrate.connect(sync_roles, sender=self)
+        post_migrate.connect(
+            sync_roles, dispatch_uid="channelops.sync_roles"
+        )  # runs once per migrate, for the last app

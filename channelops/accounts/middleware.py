@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from .services import user_has_mfa
 
-PROTECTED_PREFIXES = ("/console/",)
+PROTECTED_PREFIXES = ("/console/", "/accounts/tokens/")
 
 
 class StaffMfaRequiredMiddleware:

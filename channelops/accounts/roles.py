@@ -76,6 +76,7 @@ def sync_roles(sender: Any = None, **kwargs: Any) -> None:
     using = kwargs.get("using", "default")
     for kind in TeamKind:
         StaffTeam.objects.using(using).get_or_create(kind=kind.value, defaults={"name": str(kind.label)})
+    _ensure_cache_table(using)
     all_perms = Permission.objects.using(using).select_related("content_type")
     by_name = {f"{p.content_type.app_label}.{p.codename}": p for p in all_perms}
     for role, spec in ROLES.items():
@@ -85,3 +86,12 @@ def sync_roles(sender: Any = None, **kwargs: Any) -> None:
         else:
             wanted = [by_name[k] for k in spec["perms"] if k in by_name]
         group.permissions.add(*wanted)
+
+
+def _ensure_cache_table(using: str) -> None:
+    """The database cache (used when REDIS_URL is unset) needs its table; migrate creates it."""
+    from django.conf import settings
+    from django.core.management import call_command
+
+    if any(c["BACKEND"].endswith("DatabaseCache") for c in settings.CACHES.values()):
+        call_command("createcachetable", database=using, verbosity=0)

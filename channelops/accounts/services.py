@@ -102,6 +102,8 @@ def api_token_create(*, user: User, name: str = "API token") -> tuple[ApiToken, 
     """Create a token; returns the row and the clear token (shown once, never stored)."""
     if not user.is_active:
         raise ValidationError(_("Tokens can only be created for active people."))
+    if user.is_staff and not user_has_mfa(user):
+        raise ValidationError(_("Staff must set up an authenticator app before creating API tokens."))
     clear = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(user=user, name=name[:100], prefix=clear[:12], token_hash=_hash(clear))
     return token, clear
@@ -114,6 +116,8 @@ def api_token_authenticate(clear: str) -> User | None:
     token = ApiToken.objects.active().select_related("user").filter(token_hash=_hash(clear)).first()
     if token is None or not secrets.compare_digest(token.token_hash, _hash(clear)):
         return None
+    if token.user.is_staff and not user_has_mfa(token.user):
+        return None  # staff must use multi-factor authentication, also through the API
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=5):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

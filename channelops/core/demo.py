@@ -103,13 +103,21 @@ NAMED_PARTNERS = {
 Progress = Callable[[str, int, int], None]
 
 
+class DemoRefused(RuntimeError):
+    """Demo data must never be loaded into a production instance."""
+
+
 def _noop(label: str, done: int, total: int) -> None:
     return None
 
 
 @transaction.atomic
 def demo_people() -> list[DemoPerson]:
-    """Create the named demo sign-ins and partners (idempotent)."""
+    """Create the named demo sign-ins and partners (idempotent). Refused in production mode."""
+    from django.conf import settings
+
+    if settings.PRODUCTION:
+        raise DemoRefused("Demo data (with published passwords) is refused when CHANNELOPS_PRODUCTION=true.")
     from channelops.accounts.models import StaffTeam, TeamKind, User
     from channelops.accounts.services import user_create, user_totp_activate
     from channelops.partners.models import Partner, PartnerStatus, Region, RegionRouting, Tier

@@ -12,6 +12,7 @@ with several schedulers running, because :class:`ScheduleRun` is unique per
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -23,6 +24,7 @@ from django.utils import timezone
 from .models import ScheduleRun
 
 EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,22 @@ def _load_task(path: str):  # type: ignore[no-untyped-def]
     return getattr(importlib.import_module(module), attr)
 
 
+def schedules_validate() -> list[str]:
+    """Problems with the effective rules (environment overrides included), one line each."""
+    problems = []
+    now = timezone.now()
+    for sched in schedules():
+        if not sched.enabled:
+            continue
+        try:
+            sched.latest_slot(now)
+        except Exception as exc:
+            problems.append(
+                f"CHANNELOPS_SCHEDULE_{sched.name.upper()}={sched.effective_rule!r} is not a valid RRULE: {exc}"
+            )
+    return problems
+
+
 def schedule_tick(*, now: datetime | None = None) -> list[str]:
     """Enqueue every job whose latest occurrence has not been enqueued yet.
 
@@ -92,7 +110,11 @@ def schedule_tick(*, now: datetime | None = None) -> list[str]:
     for sched in schedules():
         if not sched.enabled:
             continue
-        slot = sched.latest_slot(now)
+        try:
+            slot = sched.latest_slot(now)
+        except Exception:
+            log.exception("schedule %s has an invalid rule %r; skipped", sched.name, sched.effective_rule)
+            continue
         if slot is None:
             continue
         try:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+log = logging.getLogger(__name__)
 
 
 @require_GET
@@ -48,8 +52,12 @@ def readyz(request: HttpRequest) -> JsonResponse:
     """The database and the task queue answer."""
     checks = {"database": _check_database(), "queue": _check_queue()}
     ok = all(v is None for v in checks.values())
+    for name, problem in checks.items():
+        if problem:
+            log.error("readiness check %s failed: %s", name, problem)
+    # The details (hosts, ports, driver messages) go to the log, not to the public answer.
     body = {
         "status": "ok" if ok else "unavailable",
-        "checks": {k: ("ok" if v is None else v) for k, v in checks.items()},
+        "checks": {k: ("ok" if v is None else "unavailable") for k, v in checks.items()},
     }
     return JsonResponse(body, status=200 if ok else 503)

@@ -7,8 +7,10 @@ from datetime import date, datetime
 
 from django.shortcuts import get_object_or_404
 from ninja import Field, FilterSchema, Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
-from pydantic import EmailStr
+from ninja.pagination import paginate
+from pydantic import field_validator
+
+from channelops.core.pagination import Pagination
 
 from .models import Contact, Partner, PartnerStatus
 from .services import contact_create, partner_profile_update
@@ -64,13 +66,30 @@ class ContactOut(Schema):
     is_primary: bool
 
 
+def _django_email(value: str) -> str:
+    """The same e-mail rule as the portal's forms (Django's validator)."""
+    from django.core.exceptions import ValidationError as DjangoValidationError
+    from django.core.validators import validate_email
+
+    try:
+        validate_email(value)
+    except DjangoValidationError as exc:
+        raise ValueError("Enter a valid e-mail address.") from exc
+    return value
+
+
 class ContactIn(Schema):
     partner_id: int
     first_name: str = Field(..., min_length=1, max_length=100)
     last_name: str = Field(..., min_length=1, max_length=100)
-    email: EmailStr
+    email: str = Field(..., max_length=254, json_schema_extra={"format": "email"})
     title: str = Field("", max_length=120)
     phone: str = Field("", max_length=40)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        return _django_email(value)
 
 
 class Error(Schema):
@@ -78,7 +97,7 @@ class Error(Schema):
 
 
 @router.get("/partners", response=list[PartnerOut], openapi_extra=ERRORS)
-@paginate(PageNumberPagination)
+@paginate(Pagination)
 def list_partners(request, filters: Query[PartnerFilter]):  # type: ignore[no-untyped-def]
     qs = Partner.objects.visible_to(request.user).for_directory()
     qs = qs.filter_directory(
@@ -106,7 +125,7 @@ def patch_partner(request, partner_id: int, body: PartnerPatch):  # type: ignore
 
 
 @router.get("/contacts", response=list[ContactOut], tags=["contacts"], openapi_extra=ERRORS)
-@paginate(PageNumberPagination)
+@paginate(Pagination)
 def list_contacts(request, partner_id: int | None = None, q: str | None = Query(None, max_length=200)):  # type: ignore[no-untyped-def]
     qs = Contact.objects.visible_to(request.user)
     if partner_id is not None:
@@ -131,10 +150,8 @@ def get_contact(request, contact_id: int):  # type: ignore[no-untyped-def]
 )
 def create_contact(request, body: ContactIn):  # type: ignore[no-untyped-def]
     partner = get_object_or_404(Partner.objects.visible_to(request.user), pk=body.partner_id)
-    user = request.user
-    if not user.is_staff and not (user.partner_membership and user.partner_membership.is_admin):
-        return 403, {"detail": "Only staff and partner admins may add contacts."}
     contact = contact_create(
+        by=request.user,
         partner=partner,
         first_name=body.first_name,
         last_name=body.last_name,

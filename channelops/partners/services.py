@@ -41,8 +41,11 @@ def _require_staff(by: User | None) -> None:
         raise PermissionError(_("Only staff may do this."))
 
 
-def _require_partner_admin(*, partner: Partner, by: User) -> None:
+def _require_partner_admin(*, partner: Partner, by: User, perm: str = "partners.change_partner") -> None:
+    """A partner admin of this partner, or staff whose role grants ``perm``."""
     if by.is_staff:
+        if not by.has_perm(perm):
+            raise PermissionError(_("Your staff role does not allow this."))
         return
     m = by.partner_membership
     if m is None or m.partner_id != partner.pk or not m.is_admin:
@@ -155,7 +158,11 @@ def contact_create(
     phone: str = "",
     is_primary: bool = False,
     user: User | None = None,
+    by: User | None = None,
 ) -> Contact:
+    """Add a contact to a partner (``by``: the acting person, checked when given)."""
+    if by is not None:
+        _require_partner_admin(partner=partner, by=by, perm="partners.add_contact")
     contact = Contact(
         partner=partner,
         first_name=first_name,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -24,6 +24,12 @@ class Command(BaseCommand):
         if opts["partners"] < 0:
             self.stderr.write("--partners must be 0 or more.")
             raise SystemExit(2)
+        from django.conf import settings
+
+        if settings.PRODUCTION:
+            raise CommandError(
+                "Demo data (with published passwords) is refused when CHANNELOPS_PRODUCTION=true."
+            )
         console = Console(stderr=True)
         with Progress(
             TextColumn("[bold]{task.description}"),

@@ -4,10 +4,10 @@ import signal
 import time
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 
-from channelops.core.schedules import schedule_tick, schedules
+from channelops.core.schedules import schedule_tick, schedules, schedules_validate
 
 
 class Command(BaseCommand):
@@ -26,6 +26,9 @@ class Command(BaseCommand):
                 state = s.effective_rule if s.enabled else "off"
                 self.stdout.write(f"{s.name:28} {state:40} {s.description}")
             return
+        problems = schedules_validate()
+        if problems:
+            raise CommandError("; ".join(problems))
         stop = {"now": False}
 
         def _stop(signum: int, frame: Any) -> None:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from channelops.accounts.models import ApiToken, User
@@ -33,12 +34,20 @@ class Command(BaseCommand):
                 raise CommandError(
                     f"{user.email} is deactivated; tokens can only be created for active people."
                 )
-            _token, clear = api_token_create(user=user, name=opts["name"])
+            try:
+                _token, clear = api_token_create(user=user, name=opts["name"])
+            except ValidationError as exc:
+                raise CommandError(" ".join(exc.messages)) from exc
             self.stdout.write(clear)
         elif action == "revoke":
-            token = ApiToken.objects.filter(prefix=opts["prefix"][:12]).first()
-            if token is None:
+            matches = list(ApiToken.objects.filter(prefix=opts["prefix"][:12]))
+            if not matches:
                 raise CommandError(f"No token with prefix {opts['prefix']!r}.")
+            if len(matches) > 1:
+                raise CommandError(
+                    f"{len(matches)} tokens share prefix {opts['prefix']!r}; revoke it in the console."
+                )
+            token = matches[0]
             api_token_revoke(token=token)
             self.stdout.write(f"revoked {token.prefix}…")
         else:

@@ -15,6 +15,17 @@ from aiosmtpd.controller import Controller
 
 from .factories import MembershipFactory, PartnerFactory, StaffFactory, UserFactory
 
+# Browser test modules use `pytestmark = BROWSER_MARKS`. Live-server tests need real
+# transactions; serialized rollback restores the rows that existed before each test's flush.
+# `browser_db` lets the test thread use the ORM while Playwright's loop runs
+# (DJANGO_ALLOW_ASYNC_UNSAFE, set for the module only) with the connections pytest-django and
+# the live server use.
+BROWSER_MARKS = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.usefixtures("browser_db"),
+]
+
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
 
 

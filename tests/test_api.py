@@ -75,7 +75,14 @@ def test_a_token_revoked_through_the_service_is_401(client, admin_a):
     assert client.get("/api/v1/partners", **_bearer(clear)).status_code == 401
 
 
-def test_a_token_revoked_with_the_channelops_token_revoke_command_is_401(client, admin_a, capsys):
+def test_a_token_revoked_with_the_channelops_token_revoke_command_is_401(
+    client, admin_a, capsys, monkeypatch
+):
+    from django.db import connections
+
+    # run_from_argv closes every connection when a command ends; on PostgreSQL that would end
+    # the test's transaction, so it is kept open here.
+    monkeypatch.setattr(connections, "close_all", lambda: None)
     token, clear = api_token_create(user=admin_a)
     assert client.get("/api/v1/partners", **_bearer(clear)).status_code == 200
     channelops_cli(["channelops", "token", "revoke", token.prefix])

@@ -12,7 +12,21 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 
 
 @pytest.fixture
-def token(db, admin_a, partner_a, user_b):
+def _keep_test_connection():
+    """Schemathesis calls the WSGI app directly; like Django's test client, keep the handler from
+    closing the test's database connection at the end of each request."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def token(db, admin_a, partner_a, user_b, _keep_test_connection):
     from channelops.accounts.services import api_token_create
 
     from .factories import ContactFactory

@@ -400,3 +400,26 @@ def test_a_legal_status_transition_is_recorded(cam, partner_a):
         cam,
         "unpaid",
     )
+
+
+def test_a_nul_character_anywhere_is_a_clear_400_and_changes_nothing(api_client, login, admin_a, partner_a):
+    # found by the schemathesis fuzz test on PostgreSQL, whose text fields cannot store NUL
+    api = api_client(admin_a)
+    resp = api.get("/api/v1/partners", {"q": "ac\x00me"})
+    assert resp.status_code == 400
+    assert "NUL character" in resp.json()["detail"]
+    resp = api.post(
+        "/api/v1/contacts",
+        '{"partner_id": %d, "first_name": "A\\u0000", "last_name": "B", "email": "ab@example.com"}'
+        % partner_a.pk,
+        content_type="application/json",
+    )
+    assert resp.status_code == 400
+    before = partner_a.contacts.count()
+    page = login(admin_a).post(
+        "/portal/company/", {"website": "https://a.example", "phone": "1\x002", "description": ""}
+    )
+    assert page.status_code == 400
+    partner_a.refresh_from_db()
+    assert partner_a.website != "https://a.example"
+    assert partner_a.contacts.count() == before

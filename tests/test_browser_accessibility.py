@@ -20,6 +20,7 @@ from channelops.core.models import OutboxMessage
 from channelops.partners.models import EngagementKind, Program
 from channelops.partners.services import engagement_record, engagement_rollup, partner_person_add
 
+from .conftest import BROWSER_MARKS
 from .factories import (
     TEST_PASSWORD,
     ContactFactory,
@@ -29,15 +30,7 @@ from .factories import (
     UserFactory,
 )
 
-# Live-server tests need real transactions; serialized rollback restores the rows the data
-# migrations created (regions, tiers, programs) after each test's flush. `browser_db` (conftest)
-# lets this thread use the ORM while Playwright's loop runs (DJANGO_ALLOW_ASYNC_UNSAFE, set
-# for this module only) with the connections pytest-django and the live server use.
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    pytest.mark.usefixtures("browser_db"),
-]
+pytestmark = BROWSER_MARKS  # see tests/conftest.py
 
 AXE = Axe()
 

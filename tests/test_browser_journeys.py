@@ -20,6 +20,7 @@ from playwright.sync_api import Page, expect
 
 from channelops.accounts.models import Invitation, User
 
+from .conftest import BROWSER_MARKS
 from .factories import (
     TEST_PASSWORD,
     TEST_TOTP_SECRET,
@@ -29,15 +30,7 @@ from .factories import (
     UserFactory,
 )
 
-# Live-server tests need real transactions; serialized rollback restores the rows the data
-# migrations created (regions, tiers, programs) after each test's flush. `browser_db` (conftest)
-# lets this thread use the ORM while Playwright's loop runs (DJANGO_ALLOW_ASYNC_UNSAFE, set
-# for this module only) with the connections pytest-django and the live server use.
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    pytest.mark.usefixtures("browser_db"),
-]
+pytestmark = BROWSER_MARKS  # see tests/conftest.py
 
 INVITATION_LINK = re.compile(r"https?://\S+/accounts/invitation/[\w-]+/")
 

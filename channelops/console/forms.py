@@ -48,12 +48,13 @@ class DirectoryFilterForm(forms.Form):
         for name in ("region", "tier", "status", "program", "cam", "sort"):
             field = self.fields[name]
             current = str(data.get(name, "") or "")
+            choices = field.choices  # type: ignore[attr-defined]
             out.append(
                 {
                     "name": name,
                     "id": f"id_{name}",
                     "label": field.label,
-                    "options": [(str(v), str(label), str(v) == current) for v, label in field.choices],
+                    "options": [(str(v), str(label), str(v) == current) for v, label in choices],
                     "errors": self.errors.get(name) if self.is_bound else None,
                 }
             )

@@ -32,10 +32,10 @@ from .timeline import engagement_series, partner_timeline
 PAGE_SIZE = 50
 
 
-def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def staff_required(view: Callable[..., Any]) -> Callable[..., Any]:
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         if not request.user.is_staff:  # type: ignore[union-attr]
             raise PermissionDenied(_("The console is for staff."))
         return view(request, *args, **kwargs)
@@ -183,7 +183,7 @@ class _Echo:
 
 
 @staff_required
-def directory_export(request: HttpRequest, fmt: str) -> HttpResponse:
+def directory_export(request: HttpRequest, fmt: str) -> HttpResponse | StreamingHttpResponse:
     _form, qs = _directory_queryset(request)
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
     header = [str(label) for _k, label in EXPORT_COLUMNS]
@@ -208,11 +208,11 @@ def directory_export(request: HttpRequest, fmt: str) -> HttpResponse:
             ws.append([_safe_cell(v) for v in row])
         buf = BytesIO()
         wb.save(buf)
-        resp = HttpResponse(
+        xlsx = HttpResponse(
             buf.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         )
-        resp["Content-Disposition"] = f'attachment; filename="partners-{stamp}.xlsx"'
-        return resp
+        xlsx["Content-Disposition"] = f'attachment; filename="partners-{stamp}.xlsx"'
+        return xlsx
     raise Http404
 
 

@@ -154,7 +154,7 @@ def _deliver(msg: OutboxMessage) -> bool:
     except Exception as exc:  # any failure is recorded and retried
         log.warning("outbox %s failed (attempt %s): %s", msg.idempotency_key, msg.attempts, exc)
         if msg.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
-            fields = {"status": OutboxStatus.DEAD, "lease_until": None}
+            fields: dict[str, object] = {"status": OutboxStatus.DEAD, "lease_until": None}
         else:
             delay = settings.OUTBOX_BACKOFF_SECONDS * (2 ** (msg.attempts - 1))
             fields = {

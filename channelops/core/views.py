@@ -31,7 +31,7 @@ def _check_database() -> str | None:
 
 
 def _check_queue() -> str | None:
-    backend = settings.TASKS["default"]["BACKEND"]
+    backend = str(settings.TASKS["default"]["BACKEND"])
     try:
         if backend.startswith("django_tasks_rq"):
             import django_rq

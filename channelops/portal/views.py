@@ -73,8 +73,8 @@ def company(request: HttpRequest) -> HttpResponse:
             try:
                 partner_profile_update(
                     partner=partner,
-                    by=request.user,
-                    data={f: form.cleaned_data[f] for f in form.Meta.fields},  # type: ignore[arg-type]
+                    by=request.user,  # type: ignore[arg-type]
+                    data={f: form.cleaned_data[f] for f in form.Meta.fields},
                 )
             except ValidationError as exc:
                 form.add_error(None, exc)

@@ -5,7 +5,7 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 from channelops.core.schedules import schedule_tick, schedules, schedules_validate
 
@@ -37,7 +37,8 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, _stop)
         signal.signal(signal.SIGINT, _stop)
         while not stop["now"]:
-            close_old_connections()
+            if not connection.in_atomic_block:  # (inside a test's transaction: keep it)
+                close_old_connections()
             names = schedule_tick()
             if names:
                 self.stdout.write(f"scheduler: enqueued {', '.join(names)}")

@@ -16,7 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("--burst", action="store_true", help="Drain the queue, then exit.")
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        backend = settings.TASKS["default"]["BACKEND"]
+        backend = str(settings.TASKS["default"]["BACKEND"])
         if backend.startswith("django_tasks_rq"):
             kwargs: dict[str, Any] = {"job_class": "django_tasks_rq.Job"}
             if opts["burst"]:

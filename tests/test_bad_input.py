@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -410,8 +411,9 @@ def test_a_nul_character_anywhere_is_a_clear_400_and_changes_nothing(api_client,
     assert "NUL character" in resp.json()["detail"]
     resp = api.post(
         "/api/v1/contacts",
-        '{"partner_id": %d, "first_name": "A\\u0000", "last_name": "B", "email": "ab@example.com"}'
-        % partner_a.pk,
+        json.dumps(
+            {"partner_id": partner_a.pk, "first_name": "A\x00", "last_name": "B", "email": "ab@example.com"}
+        ),
         content_type="application/json",
     )
     assert resp.status_code == 400

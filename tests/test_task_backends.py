@@ -86,5 +86,7 @@ def test_readyz_reports_an_unreachable_redis(migrated_sqlite, smtp_server):
     if not os.environ.get("REDIS_TEST_URL"):
         pytest.skip("REDIS_TEST_URL is not set (make test-redis sets it)")
     env = _env(migrated_sqlite, smtp_server.port, REDIS_URL="redis://127.0.0.1:1/0")
-    out = _run(env, "-c", READY).stdout
-    assert out.startswith("503") and "ConnectionError" in out
+    result = _run(env, "-c", READY)
+    assert result.stdout.startswith("503") and '"queue": "unavailable"' in result.stdout
+    assert "127.0.0.1" not in result.stdout  # the details go to the log, not the public answer
+    assert "readiness check queue failed" in result.stderr and "ConnectionError" in result.stderr

@@ -11,7 +11,6 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from rich.console import Console
-from rich.table import Table
 
 from channelops.core.demo import DEMO_PASSWORD, PARTNER_PEOPLE, STAFF
 
@@ -27,6 +26,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **opts: Any) -> None:
         console = Console()
         settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
+        settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)
         console.print("[bold]channelops[/]: migrating the database…")
         call_command("migrate", interactive=False, verbosity=0)
         call_command("createcachetable", verbosity=0)
@@ -71,15 +71,14 @@ class Command(BaseCommand):
         console.print(f"\n[bold green]channelops is running on http://{addr}/[/]  (Ctrl-C stops it)\n")
         if not demo:
             return
-        table = Table(title=f"Demo sign-ins (password for all: {DEMO_PASSWORD} — demo only)")
-        table.add_column("role")
-        table.add_column("e-mail")
-        table.add_column("TOTP secret (add to an authenticator app)")
+        # Plain lines (not a table) so that long addresses and secrets are never cut or folded.
+        console.print(f"[bold]Demo sign-ins[/] — password for all: [bold]{DEMO_PASSWORD}[/] (demo only)")
         for p in STAFF:
-            table.add_row(p.role, p.email, p.totp_secret)
+            console.print(
+                f"  {p.role:24} {p.email:38} TOTP secret {p.totp_secret}", soft_wrap=True, markup=False
+            )
         for p in PARTNER_PEOPLE:
-            table.add_row(p.role, p.email, "—")
-        console.print(table)
+            console.print(f"  {p.role:24} {p.email}", soft_wrap=True, markup=False)
         console.print(
             "Staff sign in with the password, then a code from the TOTP secret (e.g. `oathtool --totp -b SECRET`)."
         )

@@ -62,4 +62,12 @@ def test_run_serves_the_demo_with_worker_and_scheduler_and_stops_them_all_on_ctr
     assert "admin@acme.example" in output and "demo-password-1" in output
     assert "channelops stopped." in output
     for pid in children:
-        assert not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split()[2] == "Z"
+        assert _gone(pid), f"child {pid} is still running"
+
+
+def _gone(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split()[2] == "Z"  # a zombie has exited
+    except FileNotFoundError:
+        return True

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.utils.translation import gettext_lazy as _
 
-MESSAGE = "The request contains a NUL character (\\x00), which is not allowed in any field."
+MESSAGE = _("The request contains a NUL character (\\x00), which is not allowed in any field.")
 
 
 class RejectNulCharactersMiddleware:
@@ -20,8 +21,8 @@ class RejectNulCharactersMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if self._has_nul(request):
             if request.path.startswith("/api/"):
-                return JsonResponse({"detail": MESSAGE}, status=400)
-            return HttpResponseBadRequest(MESSAGE)
+                return JsonResponse({"detail": str(MESSAGE)}, status=400)
+            return HttpResponseBadRequest(str(MESSAGE))
         return self.get_response(request)
 
     @staticmethod

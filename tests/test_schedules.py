@@ -70,3 +70,22 @@ def test_the_scheduler_command_lists_and_runs_once(db, capsys):
     with time_machine.travel(datetime(2026, 3, 5, 10, 30, 15, tzinfo=UTC), tick=False):
         call_command("scheduler", "--once")
     assert ScheduleRun.objects.filter(name="outbox_sweep").exists()
+
+
+def test_database_statistics_are_refreshed_daily(db):
+    from django.db import connection
+
+    from channelops.core.maintenance import database_analyze
+
+    sched = next(s for s in schedules() if s.name == "database_analyze")
+    assert sched.latest_slot(datetime(2026, 3, 5, 10, 0, tzinfo=UTC)) == datetime(
+        2026, 3, 5, 3, 45, tzinfo=UTC
+    )
+    result = database_analyze()
+    if connection.vendor == "sqlite":
+        assert result == "analyzed"
+        with connection.cursor() as cur:
+            cur.execute("SELECT count(*) FROM sqlite_stat1")
+            assert cur.fetchone()[0] > 0
+    else:
+        assert result.startswith("skipped")

@@ -18,6 +18,12 @@ class CoreConfig(AppConfig):
             description="Deliver due outbox messages and retries.",
         )
         register_schedule(
+            name="database_analyze",
+            rule="FREQ=DAILY;BYHOUR=3;BYMINUTE=45",
+            task="channelops.core.tasks.database_analyze",
+            description="Refresh SQLite's query-planner statistics (ANALYZE).",
+        )
+        register_schedule(
             name="prune_schedule_runs",
             rule="FREQ=DAILY;BYHOUR=3;BYMINUTE=15",
             task="channelops.core.tasks.prune_schedule_runs",

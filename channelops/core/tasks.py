@@ -17,3 +17,10 @@ def prune_schedule_runs() -> int:
     from .schedules import schedule_runs_prune
 
     return schedule_runs_prune()
+
+
+@task()
+def database_analyze() -> str:
+    from .maintenance import database_analyze as run
+
+    return run()

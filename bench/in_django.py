@@ -49,6 +49,8 @@ def _table_marks() -> dict[str, tuple[int, int]]:
     marks = {}
     with connection.cursor() as cur:
         for table in connection.introspection.table_names(cur):
+            if table.startswith("sqlite_"):  # planner statistics (ANALYZE), not data
+                continue
             cur.execute(f'SELECT COALESCE(MAX(rowid), 0), COUNT(*) FROM "{table}"')
             marks[table] = tuple(cur.fetchone())
     return marks

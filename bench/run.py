@@ -230,17 +230,7 @@ def ensure_dataset(
             phases.progress.update(task, description=f"dataset {name}: {p['phase']}")
 
     out = run_django(
-        [
-            "build",
-            "--partners",
-            str(scale["partners"]),
-            "--contacts-per-partner",
-            str(scale["contacts_per_partner"]),
-            "--events-per-partner",
-            str(scale["events_per_partner"]),
-            "--seed",
-            str(scale["seed"]),
-        ],
+        ["build", *_scale_args(scale, scale["partners"])],
         folder,
         log_name="dataset",
         on_progress=progress,
@@ -255,6 +245,16 @@ def ensure_dataset(
     write_marker(folder, info)
     phases.done(task, f"[dim]built in {out['seconds']:.0f}s[/]")
     return folder, {**info, "reused": False}
+
+
+def _scale_args(scale: dict[str, int], partners: int) -> list[str]:
+    """The demo generator's arguments for a scale (shared by the dataset and the slice)."""
+    return [
+        "--partners", str(partners),
+        "--contacts-per-partner", str(scale["contacts_per_partner"]),
+        "--events-per-partner", str(scale["events_per_partner"]),
+        "--seed", str(scale["seed"]),
+    ]  # fmt: skip
 
 
 def scenario_generation(
@@ -273,17 +273,7 @@ def scenario_generation(
             phases.progress.update(task, description=f"demo_build: {p['phase']}")
 
     demo = run_django(
-        [
-            "slice-demo",
-            "--partners",
-            str(partners),
-            "--contacts-per-partner",
-            str(scale["contacts_per_partner"]),
-            "--events-per-partner",
-            str(scale["events_per_partner"]),
-            "--seed",
-            str(scale["seed"]),
-        ],
+        ["slice-demo", *_scale_args(scale, partners)],
         demo_folder,
         log_name="slice-demo",
         on_progress=progress,

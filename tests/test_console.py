@@ -109,3 +109,26 @@ def test_directory_rows_escape_partner_data(cam, login):
     body = login(cam).get("/console/partners/").content.decode()
     assert "<script>alert" not in body
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Co" in body
+
+
+def test_partner_page_charts_weekly_engagement_points(cam, login, partner_a):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from channelops.console.timeline import engagement_weeks
+    from channelops.partners.models import EngagementDaily
+
+    today = timezone.localdate()
+    monday = today - timedelta(days=today.weekday())
+    EngagementDaily.objects.create(partner=partner_a, day=monday, events=3, points=10)
+    EngagementDaily.objects.create(partner=partner_a, day=monday + timedelta(days=1), events=1, points=10)
+    EngagementDaily.objects.create(partner=partner_a, day=monday - timedelta(weeks=2), events=2, points=5)
+    EngagementDaily.objects.create(partner=partner_a, day=monday - timedelta(weeks=40), events=9, points=99)
+    weeks = engagement_weeks(partner_a, today=today)
+    assert len(weeks) == 26
+    assert [w["points"] for w in weeks[-3:]] == [5, 0, 20]
+    assert weeks[-1]["height"] == 100 and weeks[-3]["height"] == 25
+    body = login(cam).get(f"/console/partners/{partner_a.pk}/").content.decode()
+    assert body.count('data-points="') == 26
+    assert 'data-points="20"' in body and 'role="img"' in body

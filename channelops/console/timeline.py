@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channelops.partners.models import Contact, EngagementDaily, Partner, PartnerStatusChange
@@ -60,3 +61,34 @@ def partner_timeline(partner: Partner, *, limit: int = 60) -> list[Entry]:
 def engagement_series(partner: Partner, days: int = 30) -> list[dict[str, Any]]:
     rows = EngagementDaily.objects.filter(partner=partner).order_by("-day")[:days]
     return [{"day": r.day, "points": r.points, "events": r.events} for r in reversed(list(rows))]
+
+
+def engagement_weeks(partner: Partner, *, weeks: int = 26, today: date | None = None) -> list[dict[str, Any]]:
+    """Points per week (Monday-based) for the last ``weeks`` weeks, oldest first, zeros included.
+
+    One query over the daily rollup; shown as a chart on the partner page.
+    """
+    today = today or timezone.localdate()
+    this_monday = today - timedelta(days=today.weekday())
+    start = this_monday - timedelta(weeks=weeks - 1)
+    totals = dict.fromkeys((start + timedelta(weeks=i) for i in range(weeks)), 0)
+    events = dict.fromkeys(totals, 0)
+    for day, points, n in EngagementDaily.objects.filter(partner=partner, day__gte=start).values_list(
+        "day", "points", "events"
+    ):
+        monday = day - timedelta(days=day.weekday())
+        if monday in totals:
+            totals[monday] += points
+            events[monday] += n
+    peak = max(totals.values()) or 1
+    return [
+        {
+            "week": w,
+            "points": p,
+            "events": events[w],
+            "height": round(100 * p / peak),
+            "y": 101 - round(100 * p / peak),
+            "x": i * 12,
+        }
+        for i, (w, p) in enumerate(totals.items())
+    ]

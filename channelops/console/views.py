@@ -27,7 +27,7 @@ from channelops.core.queues import get_queue, queues_for
 from channelops.partners.models import Partner, PartnerStatus
 
 from .forms import DirectoryFilterForm
-from .timeline import engagement_series, partner_timeline
+from .timeline import engagement_series, engagement_weeks, partner_timeline
 
 PAGE_SIZE = 50
 
@@ -234,6 +234,7 @@ def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "programs": list(partner.programs.all()),
             "timeline": partner_timeline(partner),
             "series": engagement_series(partner),
+            "weeks": engagement_weeks(partner),
             "nav": "directory",
         },
     )

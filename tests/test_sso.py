@@ -149,6 +149,18 @@ def _run_flow(migrated_sqlite, **extra: str) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+def _assert_connected_people_only(out: dict, authorize_url: str, client_id: str, account: list) -> None:
+    assert out["button"] is True  # "Login with …" on the sign-in page
+    assert out["authorize_url"] == authorize_url
+    assert out["client_id"] == client_id
+    assert out["stranger_signed_in"] is False  # no account is created from a provider sign-in
+    assert out["connected"] == [account]
+    assert out["signed_out"] is True
+    assert out["signed_in_as"] == out["alice_id"]
+    assert out["redirect"] == "/portal/"
+    assert out["forged_state_signed_in"] is False
+
+
 def test_login_with_gitlab_signs_in_connected_people_only(migrated_sqlite, fake_gitlab):
     url, gitlab = fake_gitlab
     out = _run_flow(
@@ -160,15 +172,7 @@ def test_login_with_gitlab_signs_in_connected_people_only(migrated_sqlite, fake_
         SSO_CALLBACK="/accounts/gitlab/login/callback/",
         SSO_BUTTON="Login with GitLab",
     )
-    assert out["button"] is True
-    assert out["authorize_url"] == f"{url}/oauth/authorize"
-    assert out["client_id"] == "cid"
-    assert out["stranger_signed_in"] is False  # no account is created from a GitLab sign-in
-    assert out["connected"] == [["gitlab", "4242"]]
-    assert out["signed_out"] is True
-    assert out["signed_in_as"] == out["alice_id"]
-    assert out["redirect"] == "/portal/"
-    assert out["forged_state_signed_in"] is False
+    _assert_connected_people_only(out, f"{url}/oauth/authorize", "cid", ["gitlab", "4242"])
     token_calls = [r for r in gitlab.requests if r[1] == "/oauth/token"]
     assert token_calls and all(r[2]["client_secret"] == "csecret" for r in token_calls)
     assert any(r[1] == "/api/v4/user" for r in gitlab.requests)
@@ -277,13 +281,6 @@ def test_login_with_generic_oidc_signs_in_connected_people_only(migrated_sqlite,
         SSO_CALLBACK="/accounts/oidc/sso/login/callback/",
         SSO_BUTTON="Login with Example SSO",
     )
-    assert out["button"] is True
-    assert out["authorize_url"] == f"{url}/authorize"
-    assert out["client_id"] == "oidc-client"
-    assert out["stranger_signed_in"] is False
-    assert out["connected"] == [["sso", "oidc-alice-1"]]
-    assert out["signed_in_as"] == out["alice_id"]
-    assert out["redirect"] == "/portal/"
-    assert out["forged_state_signed_in"] is False
+    _assert_connected_people_only(out, f"{url}/authorize", "oidc-client", ["sso", "oidc-alice-1"])
     assert any(r[1] == "/.well-known/openid-configuration" for r in idp.requests)
     assert any(r[1] == "/token" for r in idp.requests)

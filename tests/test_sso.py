@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 import threading
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
@@ -124,14 +125,24 @@ class _FakeGitLab(BaseHTTPRequestHandler):
         return self._json(200, self.tokens[token])
 
 
+@contextmanager
+def _serve(handler, prepare=lambda base: None):
+    """Run ``handler`` on a free local port; yields its base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    handler.requests = []
+    prepare(base)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield base
+    finally:
+        server.shutdown()
+
+
 @pytest.fixture
 def fake_gitlab():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _FakeGitLab)
-    _FakeGitLab.requests = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", _FakeGitLab
-    server.shutdown()
+    with _serve(_FakeGitLab) as base:
+        yield base, _FakeGitLab
 
 
 def _run_flow(migrated_sqlite, **extra: str) -> dict:
@@ -258,14 +269,12 @@ class _FakeOidc(BaseHTTPRequestHandler):
 def fake_oidc():
     from cryptography.hazmat.primitives.asymmetric import rsa
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _FakeOidc)
-    _FakeOidc.base = f"http://127.0.0.1:{server.server_address[1]}"
-    _FakeOidc.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    _FakeOidc.requests = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield _FakeOidc.base, _FakeOidc
-    server.shutdown()
+    def prepare(base: str) -> None:
+        _FakeOidc.base = base
+        _FakeOidc.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+    with _serve(_FakeOidc, prepare) as base:
+        yield base, _FakeOidc
 
 
 def test_login_with_generic_oidc_signs_in_connected_people_only(migrated_sqlite, fake_oidc):

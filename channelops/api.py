@@ -50,6 +50,8 @@ def _forbidden2(request: HttpRequest, exc: PermissionError):  # type: ignore[no-
     return api.create_response(request, {"detail": str(exc) or "Forbidden"}, status=403)
 
 
+from channelops.agreements.api import router as agreements_router  # noqa: E402
 from channelops.partners.api import router as partners_router  # noqa: E402
 
 api.add_router("/", partners_router)
+api.add_router("/", agreements_router)

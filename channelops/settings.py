@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "channelops.core",
     "channelops.accounts",
     "channelops.partners",
+    "channelops.agreements",
     "channelops.portal",
     "channelops.console",
 ]
@@ -244,6 +245,13 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="channelops <partners
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- outbox ---------------------------------------------------------------
+# Registration and agreements (S3)
+APPLICATION_VERIFY_DAYS = env.int("CHANNELOPS_APPLICATION_VERIFY_DAYS", default=7)
+AGREEMENT_REACCEPT_DAYS = env.int("CHANNELOPS_AGREEMENT_REACCEPT_DAYS", default=30)
+AGREEMENT_REMINDER_DAYS = env.int("CHANNELOPS_AGREEMENT_REMINDER_DAYS", default=7)
+REGISTRATION_RATE_LIMIT = env.int("CHANNELOPS_REGISTRATION_RATE_LIMIT", default=10)
+REGISTRATION_RATE_WINDOW = env.int("CHANNELOPS_REGISTRATION_RATE_WINDOW", default=3600)
+
 OUTBOX_MAX_ATTEMPTS = env.int("CHANNELOPS_OUTBOX_MAX_ATTEMPTS", default=8)
 OUTBOX_BACKOFF_SECONDS = env.int("CHANNELOPS_OUTBOX_BACKOFF_SECONDS", default=30)
 OUTBOX_LEASE_SECONDS = env.int("CHANNELOPS_OUTBOX_LEASE_SECONDS", default=300)

@@ -5,6 +5,7 @@ from django.views.generic import RedirectView, TemplateView
 
 from channelops.api import api
 from channelops.core import views as core_views
+from channelops.partners.urls import register_patterns
 
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 admin.site.site_url = "/console/"
@@ -15,6 +16,7 @@ urlpatterns = [
     path("readyz", core_views.readyz, name="readyz"),
     path("accounts/", include("channelops.accounts.urls")),
     path("accounts/", include("allauth.urls")),
+    path("register/", include(register_patterns)),
     path("portal/", include("channelops.portal.urls")),
     path("console/admin/", admin.site.urls),
     path("console/", include("channelops.console.urls")),

@@ -425,3 +425,18 @@ def test_a_nul_character_anywhere_is_a_clear_400_and_changes_nothing(api_client,
     partner_a.refresh_from_db()
     assert partner_a.website != "https://a.example"
     assert partner_a.contacts.count() == before
+
+
+def test_an_api_post_sent_as_a_form_gets_a_clear_error_not_a_server_error(api_client, admin_a, partner_a):
+    # The NUL check reads the form; the API must still be able to read the body afterwards.
+    api = api_client(admin_a)
+    before = partner_a.contacts.count()
+    resp = api.post("/api/v1/contacts", {"partner_id": partner_a.pk, "first_name": "A", "last_name": "B"})
+    assert resp.status_code in (400, 422), resp.content
+    resp = api.post(
+        "/api/v1/contacts",
+        "partner_id=1&first_name=A",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert resp.status_code in (400, 422), resp.content
+    assert partner_a.contacts.count() == before

@@ -105,7 +105,17 @@ def staff_with_partners():
     return staff, partner
 
 
-@pytest.mark.parametrize("path", ["/portal/", "/portal/company/", "/portal/users/", "/accounts/tokens/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/portal/",
+        "/portal/company/",
+        "/portal/users/",
+        "/accounts/tokens/",
+        "/portal/agreements/",
+        "/portal/agreements/legal/",
+    ],
+)
 def test_portal_page_has_no_axe_violations(page: Page, live_server, partner_admin, path):
     sign_in_as(page, live_server.url, partner_admin)
     response = page.goto(live_server.url + path)
@@ -198,7 +208,19 @@ def test_invitation_pages_have_no_axe_violations(page: Page, live_server, partne
     assert_no_axe_violations(page)
 
 
-@pytest.mark.parametrize("path", ["/console/queues/", "/console/partners/", "/console/partners/{pk}/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/console/queues/",
+        "/console/partners/",
+        "/console/partners/{pk}/",
+        "/console/applications/?status=all",
+        "/console/agreements/",
+        "/console/agreements/report/",
+        "/console/region-exceptions/",
+        "/console/legal-requests/",
+    ],
+)
 def test_console_page_has_no_axe_violations(page: Page, live_server, staff_with_partners, path):
     staff, partner = staff_with_partners
     sign_in_as(page, live_server.url, staff)
@@ -258,3 +280,18 @@ def assert_focus_indicator_contrasts(page: Page) -> None:
     lighter, darker = sorted((_luminance(style["colour"]), _luminance(style["page"])), reverse=True)
     ratio = (lighter + 0.05) / (darker + 0.05)
     assert ratio >= 3, f"focus outline contrast {ratio:.2f}:1 is below 3:1 ({style})"
+
+
+@pytest.mark.parametrize("path", ["/register/", "/register/sent/"])
+def test_public_registration_pages_have_no_axe_violations(page: Page, live_server, path):
+    page.goto(live_server.url + path)
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert_no_axe_violations(page)
+
+
+def test_registration_form_with_errors_has_no_axe_violations(page: Page, live_server):
+    page.goto(f"{live_server.url}/register/")
+    page.locator("main form").evaluate("form => { form.noValidate = true; }")  # let the server validate
+    page.get_by_role("button", name="Send my application").click()
+    expect(page.get_by_text("This field is required.").first).to_be_visible()
+    assert_no_axe_violations(page)

@@ -32,8 +32,25 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from channelops.accounts.models import ApiToken, Invitation, User
 from channelops.accounts.services import api_token_create, invitation_send
+from channelops.agreements.models import (
+    Acceptance,
+    AgreementEvent,
+    AgreementTemplate,
+    AgreementVersion,
+    LegalComment,
+    LegalRequest,
+    RegionException,
+)
+from channelops.agreements.services import (
+    agreement_accept,
+    legal_comment_add,
+    legal_custom_version_offer,
+    legal_request_open,
+    region_exception_request,
+)
 from channelops.core.models import OutboxMessage, OutboxStatus, ScheduleRun
 from channelops.partners.models import (
+    Application,
     Contact,
     EngagementDaily,
     EngagementEvent,
@@ -41,9 +58,11 @@ from channelops.partners.models import (
     Partner,
     PartnerMembership,
     PartnerStatusChange,
+    Region,
 )
+from channelops.partners.registration import application_submit
 
-from .factories import ContactFactory, MembershipFactory, UserFactory
+from .factories import ContactFactory, MembershipFactory, StaffFactory, UserFactory
 
 DENIED = "denied"
 OWN = "own"
@@ -78,6 +97,12 @@ class World:
     daily_a: EngagementDaily
     dead_letter_a: OutboxMessage
     schedule_run: ScheduleRun
+    application_a: Application
+    acceptance_a: Acceptance
+    custom_version_a: AgreementVersion
+    region_exception_a: RegionException
+    legal_request_a: LegalRequest
+    agreement_event_a: AgreementEvent
     actors: dict[str, User | None] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
 
@@ -91,6 +116,7 @@ class World:
             A_WEBSITE,
             self.admin_a.email,
             self.user_a.email,
+            "applicant@acme-secret.example",
         ]
 
 
@@ -116,6 +142,38 @@ def world(partner_a, partner_b, admin_a, user_a, user_b) -> World:
         status=OutboxStatus.DEAD,
     )
     schedule_run = ScheduleRun.objects.create(name="isolation", slot=timezone.now())
+    application_a, _tok = application_submit(
+        company_name=A_LEGAL_NAME,
+        website="https://apply.acme-secret.example",
+        country="DE",
+        region="EMEA",
+        first_name="Secret",
+        last_name="Applicant",
+        email="applicant@acme-secret.example",
+    )
+    Application.objects.filter(pk=application_a.pk).update(status="approved", partner=partner_a)
+    master = AgreementTemplate.objects.get(slug="master-partner-agreement")
+    current = master.versions.get(number=1)
+    acceptance_a = agreement_accept(
+        partner=partner_a, version=current, submitted_hash=current.content_hash, by=admin_a, ip="10.0.0.1"
+    )
+    legal_request_a = legal_request_open(
+        partner=partner_a, template=master, proposed_changes=f"{A_LEGAL_NAME} wants changes", by=admin_a
+    )
+    legal_comment_add(request=legal_request_a, body=f"Comment by {A_LEGAL_NAME}", by=admin_a)
+    legal_staff = StaffFactory(email="legal@vendor.test", roles=["legal"])
+    custom_version_a = legal_custom_version_offer(
+        request=legal_request_a,
+        body=f"# Custom terms for {A_LEGAL_NAME}\n\nNegotiated text.\n",
+        by=legal_staff,
+    )
+    region_exception_a = region_exception_request(
+        partner=partner_a,
+        regions=[Region.objects.get(code="AMER")],
+        justification=f"{A_LEGAL_NAME} sells in the US",
+        by=admin_a,
+    )
+    agreement_event_a = AgreementEvent.objects.filter(partner=partner_a).first()
     b_user = MembershipFactory(partner=partner_b, role="user", user=UserFactory(email="user@b.test")).user
     w = World(
         partner_a=partner_a,
@@ -131,6 +189,12 @@ def world(partner_a, partner_b, admin_a, user_a, user_b) -> World:
         daily_a=daily_a,
         dead_letter_a=dead_letter_a,
         schedule_run=schedule_run,
+        application_a=application_a,
+        acceptance_a=acceptance_a,
+        custom_version_a=custom_version_a,
+        region_exception_a=region_exception_a,
+        legal_request_a=legal_request_a,
+        agreement_event_a=agreement_event_a,
     )
     w.actors = {"partner_b_user": b_user, "partner_b_admin": user_b, "anonymous": None}
     for name, actor in w.actors.items():
@@ -177,6 +241,17 @@ def _snapshot(w: World) -> dict[str, Any]:
         .filter(email__in=[w.admin_a.email, w.user_a.email, A_CONTACT_EMAIL])
         .count(),
         "partners": Partner.objects.count(),
+        "application": Application.objects.filter(pk=w.application_a.pk)
+        .values_list("status", "partner_id")
+        .get(),
+        "applications": Application.objects.count(),
+        "acceptances": sorted(
+            Acceptance.objects.filter(partner=p).values_list("pk", "version_id", "content_hash", "ip_address")
+        ),
+        "region_exceptions": sorted(RegionException.objects.filter(partner=p).values_list("pk", "status")),
+        "legal_requests": sorted(LegalRequest.objects.filter(partner=p).values_list("pk", "status")),
+        "legal_comments": LegalComment.objects.filter(request__partner=p).count(),
+        "versions": sorted(AgreementVersion.objects.values_list("pk", "status", "content_hash")),
     }
 
 
@@ -237,6 +312,145 @@ RULES: dict[str, Rule] = {
     ":home": Rule(PUBLIC, get_post("/")),
     ":healthz": Rule(PUBLIC, get_post("/healthz")),
     ":readyz": Rule(PUBLIC, get_post("/readyz")),
+    # --- registration (public) ---
+    # REGISTRATION-RULES
+    # (an empty form: 400 and nothing created — the snapshot counts the applications)
+    ":register": Rule(PUBLIC, get_post("/register/")),
+    ":register_sent": Rule(PUBLIC, get_post("/register/sent/")),
+    ":register_verify": Rule(
+        PUBLIC,
+        get_post("/register/verify/not-a-real-token/"),
+        note="a capability URL: the clear token exists only in the e-mail to the applicant; probed with an invalid one",
+    ),
+    ":register_status": Rule(
+        PUBLIC,
+        get_post("/register/status/not-a-real-token/"),
+        note="the same token as the verification link; probed with an invalid one",
+    ),
+    # --- agreements: portal ---
+    # AGREEMENTS-PORTAL-RULES
+    # Partner B's own pages (list, region request, open a legal request): B's POSTs act on B only.
+    "portal:agreements": Rule(OWN, get_post("/portal/agreements/"), own_page=True),
+    "portal:region_request": Rule(
+        OWN,
+        lambda w: [
+            Probe("GET", "/portal/agreements/regions/"),
+            Probe(
+                "POST",
+                "/portal/agreements/regions/",
+                {"regions": [Region.objects.get(code="APAC").pk], "justification": "B sells in APAC"},
+            ),
+        ],
+    ),
+    "portal:legal_requests": Rule(
+        OWN,
+        lambda w: [
+            Probe("GET", "/portal/agreements/legal/"),
+            Probe(
+                "POST",
+                "/portal/agreements/legal/",
+                {"template": w.custom_version_a.template_id, "proposed_changes": "B's changes"},
+            ),
+        ],
+        own_page=True,
+    ),
+    # Partner A's custom version (its text names partner A): not readable, not acceptable.
+    "portal:agreement_version": Rule(
+        DENIED,
+        lambda w: [
+            Probe("GET", f"/portal/agreements/versions/{w.custom_version_a.pk}/"),
+            Probe(
+                "POST",
+                f"/portal/agreements/versions/{w.custom_version_a.pk}/",
+                {
+                    "version": w.custom_version_a.pk,
+                    "content_hash": w.custom_version_a.content_hash,
+                    "confirm": "on",
+                },
+            ),
+        ],
+    ),
+    "portal:legal_request": Rule(
+        DENIED, get_post(lambda w: f"/portal/agreements/legal/{w.legal_request_a.pk}/", {"body": "intrude"})
+    ),
+    "portal:legal_request_withdraw": Rule(
+        DENIED, get_post(lambda w: f"/portal/agreements/legal/{w.legal_request_a.pk}/withdraw/")
+    ),
+    # --- agreements and applications: console ---
+    # CONSOLE-RULES
+    "console:agreements": Rule(DENIED, get_post("/console/agreements/")),
+    "console:agreement_report": Rule(
+        DENIED,
+        lambda w: [
+            Probe("GET", "/console/agreements/report/?state=required"),
+            Probe("GET", "/console/agreements/report/?format=csv"),
+            Probe("POST", "/console/agreements/report/", {}),
+        ],
+    ),
+    "console:agreement_template": Rule(
+        DENIED,
+        get_post(
+            lambda w: f"/console/agreements/{w.custom_version_a.template_id}/",
+            {"body": "# Pwned terms\n\nEverything belongs to us.", "change_summary": "pwned"},
+        ),
+    ),
+    "console:agreement_diff": Rule(
+        DENIED,
+        get_post(
+            lambda w: (
+                f"/console/agreements/{w.custom_version_a.template_id}/diff/"
+                f"?a={w.legal_request_a.version_id}&b={w.custom_version_a.pk}"
+            )
+        ),
+    ),
+    "console:agreement_version": Rule(
+        DENIED,
+        get_post(
+            lambda w: f"/console/agreements/versions/{w.custom_version_a.pk}/",
+            {"body": "# Pwned terms\n\nEverything belongs to us."},
+        ),
+    ),
+    "console:agreement_version_publish": Rule(
+        DENIED,
+        get_post(
+            lambda w: f"/console/agreements/versions/{w.custom_version_a.pk}/publish/",
+            {"reaccept_by": "2099-01-01"},
+        ),
+    ),
+    "console:region_exceptions": Rule(DENIED, get_post("/console/region-exceptions/?status=pending")),
+    "console:region_exception": Rule(
+        DENIED,
+        get_post(
+            lambda w: f"/console/region-exceptions/{w.region_exception_a.pk}/",
+            {"decision": "approve", "note": "pwned"},
+        ),
+    ),
+    "console:legal_requests": Rule(DENIED, get_post("/console/legal-requests/?status=open")),
+    "console:legal_request": Rule(
+        DENIED, get_post(lambda w: f"/console/legal-requests/{w.legal_request_a.pk}/", {"body": "intrude"})
+    ),
+    "console:legal_request_offer": Rule(
+        DENIED,
+        get_post(
+            lambda w: f"/console/legal-requests/{w.legal_request_a.pk}/offer/",
+            {"offer-body": "# Pwned terms\n\nEverything belongs to us.", "offer-note": "pwned"},
+        ),
+    ),
+    "console:legal_request_withdraw": Rule(
+        DENIED, get_post(lambda w: f"/console/legal-requests/{w.legal_request_a.pk}/withdraw/")
+    ),
+    # --- applications: console ---
+    # APPLICATIONS-CONSOLE-RULES
+    "console:applications": Rule(DENIED, get_post("/console/applications/?status=all&q=Acme")),
+    "console:application_detail": Rule(
+        DENIED, get_post(lambda w: f"/console/applications/{w.application_a.pk}/")
+    ),
+    "console:application_approve": Rule(
+        DENIED, get_post(lambda w: f"/console/applications/{w.application_a.pk}/approve/", {"tier": 1})
+    ),
+    "console:application_reject": Rule(
+        DENIED, get_post(lambda w: f"/console/applications/{w.application_a.pk}/reject/", {"reason": "pwned"})
+    ),
     # --- channelops accounts ---
     "accounts:invitation_accept": Rule(
         DENIED,
@@ -322,6 +536,111 @@ RULES: dict[str, Rule] = {
         DENIED, get_post(lambda w: f"/console/outbox/dead/{w.dead_letter_a.pk}/retry/")
     ),
     # --- API ---
+    # API-RULES
+    # applications, agreements, acceptances, legal requests (partner B never sees or changes A's)
+    "api:list_applications": Rule(
+        OWN,
+        api_calls(
+            ("GET", "/api/v1/applications", None),
+            ("GET", "/api/v1/applications?status=approved&page_size=500", None),
+        ),
+    ),
+    "api:get_application": Rule(
+        DENIED, api_calls(("GET", lambda w: f"/api/v1/applications/{w.application_a.pk}", None))
+    ),
+    "api:create_application": Rule(
+        DENIED,
+        api_calls(
+            (
+                "POST",
+                "/api/v1/applications",
+                {
+                    "company_name": "Intruder Ltd",
+                    "website": "https://intruder.example",
+                    "country": "DE",
+                    "region": "EMEA",
+                    "first_name": "In",
+                    "last_name": "Truder",
+                    "email": "intruder@intruder.example",
+                },
+            )
+        ),
+        note="registering on a company's behalf is for staff: partner people get 403",
+    ),
+    "api:approve_application": Rule(
+        DENIED,
+        api_calls(
+            ("POST", lambda w: f"/api/v1/applications/{w.application_a.pk}/approve", {"tier": "select"})
+        ),
+    ),
+    "api:reject_application": Rule(
+        DENIED,
+        api_calls(
+            ("POST", lambda w: f"/api/v1/applications/{w.application_a.pk}/reject", {"reason": "pwned"})
+        ),
+    ),
+    "api:list_agreement_templates": Rule(OWN, api_calls(("GET", "/api/v1/agreement-templates", None))),
+    "api:get_agreement_template": Rule(
+        OWN,
+        api_calls(("GET", lambda w: f"/api/v1/agreement-templates/{w.custom_version_a.template_id}", None)),
+        note="templates are not partner data; A's custom version must not be among the versions listed",
+    ),
+    "api:get_agreement_version": Rule(
+        DENIED, api_calls(("GET", lambda w: f"/api/v1/agreement-versions/{w.custom_version_a.pk}", None))
+    ),
+    "api:list_acceptances": Rule(
+        OWN,
+        api_calls(
+            ("GET", "/api/v1/acceptances", None),
+            ("GET", lambda w: f"/api/v1/acceptances?partner_id={w.partner_a.pk}", None),
+            ("GET", lambda w: f"/api/v1/acceptances?template_id={w.acceptance_a.template_id}", None),
+        ),
+    ),
+    "api:get_acceptance": Rule(
+        DENIED, api_calls(("GET", lambda w: f"/api/v1/acceptances/{w.acceptance_a.pk}", None))
+    ),
+    "api:list_partner_agreements": Rule(
+        DENIED, api_calls(("GET", lambda w: f"/api/v1/partners/{w.partner_a.pk}/agreements", None))
+    ),
+    "api:list_legal_requests": Rule(
+        OWN,
+        api_calls(
+            ("GET", "/api/v1/legal-requests", None),
+            ("GET", lambda w: f"/api/v1/legal-requests?partner_id={w.partner_a.pk}", None),
+            ("GET", "/api/v1/legal-requests?status=offered", None),
+        ),
+    ),
+    "api:get_legal_request": Rule(
+        DENIED, api_calls(("GET", lambda w: f"/api/v1/legal-requests/{w.legal_request_a.pk}", None))
+    ),
+    "api:create_legal_request": Rule(
+        OWN,
+        lambda w: [
+            Probe(
+                "POST",
+                "/api/v1/legal-requests",
+                {
+                    "template_id": w.legal_request_a.template_id,
+                    "proposed_changes": "pwned",
+                    "partner_id": w.partner_a.pk,  # ignored: the request is the caller's partner's
+                },
+                api=True,
+            )
+        ],
+        note="partner B's admin opens one for partner B (201), B's user gets 403; never one for A",
+    ),
+    "api:add_legal_comment": Rule(
+        DENIED,
+        api_calls(
+            ("POST", lambda w: f"/api/v1/legal-requests/{w.legal_request_a.pk}/comments", {"body": "pwned"})
+        ),
+    ),
+    "api:withdraw_legal_request": Rule(
+        DENIED,
+        api_calls(
+            ("POST", lambda w: f"/api/v1/legal-requests/{w.legal_request_a.pk}/withdraw", {"note": "pwned"})
+        ),
+    ),
     "api:openapi-json": Rule(PUBLIC, lambda w: [Probe("GET", "/api/v1/openapi.json")]),
     "api:openapi-view": Rule(PUBLIC, lambda w: [Probe("GET", "/api/v1/docs")]),
     "api:api-root": Rule(PUBLIC, lambda w: [Probe("GET", "/api/v1/")]),
@@ -397,6 +716,13 @@ ADMIN_OBJECTS: dict[str, Callable[[World], Any]] = {
     "partners.partnerstatuschange": lambda w: w.status_change_a,
     "partners.engagementevent": lambda w: w.event_a,
     "partners.engagementdaily": lambda w: w.daily_a,
+    "partners.application": lambda w: w.application_a,
+    "agreements.agreementtemplate": lambda w: w.custom_version_a.template,
+    "agreements.agreementversion": lambda w: w.custom_version_a,
+    "agreements.acceptance": lambda w: w.acceptance_a,
+    "agreements.regionexception": lambda w: w.region_exception_a,
+    "agreements.legalrequest": lambda w: w.legal_request_a,
+    "agreements.agreementevent": lambda w: w.agreement_event_a,
 }
 ADMIN_SITE_RULES: dict[str, Rule] = {
     "admin:index": Rule(DENIED, get_post("/console/admin/")),

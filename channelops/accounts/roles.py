@@ -33,6 +33,22 @@ _VIEW_PARTNERS = [
     "partners.view_partnermembership",
     "accounts.view_staffteam",
 ]
+_VIEW_AGREEMENTS = [
+    "partners.view_application",
+    "agreements.view_agreementtemplate",
+    "agreements.view_agreementversion",
+    "agreements.view_acceptance",
+    "agreements.view_regionexception",
+    "agreements.view_legalrequest",
+    "agreements.view_legalcomment",
+    "agreements.view_agreementevent",
+]
+_DECIDE_APPLICATIONS = ["partners.change_application"]
+_MANAGE_AGREEMENTS = [
+    "agreements.add_agreementversion",
+    "agreements.change_agreementversion",
+    "agreements.change_agreementtemplate",
+]
 _EDIT_PARTNERS = [
     "partners.change_partner",
     "partners.add_contact",
@@ -41,22 +57,39 @@ _EDIT_PARTNERS = [
 ]
 
 ROLES: dict[str, dict[str, Any]] = {
-    CAM: {"label": _("Channel account manager"), "perms": _VIEW_PARTNERS + _EDIT_PARTNERS},
+    CAM: {
+        "label": _("Channel account manager"),
+        "perms": _VIEW_PARTNERS + _EDIT_PARTNERS + _VIEW_AGREEMENTS + _DECIDE_APPLICATIONS,
+    },
     PHD: {
         "label": _("PHD specialist"),
-        "perms": _VIEW_PARTNERS + _EDIT_PARTNERS,
+        "perms": _VIEW_PARTNERS + _EDIT_PARTNERS + _VIEW_AGREEMENTS + _DECIDE_APPLICATIONS,
     },
     LEADERSHIP: {
         "label": _("Channel leadership"),
         "perms": _VIEW_PARTNERS
         + _EDIT_PARTNERS
-        + ["partners.change_regionrouting", "core.view_outboxmessage"],
+        + _VIEW_AGREEMENTS
+        + _DECIDE_APPLICATIONS
+        + _MANAGE_AGREEMENTS
+        + [
+            "partners.change_regionrouting",
+            "core.view_outboxmessage",
+            "agreements.decide_regionexception",
+            "agreements.change_legalrequest",
+        ],
     },
-    PROGRAM_MANAGER: {"label": _("Channel program manager"), "perms": _VIEW_PARTNERS},
-    EDUCATION: {"label": _("Education services"), "perms": _VIEW_PARTNERS},
-    PROFESSIONAL_SERVICES: {"label": _("Professional services"), "perms": _VIEW_PARTNERS},
-    LEGAL: {"label": _("Legal"), "perms": _VIEW_PARTNERS},
-    MARKETING: {"label": _("Channel marketing"), "perms": _VIEW_PARTNERS},
+    PROGRAM_MANAGER: {
+        "label": _("Channel program manager"),
+        "perms": _VIEW_PARTNERS + _VIEW_AGREEMENTS + _MANAGE_AGREEMENTS,
+    },
+    EDUCATION: {"label": _("Education services"), "perms": _VIEW_PARTNERS + _VIEW_AGREEMENTS},
+    PROFESSIONAL_SERVICES: {"label": _("Professional services"), "perms": _VIEW_PARTNERS + _VIEW_AGREEMENTS},
+    LEGAL: {
+        "label": _("Legal"),
+        "perms": _VIEW_PARTNERS + _VIEW_AGREEMENTS + _MANAGE_AGREEMENTS + ["agreements.change_legalrequest"],
+    },
+    MARKETING: {"label": _("Channel marketing"), "perms": _VIEW_PARTNERS + _VIEW_AGREEMENTS},
     ADMINISTRATOR: {"label": _("Administrator"), "perms": "__all__"},
 }
 

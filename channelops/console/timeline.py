@@ -1,4 +1,4 @@
-"""One timeline per partner: audit history, status changes, people added, engagement."""
+"""One timeline per partner: audit history, status changes, agreement events, people added, engagement."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from channelops.agreements.models import AgreementEvent
 from channelops.partners.models import Contact, EngagementDaily, Partner, PartnerStatusChange
 
 
@@ -45,6 +46,9 @@ def partner_timeline(partner: Partner, *, limit: int = 60) -> list[Entry]:
         if sc.note:
             text += f" ({sc.note})"
         entries.append(Entry(sc.at, "status", text, sc.by.email if sc.by else _("system")))
+    for ev in AgreementEvent.objects.filter(partner=partner).select_related("by")[:limit]:
+        text = ev.get_kind_display() + (f": {ev.detail}" if ev.detail else "")
+        entries.append(Entry(ev.at, "agreement", text, ev.by.email if ev.by else _("system")))
     for c in Contact.objects.filter(partner=partner).order_by("-created_at")[:limit]:
         entries.append(Entry(c.created_at, "contact", _("Contact added: %(name)s") % {"name": str(c)}))
     for d in EngagementDaily.objects.filter(partner=partner)[:30]:

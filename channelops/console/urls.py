@@ -1,4 +1,7 @@
-from django.urls import path
+from django.urls import include, path
+
+from channelops.agreements.urls import console_patterns as agreement_patterns
+from channelops.partners.urls import console_patterns as application_patterns
 
 from . import views
 
@@ -8,6 +11,8 @@ urlpatterns = [
     path("partners/", views.directory, name="directory"),
     path("partners/export.<str:fmt>", views.directory_export, name="directory_export"),
     path("partners/<int:pk>/", views.partner_detail, name="partner_detail"),
+    path("", include(agreement_patterns)),
+    path("", include(application_patterns)),
     path("queues/", views.queues, name="queues"),
     path("queues/<slug:key>/", views.queue_detail, name="queue_detail"),
     path("outbox/dead/", views.dead_letters, name="dead_letters"),

@@ -21,6 +21,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from channelops.agreements.querysets import partner_agreement_rows
 from channelops.core.models import OutboxMessage, OutboxStatus
 from channelops.core.outbox import outbox_retry
 from channelops.core.queues import get_queue, queues_for
@@ -232,6 +233,7 @@ def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "partner": partner,
             "contacts": contacts,
             "programs": list(partner.programs.all()),
+            "agreements": partner_agreement_rows(partner),
             "timeline": partner_timeline(partner),
             "series": engagement_series(partner),
             "weeks": engagement_weeks(partner),

@@ -188,6 +188,9 @@ def demo_people() -> list[DemoPerson]:
                 email_verified=True,
                 invite=False,
             )
+    from channelops.agreements.demo import demo_agreements
+
+    demo_agreements(partners=partners, domain=DEMO_DOMAIN)
     return STAFF + PARTNER_PEOPLE
 
 

@@ -35,5 +35,8 @@ class RejectNulCharactersMiddleware:
                 body = request.body
                 return b"\\u0000" in body or b"\x00" in body
             if content_type in {"application/x-www-form-urlencoded", "multipart/form-data"}:
+                if request.path.startswith("/api/"):
+                    # The API reads request.body itself; reading POST first would consume the stream.
+                    _body = request.body
                 return any("\x00" in v for values in request.POST.lists() for v in values[1])
         return False

@@ -61,3 +61,13 @@ def readyz(request: HttpRequest) -> JsonResponse:
         "checks": {k: ("ok" if v is None else "unavailable") for k, v in checks.items()},
     }
     return JsonResponse(body, status=200 if ok else 503)
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's address as the sign-in rate limits see it (proxy-aware: CHANNELOPS_TRUSTED_PROXY_COUNT)."""
+    from allauth.account.adapter import get_adapter
+
+    try:
+        return get_adapter(request).get_client_ip(request) or None
+    except Exception:
+        return request.META.get("REMOTE_ADDR") or None

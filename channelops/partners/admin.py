@@ -5,6 +5,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin, TabularInline
 
 from .models import (
+    Application,
     Contact,
     EngagementDaily,
     EngagementEvent,
@@ -134,4 +135,27 @@ class EngagementDailyAdmin(ModelAdmin):
     raw_id_fields = ["partner"]
 
     def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(Application)
+class ApplicationAdmin(SimpleHistoryAdmin, ModelAdmin):
+    """Applications are decided in the console (approve/reject); here they are read-only records."""
+
+    list_display = ["company_name", "company_domain", "region", "status", "created_at", "decided_by"]
+    list_filter = ["status", "region"]
+    search_fields = ["company_name", "company_domain", "email"]
+    readonly_fields = [
+        "status",
+        "token_hash",
+        "submitted_ip",
+        "verified_at",
+        "decided_at",
+        "decided_by",
+        "rejection_reason",
+        "partner",
+        "created_at",
+    ]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return False

@@ -5,6 +5,7 @@
 # /api/v1/partners and /api/v1/openapi.json answered 500 with it.
 from datetime import date, datetime
 
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from ninja import Field, FilterSchema, Query, Router, Schema
 from ninja.pagination import paginate
@@ -12,7 +13,8 @@ from pydantic import field_validator
 
 from channelops.core.pagination import Pagination
 
-from .models import Contact, Partner, PartnerStatus
+from .models import Application, ApplicationStatus, Contact, Partner, PartnerStatus, Tier
+from .registration import _require_approver, application_approve, application_reject, application_submit
 from .services import contact_create, partner_profile_update
 
 router = Router(tags=["partners"])
@@ -25,6 +27,11 @@ ERRORS = {
         "422": {"description": "Invalid input: `detail` lists each problem."},
     }
 }
+
+
+# The largest id a filter accepts: a bigger integer overflowed the database's 64-bit integer in
+# foreign-key filters (`?partner_id=<huge>` answered 500; found by fuzzing with more examples).
+ID_MAX = 2**63 - 1
 
 
 class PartnerOut(Schema):
@@ -126,7 +133,11 @@ def patch_partner(request, partner_id: int, body: PartnerPatch):  # type: ignore
 
 @router.get("/contacts", response=list[ContactOut], tags=["contacts"], openapi_extra=ERRORS)
 @paginate(Pagination)
-def list_contacts(request, partner_id: int | None = None, q: str | None = Query(None, max_length=200)):  # type: ignore[no-untyped-def]
+def list_contacts(  # type: ignore[no-untyped-def]
+    request,
+    partner_id: int | None = Query(None, ge=1, le=ID_MAX),
+    q: str | None = Query(None, max_length=200),
+):
     qs = Contact.objects.visible_to(request.user)
     if partner_id is not None:
         qs = qs.filter(partner_id=partner_id)
@@ -160,3 +171,160 @@ def create_contact(request, body: ContactIn):  # type: ignore[no-untyped-def]
         phone=body.phone,
     )
     return 201, contact
+
+
+# --- applications (registration on a company's behalf, approval, rejection) ---------------------
+
+
+class ApplicationOut(Schema):
+    id: int
+    status: ApplicationStatus
+    company_name: str
+    website: str
+    company_domain: str
+    country: str
+    region: str = Field(..., alias="region.code")
+    programs: list[str] = Field(..., description="Partner type (program) slugs")
+    first_name: str
+    last_name: str
+    email: str
+    phone: str
+    title: str
+    message: str
+    created_at: datetime
+    verified_at: datetime | None
+    decided_at: datetime | None
+    decided_by_email: str | None = Field(None, alias="decided_by.email")
+    rejection_reason: str
+    partner_id: int | None = Field(None, description="The partner created on approval")
+
+    @staticmethod
+    def resolve_programs(obj: Application) -> list[str]:
+        return [p.slug for p in obj.programs.all()]
+
+
+class ApplicationIn(Schema):
+    company_name: str = Field(..., min_length=1, max_length=200)
+    website: str = Field(..., min_length=1, max_length=300, description="The company's website (URL)")
+    country: str = Field(..., min_length=2, max_length=2, description="Two-letter ISO country code")
+    region: str = Field(..., min_length=1, max_length=10, description="Region code, e.g. EMEA")
+    programs: list[str] = Field(
+        default_factory=list, max_length=20, description="Partner type (program) slugs, e.g. reseller"
+    )
+    first_name: str = Field(..., min_length=1, max_length=100)
+    last_name: str = Field(..., min_length=1, max_length=100)
+    email: str = Field(..., max_length=254, json_schema_extra={"format": "email"})
+    phone: str = Field("", max_length=40)
+    title: str = Field("", max_length=120)
+    message: str = Field("", max_length=5000)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        return _django_email(value)
+
+    @field_validator("programs")
+    @classmethod
+    def _programs(cls, value: list[str]) -> list[str]:
+        if any(len(p) > 50 for p in value):
+            raise ValueError("A partner type slug has at most 50 characters.")
+        return value
+
+
+class ApplicationApproveIn(Schema):
+    tier: str | None = Field(None, max_length=50, description="Tier slug; default: the lowest tier")
+    cam: str | None = Field(None, max_length=254, description="E-mail of the channel account manager (a CAM)")
+
+
+class ApplicationRejectIn(Schema):
+    reason: str = Field(..., min_length=1, max_length=5000, description="E-mailed to the applicant")
+
+
+def _applications(request):  # type: ignore[no-untyped-def]
+    return (
+        Application.objects.visible_to(request.user)
+        .select_related("region", "decided_by")
+        .prefetch_related("programs")
+    )
+
+
+@router.get("/applications", response=list[ApplicationOut], tags=["applications"], openapi_extra=ERRORS)
+@paginate(Pagination)
+def list_applications(request, status: ApplicationStatus | None = None):  # type: ignore[no-untyped-def]
+    qs = _applications(request)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-created_at", "-pk")
+
+
+@router.get(
+    "/applications/{application_id}",
+    response={200: ApplicationOut, 404: Error},
+    tags=["applications"],
+    openapi_extra=ERRORS,
+)
+def get_application(request, application_id: int):  # type: ignore[no-untyped-def]
+    return get_object_or_404(_applications(request), pk=application_id)
+
+
+@router.post(
+    "/applications",
+    response={201: ApplicationOut, 403: Error, 422: Error},
+    tags=["applications"],
+    openapi_extra=ERRORS,
+)
+def create_application(request, body: ApplicationIn):  # type: ignore[no-untyped-def]
+    """Register a company on its behalf (staff): no e-mail verification, the application is submitted."""
+    app, _token = application_submit(
+        company_name=body.company_name,
+        website=body.website,
+        country=body.country,
+        region=body.region,
+        programs=body.programs,
+        first_name=body.first_name,
+        last_name=body.last_name,
+        email=body.email,
+        phone=body.phone,
+        title=body.title,
+        message=body.message,
+        by=request.user,
+    )
+    return 201, _applications(request).get(pk=app.pk)
+
+
+@router.post(
+    "/applications/{application_id}/approve",
+    response={200: ApplicationOut, 403: Error, 404: Error, 422: Error},
+    tags=["applications"],
+    openapi_extra=ERRORS,
+)
+def approve_application(request, application_id: int, body: ApplicationApproveIn | None = None):  # type: ignore[no-untyped-def]
+    """Approve: creates the partner (active) and invites the applicant as its partner admin."""
+    app = get_object_or_404(_applications(request), pk=application_id)
+    _require_approver(request.user)  # before looking up the tier and CAM (a 403 is the clearer answer)
+    tier = cam = None
+    if body is not None and body.tier:
+        tier = Tier.objects.filter(slug=body.tier).first()
+        if tier is None:
+            raise ValidationError({"tier": "Unknown tier. Use a tier slug, e.g. open."})
+    if body is not None and body.cam:
+        from channelops.accounts.models import User
+
+        cam = User.objects.with_role("cam").filter(email__iexact=body.cam.strip()).first()
+        if cam is None:
+            raise ValidationError({"cam": "No active channel account manager has this e-mail address."})
+    application_approve(application=app, by=request.user, tier=tier, cam=cam)
+    return _applications(request).get(pk=app.pk)
+
+
+@router.post(
+    "/applications/{application_id}/reject",
+    response={200: ApplicationOut, 403: Error, 404: Error, 422: Error},
+    tags=["applications"],
+    openapi_extra=ERRORS,
+)
+def reject_application(request, application_id: int, body: ApplicationRejectIn):  # type: ignore[no-untyped-def]
+    """Reject with a reason, which is e-mailed to the applicant."""
+    app = get_object_or_404(_applications(request), pk=application_id)
+    application_reject(application=app, by=request.user, reason=body.reason)
+    return _applications(request).get(pk=app.pk)

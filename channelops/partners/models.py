@@ -9,7 +9,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .querysets import ContactQuerySet, EngagementQuerySet, MembershipQuerySet, PartnerQuerySet
+from .querysets import (
+    ApplicationQuerySet,
+    ContactQuerySet,
+    EngagementQuerySet,
+    MembershipQuerySet,
+    PartnerQuerySet,
+)
 
 
 class Region(models.Model):
@@ -337,3 +343,98 @@ class EngagementDaily(models.Model):
 
     def __str__(self) -> str:
         return f"{self.partner_id} {self.day}: {self.points}"
+
+
+class ApplicationStatus(models.TextChoices):
+    UNVERIFIED = "unverified", _("Waiting for e-mail verification")
+    SUBMITTED = "submitted", _("Submitted, under review")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+APPLICATION_TRANSITIONS: dict[str, set[str]] = {
+    ApplicationStatus.UNVERIFIED: {ApplicationStatus.SUBMITTED, ApplicationStatus.REJECTED},
+    ApplicationStatus.SUBMITTED: {ApplicationStatus.APPROVED, ApplicationStatus.REJECTED},
+    ApplicationStatus.APPROVED: set(),
+    ApplicationStatus.REJECTED: set(),
+}
+
+OPEN_APPLICATION_STATUSES = (ApplicationStatus.UNVERIFIED, ApplicationStatus.SUBMITTED)
+
+
+class Application(models.Model):
+    """A company's application to join the program (S3): verified by e-mail, then approved or rejected.
+
+    ``company_domain`` is the applicant's company domain (from the website, or the
+    contact's e-mail when that is not a free-mail address); a second open or approved
+    application for the same domain or e-mail is refused.
+    """
+
+    company_name = models.CharField(_("company name"), max_length=200)
+    website = models.URLField(_("website"), max_length=300)
+    company_domain = models.CharField(_("company domain"), max_length=253, db_index=True)
+    country = models.CharField(
+        _("country"),
+        max_length=2,
+        validators=[RegexValidator(r"^[A-Z]{2}$", _("Use a two-letter ISO country code."))],
+    )
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="applications"
+    )
+    programs = models.ManyToManyField(
+        Program, verbose_name=_("partner types"), blank=True, related_name="applications"
+    )
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100)
+    email = models.EmailField(_("e-mail"), max_length=254, db_index=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    title = models.CharField(_("job title"), max_length=120, blank=True)
+    message = models.TextField(_("about the company"), blank=True, max_length=5000)
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=ApplicationStatus.choices,
+        default=ApplicationStatus.UNVERIFIED,
+        db_index=True,
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    submitted_ip = models.GenericIPAddressField(_("submitted from"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+    verified_at = models.DateTimeField(_("e-mail verified"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="applications_decided",
+    )
+    rejection_reason = models.TextField(_("reason for rejection"), blank=True, max_length=5000)
+    partner = models.OneToOneField(
+        Partner,
+        verbose_name=_("partner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="application",
+    )
+    history = HistoricalRecords(m2m_fields=[programs], excluded_fields=["token_hash"])
+
+    objects = ApplicationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.company_name} ({self.get_status_display()})"
+
+    @property
+    def contact_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_APPLICATION_STATUSES

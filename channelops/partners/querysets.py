@@ -93,3 +93,17 @@ class EngagementQuerySet(models.QuerySet):
         if scope == "partner":
             return self.filter(partner_id=pid)
         return self.none()
+
+
+class ApplicationQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> ApplicationQuerySet:
+        """Staff see every application; a partner person sees their own partner's approved application."""
+        scope, pid = _partner_scope(user)
+        if scope == "all":
+            return self
+        if scope == "partner":
+            return self.filter(partner_id=pid)
+        return self.none()
+
+    def open(self) -> ApplicationQuerySet:
+        return self.filter(status__in=("unverified", "submitted"))

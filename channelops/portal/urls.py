@@ -1,10 +1,13 @@
-from django.urls import path
+from django.urls import include, path
+
+from channelops.agreements.urls import portal_patterns as agreement_patterns
 
 from . import views
 
 app_name = "portal"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("agreements/", include(agreement_patterns)),
     path("company/", views.company, name="company"),
     path("users/", views.users, name="users"),
     path("users/invite/", views.user_invite, name="user_invite"),

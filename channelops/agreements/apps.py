@@ -1,0 +1,28 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AgreementsConfig(AppConfig):
+    name = "channelops.agreements"
+    label = "agreements"
+    verbose_name = _("Agreements")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from channelops.core.schedules import register_schedule
+
+        from . import services  # noqa: F401  (registers the outbox handler)
+        from .attention import register_attention_items
+        from .defaults import ensure_defaults
+        from .queues import register
+
+        register()
+        register_attention_items()
+        post_migrate.connect(ensure_defaults, sender=self)
+        register_schedule(
+            name="agreement_reminders",
+            rule="FREQ=DAILY;BYHOUR=8;BYMINUTE=15",
+            task="channelops.agreements.tasks.reaccept_reminders_task",
+            description="Remind partners whose agreement re-acceptance deadline is near or has passed.",
+        )

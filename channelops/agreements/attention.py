@@ -1,0 +1,49 @@
+"""Portal dashboard items: agreements to accept or re-accept."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from channelops.portal.attention import Attention, register_attention
+
+
+def _agreements_due(partner: Any, user: Any) -> list[Attention]:
+    from .querysets import State, partner_agreement_rows
+
+    if partner.status != "active":
+        return []
+    rows = [r for r in partner_agreement_rows(partner) if r.needs_action]
+    if not rows:
+        return []
+    deadlines = sorted(r.deadline for r in rows if r.deadline)
+    overdue = any(r.state == State.OVERDUE for r in rows)
+    if overdue:
+        detail = _("The deadline has passed: accept the new version now.")
+    elif deadlines:
+        detail = _("Accept by %(date)s.") % {"date": date_format(deadlines[0], "j F Y")}
+    else:
+        detail = _("Your company must accept these before using the program.")
+    return [
+        Attention(
+            title=ngettext(
+                "%(n)d agreement needs your company's acceptance",
+                "%(n)d agreements need your company's acceptance",
+                len(rows),
+            )
+            % {"n": len(rows)},
+            detail=detail + " " + ", ".join(str(r.template) for r in rows),
+            url=reverse("portal:agreements"),
+        )
+    ]
+
+
+def register_attention_items() -> None:
+    from channelops.portal import attention
+
+    if _agreements_due not in attention._PROVIDERS:
+        register_attention(_agreements_due)

@@ -1,0 +1,309 @@
+"""Reads for agreements: ``visible_to(user)`` scopes, and what each partner must accept.
+
+``partner_agreement_rows`` answers "what is accepted, what is due" for one partner and
+``reaccept_report`` answers "who has not re-accepted" for all; both run a constant
+number of queries whatever the number of partners.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db import models
+from django.utils import timezone
+
+from channelops.partners.querysets import _partner_scope
+
+
+def _scoped(qs: models.QuerySet, user: Any, field: str = "partner_id") -> models.QuerySet:
+    scope, pid = _partner_scope(user)
+    if scope == "all":
+        return qs
+    if scope == "partner":
+        return qs.filter(**{field: pid})
+    return qs.none()
+
+
+class AgreementVersionQuerySet(models.QuerySet):
+    def published(self) -> AgreementVersionQuerySet:
+        return self.filter(status="published")
+
+    def visible_to(self, user: Any) -> AgreementVersionQuerySet:
+        """Staff see every version; partner people see published general versions and their own custom ones."""
+        scope, pid = _partner_scope(user)
+        if scope == "all":
+            return self
+        if scope == "partner":
+            return self.filter(status="published").filter(
+                models.Q(partner__isnull=True) | models.Q(partner_id=pid)
+            )
+        return self.none()
+
+
+class AcceptanceQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> AcceptanceQuerySet:
+        return _scoped(self, user)  # type: ignore[return-value]
+
+    def delete(self):  # type: ignore[no-untyped-def]
+        from .models import ImmutableEvidenceError
+
+        raise ImmutableEvidenceError("Acceptance evidence cannot be deleted.")
+
+    def update(self, **kwargs):  # type: ignore[no-untyped-def]
+        from .models import ImmutableEvidenceError
+
+        raise ImmutableEvidenceError("Acceptance evidence cannot be changed.")
+
+
+class RegionExceptionQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> RegionExceptionQuerySet:
+        return _scoped(self, user)  # type: ignore[return-value]
+
+
+class LegalRequestQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> LegalRequestQuerySet:
+        return _scoped(self, user)  # type: ignore[return-value]
+
+    def open(self) -> LegalRequestQuerySet:
+        return self.filter(status__in=("open", "offered"))
+
+
+class AgreementEventQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> AgreementEventQuerySet:
+        return _scoped(self, user)  # type: ignore[return-value]
+
+
+# --- what applies to whom ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TemplateRule:
+    """A template with what it applies to (loaded once)."""
+
+    template: Any
+    program_ids: frozenset[int]
+    region_ids: frozenset[int]
+
+    def applies(self, program_ids: set[int] | frozenset[int], region_id: int) -> bool:
+        if self.region_ids and region_id not in self.region_ids:
+            return False
+        return self.template.required_for_all or bool(self.program_ids & set(program_ids))
+
+
+def template_rules() -> list[TemplateRule]:
+    """Every active template with its programs and regions (3 queries)."""
+    from .models import AgreementTemplate
+
+    templates = list(
+        AgreementTemplate.objects.filter(active=True)
+        .prefetch_related("programs", "regions")
+        .order_by("position")
+    )
+    return [
+        TemplateRule(
+            template=t,
+            program_ids=frozenset(p.pk for p in t.programs.all()),
+            region_ids=frozenset(r.pk for r in t.regions.all()),
+        )
+        for t in templates
+    ]
+
+
+def _latest_published(
+    partner_ids: list[int] | None = None,
+) -> tuple[dict[int, Any], dict[tuple[int, int], Any]]:
+    """Latest general version per template, and latest custom version per (template, partner)."""
+    from .models import AgreementVersion
+
+    general: dict[int, Any] = {}
+    custom: dict[tuple[int, int], Any] = {}
+    qs = AgreementVersion.objects.published().order_by("template_id", "number")
+    if partner_ids is not None:
+        qs = qs.filter(models.Q(partner__isnull=True) | models.Q(partner_id__in=partner_ids))
+    for v in qs.defer("body"):
+        if v.partner_id is None:
+            general[v.template_id] = v
+        else:
+            custom[(v.template_id, v.partner_id)] = v
+    return general, custom
+
+
+def current_version_for(
+    template_id: int, partner_id: int, general: dict[int, Any], custom: dict[tuple[int, int], Any]
+) -> Any:
+    """The version a partner must have accepted: the newest of the general one and its own custom one."""
+    g = general.get(template_id)
+    c = custom.get((template_id, partner_id))
+    if c is None:
+        return g
+    if g is None:
+        return c
+    return c if (c.published_at or timezone.now()) >= (g.published_at or timezone.now()) else g
+
+
+class State:
+    ACCEPTED = "accepted"
+    DUE = "due"  # an earlier version is accepted; re-accept by the deadline
+    OVERDUE = "overdue"  # the deadline passed without re-acceptance
+    REQUIRED = "required"  # never accepted
+    NEGOTIATING = "negotiating"  # a legal request is open
+
+
+STATE_LABELS = {
+    State.ACCEPTED: "Accepted",
+    State.DUE: "Re-acceptance due",
+    State.OVERDUE: "Re-acceptance overdue",
+    State.REQUIRED: "Acceptance required",
+    State.NEGOTIATING: "In negotiation (legal request)",
+}
+
+
+@dataclass
+class AgreementRow:
+    template: Any
+    current: Any  # AgreementVersion or None (no published version yet)
+    accepted: Any  # the latest Acceptance of this template, or None
+    state: str
+    deadline: date | None
+    legal_request: Any = None
+
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS[self.state]
+
+    @property
+    def needs_action(self) -> bool:
+        return self.state in (State.DUE, State.OVERDUE, State.REQUIRED)
+
+
+def _state(current: Any, accepted: Any, legal: Any, today: date) -> tuple[str, date | None]:
+    if current is None:
+        return State.ACCEPTED, None
+    if accepted is not None and accepted.version_id == current.pk:
+        return State.ACCEPTED, None
+    if legal is not None:
+        return State.NEGOTIATING, current.reaccept_by
+    if accepted is None:
+        return State.REQUIRED, None
+    deadline = current.reaccept_by
+    if deadline is not None and deadline < today:
+        return State.OVERDUE, deadline
+    return State.DUE, deadline
+
+
+def partner_agreement_rows(partner: Any, today: date | None = None) -> list[AgreementRow]:
+    """What this partner must accept, and the state of each (constant number of queries)."""
+    from .models import Acceptance, LegalRequest
+
+    today = today or timezone.localdate()
+    program_ids = set(partner.programs.values_list("pk", flat=True))
+    general, custom = _latest_published([partner.pk])
+    latest: dict[int, Any] = {}
+    for a in (
+        Acceptance.objects.filter(partner_id=partner.pk).select_related("version").order_by("accepted_at")
+    ):
+        latest[a.template_id] = a
+    legal = {lr.template_id: lr for lr in LegalRequest.objects.open().filter(partner_id=partner.pk)}
+    rows = []
+    for rule in template_rules():
+        if not rule.applies(program_ids, partner.region_id):
+            continue
+        t = rule.template
+        current = current_version_for(t.pk, partner.pk, general, custom)
+        accepted = latest.get(t.pk)
+        negotiating = legal.get(t.pk) if legal.get(t.pk) and legal[t.pk].status == "open" else None
+        state, deadline = _state(current, accepted, negotiating, today)
+        rows.append(AgreementRow(t, current, accepted, state, deadline, legal.get(t.pk)))
+    return rows
+
+
+@dataclass
+class ReportRow:
+    partner_id: int
+    partner_name: str
+    region: str
+    template: Any
+    current: Any
+    accepted_version: int | None
+    accepted_at: Any
+    state: str
+    deadline: date | None
+
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS[self.state]
+
+
+def reaccept_report(
+    *, template_id: int | None = None, state: str = "", region: str = "", today: date | None = None
+) -> list[ReportRow]:
+    """Every active partner and applicable agreement not accepted in its current version (7 queries)."""
+    from channelops.partners.models import Partner, PartnerStatus
+
+    from .models import Acceptance, LegalRequest
+
+    today = today or timezone.localdate()
+    rules = [r for r in template_rules() if template_id is None or r.template.pk == template_id]
+    general, custom = _latest_published()
+    partners = Partner.objects.filter(status=PartnerStatus.ACTIVE)
+    if region:
+        partners = partners.filter(region__code=region)
+    programs: dict[int, set[int]] = {}
+    for pid, prog in Partner.programs.through.objects.values_list("partner_id", "program_id"):
+        programs.setdefault(pid, set()).add(prog)
+    accepted: dict[tuple[int, int], tuple[int, int, Any]] = {}
+    for pid, tid, vid, number, at in Acceptance.objects.order_by("accepted_at").values_list(
+        "partner_id", "template_id", "version_id", "version__number", "accepted_at"
+    ):
+        accepted[(pid, tid)] = (vid, number, at)
+    legal = set(LegalRequest.objects.filter(status="open").values_list("partner_id", "template_id"))
+    out: list[ReportRow] = []
+    for pid, name, region_id, region_code in partners.order_by("legal_name", "pk").values_list(
+        "pk", "legal_name", "region_id", "region__code"
+    ):
+        for rule in rules:
+            if not rule.applies(programs.get(pid, set()), region_id):
+                continue
+            current = current_version_for(rule.template.pk, pid, general, custom)
+            if current is None:
+                continue
+            acc = accepted.get((pid, rule.template.pk))
+            if acc is not None and acc[0] == current.pk:
+                continue
+            if (pid, rule.template.pk) in legal:
+                row_state, deadline = State.NEGOTIATING, current.reaccept_by
+            elif acc is None:
+                row_state, deadline = State.REQUIRED, None
+            elif current.reaccept_by is not None and current.reaccept_by < today:
+                row_state, deadline = State.OVERDUE, current.reaccept_by
+            else:
+                row_state, deadline = State.DUE, current.reaccept_by
+            if state and row_state != state:
+                continue
+            out.append(
+                ReportRow(
+                    partner_id=pid,
+                    partner_name=name,
+                    region=region_code,
+                    template=rule.template,
+                    current=current,
+                    accepted_version=acc[1] if acc else None,
+                    accepted_at=acc[2] if acc else None,
+                    state=row_state,
+                    deadline=deadline,
+                )
+            )
+    return out
+
+
+def covered_region_codes(partner: Any) -> list[str]:
+    """The partner's own region plus those of approved region exceptions."""
+    from channelops.partners.models import Region
+
+    extra = Region.objects.filter(
+        region_exceptions__partner=partner, region_exceptions__status="approved"
+    ).values_list("code", flat=True)
+    codes = [partner.region.code, *sorted(set(extra) - {partner.region.code})]
+    return codes

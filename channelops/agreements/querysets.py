@@ -14,16 +14,7 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 
-from channelops.partners.querysets import _partner_scope
-
-
-def _scoped(qs: models.QuerySet, user: Any, field: str = "partner_id") -> models.QuerySet:
-    scope, pid = _partner_scope(user)
-    if scope == "all":
-        return qs
-    if scope == "partner":
-        return qs.filter(**{field: pid})
-    return qs.none()
+from channelops.partners.querysets import PartnerScopedQuerySet, _partner_scope
 
 
 class AgreementVersionQuerySet(models.QuerySet):
@@ -42,10 +33,7 @@ class AgreementVersionQuerySet(models.QuerySet):
         return self.none()
 
 
-class AcceptanceQuerySet(models.QuerySet):
-    def visible_to(self, user: Any) -> AcceptanceQuerySet:
-        return _scoped(self, user)  # type: ignore[return-value]
-
+class AcceptanceQuerySet(PartnerScopedQuerySet):
     def delete(self):  # type: ignore[no-untyped-def]
         from .models import ImmutableEvidenceError
 
@@ -57,22 +45,17 @@ class AcceptanceQuerySet(models.QuerySet):
         raise ImmutableEvidenceError("Acceptance evidence cannot be changed.")
 
 
-class RegionExceptionQuerySet(models.QuerySet):
-    def visible_to(self, user: Any) -> RegionExceptionQuerySet:
-        return _scoped(self, user)  # type: ignore[return-value]
+class RegionExceptionQuerySet(PartnerScopedQuerySet):
+    pass
 
 
-class LegalRequestQuerySet(models.QuerySet):
-    def visible_to(self, user: Any) -> LegalRequestQuerySet:
-        return _scoped(self, user)  # type: ignore[return-value]
-
+class LegalRequestQuerySet(PartnerScopedQuerySet):
     def open(self) -> LegalRequestQuerySet:
         return self.filter(status__in=("open", "offered"))
 
 
-class AgreementEventQuerySet(models.QuerySet):
-    def visible_to(self, user: Any) -> AgreementEventQuerySet:
-        return _scoped(self, user)  # type: ignore[return-value]
+class AgreementEventQuerySet(PartnerScopedQuerySet):
+    pass
 
 
 # --- what applies to whom ----------------------------------------------------------------------

@@ -75,6 +75,12 @@ def _staff_emails(role: str) -> list[str]:
     )
 
 
+def _notify(to: list[str], template: str, context: dict[str, Any], *, key: str, partner_id: int) -> None:
+    """Queue one e-mail about a partner to ``to`` (nothing when nobody is to be told)."""
+    if to:
+        email_enqueue(to=to, template=template, context=context, key=key, topic=f"partner:{partner_id}")
+
+
 def _event(
     partner: Partner | None, kind: str, by: User | None, version: Any = None, detail: str = ""
 ) -> None:
@@ -357,19 +363,18 @@ def region_exception_request(
     codes = ", ".join(r.code for r in regions)
     _event(partner, EventKind.REGION_REQUESTED, by, None, codes)
     to = _staff_emails("channel_leadership")
-    if to:
-        email_enqueue(
-            to=to,
-            template="agreements/email/region_requested",
-            context={
-                "exception": exc,
-                "partner": partner,
-                "codes": codes,
-                "link": _link("console:region_exception", exc.pk),
-            },
-            key=f"region-exception-requested:{exc.pk}",
-            topic=f"partner:{partner.pk}",
-        )
+    _notify(
+        to,
+        "agreements/email/region_requested",
+        {
+            "exception": exc,
+            "partner": partner,
+            "codes": codes,
+            "link": _link("console:region_exception", exc.pk),
+        },
+        key=f"region-exception-requested:{exc.pk}",
+        partner_id=partner.pk,
+    )
     return exc
 
 
@@ -393,19 +398,18 @@ def region_exception_decide(
     codes = ", ".join(exc.regions.values_list("code", flat=True))
     _event(exc.partner, EventKind.REGION_DECIDED, by, None, f"{exc.get_status_display()}: {codes}")
     to = _admin_emails(exc.partner)
-    if to:
-        email_enqueue(
-            to=to,
-            template="agreements/email/region_decided",
-            context={
-                "exception": exc,
-                "partner": exc.partner,
-                "codes": codes,
-                "link": _link("portal:agreements"),
-            },
-            key=f"region-exception-decided:{exc.pk}",
-            topic=f"partner:{exc.partner_id}",
-        )
+    _notify(
+        to,
+        "agreements/email/region_decided",
+        {
+            "exception": exc,
+            "partner": exc.partner,
+            "codes": codes,
+            "link": _link("portal:agreements"),
+        },
+        key=f"region-exception-decided:{exc.pk}",
+        partner_id=exc.partner_id,
+    )
     return exc
 
 
@@ -438,14 +442,13 @@ def legal_request_open(
     lr.save()
     _event(partner, EventKind.LEGAL_OPENED, by, row.current, str(template))
     to = _staff_emails("legal")
-    if to:
-        email_enqueue(
-            to=to,
-            template="agreements/email/legal_opened",
-            context={"request": lr, "partner": partner, "link": _link("console:legal_request", lr.pk)},
-            key=f"legal-opened:{lr.pk}",
-            topic=f"partner:{partner.pk}",
-        )
+    _notify(
+        to,
+        "agreements/email/legal_opened",
+        {"request": lr, "partner": partner, "link": _link("console:legal_request", lr.pk)},
+        key=f"legal-opened:{lr.pk}",
+        partner_id=partner.pk,
+    )
     return lr
 
 
@@ -472,14 +475,13 @@ def legal_comment_add(*, request: LegalRequest, body: str, by: User) -> LegalCom
         to, link = _admin_emails(lr.partner), _link("portal:legal_request", lr.pk)
     else:
         to, link = _staff_emails("legal"), _link("console:legal_request", lr.pk)
-    if to:
-        email_enqueue(
-            to=to,
-            template="agreements/email/legal_comment",
-            context={"request": lr, "comment": comment, "partner": lr.partner, "link": link},
-            key=f"legal-comment:{comment.pk}",
-            topic=f"partner:{lr.partner_id}",
-        )
+    _notify(
+        to,
+        "agreements/email/legal_comment",
+        {"request": lr, "comment": comment, "partner": lr.partner, "link": link},
+        key=f"legal-comment:{comment.pk}",
+        partner_id=lr.partner_id,
+    )
     return comment
 
 
@@ -505,19 +507,18 @@ def legal_custom_version_offer(
     lr.save(update_fields=["status"])
     _event(lr.partner, EventKind.LEGAL_OFFERED, by, version, str(version))
     to = _admin_emails(lr.partner)
-    if to:
-        email_enqueue(
-            to=to,
-            template="agreements/email/legal_offered",
-            context={
-                "request": lr,
-                "version": version,
-                "partner": lr.partner,
-                "link": _link("portal:agreements"),
-            },
-            key=f"legal-offered:{version.pk}",
-            topic=f"partner:{lr.partner_id}",
-        )
+    _notify(
+        to,
+        "agreements/email/legal_offered",
+        {
+            "request": lr,
+            "version": version,
+            "partner": lr.partner,
+            "link": _link("portal:agreements"),
+        },
+        key=f"legal-offered:{version.pk}",
+        partner_id=lr.partner_id,
+    )
     return version
 
 

@@ -9,6 +9,7 @@ from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from channelops.accounts.models import User
+from channelops.core.forms import add_service_errors
 
 from .models import ApplicationStatus, Program, Region, Tier
 
@@ -91,12 +92,7 @@ class RegistrationForm(forms.Form):
         return str(self.cleaned_data["country"]).strip().upper()
 
     def add_service_error(self, exc: Any) -> None:
-        """Show a ValidationError from the service: on its field when the form has one, else on top."""
-        if hasattr(exc, "error_dict"):
-            for name, errors in exc.error_dict.items():
-                self.add_error(name if name in self.fields else None, errors)
-        else:
-            self.add_error(None, exc)
+        add_service_errors(self, exc)
 
 
 APPLICATION_STATUS_FILTER = [

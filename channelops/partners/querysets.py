@@ -20,6 +20,20 @@ def _partner_scope(user: Any) -> tuple[str, int | None]:
     return "partner", pid
 
 
+class PartnerScopedQuerySet(models.QuerySet):
+    """Rows that belong to one partner: staff see all, a partner person only their partner's."""
+
+    partner_field = "partner_id"
+
+    def visible_to(self, user: Any) -> Any:
+        scope, pid = _partner_scope(user)
+        if scope == "all":
+            return self
+        if scope == "partner":
+            return self.filter(**{self.partner_field: pid})
+        return self.none()
+
+
 class PartnerQuerySet(models.QuerySet):
     def visible_to(self, user: Any) -> PartnerQuerySet:
         """Staff see every partner; a partner person sees only their own partner."""
@@ -65,45 +79,20 @@ class PartnerQuerySet(models.QuerySet):
         return qs
 
 
-class ContactQuerySet(models.QuerySet):
-    def visible_to(self, user: Any) -> ContactQuerySet:
-        scope, pid = _partner_scope(user)
-        if scope == "all":
-            return self
-        if scope == "partner":
-            return self.filter(partner_id=pid)
-        return self.none()
+class ContactQuerySet(PartnerScopedQuerySet):
+    pass
 
 
-class MembershipQuerySet(models.QuerySet):
-    def visible_to(self, user: Any) -> MembershipQuerySet:
-        scope, pid = _partner_scope(user)
-        if scope == "all":
-            return self
-        if scope == "partner":
-            return self.filter(partner_id=pid)
-        return self.none()
+class MembershipQuerySet(PartnerScopedQuerySet):
+    pass
 
 
-class EngagementQuerySet(models.QuerySet):
-    def visible_to(self, user: Any) -> EngagementQuerySet:
-        scope, pid = _partner_scope(user)
-        if scope == "all":
-            return self
-        if scope == "partner":
-            return self.filter(partner_id=pid)
-        return self.none()
+class EngagementQuerySet(PartnerScopedQuerySet):
+    pass
 
 
-class ApplicationQuerySet(models.QuerySet):
-    def visible_to(self, user: Any) -> ApplicationQuerySet:
-        """Staff see every application; a partner person sees their own partner's approved application."""
-        scope, pid = _partner_scope(user)
-        if scope == "all":
-            return self
-        if scope == "partner":
-            return self.filter(partner_id=pid)
-        return self.none()
+class ApplicationQuerySet(PartnerScopedQuerySet):
+    """Staff see every application; a partner person sees their own partner's approved application."""
 
     def open(self) -> ApplicationQuerySet:
         return self.filter(status__in=("unverified", "submitted"))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from channelops.console.views import staff_required
+from channelops.core.forms import add_service_errors
 
 from ..forms import (
     LEGAL_STATUS_CHOICES,
@@ -35,7 +36,7 @@ from ..services import (
     legal_request_withdraw,
     region_exception_decide,
 )
-from ._common import PAGE_SIZE, add_errors, require_perm
+from ._common import PAGE_SIZE, require_perm
 
 
 @staff_required
@@ -82,10 +83,8 @@ def console_region_exception(request: HttpRequest, pk: int) -> HttpResponse:
                     note=form.cleaned_data["note"],
                     by=request.user,  # type: ignore[arg-type]
                 )
-            except PermissionError as exc:
-                raise PermissionDenied(str(exc)) from exc
             except ValidationError as exc:
-                add_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("Decision recorded; the partner's admins are told."))
                 return redirect("console:region_exception", exc_obj.pk)
@@ -173,10 +172,8 @@ def console_legal_request(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             legal_comment_add(request=lr, body=form.cleaned_data["body"], by=request.user)  # type: ignore[arg-type]
-        except PermissionError as exc:
-            raise PermissionDenied(str(exc)) from exc
         except ValidationError as exc:
-            add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Comment sent to the partner's admins."))
             return redirect("console:legal_request", lr.pk)
@@ -199,10 +196,8 @@ def console_legal_offer(request: HttpRequest, pk: int) -> HttpResponse:
                 note=form.cleaned_data["note"],
                 by=request.user,  # type: ignore[arg-type]
             )
-        except PermissionError as exc:
-            raise PermissionDenied(str(exc)) from exc
         except ValidationError as exc:
-            add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -224,8 +219,6 @@ def console_legal_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     note = form.cleaned_data["note"] if form.is_valid() else ""
     try:
         legal_request_withdraw(request=lr, by=request.user, note=note)  # type: ignore[arg-type]
-    except PermissionError as exc:
-        raise PermissionDenied(str(exc)) from exc
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from channelops.console.views import _safe_cell, staff_required
+from channelops.core.forms import add_service_errors
 from channelops.partners.models import Region
 
 from ..forms import (
@@ -38,7 +39,7 @@ from ..services import (
     version_publish,
     version_update_draft,
 )
-from ._common import REPORT_PAGE_SIZE, add_errors, require_perm
+from ._common import REPORT_PAGE_SIZE, require_perm
 
 
 @staff_required
@@ -102,10 +103,8 @@ def console_template(request: HttpRequest, pk: int) -> HttpResponse:
                     change_summary=form.cleaned_data["change_summary"],
                     by=request.user,  # type: ignore[arg-type]
                 )
-            except PermissionError as exc:
-                raise PermissionDenied(str(exc)) from exc
             except ValidationError as exc:
-                add_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("Draft %(v)s created.") % {"v": version.label})
                 return redirect("console:agreement_version", version.pk)
@@ -203,13 +202,11 @@ def console_version(request: HttpRequest, pk: int) -> HttpResponse:
                 change_summary=form.cleaned_data["change_summary"],
                 by=request.user,  # type: ignore[arg-type]
             )
-        except PermissionError as exc:
-            raise PermissionDenied(str(exc)) from exc
         except ValidationError as exc:
             if version.status != VersionStatus.DRAFT:
                 messages.error(request, " ".join(exc.messages))
                 return _version_page(request, version, status=400)
-            add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Draft saved."))
             return redirect("console:agreement_version", version.pk)
@@ -229,13 +226,11 @@ def console_version_publish(request: HttpRequest, pk: int) -> HttpResponse:
                 by=request.user,  # type: ignore[arg-type]
                 reaccept_by=form.cleaned_data["reaccept_by"],
             )
-        except PermissionError as exc:
-            raise PermissionDenied(str(exc)) from exc
         except ValidationError as exc:
             if version.status != VersionStatus.DRAFT:
                 messages.error(request, " ".join(exc.messages))
                 return _version_page(request, version, status=400)
-            add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request,

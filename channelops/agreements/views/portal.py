@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from channelops.core.forms import add_service_errors
 from channelops.core.views import client_ip
 from channelops.portal.views import partner_required
 
@@ -35,7 +36,7 @@ from ..services import (
     legal_request_withdraw,
     region_exception_request,
 )
-from ._common import add_errors, require_partner_admin
+from ._common import require_partner_admin
 
 
 def _portal_agreements_page(
@@ -90,10 +91,8 @@ def portal_region_request(request: HttpRequest) -> HttpResponse:
                 justification=form.cleaned_data["justification"],
                 by=request.user,  # type: ignore[arg-type]
             )
-        except PermissionError as exc:
-            raise PermissionDenied(str(exc)) from exc
         except ValidationError as exc:
-            add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Your request was sent to channel leadership for a decision."))
             return redirect("portal:agreements")
@@ -127,8 +126,6 @@ def portal_version(request: HttpRequest, pk: int) -> HttpResponse:
                         ip=client_ip(request),
                         user_agent=request.META.get("HTTP_USER_AGENT", ""),
                     )
-                except PermissionError as exc:
-                    raise PermissionDenied(str(exc)) from exc
                 except ValidationError as exc:
                     messages.error(request, " ".join(exc.messages))
                     form = None
@@ -202,10 +199,8 @@ def portal_legal_requests(request: HttpRequest) -> HttpResponse:
                     proposed_changes=form.cleaned_data["proposed_changes"],
                     by=request.user,  # type: ignore[arg-type]
                 )
-            except PermissionError as exc:
-                raise PermissionDenied(str(exc)) from exc
             except ValidationError as exc:
-                add_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("Your legal request was sent to the vendor's legal team."))
                 return redirect("portal:legal_request", lr.pk)
@@ -242,12 +237,10 @@ def portal_legal_request(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             try:
                 legal_comment_add(request=lr, body=form.cleaned_data["body"], by=request.user)  # type: ignore[arg-type]
-            except PermissionError as exc:
-                raise PermissionDenied(str(exc)) from exc
             except ValidationError as exc:
                 if not lr.is_open:
                     messages.error(request, " ".join(exc.messages))
-                add_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("Your comment was sent."))
                 return redirect("portal:legal_request", lr.pk)
@@ -276,8 +269,6 @@ def portal_legal_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     note = form.cleaned_data["note"] if form.is_valid() else ""
     try:
         legal_request_withdraw(request=lr, by=request.user, note=note)  # type: ignore[arg-type]
-    except PermissionError as exc:
-        raise PermissionDenied(str(exc)) from exc
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

@@ -78,6 +78,9 @@ INSTALLED_APPS = [
     "channelops.accounts",
     "channelops.partners",
     "channelops.agreements",
+    "channelops.work",
+    "channelops.helpdesk",
+    "channelops.notifications",
     "channelops.portal",
     "channelops.console",
 ]
@@ -250,6 +253,26 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 APPLICATION_VERIFY_DAYS = env.int("CHANNELOPS_APPLICATION_VERIFY_DAYS", default=7)
 AGREEMENT_REACCEPT_DAYS = env.int("CHANNELOPS_AGREEMENT_REACCEPT_DAYS", default=30)
 AGREEMENT_REMINDER_DAYS = env.int("CHANNELOPS_AGREEMENT_REMINDER_DAYS", default=7)
+# Work items (S5)
+WORK_FISCAL_YEAR_START_MONTH = env.int("CHANNELOPS_FISCAL_YEAR_START_MONTH", default=2)
+WORK_MILESTONE_PREFIX = env.str("CHANNELOPS_MILESTONE_PREFIX", default="Channel")
+WORK_ESCALATION_DAYS = env.int("CHANNELOPS_WORK_ESCALATION_DAYS", default=3)
+WORK_DEFAULT_DUE_DAYS = env.int("CHANNELOPS_WORK_DEFAULT_DUE_DAYS", default=14)
+# Cadences and account reviews (S9): see docs/reviews.md
+CADENCE_HOLIDAY_COUNTRIES = env.dict(
+    "CHANNELOPS_CADENCE_HOLIDAY_COUNTRIES", default={"AMER": "US", "EMEA": "GB", "APAC": "SG", "PUBSEC": "US"}
+)
+REVIEW_LEAD_DAYS = env.int("CHANNELOPS_REVIEW_LEAD_DAYS", default=7)
+REVIEW_CATCHUP_DAYS = env.int("CHANNELOPS_REVIEW_CATCHUP_DAYS", default=14)
+REVIEW_OPEN_PER_MONTH = env.int("CHANNELOPS_REVIEW_OPEN_PER_MONTH", default=5)
+REVIEW_MIN_ADMINS = env.int("CHANNELOPS_REVIEW_MIN_ADMINS", default=2)
+# No CRM sync yet (issue 13): false = crm.partner_update outbox messages are logged and dropped.
+CRM_ENABLED = env.bool("CHANNELOPS_CRM_ENABLED", default=False)
+# GitLab mirror of work items (S13): off unless both the URL and a token are set
+GITLAB_MIRROR_URL = env.str("CHANNELOPS_GITLAB_URL", default="").rstrip("/")
+GITLAB_MIRROR_TOKEN = env.str("CHANNELOPS_GITLAB_TOKEN", default="")
+GITLAB_MIRROR_TIMEOUT = env.int("CHANNELOPS_GITLAB_TIMEOUT", default=20)  # seconds; below the outbox lease
+GITLAB_MIRROR_CONFIDENTIAL = env.bool("CHANNELOPS_GITLAB_CONFIDENTIAL", default=True)
 REGISTRATION_RATE_LIMIT = env.int("CHANNELOPS_REGISTRATION_RATE_LIMIT", default=10)
 REGISTRATION_RATE_WINDOW = env.int("CHANNELOPS_REGISTRATION_RATE_WINDOW", default=3600)
 

@@ -638,11 +638,11 @@ def test_the_reaccept_report_runs_a_constant_number_of_queries(n, cam, login, dj
     client = login(cam)
     # session, user, MFA check (authenticator); the filter form's templates and regions;
     # reaccept_report: templates + their programs + regions (3), latest versions, partners' programs,
-    # acceptances, open legal requests, active partners (5) — 13 in all
-    with django_assert_num_queries(13):
+    # acceptances, open legal requests, active partners (5); the unread notifications badge — 14 in all
+    with django_assert_num_queries(14):
         resp = client.get("/console/agreements/report/")
     assert resp.content.decode().count('<tr data-state="due">') == n
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(13):  # the CSV has no page around it: no badge
         resp = client.get("/console/agreements/report/", {"format": "csv"})
     assert len(resp.content.decode().strip().splitlines()) == n + 1
 
@@ -685,8 +685,8 @@ def test_the_portal_agreements_page_runs_a_constant_number_of_queries(
     # session, user, membership, partner (+ region, tier, CAM in one join);
     # partner_agreement_rows: the partner's programs, published versions, acceptances, open legal
     # requests, templates + their programs + regions (7); covered regions; region requests + their
-    # regions (2); the region form's choices — 15 in all
-    with django_assert_num_queries(15):
+    # regions (2); the region form's choices; the unread notifications badge — 16 in all
+    with django_assert_num_queries(16):
         resp = client.get("/portal/agreements/")
     body = resp.content.decode()
     assert f"v{n + 1} · " in body and 'data-state="accepted"' in body

@@ -114,6 +114,7 @@ def staff_with_partners():
         "/accounts/tokens/",
         "/portal/agreements/",
         "/portal/agreements/legal/",
+        "/portal/work/",
     ],
 )
 def test_portal_page_has_no_axe_violations(page: Page, live_server, partner_admin, path):
@@ -219,6 +220,10 @@ def test_invitation_pages_have_no_axe_violations(page: Page, live_server, partne
         "/console/agreements/report/",
         "/console/region-exceptions/",
         "/console/legal-requests/",
+        "/console/work/",
+        "/console/work/board/",
+        "/console/work/new/?template=partner-certification-award&partner={pk}",
+        "/console/work/journeys/",
     ],
 )
 def test_console_page_has_no_axe_violations(page: Page, live_server, staff_with_partners, path):
@@ -227,6 +232,68 @@ def test_console_page_has_no_axe_violations(page: Page, live_server, staff_with_
     response = page.goto(live_server.url + path.format(pk=partner.pk))
     assert response is not None and response.status == 200
     expect(page.get_by_role("main")).to_be_visible()
+    assert_no_axe_violations(page)
+
+
+def test_work_pages_with_tasks_and_comments_have_no_axe_violations(page: Page, live_server, partner_admin):
+    from channelops.work.models import Project, WorkTemplate
+    from channelops.work.services import comment_add, journey_assign, work_item_create
+
+    partner = partner_admin.membership.partner
+    cam = partner.cam
+    item = work_item_create(
+        project=Project.objects.get(slug="channels"),
+        title="Joint webinar",
+        description="We run it **together**.\n\n- agenda\n- speakers",
+        dri=cam,
+        by=cam,
+        due_date=timezone.localdate() - timedelta(days=1),
+        partner=partner,
+        shared_with_partner=True,
+        tasks=[
+            {"title": "Book the room", "assignee": cam, "role": "cam", "section": "Vendor"},
+            {
+                "title": "Approve the budget",
+                "assignee": partner_admin,
+                "role": "partner_admin",
+                "section": "Partner",
+                "due_on": timezone.localdate() - timedelta(days=2),
+            },
+        ],
+    )
+    comment_add(item=item, body="Kick-off on Monday?", by=cam)
+    comment_add(item=item, body="Monday works.", by=partner_admin)
+    journey_assign(
+        template=WorkTemplate.objects.get(slug="partner-onboarding"),
+        partner=partner,
+        user=partner_admin,
+        by=None,
+    )
+    sign_in_as(page, live_server.url, partner_admin)
+    for path in ("/portal/work/", f"/portal/work/{item.pk}/"):
+        response = page.goto(live_server.url + path)
+        assert response is not None and response.status == 200
+        assert_no_axe_violations(page)
+    page.get_by_role("button", name="Mark done Approve the budget").click()
+    expect(page.get_by_text("Task done: Approve the budget")).to_be_visible()
+    assert_no_axe_violations(page)
+
+    page.context.clear_cookies()
+    sign_in_as(page, live_server.url, cam)
+    for path in (
+        "/console/work/",
+        "/console/work/board/",
+        "/console/work/journeys/",
+        f"/console/work/{item.pk}/",
+    ):
+        response = page.goto(live_server.url + path)
+        assert response is not None and response.status == 200
+        assert_no_axe_violations(page)
+    # ... and the edit form with an error shown.
+    form = page.get_by_role("form", name="Change this work item")
+    form.get_by_label("Due date").fill("")
+    form.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Give a due date, or a next best action with its date.")).to_be_visible()
     assert_no_axe_violations(page)
 
 

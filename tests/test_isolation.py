@@ -49,6 +49,7 @@ from channelops.agreements.services import (
     region_exception_request,
 )
 from channelops.core.models import OutboxMessage, OutboxStatus, ScheduleRun
+from channelops.notifications.models import Notification, NotificationRule
 from channelops.partners.models import (
     Application,
     Contact,
@@ -61,6 +62,9 @@ from channelops.partners.models import (
     Region,
 )
 from channelops.partners.registration import application_submit
+from channelops.work.models import Comment as WorkComment
+from channelops.work.models import Project, Task, WorkItem
+from channelops.work.services import comment_add, work_item_create
 
 from .factories import ContactFactory, MembershipFactory, StaffFactory, UserFactory
 
@@ -103,8 +107,13 @@ class World:
     region_exception_a: RegionException
     legal_request_a: LegalRequest
     agreement_event_a: AgreementEvent
+    work_item_a: WorkItem
+    internal_item_a: WorkItem
+    task_a: Task
+    comment_a: WorkComment
     actors: dict[str, User | None] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
+    review_a: Any = None  # an account review of partner A (staff only)
 
     @property
     def markers(self) -> list[str]:
@@ -174,6 +183,30 @@ def world(partner_a, partner_b, admin_a, user_a, user_b) -> World:
         by=admin_a,
     )
     agreement_event_a = AgreementEvent.objects.filter(partner=partner_a).first()
+    # partner A's admin watches work items: the shared item below notifies them (not the internal one)
+    NotificationRule.objects.create(user=admin_a, watch="work_items", when="any_change", how="digest")
+    work_staff = StaffFactory(email="dri@vendor.test", roles=["cam"])
+    work_item_a = work_item_create(
+        project=Project.objects.get(slug="channels"),
+        title=f"Shared with {A_LEGAL_NAME}",
+        description=f"Plans of {A_LEGAL_NAME}",
+        dri=work_staff,
+        by=work_staff,
+        due_date=date.today(),
+        partner=partner_a,
+        shared_with_partner=True,
+        tasks=[{"title": f"Task of {A_LEGAL_NAME}", "assignee": admin_a, "role": "partner_admin"}],
+    )
+    internal_item_a = work_item_create(
+        project=Project.objects.get(slug="channels"),
+        title=f"Internal note on {A_LEGAL_NAME}",
+        dri=work_staff,
+        by=work_staff,
+        due_date=date.today(),
+        partner=partner_a,
+    )
+    task_a = work_item_a.tasks.get()
+    comment_a = comment_add(item=work_item_a, body=f"Comment from {A_LEGAL_NAME}", by=admin_a)
     b_user = MembershipFactory(partner=partner_b, role="user", user=UserFactory(email="user@b.test")).user
     w = World(
         partner_a=partner_a,
@@ -195,12 +228,36 @@ def world(partner_a, partner_b, admin_a, user_a, user_b) -> World:
         region_exception_a=region_exception_a,
         legal_request_a=legal_request_a,
         agreement_event_a=agreement_event_a,
+        work_item_a=work_item_a,
+        internal_item_a=internal_item_a,
+        task_a=task_a,
+        comment_a=comment_a,
     )
     w.actors = {"partner_b_user": b_user, "partner_b_admin": user_b, "anonymous": None}
+    w.review_a = _review_of(partner_a)
     for name, actor in w.actors.items():
         if actor is not None:
             w.tokens[name] = api_token_create(user=actor, name="walker")[1]
     return w
+
+
+def _review_of(partner: Partner) -> Any:
+    """An open account review of ``partner`` with a failed item (staff only: never shown to partners)."""
+    from channelops.helpdesk.models import AccountReview, ReviewItem
+    from channelops.work.models import Cadence, Occurrence
+
+    occ = Occurrence.objects.create(
+        cadence=Cadence.objects.get(slug=f"review-weekly-{partner.region.code.lower()}"),
+        scheduled_date=date(2025, 1, 3),
+        date=date(2025, 1, 3),
+    )
+    review = AccountReview.objects.create(
+        partner=partner, kind="weekly_new_applicant", occurrence=occ, due_date=occ.date, reason=A_LEGAL_NAME
+    )
+    ReviewItem.objects.create(
+        review=review, key="phone_set", text="Phone", status="failed", detail=A_CONTACT_EMAIL
+    )
+    return review
 
 
 def _snapshot(w: World) -> dict[str, Any]:
@@ -252,6 +309,28 @@ def _snapshot(w: World) -> dict[str, Any]:
         "legal_requests": sorted(LegalRequest.objects.filter(partner=p).values_list("pk", "status")),
         "legal_comments": LegalComment.objects.filter(request__partner=p).count(),
         "versions": sorted(AgreementVersion.objects.values_list("pk", "status", "content_hash")),
+        "work_items": sorted(
+            WorkItem.objects.filter(partner=p).values_list("pk", "title", "status", "shared_with_partner")
+        ),
+        "tasks": sorted(Task.objects.filter(item__partner=p).values_list("pk", "done_at", "assignee_id")),
+        "work_comments": WorkComment.objects.filter(item__partner=p).count(),
+        "all_work_items": WorkItem.objects.count(),
+        "reviews": sorted(
+            w.partner_a.account_reviews.values_list(
+                "pk", "status", "notes", "items__checked", "items__reminder_sent_at"
+            )
+        ),
+        "phd_review": Partner.objects.filter(pk=w.partner_a.pk)
+        .values_list("last_phd_review", "account_notes")
+        .get(),
+        "notifications": sorted(
+            Notification.objects.filter(user__membership__partner=p).values_list("pk", "title", "read_at")
+        ),
+        "notification_rules": sorted(
+            NotificationRule.objects.filter(user__membership__partner=p).values_list(
+                "pk", "watch", "when", "how"
+            )
+        ),
     }
 
 
@@ -298,6 +377,7 @@ def api_calls(
 
 FORGED_PROFILE = {"website": "https://pwned.example", "phone": "+1 555 0100", "description": "pwned"}
 FORGED_PARTNER = {"legal_name": "Pwned Ltd", "country": "US", "status": "terminated", **FORGED_PROFILE}
+NOTIFY_RULE = {"watch": "work_items", "when": "new_submission", "how": "immediate"}
 FORGED_PERSON = {"email": "intruder@evil.test", "full_name": "In Truder", "role": "admin"}
 
 # URL patterns the walker does not request, each with the reason. Deliberately empty: the
@@ -329,6 +409,35 @@ RULES: dict[str, Rule] = {
     ),
     # --- agreements: portal ---
     # AGREEMENTS-PORTAL-RULES
+    # --- work: portal (collaboration space) ---
+    # WORK-PORTAL-RULES
+    # Partner B's collaboration space (its own items only); partner A's shared and internal items,
+    # their tasks and comments: 404 (nothing ticked, nothing commented: see the snapshot).
+    "portal:work_items": Rule(OWN, get_post("/portal/work/"), own_page=True),
+    "portal:work_item": Rule(
+        DENIED,
+        lambda w: [
+            Probe("GET", f"/portal/work/{w.work_item_a.pk}/"),
+            Probe("POST", f"/portal/work/{w.work_item_a.pk}/", {}),
+            Probe("GET", f"/portal/work/{w.internal_item_a.pk}/"),
+        ],
+    ),
+    "portal:work_task_toggle": Rule(
+        DENIED,
+        lambda w: [
+            Probe("GET", f"/portal/work/{w.work_item_a.pk}/tasks/{w.task_a.pk}/toggle/"),
+            Probe("POST", f"/portal/work/{w.work_item_a.pk}/tasks/{w.task_a.pk}/toggle/", {"done": "1"}),
+            Probe("POST", f"/portal/work/{w.internal_item_a.pk}/tasks/{w.task_a.pk}/toggle/", {"done": "1"}),
+        ],
+    ),
+    "portal:work_comment": Rule(
+        DENIED,
+        lambda w: [
+            Probe("GET", f"/portal/work/{w.work_item_a.pk}/comment/"),
+            Probe("POST", f"/portal/work/{w.work_item_a.pk}/comment/", {"comment-body": "intrude"}),
+            Probe("POST", f"/portal/work/{w.internal_item_a.pk}/comment/", {"comment-body": "intrude"}),
+        ],
+    ),
     # Partner B's own pages (list, region request, open a legal request): B's POSTs act on B only.
     "portal:agreements": Rule(OWN, get_post("/portal/agreements/"), own_page=True),
     "portal:region_request": Rule(
@@ -378,6 +487,124 @@ RULES: dict[str, Rule] = {
     ),
     # --- agreements and applications: console ---
     # CONSOLE-RULES
+    # --- work: console ---
+    # WORK-CONSOLE-RULES
+    # Staff pages. The POSTs would create an item, edit, tick and comment (the snapshot checks none did).
+    "console:my_work": Rule(DENIED, get_post("/console/work/")),
+    "console:work_board": Rule(
+        DENIED, get_post(lambda w: f"/console/work/board/?partner={w.partner_a.pk}&overdue=1")
+    ),
+    "console:work_item_new": Rule(
+        DENIED,
+        lambda w: [
+            Probe("GET", f"/console/work/new/?template=partner-onboarding&partner={w.partner_a.pk}"),
+            Probe(
+                "POST",
+                "/console/work/new/",
+                {"form": "template", "tpl-template": "partner-onboarding", "tpl-partner": w.partner_a.pk},
+            ),
+            Probe(
+                "POST",
+                "/console/work/new/",
+                {
+                    "form": "item",
+                    "project": w.work_item_a.project_id,
+                    "title": "Pwned",
+                    "dri": w.work_item_a.dri_id,
+                    "due_date": "2099-01-01",
+                    "partner": w.partner_a.pk,
+                },
+            ),
+        ],
+    ),
+    "console:work_item": Rule(
+        DENIED,
+        lambda w: [
+            Probe("GET", f"/console/work/{w.work_item_a.pk}/"),
+            Probe("GET", f"/console/work/{w.internal_item_a.pk}/"),
+            Probe(
+                "POST",
+                f"/console/work/{w.work_item_a.pk}/",
+                {"edit-status": "cancelled", "edit-title": "Pwned", "edit-dri": w.work_item_a.dri_id},
+            ),
+        ],
+    ),
+    "console:work_task_toggle": Rule(
+        DENIED,
+        get_post(lambda w: f"/console/work/{w.work_item_a.pk}/tasks/{w.task_a.pk}/toggle/", {"done": "1"}),
+    ),
+    "console:work_comment": Rule(
+        DENIED, get_post(lambda w: f"/console/work/{w.work_item_a.pk}/comment/", {"comment-body": "intrude"})
+    ),
+    "console:work_journeys": Rule(
+        DENIED, get_post(lambda w: f"/console/work/journeys/?partner={w.partner_a.pk}")
+    ),
+    # --- RACI: console ---
+    # RACI-RULES
+    # Staff pages; pk 1 is a shipped matrix / its first deliverable (created by migrate). The POSTs
+    # would edit a cell, add a row, and create a work item (the snapshot counts all work items).
+    "console:raci_matrices": Rule(DENIED, get_post("/console/raci/")),
+    "console:raci_matrix": Rule(
+        DENIED,
+        lambda w: [
+            Probe("GET", "/console/raci/1/"),
+            Probe(
+                "POST", "/console/raci/1/", {"action": "cell", "deliverable": 1, "team": 1, "letters": "I"}
+            ),
+            Probe("POST", "/console/raci/1/", {"action": "add", "new-name": f"Pwned by {B_LEGAL_NAME}"}),
+        ],
+    ),
+    "console:raci_route": Rule(
+        DENIED,
+        get_post("/console/raci/deliverables/1/route/", {"title": "Pwned", "due_date": "2099-01-01"}),
+    ),
+    # --- notifications ---
+    # NOTIFICATIONS-RULES
+    # Partner B's own notifications and rules (B's POSTs act on B's person only); A's are 404.
+    "portal:notifications": Rule(OWN, get_post("/portal/notifications/"), own_page=True),
+    "portal:notifications_read_all": Rule(OWN, get_post("/portal/notifications/read/")),
+    "portal:notification_read": Rule(
+        DENIED, get_post(lambda w: f"/portal/notifications/{_notification_a(w).pk}/read/", {"open": "1"})
+    ),
+    "portal:notification_rules": Rule(
+        OWN, get_post("/portal/notifications/rules/", NOTIFY_RULE), own_page=True
+    ),
+    "portal:notification_rule": Rule(
+        DENIED, get_post(lambda w: f"/portal/notifications/rules/{_rule_a(w).pk}/", NOTIFY_RULE)
+    ),
+    "portal:notification_rule_delete": Rule(
+        DENIED, get_post(lambda w: f"/portal/notifications/rules/{_rule_a(w).pk}/delete/")
+    ),
+    "console:notifications": Rule(DENIED, get_post("/console/notifications/")),
+    "console:notifications_read_all": Rule(DENIED, get_post("/console/notifications/read/")),
+    "console:notification_read": Rule(
+        DENIED, get_post(lambda w: f"/console/notifications/{_notification_a(w).pk}/read/", {"open": "1"})
+    ),
+    "console:notification_rules": Rule(DENIED, get_post("/console/notifications/rules/", NOTIFY_RULE)),
+    "console:notification_rule": Rule(
+        DENIED, get_post(lambda w: f"/console/notifications/rules/{_rule_a(w).pk}/", NOTIFY_RULE)
+    ),
+    "console:notification_rule_delete": Rule(
+        DENIED, get_post(lambda w: f"/console/notifications/rules/{_rule_a(w).pk}/delete/")
+    ),
+    # --- account reviews ---
+    # REVIEWS-RULES
+    "console:reviews": Rule(DENIED, get_post("/console/reviews/?specialist=all")),
+    "console:review": Rule(DENIED, get_post(lambda w: f"/console/reviews/{w.review_a.pk}/")),
+    "console:review_item_check": Rule(
+        DENIED,
+        get_post(
+            lambda w: f"/console/reviews/{w.review_a.pk}/items/{w.review_a.items.get().pk}/check/",
+            {"checked": "1"},
+        ),
+    ),
+    "console:review_item_remind": Rule(
+        DENIED,
+        get_post(lambda w: f"/console/reviews/{w.review_a.pk}/items/{w.review_a.items.get().pk}/remind/"),
+    ),
+    "console:review_complete": Rule(
+        DENIED, get_post(lambda w: f"/console/reviews/{w.review_a.pk}/complete/", {"notes": "pwned"})
+    ),
     "console:agreements": Rule(DENIED, get_post("/console/agreements/")),
     "console:agreement_report": Rule(
         DENIED,
@@ -723,6 +950,22 @@ ADMIN_OBJECTS: dict[str, Callable[[World], Any]] = {
     "agreements.regionexception": lambda w: w.region_exception_a,
     "agreements.legalrequest": lambda w: w.legal_request_a,
     "agreements.agreementevent": lambda w: w.agreement_event_a,
+    "work.workgroup": lambda w: 1,
+    "work.project": lambda w: w.work_item_a.project,
+    "work.label": lambda w: 1,
+    "work.milestone": lambda w: w.work_item_a.milestone,
+    "work.epic": lambda w: 1,
+    "work.worktemplate": lambda w: 1,
+    "work.workitem": lambda w: w.work_item_a,
+    "work.racimatrix": lambda w: 1,
+    "work.deliverable": lambda w: 1,
+    "work.workflow": lambda w: 1,
+    "work.cadence": lambda w: 1,
+    "work.occurrence": lambda w: 1,
+    "helpdesk.checklistitem": lambda w: 1,
+    "helpdesk.accountreview": lambda w: w.review_a,
+    "notifications.notificationrule": lambda w: _rule_a(w),
+    "notifications.notification": lambda w: _notification_a(w),
 }
 ADMIN_SITE_RULES: dict[str, Rule] = {
     "admin:index": Rule(DENIED, get_post("/console/admin/")),
@@ -1007,3 +1250,12 @@ def test_a_new_url_pattern_without_a_rule_makes_the_walker_fail(settings):
     finally:
         del sys.modules[mod.__name__]
         clear_url_caches()
+
+
+def _rule_a(w: World) -> NotificationRule:
+    return NotificationRule.objects.get(user=w.admin_a, watch="work_items")
+
+
+def _notification_a(w: World) -> Notification:
+    """Partner A's admin was notified of the shared work item (its title names partner A)."""
+    return Notification.objects.get(user=w.admin_a, title__contains=A_LEGAL_NAME)

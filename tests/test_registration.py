@@ -501,8 +501,8 @@ def test_console_application_list_query_count_is_constant(login, cam, django_ass
     for n in range(3):
         submitted_application(n)
     staff.get("/console/applications/")  # warm-up
-    # session, user, MFA check, page count, page rows (with the region joined)
-    with django_assert_num_queries(5) as ctx:
+    # session, user, MFA check, page count, page rows (with the region joined), unread notifications
+    with django_assert_num_queries(6) as ctx:
         resp = staff.get("/console/applications/")
     assert resp.content.decode().count("/console/applications/") >= 3
     small = len(ctx.captured_queries)

@@ -318,8 +318,8 @@ def test_the_portal_users_page_costs_the_same_queries_for_3_and_50_people(
         MembershipFactory(partner=partner_a, user=UserFactory(email=f"colleague{i}@a.test"))
     c = login(admin_a)
     # 1 session, 2 user, 3 the person's membership, 4 their partner (with region, tier, CAM),
-    # 5 the partner's memberships joined with their people.
-    with django_assert_num_queries(5):
+    # 5 the partner's memberships joined with their people, 6 the unread notifications badge.
+    with django_assert_num_queries(6):
         resp = c.get("/portal/users/")
     assert resp.status_code == 200
     assert resp.content.decode().count("@a.test</td>") == rows
@@ -335,8 +335,8 @@ def test_the_console_directory_costs_the_same_queries_for_3_and_50_partners(
     c = login(cam)
     # 1 session, 2 user, 3 the staff MFA check, 4-7 the filter form's choices (regions, tiers,
     # programs, CAMs), 8 COUNT(*) for the paginator, 9 the page of partners joined with region,
-    # tier and CAM.
-    with django_assert_num_queries(9):
+    # tier and CAM, 10 the unread notifications badge.
+    with django_assert_num_queries(10):
         resp = c.get("/console/partners/")
     assert resp.status_code == 200
     assert resp.content.decode().count(" GmbH</a>") == rows
@@ -346,6 +346,6 @@ def test_the_console_directory_counts_stay_constant_when_filtered(login, cam, dj
     for i in range(50):
         PartnerFactory(legal_name=f"Listed {i:03d} GmbH")
     c = login(cam)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):  # as above (with the unread notifications badge)
         resp = c.get("/console/partners/?q=Listed&region=EMEA&tier=open&status=active&sort=-engagement_score")
     assert resp.status_code == 200

@@ -77,11 +77,12 @@ ROLES: dict[str, dict[str, Any]] = {
             "core.view_outboxmessage",
             "agreements.decide_regionexception",
             "agreements.change_legalrequest",
+            "work.change_racicell",
         ],
     },
     PROGRAM_MANAGER: {
         "label": _("Channel program manager"),
-        "perms": _VIEW_PARTNERS + _VIEW_AGREEMENTS + _MANAGE_AGREEMENTS,
+        "perms": _VIEW_PARTNERS + _VIEW_AGREEMENTS + _MANAGE_AGREEMENTS + ["work.change_racicell"],
     },
     EDUCATION: {"label": _("Education services"), "perms": _VIEW_PARTNERS + _VIEW_AGREEMENTS},
     PROFESSIONAL_SERVICES: {"label": _("Professional services"), "perms": _VIEW_PARTNERS + _VIEW_AGREEMENTS},
@@ -104,11 +105,8 @@ def sync_roles(sender: Any = None, **kwargs: Any) -> None:
         return
     from django.contrib.auth.models import Group, Permission
 
-    from .models import StaffTeam, TeamKind
-
     using = kwargs.get("using", "default")
-    for kind in TeamKind:
-        StaffTeam.objects.using(using).get_or_create(kind=kind.value, defaults={"name": str(kind.label)})
+    ensure_staff_teams(using)
     _ensure_cache_table(using)
     all_perms = Permission.objects.using(using).select_related("content_type")
     by_name = {f"{p.content_type.app_label}.{p.codename}": p for p in all_perms}
@@ -119,6 +117,14 @@ def sync_roles(sender: Any = None, **kwargs: Any) -> None:
         else:
             wanted = [by_name[k] for k in spec["perms"] if k in by_name]
         group.permissions.add(*wanted)
+
+
+def ensure_staff_teams(using: str = "default") -> None:
+    """One staff team per kind (leads and members are set by staff)."""
+    from .models import StaffTeam, TeamKind
+
+    for kind in TeamKind:
+        StaffTeam.objects.using(using).get_or_create(kind=kind.value, defaults={"name": str(kind.label)})
 
 
 def _ensure_cache_table(using: str) -> None:

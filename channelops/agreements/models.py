@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import re
 
 from django.conf import settings
 from django.db import models
@@ -148,12 +147,10 @@ class AgreementVersion(models.Model):
 
     @property
     def body_html(self) -> str:
-        import markdown
-        import nh3
+        from channelops.core.markup import markdown_html
 
-        html = nh3.clean(markdown.markdown(self.body, extensions=["extra", "sane_lists"]))
         # The page has its own <h1> and a "Text" <h2>: the text's headings start at <h3>.
-        return re.sub(r"<(/?)h([1-6])\b", lambda m: f"<{m.group(1)}h{min(int(m.group(2)) + 2, 6)}", html)
+        return markdown_html(self.body, heading_offset=2)
 
 
 class ImmutableEvidenceError(Exception):

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from channelops.accounts.models import User
 from channelops.core.models import OutboxMessage
 from channelops.core.outbox import email_enqueue, outbox_enqueue, register_handler
+from channelops.notifications.hooks import legal_request_changed, region_exception_changed
 from channelops.partners.models import MembershipRole, Partner, PartnerMembership, PartnerStatus, Region
 
 from .models import (
@@ -375,6 +376,7 @@ def region_exception_request(
         key=f"region-exception-requested:{exc.pk}",
         partner_id=partner.pk,
     )
+    region_exception_changed(exc, by=by, new=True)
     return exc
 
 
@@ -410,6 +412,7 @@ def region_exception_decide(
         key=f"region-exception-decided:{exc.pk}",
         partner_id=exc.partner_id,
     )
+    region_exception_changed(exc, by=by, new=False)
     return exc
 
 
@@ -449,6 +452,7 @@ def legal_request_open(
         key=f"legal-opened:{lr.pk}",
         partner_id=partner.pk,
     )
+    legal_request_changed(lr, by=by, event="opened")
     return lr
 
 
@@ -482,6 +486,7 @@ def legal_comment_add(*, request: LegalRequest, body: str, by: User) -> LegalCom
         key=f"legal-comment:{comment.pk}",
         partner_id=lr.partner_id,
     )
+    legal_request_changed(lr, by=by, event="comment")
     return comment
 
 
@@ -519,6 +524,7 @@ def legal_custom_version_offer(
         key=f"legal-offered:{version.pk}",
         partner_id=lr.partner_id,
     )
+    legal_request_changed(lr, by=by, event="offered")
     return version
 
 
@@ -539,6 +545,7 @@ def legal_request_withdraw(*, request: LegalRequest, by: User, note: str = "") -
     lr._history_user = by  # type: ignore[attr-defined]
     lr.save()
     _event(lr.partner, EventKind.LEGAL_CLOSED, by, lr.version, _("Withdrawn") + (f": {note}" if note else ""))
+    legal_request_changed(lr, by=by, event="withdrawn")
     return lr
 
 

@@ -1,7 +1,9 @@
 from django.urls import include, path
 
 from channelops.agreements.urls import console_patterns as agreement_patterns
+from channelops.notifications.urls import console_patterns as notification_patterns
 from channelops.partners.urls import console_patterns as application_patterns
+from channelops.work.urls import console_patterns as work_patterns
 
 from . import views
 
@@ -13,6 +15,9 @@ urlpatterns = [
     path("partners/<int:pk>/", views.partner_detail, name="partner_detail"),
     path("", include(agreement_patterns)),
     path("", include(application_patterns)),
+    path("", include(work_patterns)),
+    path("", include(notification_patterns)),
+    path("", include("channelops.helpdesk.urls")),
     path("queues/", views.queues, name="queues"),
     path("queues/<slug:key>/", views.queue_detail, name="queue_detail"),
     path("outbox/dead/", views.dead_letters, name="dead_letters"),

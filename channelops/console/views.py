@@ -26,6 +26,7 @@ from channelops.core.models import OutboxMessage, OutboxStatus
 from channelops.core.outbox import outbox_retry
 from channelops.core.queues import get_queue, queues_for
 from channelops.partners.models import Partner, PartnerStatus
+from channelops.work.selectors import partner_work
 
 from .forms import DirectoryFilterForm
 from .timeline import engagement_series, engagement_weeks, partner_timeline
@@ -237,6 +238,8 @@ def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "timeline": partner_timeline(partner),
             "series": engagement_series(partner),
             "weeks": engagement_weeks(partner),
+            "work": partner_work(partner),
+            "today": timezone.localdate(),
             "nav": "directory",
         },
     )

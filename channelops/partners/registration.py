@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from channelops.accounts.models import User
 from channelops.core.outbox import email_enqueue
+from channelops.notifications.hooks import application_changed
 
 from .models import (
     APPLICATION_TRANSITIONS,
@@ -229,6 +230,7 @@ def application_submit(
         )
     else:
         _notify_staff_of_submission(app)
+        application_changed(app, by=by, new=True)
     return app, token
 
 
@@ -287,6 +289,7 @@ def application_verify(*, application: Application) -> Application:
     app.verified_at = timezone.now()
     app.save(update_fields=["status", "verified_at"])
     _notify_staff_of_submission(app)
+    application_changed(app, by=None, new=True)
     return app
 
 
@@ -345,6 +348,7 @@ def application_approve(
     app.decided_at = timezone.now()
     app._history_user = by  # type: ignore[attr-defined]
     app.save()
+    application_changed(app, by=by, new=False)
     return partner
 
 
@@ -372,4 +376,5 @@ def application_reject(*, application: Application, by: User, reason: str) -> Ap
         key=f"application-rejected:{app.pk}",
         topic=f"application:{app.pk}",
     )
+    application_changed(app, by=by, new=False)
     return app

@@ -31,6 +31,7 @@ from .models import (
     RegionRouting,
     Tier,
 )
+from .signals import partner_changed, partner_created, partner_person_added, partner_person_changed
 
 SCORE_WINDOW_DAYS = 90
 PROFILE_FIELDS = ("website", "phone", "description")
@@ -81,6 +82,7 @@ def partner_create(
     partner._history_user = by  # type: ignore[attr-defined]
     partner.save()
     PartnerStatusChange.objects.create(partner=partner, from_status="", to_status=status, by=by)
+    partner_created.send(sender=Partner, partner=partner, by=by)
     return partner
 
 
@@ -99,6 +101,7 @@ def partner_profile_update(*, partner: Partner, by: User, data: dict[str, Any]) 
     partner.full_clean()
     partner._history_user = by  # type: ignore[attr-defined]
     partner.save()
+    partner_changed.send(sender=Partner, partner=partner, by=by, fields=sorted(data))
     return partner
 
 
@@ -122,6 +125,7 @@ def partner_set_status(*, partner: Partner, to: str, by: User | None, note: str 
     partner._history_user = by  # type: ignore[attr-defined]
     partner.save(update_fields=["status", "updated_at"])
     original.status = to  # the caller's instance stays current
+    partner_changed.send(sender=Partner, partner=partner, by=by, fields=["status"])
     return partner
 
 
@@ -133,6 +137,48 @@ def partner_assign_cam(*, partner: Partner, cam: User | None, by: User) -> Partn
     partner.cam = cam
     partner._history_user = by  # type: ignore[attr-defined]
     partner.save(update_fields=["cam", "updated_at"])
+    partner_changed.send(sender=Partner, partner=partner, by=by, fields=["cam"])
+    return partner
+
+
+STAFF_FIELDS = ("tier", "cam", "account_notes", "phone", "website", "description")
+
+
+@transaction.atomic
+def partner_fields_set(
+    *, partner: Partner, by: User | None, data: dict[str, Any], reason: str = ""
+) -> Partner:
+    """Staff (or the system, ``by=None``: workflows) set partner fields (``STAFF_FIELDS``; ``tier`` a
+    ``Tier``, ``cam`` a staff ``User`` or None). Validated; only fields that really change are saved,
+    recorded in the history (with ``reason``) and announced with ``partner_changed``."""
+    _require_staff(by)
+    unknown = set(data) - set(STAFF_FIELDS)
+    if unknown:
+        raise ValidationError(
+            _("These fields cannot be changed here: %(f)s") % {"f": ", ".join(sorted(unknown))}
+        )
+    cam = data.get("cam")
+    if cam is not None and not (cam.is_staff and cam.is_active):
+        raise ValidationError({"cam": _("The channel account manager must be active staff.")})
+    original = partner
+    partner = Partner.objects.select_for_update().get(pk=partner.pk)
+    changed = []
+    for k, v in data.items():
+        current = getattr(partner, f"{k}_id") if k in ("tier", "cam") else getattr(partner, k)
+        new = (v.pk if v is not None else None) if k in ("tier", "cam") else v
+        if current != new:
+            changed.append(k)
+            setattr(partner, k, v)
+    if not changed:
+        return partner
+    partner.full_clean()
+    partner._history_user = by  # type: ignore[attr-defined]
+    if reason:
+        partner._change_reason = reason[:100]  # type: ignore[attr-defined]
+    partner.save(update_fields=[*changed, "updated_at"])
+    for k in changed:  # the caller's instance stays current
+        setattr(original, k, getattr(partner, k))
+    partner_changed.send(sender=Partner, partner=partner, by=by, fields=sorted(changed))
     return partner
 
 
@@ -219,6 +265,7 @@ def partner_person_add(
     if invite:
         invitation_send(user=user, invited_by=by, context={"partner": partner})
     engagement_record(partner=partner, kind=EngagementKind.USER_ADDED, user=by, detail=user.email)
+    partner_person_added.send(sender=PartnerMembership, membership=membership, by=by)
     return membership
 
 
@@ -238,6 +285,7 @@ def partner_person_deactivate(*, membership: PartnerMembership, by: User) -> Par
     user.is_active = False
     user.save(update_fields=["is_active"])
     user.api_tokens.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+    partner_person_changed.send(sender=PartnerMembership, membership=membership, by=by, fields=["is_active"])
     return membership
 
 
@@ -303,3 +351,21 @@ def engagement_rollup(*, since: date | None = None, now: datetime | None = None)
                 changed.append(Partner(pk=pid, engagement_score=new))
         Partner.objects.bulk_update(changed, ["engagement_score"], batch_size=1000)
     return {"days": len(objs), "scores_changed": len(changed)}
+
+
+@transaction.atomic
+def partner_review_record(*, partner: Partner, reviewed_on: date, notes: str, by: User | None) -> Partner:
+    """Record a completed PHD account review (S9): sets Last PHD Review and replaces Account Notes.
+
+    The previous notes stay in the partner's history (simple-history) and on each review.
+    """
+    _require_staff(by)
+    locked = Partner.objects.select_for_update().get(pk=partner.pk)
+    if locked.last_phd_review is None or reviewed_on >= locked.last_phd_review:
+        locked.last_phd_review = reviewed_on
+    locked.account_notes = notes
+    locked._history_user = by  # type: ignore[attr-defined]
+    locked.save(update_fields=["last_phd_review", "account_notes", "updated_at"])
+    partner.last_phd_review, partner.account_notes = locked.last_phd_review, locked.account_notes
+    partner_changed.send(sender=Partner, partner=locked, by=by, fields=["last_phd_review", "account_notes"])
+    return locked

@@ -1,6 +1,8 @@
 from django.urls import include, path
 
 from channelops.agreements.urls import portal_patterns as agreement_patterns
+from channelops.notifications.urls import portal_patterns as notification_patterns
+from channelops.work.urls import portal_patterns as work_patterns
 
 from . import views
 
@@ -8,6 +10,8 @@ app_name = "portal"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("agreements/", include(agreement_patterns)),
+    path("work/", include(work_patterns)),
+    path("", include(notification_patterns)),
     path("company/", views.company, name="company"),
     path("users/", views.users, name="users"),
     path("users/invite/", views.user_invite, name="user_invite"),

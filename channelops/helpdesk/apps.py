@@ -1,0 +1,26 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class HelpdeskConfig(AppConfig):
+    name = "channelops.helpdesk"
+    label = "helpdesk"
+    verbose_name = _("Help desk")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from channelops.core.schedules import register_schedule
+
+        from . import crm  # noqa: F401  (registers the crm.partner_update outbox handler)
+        from .defaults import ensure_defaults
+        from .queues import register
+
+        register()
+        post_migrate.connect(ensure_defaults, sender=self)
+        register_schedule(
+            name="reviews_materialise",
+            rule="FREQ=DAILY;BYHOUR=5;BYMINUTE=30",
+            task="channelops.helpdesk.tasks.reviews_materialise_task",
+            description="Create the PHD account reviews due (weekly, monthly, quarterly rotation).",
+        )

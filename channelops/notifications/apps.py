@@ -1,0 +1,24 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class NotificationsConfig(AppConfig):
+    name = "channelops.notifications"
+    label = "notifications"
+    verbose_name = _("Notifications")
+
+    def ready(self) -> None:
+        from channelops.core.schedules import register_schedule
+        from channelops.work.signals import work_item_changed
+
+        from .hooks import register_watchables
+        from .hooks import work_item_changed as on_work_item_changed
+
+        register_watchables()
+        work_item_changed.connect(on_work_item_changed, dispatch_uid="notifications.work_item_changed")
+        register_schedule(
+            name="notification_digests",
+            rule="FREQ=DAILY;BYHOUR=6;BYMINUTE=0",
+            task="channelops.notifications.tasks.digests_send_task",
+            description="E-mail each person's daily digest of the changes their notification rules caught.",
+        )

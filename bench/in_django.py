@@ -10,6 +10,8 @@ line at the end on stdout; Django's own logging goes to stderr.
     python bench/in_django.py slice-demo --partners N ...   time demo_build on a fresh copy
     python bench/in_django.py sessions            signed-in session cookies (staff CAM, partner admin)
     python bench/in_django.py queries [--explain]  queries per request, in-process test Client
+                                                  (QUERY_PAGES: directory, dashboard, agreements report
+                                                  and its CSV, portal agreements)
 """
 
 from __future__ import annotations
@@ -169,6 +171,40 @@ DASHBOARD_VARIANTS = [
     ("dashboard (Acme admin)", PARTNER_ADMIN_EMAIL, "/portal/"),
     ("dashboard (Globex admin)", OTHER_PARTNER_ADMIN_EMAIL, "/portal/"),
 ]
+# "{mpa}" is replaced by the Master Partner Agreement's primary key (first template required for all).
+REPORT_VARIANTS = [
+    ("report", STAFF_EMAIL, "/console/agreements/report/"),
+    ("report page 2", STAFF_EMAIL, "/console/agreements/report/?page=2"),
+    # Paginator.get_page() answers the last page for a number past the end.
+    ("report last page", STAFF_EMAIL, "/console/agreements/report/?page=100000"),
+    ("report one agreement", STAFF_EMAIL, "/console/agreements/report/?template={mpa}"),
+    (
+        "report EMEA, acceptance required",
+        STAFF_EMAIL,
+        "/console/agreements/report/?region=EMEA&state=required",
+    ),
+]
+REPORT_CSV_VARIANTS = [
+    ("report CSV", STAFF_EMAIL, "/console/agreements/report/?format=csv"),
+]
+PORTAL_AGREEMENTS_VARIANTS = [
+    ("agreements (Acme admin)", PARTNER_ADMIN_EMAIL, "/portal/agreements/"),
+    ("agreements (Globex admin)", OTHER_PARTNER_ADMIN_EMAIL, "/portal/agreements/"),
+]
+QUERY_PAGES = {
+    "directory": DIRECTORY_VARIANTS,
+    "dashboard": DASHBOARD_VARIANTS,
+    "report": REPORT_VARIANTS,
+    "report_csv": REPORT_CSV_VARIANTS,
+    "portal_agreements": PORTAL_AGREEMENTS_VARIANTS,
+}
+
+
+def _path_params() -> dict[str, Any]:
+    from channelops.agreements.models import AgreementTemplate
+
+    mpa = AgreementTemplate.objects.filter(required_for_all=True).order_by("position", "pk").first()
+    return {"mpa": mpa.pk if mpa else ""}
 
 
 def cmd_queries(args: argparse.Namespace) -> None:
@@ -179,9 +215,11 @@ def cmd_queries(args: argparse.Namespace) -> None:
     from channelops.accounts.models import User
 
     clients: dict[str, Client] = {}
-    pages: dict[str, list[dict[str, Any]]] = {"directory": [], "dashboard": []}
-    for page, variants in (("directory", DIRECTORY_VARIANTS), ("dashboard", DASHBOARD_VARIANTS)):
-        for label, email, path in variants:
+    params = _path_params()
+    pages: dict[str, list[dict[str, Any]]] = {page: [] for page in QUERY_PAGES}
+    for page, variants in QUERY_PAGES.items():
+        for label, email, path_template in variants:
+            path = path_template.format(**params)
             if email not in clients:
                 clients[email] = Client()
                 clients[email].force_login(User.objects.get(email=email))
@@ -200,11 +238,12 @@ def cmd_queries(args: argparse.Namespace) -> None:
                         item["plan"] = [row[-1] for row in cur.fetchall()]
                 queries.append(item)
             # After reading ctx: every request (request_started) clears the connection's query log.
-            cpu = []
+            cpu, wall = [], []
             for _ in range(args.repeat):  # CPU time of the whole request, in this process
-                c0 = time.process_time()
+                c0, t0 = time.process_time(), time.perf_counter()
                 client.get(path)
                 cpu.append(time.process_time() - c0)
+                wall.append(time.perf_counter() - t0)
             pages[page].append(
                 {
                     "label": label,
@@ -214,6 +253,10 @@ def cmd_queries(args: argparse.Namespace) -> None:
                     "ms": ms,
                     "cpu_ms_min": min(cpu) * 1000 if cpu else None,
                     "cpu_ms_median": sorted(cpu)[len(cpu) // 2] * 1000 if cpu else None,
+                    "wall_ms_min": min(wall) * 1000 if wall else None,
+                    "wall_ms_median": sorted(wall)[len(wall) // 2] * 1000 if wall else None,
+                    "bytes": len(resp.content),
+                    "lines": resp.content.count(b"\n"),
                     "detail": queries,
                 }
             )

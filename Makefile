@@ -46,6 +46,8 @@ test-browser: install
 
 bench: install
 	$(PY) bench/run.py
+	$(PY) bench/reviews.py
+	$(PY) bench/digests.py
 
 clean:
 	rm -rf var/ $(VENV)

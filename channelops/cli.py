@@ -4,6 +4,8 @@ channelops run                      migrate, demo data, web + worker + scheduler
 channelops demo --partners N [--seed S]
 channelops token create --user EMAIL
 channelops check [--deploy]
+channelops keys generate | list           license signing keys (docs/licenses.md)
+channelops license verify FILE [--keys JWKS_FILE_OR_URL] [--revoked FILE_OR_URL]
 channelops worker | scheduler | migrate | …   (any manage.py command)
 """
 

@@ -9,6 +9,7 @@ SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL and EMAIL_URL and turns on the secure-co
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -79,6 +80,7 @@ INSTALLED_APPS = [
     "channelops.partners",
     "channelops.agreements",
     "channelops.work",
+    "channelops.licensing",
     "channelops.helpdesk",
     "channelops.notifications",
     "channelops.portal",
@@ -258,6 +260,13 @@ WORK_FISCAL_YEAR_START_MONTH = env.int("CHANNELOPS_FISCAL_YEAR_START_MONTH", def
 WORK_MILESTONE_PREFIX = env.str("CHANNELOPS_MILESTONE_PREFIX", default="Channel")
 WORK_ESCALATION_DAYS = env.int("CHANNELOPS_WORK_ESCALATION_DAYS", default=3)
 WORK_DEFAULT_DUE_DAYS = env.int("CHANNELOPS_WORK_DEFAULT_DUE_DAYS", default=14)
+# NFR license eligibility (S7): see docs/licenses.md
+NFR_ALLOWANCE = {
+    k: int(v) for k, v in env.dict("CHANNELOPS_NFR_ALLOWANCE", default={"select": 25, "open": 10}).items()
+}
+NFR_CERTIFICATIONS = env.list(
+    "CHANNELOPS_NFR_CERTIFICATIONS", default=["Solution Architect Core", "Professional Services Engineer"]
+)
 # Cadences and account reviews (S9): see docs/reviews.md
 CADENCE_HOLIDAY_COUNTRIES = env.dict(
     "CHANNELOPS_CADENCE_HOLIDAY_COUNTRIES", default={"AMER": "US", "EMEA": "GB", "APAC": "SG", "PUBSEC": "US"}
@@ -275,6 +284,20 @@ GITLAB_MIRROR_TIMEOUT = env.int("CHANNELOPS_GITLAB_TIMEOUT", default=20)  # seco
 GITLAB_MIRROR_CONFIDENTIAL = env.bool("CHANNELOPS_GITLAB_CONFIDENTIAL", default=True)
 REGISTRATION_RATE_LIMIT = env.int("CHANNELOPS_REGISTRATION_RATE_LIMIT", default=10)
 REGISTRATION_RATE_WINDOW = env.int("CHANNELOPS_REGISTRATION_RATE_WINDOW", default=3600)
+
+# Signed license files (docs/licenses.md). Private signing keys live in the key directory
+# (one <kid>.pem per key, mode 0600, plus a `current` marker) or, without a writable disk, in
+# CHANNELOPS_LICENSE_PRIVATE_KEY (PEM) with CHANNELOPS_LICENSE_KEY_ID.
+LICENSE_KEY_DIR: Path | None = Path(
+    env.str("CHANNELOPS_LICENSE_KEY_DIR", default=str(VAR_DIR / "license-keys"))
+)
+if TESTING and "CHANNELOPS_LICENSE_KEY_DIR" not in os.environ:
+    LICENSE_KEY_DIR = None  # a temporary directory per test process (channelops/licensing/keys.py)
+LICENSE_PRIVATE_KEY = env.str("CHANNELOPS_LICENSE_PRIVATE_KEY", default="", multiline=True)
+LICENSE_KEY_ID = env.str("CHANNELOPS_LICENSE_KEY_ID", default="")
+LICENSE_RETIRED_KEYS = env.str("CHANNELOPS_LICENSE_RETIRED_KEYS", default="")
+LICENSE_KEY_AUTOGENERATE = env.bool("CHANNELOPS_LICENSE_KEY_AUTOGENERATE", default=not PRODUCTION)
+LICENSE_ISSUER = env.str("CHANNELOPS_LICENSE_ISSUER", default=SITE_URL).rstrip("/")
 
 OUTBOX_MAX_ATTEMPTS = env.int("CHANNELOPS_OUTBOX_MAX_ATTEMPTS", default=8)
 OUTBOX_BACKOFF_SECONDS = env.int("CHANNELOPS_OUTBOX_BACKOFF_SECONDS", default=30)

@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/", include("channelops.accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("register/", include(register_patterns)),
+    path("licenses/", include("channelops.licensing.public_urls")),
     path("portal/", include("channelops.portal.urls")),
     path("console/admin/", admin.site.urls),
     path("console/", include("channelops.console.urls")),

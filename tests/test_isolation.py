@@ -49,6 +49,7 @@ from channelops.agreements.services import (
     region_exception_request,
 )
 from channelops.core.models import OutboxMessage, OutboxStatus, ScheduleRun
+from channelops.licensing.models import NfrRequest, RequestEvent
 from channelops.notifications.models import Notification, NotificationRule
 from channelops.partners.models import (
     Application,
@@ -114,6 +115,7 @@ class World:
     actors: dict[str, User | None] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
     review_a: Any = None  # an account review of partner A (staff only)
+    nfr_request_a: Any = None  # partner A's open NFR license request (licensing)
 
     @property
     def markers(self) -> list[str]:
@@ -235,6 +237,7 @@ def world(partner_a, partner_b, admin_a, user_a, user_b) -> World:
     )
     w.actors = {"partner_b_user": b_user, "partner_b_admin": user_b, "anonymous": None}
     w.review_a = _review_of(partner_a)
+    w.nfr_request_a = _nfr_request_of(partner_a, admin_a)
     for name, actor in w.actors.items():
         if actor is not None:
             w.tokens[name] = api_token_create(user=actor, name="walker")[1]
@@ -260,10 +263,32 @@ def _review_of(partner: Partner) -> Any:
     return review
 
 
+def _nfr_request_of(partner: Partner, admin: User) -> Any:
+    """An open NFR request of ``partner`` (its license contact is one of partner A's markers)."""
+    from channelops.licensing.services import nfr_request_submit
+
+    return nfr_request_submit(
+        partner=partner,
+        contact_name="Secret Contact",
+        contact_email=A_CONTACT_EMAIL,
+        plan="ultimate",
+        seats=5,
+        term_months=12,
+        purpose=f"Demo lab of {A_LEGAL_NAME}",
+        by=admin,
+    )
+
+
 def _snapshot(w: World) -> dict[str, Any]:
     """Everything of partner A that a request by partner B's people could try to change."""
     p = Partner.objects.get(pk=w.partner_a.pk)
     return {
+        "nfr_requests": sorted(
+            NfrRequest.objects.filter(partner=p).values_list(
+                "pk", "status", "seats", "question", "answer", "rejection_reason"
+            )
+        ),
+        "nfr_events": RequestEvent.objects.filter(request__partner=p).count(),
         "partner": {
             f: getattr(p, f)
             for f in (
@@ -394,6 +419,9 @@ RULES: dict[str, Rule] = {
     ":readyz": Rule(PUBLIC, get_post("/readyz")),
     # --- registration (public) ---
     # REGISTRATION-RULES
+    # public license verification material: public keys and revoked license ids only
+    ":license_keys": Rule(PUBLIC, get_post("/licenses/keys.json")),
+    ":license_revocations": Rule(PUBLIC, get_post("/licenses/revoked.json")),
     # (an empty form: 400 and nothing created — the snapshot counts the applications)
     ":register": Rule(PUBLIC, get_post("/register/")),
     ":register_sent": Rule(PUBLIC, get_post("/register/sent/")),
@@ -411,6 +439,13 @@ RULES: dict[str, Rule] = {
     # AGREEMENTS-PORTAL-RULES
     # --- work: portal (collaboration space) ---
     # WORK-PORTAL-RULES
+    # NFR requests: partner B's own list and form (an empty POST: 400, nothing created; partner B's
+    # user, not allowed to submit, gets 404 on the form); partner A's request: 404, not answerable.
+    "portal:nfr_requests": Rule(OWN, get_post("/portal/nfr/"), own_page=True),
+    "portal:nfr_request_new": Rule(OWN, get_post("/portal/nfr/new/")),
+    "portal:nfr_request": Rule(
+        DENIED, get_post(lambda w: f"/portal/nfr/{w.nfr_request_a.pk}/", {"answer": "intrude"})
+    ),
     # Partner B's collaboration space (its own items only); partner A's shared and internal items,
     # their tasks and comments: 404 (nothing ticked, nothing commented: see the snapshot).
     "portal:work_items": Rule(OWN, get_post("/portal/work/"), own_page=True),
@@ -489,6 +524,38 @@ RULES: dict[str, Rule] = {
     # CONSOLE-RULES
     # --- work: console ---
     # WORK-CONSOLE-RULES
+    # NFR requests (staff only): queue, exports, request on a partner's behalf, review, reject, ask.
+    "console:nfr_requests": Rule(DENIED, get_post("/console/nfr/?q=Acme&cols=partner,contact_email")),
+    "console:nfr_requests_export": Rule(
+        DENIED,
+        lambda w: [Probe("GET", "/console/nfr/export.csv"), Probe("GET", "/console/nfr/export.xlsx")],
+    ),
+    "console:nfr_request_new": Rule(
+        DENIED,
+        lambda w: [
+            Probe("GET", f"/console/nfr/new/?partner={w.partner_a.pk}"),
+            Probe(
+                "POST",
+                "/console/nfr/new/",
+                {
+                    "partner": w.partner_a.pk,
+                    "contact_name": "In Truder",
+                    "contact_email": "intruder@evil.example",
+                    "plan": "ultimate",
+                    "seats": "9",
+                    "term_months": "12",
+                    "purpose": "pwned",
+                },
+            ),
+        ],
+    ),
+    "console:nfr_request": Rule(DENIED, get_post(lambda w: f"/console/nfr/{w.nfr_request_a.pk}/")),
+    "console:nfr_request_reject": Rule(
+        DENIED, get_post(lambda w: f"/console/nfr/{w.nfr_request_a.pk}/reject/", {"reason": "pwned"})
+    ),
+    "console:nfr_request_ask": Rule(
+        DENIED, get_post(lambda w: f"/console/nfr/{w.nfr_request_a.pk}/ask/", {"question": "pwned"})
+    ),
     # Staff pages. The POSTs would create an item, edit, tick and comment (the snapshot checks none did).
     "console:my_work": Rule(DENIED, get_post("/console/work/")),
     "console:work_board": Rule(
@@ -764,6 +831,51 @@ RULES: dict[str, Rule] = {
     ),
     # --- API ---
     # API-RULES
+    # NFR requests: partner B lists and creates only its own (partner_id is ignored for partner people;
+    # B's admin gets 201 for B, B's user 403); partner A's request: 404 to read, reject or question.
+    "api:list_nfr_requests": Rule(
+        OWN,
+        api_calls(
+            ("GET", "/api/v1/nfr-requests", None),
+            ("GET", lambda w: f"/api/v1/nfr-requests?partner_id={w.partner_a.pk}&open=true", None),
+        ),
+    ),
+    "api:get_nfr_request": Rule(
+        DENIED, api_calls(("GET", lambda w: f"/api/v1/nfr-requests/{w.nfr_request_a.pk}", None))
+    ),
+    "api:create_nfr_request": Rule(
+        OWN,
+        lambda w: [
+            Probe(
+                "POST",
+                "/api/v1/nfr-requests",
+                {
+                    "partner_id": w.partner_a.pk,
+                    "contact_name": "In Truder",
+                    "contact_email": "intruder@evil.example",
+                    "seats": 3,
+                    "purpose": "B's demo",
+                },
+                api=True,
+            )
+        ],
+    ),
+    "api:reject_nfr_request": Rule(
+        DENIED,
+        api_calls(
+            ("POST", lambda w: f"/api/v1/nfr-requests/{w.nfr_request_a.pk}/reject", {"reason": "pwned"})
+        ),
+    ),
+    "api:request_info_nfr_request": Rule(
+        DENIED,
+        api_calls(
+            (
+                "POST",
+                lambda w: f"/api/v1/nfr-requests/{w.nfr_request_a.pk}/request-info",
+                {"question": "pwned"},
+            )
+        ),
+    ),
     # applications, agreements, acceptances, legal requests (partner B never sees or changes A's)
     "api:list_applications": Rule(
         OWN,

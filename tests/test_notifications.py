@@ -188,7 +188,12 @@ def test_a_staff_role_without_the_view_permission_is_not_notified_of_legal_reque
 
 
 def test_partner_people_may_watch_only_partner_scoped_queues(user_a, cam):
-    assert {w.key for w in watchables_for(user_a)} == {"legal_requests", "region_exceptions", "work_items"}
+    assert {w.key for w in watchables_for(user_a)} == {
+        "legal_requests",
+        "nfr_requests",
+        "region_exceptions",
+        "work_items",
+    }
     assert "applications" in {w.key for w in watchables_for(cam)}
     with pytest.raises(ValidationError):
         rule(user_a, "applications")

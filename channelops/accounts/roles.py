@@ -44,6 +44,9 @@ _VIEW_AGREEMENTS = [
     "agreements.view_agreementevent",
 ]
 _DECIDE_APPLICATIONS = ["partners.change_application"]
+_VIEW_NFR = ["licensing.view_nfrrequest", "licensing.view_license", "licensing.view_requestevent"]
+_REQUEST_NFR = _VIEW_NFR + ["licensing.add_nfrrequest"]
+_REVIEW_NFR = _REQUEST_NFR + ["licensing.change_nfrrequest"]
 _MANAGE_AGREEMENTS = [
     "agreements.add_agreementversion",
     "agreements.change_agreementversion",
@@ -59,11 +62,11 @@ _EDIT_PARTNERS = [
 ROLES: dict[str, dict[str, Any]] = {
     CAM: {
         "label": _("Channel account manager"),
-        "perms": _VIEW_PARTNERS + _EDIT_PARTNERS + _VIEW_AGREEMENTS + _DECIDE_APPLICATIONS,
+        "perms": _VIEW_PARTNERS + _EDIT_PARTNERS + _VIEW_AGREEMENTS + _DECIDE_APPLICATIONS + _REQUEST_NFR,
     },
     PHD: {
         "label": _("PHD specialist"),
-        "perms": _VIEW_PARTNERS + _EDIT_PARTNERS + _VIEW_AGREEMENTS + _DECIDE_APPLICATIONS,
+        "perms": _VIEW_PARTNERS + _EDIT_PARTNERS + _VIEW_AGREEMENTS + _DECIDE_APPLICATIONS + _REVIEW_NFR,
     },
     LEADERSHIP: {
         "label": _("Channel leadership"),
@@ -72,6 +75,7 @@ ROLES: dict[str, dict[str, Any]] = {
         + _VIEW_AGREEMENTS
         + _DECIDE_APPLICATIONS
         + _MANAGE_AGREEMENTS
+        + _REVIEW_NFR
         + [
             "partners.change_regionrouting",
             "core.view_outboxmessage",

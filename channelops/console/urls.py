@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from channelops.agreements.urls import console_patterns as agreement_patterns
+from channelops.licensing.urls import console_patterns as nfr_patterns
 from channelops.notifications.urls import console_patterns as notification_patterns
 from channelops.partners.urls import console_patterns as application_patterns
 from channelops.work.urls import console_patterns as work_patterns
@@ -16,6 +17,7 @@ urlpatterns = [
     path("", include(agreement_patterns)),
     path("", include(application_patterns)),
     path("", include(work_patterns)),
+    path("", include(nfr_patterns)),
     path("", include(notification_patterns)),
     path("", include("channelops.helpdesk.urls")),
     path("queues/", views.queues, name="queues"),

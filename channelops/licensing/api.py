@@ -1,0 +1,179 @@
+"""NFR license requests over the API; every query starts from ``visible_to(request.user)``.
+
+Partner admins (and partner users allowed to submit requests) request licenses for their own
+partner; staff with the permission request for any partner and review (reject, ask for information).
+"""
+
+# No `from __future__ import annotations` here: django-ninja cannot resolve a `Query[Schema]`
+# parameter of a paginated endpoint from a string annotation (vitalik/django-ninja#1424).
+from datetime import datetime
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema
+from ninja.pagination import paginate
+
+from channelops.core.pagination import Pagination
+from channelops.partners.api import ERRORS, ID_MAX, Error
+from channelops.partners.models import Partner
+
+from .models import NfrRequest, Plan, RequestStatus
+from .services import (
+    SEATS_MAX,
+    SEATS_MIN,
+    TERM_MAX,
+    TERM_MIN,
+    nfr_request_ask,
+    nfr_request_reject,
+    nfr_request_submit,
+)
+
+router = Router(tags=["NFR requests"])
+
+
+class NfrRequestIn(Schema):
+    partner_id: int | None = Field(
+        None, ge=1, le=ID_MAX, description="Staff: the partner. Partner people: ignored (their own partner)."
+    )
+    contact_name: str = Field(..., min_length=1, max_length=150)
+    contact_email: str = Field(..., min_length=3, max_length=254)
+    plan: Plan = Plan.ULTIMATE
+    seats: int = Field(..., ge=SEATS_MIN, le=SEATS_MAX)
+    term_months: int = Field(12, ge=TERM_MIN, le=TERM_MAX)
+    purpose: str = Field(..., min_length=1, max_length=5000)
+    is_renewal: bool = False
+
+
+class EventOut(Schema):
+    kind: str
+    at: datetime
+    detail: str
+    by_email: str | None = Field(None, alias="by.email")
+
+
+class NfrRequestOut(Schema):
+    id: int
+    reference: str
+    partner_id: int
+    partner: str = Field(..., alias="partner.legal_name")
+    contact_name: str
+    contact_email: str
+    plan: Plan
+    seats: int
+    term_months: int
+    purpose: str
+    is_renewal: bool
+    status: RequestStatus
+    requested_by_email: str | None = Field(None, alias="requested_by.email")
+    created_at: datetime
+    updated_at: datetime
+    question: str
+    answer: str
+    rejection_reason: str
+    decided_at: datetime | None
+
+
+class NfrRequestDetailOut(NfrRequestOut):
+    events: list[EventOut]
+
+    @staticmethod
+    def resolve_events(obj: NfrRequest) -> list:
+        return list(obj.events.select_related("by").order_by("at", "pk"))
+
+
+class RejectIn(Schema):
+    reason: str = Field(..., min_length=1, max_length=5000)
+
+
+class QuestionIn(Schema):
+    question: str = Field(..., min_length=1, max_length=5000)
+
+
+class NfrFilter(Schema):
+    status: RequestStatus | None = None
+    open: bool | None = Field(None, description="Only open requests (submitted or needing information)")
+    partner_id: int | None = Field(None, ge=1, le=ID_MAX)
+    plan: Plan | None = None
+
+
+def _requests(request) -> QuerySet:  # type: ignore[no-untyped-def]
+    return NfrRequest.objects.visible_to(request.user).select_related("partner", "requested_by")
+
+
+@router.get("/nfr-requests", response=list[NfrRequestOut], openapi_extra=ERRORS)
+@paginate(Pagination)
+def list_nfr_requests(request, filters: Query[NfrFilter]):  # type: ignore[no-untyped-def]
+    qs = _requests(request)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.open:
+        qs = qs.open()  # type: ignore[attr-defined]
+    if filters.partner_id is not None:
+        qs = qs.filter(partner_id=filters.partner_id)
+    if filters.plan:
+        qs = qs.filter(plan=filters.plan)
+    return qs.order_by("-created_at", "-pk")
+
+
+@router.get(
+    "/nfr-requests/{request_id}", response={200: NfrRequestDetailOut, 404: Error}, openapi_extra=ERRORS
+)
+def get_nfr_request(request, request_id: int):  # type: ignore[no-untyped-def]
+    return get_object_or_404(_requests(request), pk=request_id)
+
+
+@router.post(
+    "/nfr-requests",
+    response={201: NfrRequestDetailOut, 403: Error, 404: Error, 422: Error},
+    openapi_extra=ERRORS,
+)
+def create_nfr_request(request, body: NfrRequestIn):  # type: ignore[no-untyped-def]
+    """Request NFR licenses: a second open request for the same contact and plan is refused (422)."""
+    user = request.user
+    if user.is_staff:
+        if body.partner_id is None:
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError({"partner_id": _("Staff name the partner the licenses are for.")})
+        partner = get_object_or_404(Partner.objects.visible_to(user), pk=body.partner_id)
+    else:
+        membership = user.partner_membership
+        if membership is None:
+            raise PermissionError(_("Only a partner's people may request NFR licenses."))
+        partner = membership.partner
+    req = nfr_request_submit(
+        partner=partner,
+        contact_name=body.contact_name,
+        contact_email=body.contact_email,
+        plan=body.plan,
+        seats=body.seats,
+        term_months=body.term_months,
+        purpose=body.purpose,
+        is_renewal=body.is_renewal,
+        by=user,
+    )
+    return 201, _requests(request).get(pk=req.pk)
+
+
+@router.post(
+    "/nfr-requests/{request_id}/reject",
+    response={200: NfrRequestDetailOut, 403: Error, 404: Error, 422: Error},
+    openapi_extra=ERRORS,
+)
+def reject_nfr_request(request, request_id: int, body: RejectIn):  # type: ignore[no-untyped-def]
+    req = get_object_or_404(_requests(request), pk=request_id)
+    nfr_request_reject(request=req, by=request.user, reason=body.reason)
+    return _requests(request).get(pk=req.pk)
+
+
+@router.post(
+    "/nfr-requests/{request_id}/request-info",
+    response={200: NfrRequestDetailOut, 403: Error, 404: Error, 422: Error},
+    openapi_extra=ERRORS,
+)
+def request_info_nfr_request(request, request_id: int, body: QuestionIn):  # type: ignore[no-untyped-def]
+    """Ask the partner for more information: the request waits for their answer (in the portal)."""
+    req = get_object_or_404(_requests(request), pk=request_id)
+    nfr_request_ask(request=req, by=request.user, question=body.question)
+    return _requests(request).get(pk=req.pk)

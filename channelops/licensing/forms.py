@@ -1,0 +1,106 @@
+"""Forms for NFR requests: the request form (portal and console), review forms, the queue's filters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from channelops.partners.models import Partner, Region
+
+from .models import TOP_PLAN, Plan, RequestStatus
+from .services import SEATS_MAX, SEATS_MIN, TERM_MAX, TERM_MIN
+
+
+class NfrRequestForm(forms.Form):
+    """The NFR license request form. Rules are the service's; the bounds here help the browser."""
+
+    contact_name = forms.CharField(label=_("License contact name"), max_length=150)
+    contact_email = forms.EmailField(
+        label=_("License contact e-mail"),
+        max_length=254,
+        help_text=_("The license file is e-mailed to this address; they need not use the portal."),
+    )
+    plan = forms.ChoiceField(label=_("Plan"), choices=Plan.choices, initial=TOP_PLAN)
+    seats = forms.IntegerField(label=_("Users (seats)"), min_value=SEATS_MIN, max_value=SEATS_MAX)
+    term_months = forms.IntegerField(
+        label=_("Term (months)"), min_value=TERM_MIN, max_value=TERM_MAX, initial=12
+    )
+    purpose = forms.CharField(
+        label=_("Purpose"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("What the licenses are for: demos, training, a proof of concept…"),
+    )
+    is_renewal = forms.BooleanField(label=_("This renews licenses we hold"), required=False)
+
+
+class ConsoleNfrRequestForm(NfrRequestForm):
+    """A CAM requests licenses on a partner's behalf."""
+
+    field_order = ["partner"]
+    partner = forms.ModelChoiceField(
+        label=_("Partner"),
+        queryset=Partner.objects.filter(status="active").order_by("legal_name"),
+    )
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(
+        label=_("Your answer"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for the rejection"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class AskForm(forms.Form):
+    question = forms.CharField(
+        label=_("Question for the partner"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+SORTS = {
+    "submitted": ("created_at", "pk"),
+    "-submitted": ("-created_at", "-pk"),
+    "partner": ("partner__legal_name", "pk"),
+    "-partner": ("-partner__legal_name", "-pk"),
+    "seats": ("seats", "pk"),
+    "-seats": ("-seats", "-pk"),
+    "status": ("status", "-created_at", "-pk"),
+    "-status": ("-status", "-created_at", "-pk"),
+}
+
+
+class QueueFilterForm(forms.Form):
+    q = forms.CharField(label=_("Partner"), required=False, max_length=200)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("Any")), ("open", _("Open"))] + list(RequestStatus.choices),
+    )
+    region = forms.ChoiceField(label=_("Region"), required=False)
+    plan = forms.ChoiceField(label=_("Plan"), required=False, choices=[("", _("Any"))] + list(Plan.choices))
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        choices=[
+            ("-submitted", _("Newest first")),
+            ("submitted", _("Oldest first")),
+            ("partner", _("Partner (A–Z)")),
+            ("-partner", _("Partner (Z–A)")),
+            ("-seats", _("Most seats")),
+            ("seats", _("Fewest seats")),
+            ("status", _("Status")),
+            ("-status", _("Status (reversed)")),
+        ],
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        regions = [(r.code, r.name) for r in Region.objects.order_by("code")]
+        self.fields["region"].choices = [("", _("Any")), *regions]  # type: ignore[attr-defined]

@@ -1,0 +1,399 @@
+"""Writes for NFR requests (S7 steps 1–3): submit, ask for information, answer, reject.
+
+Each step is one transaction that records a ``RequestEvent`` (the timeline), tells the
+watchers of "nfr_requests" (notification rules) and queues its e-mails in the outbox.
+Approval and issuing (steps 4–5) come with the license signing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from channelops.accounts.models import User
+from channelops.core.outbox import email_enqueue
+from channelops.notifications.registry import notify, register_watchable
+from channelops.partners.models import MembershipRole, Partner, PartnerMembership
+
+from .models import NfrRequest, Plan, RequestEvent, RequestStatus
+
+ADD_PERM = "licensing.add_nfrrequest"
+REVIEW_PERM = "licensing.change_nfrrequest"
+VIEW_PERM = "licensing.view_nfrrequest"
+WATCH = "nfr_requests"
+
+SEATS_MIN, SEATS_MAX = 1, 1000
+TERM_MIN, TERM_MAX = 1, 36
+
+
+class DuplicateRequestError(ValidationError):
+    """A second open request for the same contact e-mail and plan; ``existing`` is the first.
+
+    The message names the first request only to people who may see it (its partner's people, staff).
+    """
+
+    def __init__(self, existing: NfrRequest, *, by: Any = None) -> None:
+        self.existing = existing
+        params = {
+            "reference": existing.reference,
+            "email": existing.contact_email,
+            "plan": existing.get_plan_display(),
+        }
+        visible = by is not None and (by.is_staff or by.partner_id == existing.partner_id)
+        if visible:
+            message = _(
+                "%(reference)s is already open for %(email)s and the %(plan)s plan; "
+                "add to that request instead of opening a second one."
+            )
+        else:
+            message = _("A request for %(email)s and the %(plan)s plan is already open.")
+        super().__init__({"contact_email": message % params})
+
+
+# --- notifications ------------------------------------------------------------------------------
+
+
+def _same_partner(user: Any, obj: Any) -> bool:
+    return user.is_staff or (user.partner_id is not None and user.partner_id == obj.partner_id)
+
+
+def register_watchables() -> None:
+    register_watchable(
+        WATCH,
+        gettext_lazy("NFR license requests"),
+        _same_partner,
+        perm=VIEW_PERM,
+        staff_only=False,
+        description=gettext_lazy("New NFR license requests, questions, answers and decisions."),
+    )
+
+
+_TITLES = {
+    "submitted": gettext_lazy("New NFR request %(ref)s from %(partner)s: %(seats)s %(plan)s"),
+    "question": gettext_lazy("NFR request %(ref)s of %(partner)s needs information"),
+    "answer": gettext_lazy("NFR request %(ref)s of %(partner)s answered"),
+    "rejected": gettext_lazy("NFR request %(ref)s of %(partner)s rejected"),
+}
+
+
+def _notify(req: NfrRequest, *, by: User, kind: str) -> None:
+    title = str(_TITLES[kind]) % {
+        "ref": req.reference,
+        "partner": req.partner.legal_name,
+        "seats": req.seats,
+        "plan": req.get_plan_display(),
+    }
+    notify(
+        watch=WATCH,
+        obj=req,
+        actor=by,
+        new=kind == "submitted",
+        title=title,
+        url=reverse("console:nfr_request", args=[req.pk]),
+        partner_id=req.partner_id,
+        partner_url=reverse("portal:nfr_request", args=[req.pk]),
+    )
+
+
+# --- helpers --------------------------------------------------------------------------------------
+
+
+def _link(name: str, *args: Any) -> str:
+    return settings.SITE_URL + reverse(name, args=args)
+
+
+def _event(req: NfrRequest, kind: str, by: User | None, detail: str = "") -> RequestEvent:
+    return RequestEvent.objects.create(request=req, kind=kind, by=by, detail=(detail or "")[:500])
+
+
+def _phd_emails(partner: Partner) -> list[str]:
+    """The PHD specialist of the partner's region; without one, every PHD specialist."""
+    phd = partner.phd_specialist
+    if phd is not None and phd.is_active:
+        return [phd.email]
+    return list(
+        User.objects.filter(is_active=True, is_staff=True, groups__name="phd_specialist")
+        .order_by("email")
+        .values_list("email", flat=True)
+        .distinct()
+    )
+
+
+def _admin_emails(partner_id: int) -> list[str]:
+    return list(
+        PartnerMembership.objects.filter(
+            partner_id=partner_id, role=MembershipRole.ADMIN, user__is_active=True
+        )
+        .order_by("user__email")
+        .values_list("user__email", flat=True)
+    )
+
+
+def _mail(to: list[str], template: str, context: dict[str, Any], *, key: str, partner_id: int) -> None:
+    to = sorted({a for a in to if a})
+    if to:
+        email_enqueue(
+            to=to,
+            template=f"licensing/email/{template}",
+            context=context,
+            key=key,
+            topic=f"partner:{partner_id}",
+        )
+
+
+def _partner_side(req: NfrRequest) -> tuple[list[str], list[str]]:
+    """(partner people to e-mail with the portal link, staff to e-mail with the console link)."""
+    requester = req.requested_by
+    if requester is not None and requester.is_active and not requester.is_staff:
+        return [requester.email], []
+    staff = [requester.email] if requester is not None and requester.is_active else []
+    return _admin_emails(req.partner_id), staff
+
+
+def may_submit_for(user: Any, partner: Partner) -> bool:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_staff:
+        return user.has_perm(ADD_PERM)
+    m = user.partner_membership
+    return m is not None and m.partner_id == partner.pk and m.may_submit
+
+
+def may_review(user: Any) -> bool:
+    return bool(getattr(user, "is_staff", False) and user.has_perm(REVIEW_PERM))
+
+
+def _clean(
+    *, contact_name: str, contact_email: str, plan: str, seats: Any, term_months: Any, purpose: str
+) -> dict[str, Any]:
+    errors: dict[str, str] = {}
+    contact_name = (contact_name or "").strip()
+    contact_email = (contact_email or "").strip().lower()
+    purpose = (purpose or "").strip()
+    if not contact_name:
+        errors["contact_name"] = _("Name the person the license is for.")
+    elif len(contact_name) > 150:
+        errors["contact_name"] = _("The contact name is at most 150 characters.")
+    try:
+        validate_email(contact_email)
+    except ValidationError:
+        errors["contact_email"] = _("Enter the license contact's e-mail address, like name@company.com.")
+    if plan not in Plan.values:
+        errors["plan"] = _("Choose a plan: %(plans)s.") % {"plans": ", ".join(str(p.label) for p in Plan)}
+    try:
+        seats = int(seats)
+    except (TypeError, ValueError):
+        seats = None
+    if seats is None or not SEATS_MIN <= seats <= SEATS_MAX:
+        errors["seats"] = _("Seats must be a whole number from %(min)s to %(max)s.") % {
+            "min": SEATS_MIN,
+            "max": SEATS_MAX,
+        }
+    try:
+        term_months = int(term_months)
+    except (TypeError, ValueError):
+        term_months = None
+    if term_months is None or not TERM_MIN <= term_months <= TERM_MAX:
+        errors["term_months"] = _("The term must be from %(min)s to %(max)s months.") % {
+            "min": TERM_MIN,
+            "max": TERM_MAX,
+        }
+    if not purpose:
+        errors["purpose"] = _("Say what the licenses are for (demos, training, a proof of concept…).")
+    elif len(purpose) > 5000:
+        errors["purpose"] = _("The purpose is at most 5000 characters.")
+    if errors:
+        raise ValidationError(errors)
+    return {
+        "contact_name": contact_name,
+        "contact_email": contact_email,
+        "plan": plan,
+        "seats": seats,
+        "term_months": term_months,
+        "purpose": purpose,
+    }
+
+
+# --- the steps ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def nfr_request_submit(
+    *,
+    partner: Partner,
+    contact_name: str,
+    contact_email: str,
+    plan: str,
+    seats: int,
+    term_months: int,
+    purpose: str,
+    by: User,
+    is_renewal: bool = False,
+) -> NfrRequest:
+    """A partner admin (or allowed partner user) of ``partner``, or staff, requests NFR licenses."""
+    if not may_submit_for(by, partner):
+        raise PermissionError(_("You may not request NFR licenses for this partner."))
+    data = _clean(
+        contact_name=contact_name,
+        contact_email=contact_email,
+        plan=plan,
+        seats=seats,
+        term_months=term_months,
+        purpose=purpose,
+    )
+    # Serialise submissions for this partner so two clicks cannot open two requests.
+    partner = (
+        Partner.objects.select_for_update()
+        .select_related("region__routing__phd_specialist")
+        .get(pk=partner.pk)
+    )
+    existing = (
+        NfrRequest.objects.open()
+        .filter(contact_email__iexact=data["contact_email"], plan=data["plan"])
+        .order_by("created_at", "pk")
+        .first()
+    )
+    if existing is not None:
+        raise DuplicateRequestError(existing, by=by)
+    req = NfrRequest(partner=partner, requested_by=by, is_renewal=bool(is_renewal), **data)
+    req._history_user = by  # type: ignore[attr-defined]
+    req.save()
+    _event(
+        req,
+        "submitted",
+        by,
+        _("%(seats)s %(plan)s seats for %(months)s months")
+        % {"seats": req.seats, "plan": req.get_plan_display(), "months": req.term_months},
+    )
+    _mail(
+        _phd_emails(partner),
+        "submitted",
+        {"req": req, "partner": partner, "by": by, "link": _link("console:nfr_request", req.pk)},
+        key=f"nfr-submitted:{req.pk}",
+        partner_id=partner.pk,
+    )
+    _notify(req, by=by, kind="submitted")
+    return req
+
+
+def _locked(req: NfrRequest) -> NfrRequest:
+    return (
+        NfrRequest.objects.select_for_update()
+        .select_related("partner__region__routing__phd_specialist", "requested_by")
+        .get(pk=req.pk)
+    )
+
+
+@transaction.atomic
+def nfr_request_ask(*, request: NfrRequest, by: User, question: str) -> NfrRequest:
+    """The reviewer needs more information: the request waits for the partner's answer."""
+    if not may_review(by):
+        raise PermissionError(_("Your role does not allow reviewing NFR requests."))
+    req = _locked(request)
+    if req.status != RequestStatus.SUBMITTED:
+        raise ValidationError(
+            _("Only a submitted request can be asked about (this one is %(status)s).")
+            % {"status": req.get_status_display().lower()}
+        )
+    question = (question or "").strip()
+    if not question:
+        raise ValidationError({"question": _("Write the question for the partner.")})
+    req.status = RequestStatus.NEEDS_INFO
+    req.question = question[:5000]
+    req.answer = ""
+    req._history_user = by  # type: ignore[attr-defined]
+    req.save(update_fields=["status", "question", "answer", "updated_at"])
+    ev = _event(req, "question", by, question)
+    partner_people, staff = _partner_side(req)
+    ctx = {"req": req, "partner": req.partner, "question": req.question}
+    _mail(
+        partner_people,
+        "question",
+        {**ctx, "link": _link("portal:nfr_request", req.pk)},
+        key=f"nfr-question:{ev.pk}",
+        partner_id=req.partner_id,
+    )
+    _mail(
+        staff,
+        "question",
+        {**ctx, "link": _link("console:nfr_request", req.pk)},
+        key=f"nfr-question-staff:{ev.pk}",
+        partner_id=req.partner_id,
+    )
+    _notify(req, by=by, kind="question")
+    return req
+
+
+@transaction.atomic
+def nfr_request_answer(*, request: NfrRequest, by: User, answer: str) -> NfrRequest:
+    """The partner answers the question: the request is back in the queue, the PHD specialist told."""
+    req = _locked(request)
+    if not may_submit_for(by, req.partner):
+        raise PermissionError(_("You may not answer for this partner."))
+    if req.status != RequestStatus.NEEDS_INFO:
+        raise ValidationError(_("This request is not waiting for information."))
+    answer = (answer or "").strip()
+    if not answer:
+        raise ValidationError({"answer": _("Write your answer.")})
+    req.status = RequestStatus.SUBMITTED
+    req.answer = answer[:5000]
+    req._history_user = by  # type: ignore[attr-defined]
+    req.save(update_fields=["status", "answer", "updated_at"])
+    ev = _event(req, "answer", by, answer)
+    _mail(
+        _phd_emails(req.partner),
+        "answer",
+        {"req": req, "partner": req.partner, "link": _link("console:nfr_request", req.pk)},
+        key=f"nfr-answer:{ev.pk}",
+        partner_id=req.partner_id,
+    )
+    _notify(req, by=by, kind="answer")
+    return req
+
+
+@transaction.atomic
+def nfr_request_reject(*, request: NfrRequest, by: User, reason: str) -> NfrRequest:
+    """Reject an open request with a reason (e-mailed to the requester)."""
+    if not may_review(by):
+        raise PermissionError(_("Your role does not allow reviewing NFR requests."))
+    req = _locked(request)
+    if not req.is_open:
+        raise ValidationError(
+            _("This request is already %(status)s.") % {"status": req.get_status_display().lower()}
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for the rejection.")})
+    req.status = RequestStatus.REJECTED
+    req.rejection_reason = reason[:5000]
+    req.decided_by = by
+    req.decided_at = timezone.now()
+    req._history_user = by  # type: ignore[attr-defined]
+    req.save(update_fields=["status", "rejection_reason", "decided_by", "decided_at", "updated_at"])
+    _event(req, "rejected", by, reason)
+    partner_people, staff = _partner_side(req)
+    ctx = {"req": req, "partner": req.partner, "reason": req.rejection_reason}
+    _mail(
+        partner_people,
+        "rejected",
+        {**ctx, "link": _link("portal:nfr_request", req.pk)},
+        key=f"nfr-rejected:{req.pk}",
+        partner_id=req.partner_id,
+    )
+    _mail(
+        staff,
+        "rejected",
+        {**ctx, "link": _link("console:nfr_request", req.pk)},
+        key=f"nfr-rejected-staff:{req.pk}",
+        partner_id=req.partner_id,
+    )
+    _notify(req, by=by, kind="rejected")
+    return req

@@ -149,6 +149,22 @@ def _mail(to: list[str], template: str, context: dict[str, Any], *, key: str, pa
         )
 
 
+def _tell_requester_side(req: NfrRequest, template: str, context: dict[str, Any], *, key: str) -> None:
+    """E-mail the requesting side: partner people with the portal link, a requesting CAM with the console link."""
+    partner_people, staff = _partner_side(req)
+    for to, page, suffix in (
+        (partner_people, "portal:nfr_request", ""),
+        (staff, "console:nfr_request", "-staff"),
+    ):
+        _mail(
+            to,
+            template,
+            {**context, "link": _link(page, req.pk)},
+            key=f"{key.split(':', 1)[0]}{suffix}:{key.split(':', 1)[1]}",
+            partner_id=req.partner_id,
+        )
+
+
 def _partner_side(req: NfrRequest) -> tuple[list[str], list[str]]:
     """(partner people to e-mail with the portal link, staff to e-mail with the console link)."""
     requester = req.requested_by
@@ -251,7 +267,7 @@ def nfr_request_submit(
     )
     # Serialise submissions for this partner so two clicks cannot open two requests.
     partner = (
-        Partner.objects.select_for_update()
+        Partner.objects.select_for_update(of=("self",))
         .select_related("region__routing__phd_specialist")
         .get(pk=partner.pk)
     )
@@ -286,7 +302,7 @@ def nfr_request_submit(
 
 def _locked(req: NfrRequest) -> NfrRequest:
     return (
-        NfrRequest.objects.select_for_update()
+        NfrRequest.objects.select_for_update(of=("self",))
         .select_related("partner__region__routing__phd_specialist", "requested_by")
         .get(pk=req.pk)
     )
@@ -312,22 +328,8 @@ def nfr_request_ask(*, request: NfrRequest, by: User, question: str) -> NfrReque
     req._history_user = by  # type: ignore[attr-defined]
     req.save(update_fields=["status", "question", "answer", "updated_at"])
     ev = _event(req, "question", by, question)
-    partner_people, staff = _partner_side(req)
     ctx = {"req": req, "partner": req.partner, "question": req.question}
-    _mail(
-        partner_people,
-        "question",
-        {**ctx, "link": _link("portal:nfr_request", req.pk)},
-        key=f"nfr-question:{ev.pk}",
-        partner_id=req.partner_id,
-    )
-    _mail(
-        staff,
-        "question",
-        {**ctx, "link": _link("console:nfr_request", req.pk)},
-        key=f"nfr-question-staff:{ev.pk}",
-        partner_id=req.partner_id,
-    )
+    _tell_requester_side(req, "question", ctx, key=f"nfr-question:{ev.pk}")
     _notify(req, by=by, kind="question")
     return req
 
@@ -379,21 +381,7 @@ def nfr_request_reject(*, request: NfrRequest, by: User, reason: str) -> NfrRequ
     req._history_user = by  # type: ignore[attr-defined]
     req.save(update_fields=["status", "rejection_reason", "decided_by", "decided_at", "updated_at"])
     _event(req, "rejected", by, reason)
-    partner_people, staff = _partner_side(req)
     ctx = {"req": req, "partner": req.partner, "reason": req.rejection_reason}
-    _mail(
-        partner_people,
-        "rejected",
-        {**ctx, "link": _link("portal:nfr_request", req.pk)},
-        key=f"nfr-rejected:{req.pk}",
-        partner_id=req.partner_id,
-    )
-    _mail(
-        staff,
-        "rejected",
-        {**ctx, "link": _link("console:nfr_request", req.pk)},
-        key=f"nfr-rejected-staff:{req.pk}",
-        partner_id=req.partner_id,
-    )
+    _tell_requester_side(req, "rejected", ctx, key=f"nfr-rejected:{req.pk}")
     _notify(req, by=by, kind="rejected")
     return req

@@ -191,6 +191,10 @@ def demo_people() -> list[DemoPerson]:
     from channelops.agreements.demo import demo_agreements
 
     demo_agreements(partners=partners, domain=DEMO_DOMAIN)
+    if getattr(settings, "LICENSE_KEY_AUTOGENERATE", False):
+        from channelops.licensing.keys import current_signing_key
+
+        current_signing_key()  # so /licenses/keys.json publishes a key from the start
     return STAFF + PARTNER_PEOPLE
 
 

@@ -704,8 +704,16 @@ def test_workflow_validate_accepts_good_workflows():
             field_value="https://x.example",
         ),
     ]
+    problems = {}
     for wf in good:
-        workflow_validate(wf)
+        try:
+            workflow_validate(wf)
+        except ValidationError as exc:
+            problems[wf.name] = exc.messages
+    assert problems == {}
+    # The same check refuses a workflow whose action lacks what it needs (a team to e-mail).
+    with pytest.raises(ValidationError):
+        workflow_validate(Workflow(name="e", trigger="partner_created", action="notify_team"))
 
 
 def test_the_admin_refuses_a_set_field_workflow_with_a_bad_value(administrator, login):

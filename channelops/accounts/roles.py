@@ -99,6 +99,11 @@ ROLES: dict[str, dict[str, Any]] = {
 }
 
 
+# Privileged permissions are never part of a role (not even the administrator's "__all__"): staff
+# obtain them one by one through an access request (channelops.accounts access requests).
+PRIVILEGED = frozenset({"licensing.issue_license"})
+
+
 def role_label(role: str) -> str:
     return str(ROLES.get(role, {}).get("label", role))
 
@@ -117,10 +122,13 @@ def sync_roles(sender: Any = None, **kwargs: Any) -> None:
     for role, spec in ROLES.items():
         group, _created = Group.objects.using(using).get_or_create(name=role)
         if spec["perms"] == "__all__":
-            wanted = [p for key, p in by_name.items() if key.split(".")[0] not in {"sessions"}]
+            wanted = [
+                p for key, p in by_name.items() if key.split(".")[0] not in {"sessions"} and key not in PRIVILEGED
+            ]
         else:
-            wanted = [by_name[k] for k in spec["perms"] if k in by_name]
+            wanted = [by_name[k] for k in spec["perms"] if k in by_name and k not in PRIVILEGED]
         group.permissions.add(*wanted)
+        group.permissions.remove(*[by_name[k] for k in PRIVILEGED if k in by_name])
 
 
 def ensure_staff_teams(using: str = "default") -> None:

@@ -12,7 +12,7 @@ from simple_history.models import HistoricalRecords
 
 from channelops.partners.models import Partner
 
-from .querysets import LicenseQuerySet, NfrRequestQuerySet, RequestEventQuerySet
+from .querysets import LicenseQuerySet, LicenseReminderQuerySet, NfrRequestQuerySet, RequestEventQuerySet
 
 
 class Plan(models.TextChoices):
@@ -79,6 +79,17 @@ class NfrRequest(models.Model):
     )
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     rejection_reason = models.TextField(_("reason for rejection"), blank=True, max_length=5000)
+    eligibility = models.JSONField(
+        _("eligibility at approval"),
+        default=list,
+        blank=True,
+        help_text=_("The criteria as evaluated when the request was approved (audit)."),
+    )
+    encouraged = models.BooleanField(
+        _("certification encouragement sent"),
+        default=False,
+        help_text=_("Approved without a certified employee: the encouragement e-mail went out."),
+    )
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
     objects = NfrRequestQuerySet.as_manager()
@@ -135,6 +146,17 @@ class License(models.Model):
         verbose_name = _("license")
         verbose_name_plural = _("licenses")
         ordering = ["-issued_at"]
+        permissions = [
+            ("issue_license", _("May issue (sign) NFR licenses — granted only through an access request")),
+        ]
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    @property
+    def filename(self) -> str:
+        return f"channelops-license-{self.id}.lic"
 
     def __str__(self) -> str:
         return f"{self.id} ({self.partner})"
@@ -158,3 +180,46 @@ class RequestEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request_id}: {self.kind}"
+
+
+class LicenseReminder(models.Model):
+    """An expiry reminder sent for a license (one row per license and lead time: sent once)."""
+
+    license = models.ForeignKey(License, on_delete=models.CASCADE, related_name="reminders")
+    days_before = models.PositiveSmallIntegerField(_("days before expiry"))
+    sent_at = models.DateTimeField(_("sent"), default=timezone.now)
+
+    objects = LicenseReminderQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("license reminder")
+        verbose_name_plural = _("license reminders")
+        ordering = ["sent_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["license", "days_before"], name="licensing_reminder_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.license_id}: {self.days_before} days"
+
+
+class MessageTemplate(models.Model):
+    """A staff-editable e-mail text (Markdown body with ``{{ placeholders }}``), e.g. the encouragement."""
+
+    key = models.SlugField(_("key"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("body (Markdown)"), max_length=20000)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        verbose_name = _("message template")
+        verbose_name_plural = _("message templates")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return str(self.name)

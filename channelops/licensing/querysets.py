@@ -17,3 +17,7 @@ class LicenseQuerySet(PartnerScopedQuerySet):
 
 class RequestEventQuerySet(PartnerScopedQuerySet):
     partner_field = "request__partner_id"
+
+
+class LicenseReminderQuerySet(PartnerScopedQuerySet):
+    partner_field = "license__partner_id"

@@ -253,6 +253,7 @@ def nfr_request_submit(
     purpose: str,
     by: User,
     is_renewal: bool = False,
+    renews: Any = None,
 ) -> NfrRequest:
     """A partner admin (or allowed partner user) of ``partner``, or staff, requests NFR licenses."""
     if not may_submit_for(by, partner):
@@ -279,7 +280,15 @@ def nfr_request_submit(
     )
     if existing is not None:
         raise DuplicateRequestError(existing, by=by)
-    req = NfrRequest(partner=partner, requested_by=by, is_renewal=bool(is_renewal), **data)
+    if renews is not None and renews.partner_id != partner.pk:
+        raise ValidationError(_("A renewal must be for the partner that holds the license."))
+    req = NfrRequest(
+        partner=partner,
+        requested_by=by,
+        is_renewal=bool(is_renewal) or renews is not None,
+        renews=renews,
+        **data,
+    )
     req._history_user = by  # type: ignore[attr-defined]
     req.save()
     _event(

@@ -10,8 +10,16 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        from channelops.core.schedules import register_schedule
+
         from .roles import sync_roles
 
         post_migrate.connect(
             sync_roles, dispatch_uid="channelops.sync_roles"
         )  # runs once per migrate, for the last app
+        register_schedule(
+            name="access_grants_expire",
+            rule="FREQ=DAILY;BYHOUR=0;BYMINUTE=20",
+            task="channelops.accounts.tasks.access_grants_expire_task",
+            description="End the privileged-permission grants whose access request ran out (granted_until).",
+        )

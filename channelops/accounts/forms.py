@@ -30,3 +30,57 @@ class InvitationAcceptForm(forms.Form):
 
 class TokenCreateForm(forms.Form):
     name = forms.CharField(label=_("Token name"), max_length=100, initial="API token")
+
+
+def _privilege_choices() -> list[tuple[str, str]]:
+    from .privileges import privileges
+
+    return [(p.perm, f"{p.label} ({p.perm})") for p in privileges().values()]
+
+
+class AccessRequestForm(forms.Form):
+    """Ask for a privileged permission (the service checks the rules and the length)."""
+
+    perm = forms.ChoiceField(label=_("Privilege"), choices=())
+    justification = forms.CharField(
+        label=_("Justification"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=4000,
+        help_text=_("Why you need it, for which work (at least 20 characters). Your manager decides."),
+    )
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["perm"].choices = _privilege_choices()  # type: ignore[attr-defined]
+
+
+class AccessApproveForm(forms.Form):
+    granted_until = forms.DateField(
+        label=_("Granted until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Leave empty for the default length."),
+    )
+    note = forms.CharField(label=_("Note (optional)"), required=False, max_length=2000)
+
+
+class AccessRejectForm(forms.Form):
+    note = forms.CharField(
+        label=_("Why is it rejected?"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
+
+
+class AccessRevokeForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+
+class AccessEventFilterForm(forms.Form):
+    user = forms.CharField(label=_("Person (e-mail contains)"), required=False, max_length=254)
+    perm = forms.CharField(label=_("Privilege"), required=False, max_length=150)
+    kind = forms.ChoiceField(label=_("Event"), required=False, choices=())
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        from .models import AccessEventKind
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [("", _("any")), *AccessEventKind.choices]  # type: ignore[attr-defined]

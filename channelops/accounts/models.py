@@ -1,15 +1,17 @@
-"""People: users (e-mail is the identifier), staff teams, invitations and API tokens."""
+"""People: users (e-mail is the identifier), staff teams, invitations, API tokens and access
+requests for privileged permissions (with their audit trail)."""
 
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.validators import MinLengthValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .querysets import ApiTokenQuerySet, UserQuerySet
+from .querysets import AccessEventQuerySet, AccessRequestQuerySet, ApiTokenQuerySet, UserQuerySet
 
 
 class UserManager(BaseUserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
@@ -179,3 +181,156 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user.email})"
+
+
+class AccessStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    APPROVED = "approved", _("Approved (granted)")
+    REJECTED = "rejected", _("Rejected")
+    REVOKED = "revoked", _("Revoked")
+    EXPIRED = "expired", _("Expired")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+OPEN_ACCESS_STATUSES = (AccessStatus.REQUESTED, AccessStatus.APPROVED)
+JUSTIFICATION_MIN_LENGTH = 20
+
+
+class AccessRequest(models.Model):
+    """A staff person's request for a privileged permission (``privileges.py``): while it is
+    approved and not past ``granted_until`` the permission is granted. Never deleted."""
+
+    user = models.ForeignKey(
+        User, verbose_name=_("person"), on_delete=models.PROTECT, related_name="access_requests"
+    )
+    perm = models.CharField(_("privilege"), max_length=150)
+    justification = models.TextField(
+        _("justification"), validators=[MinLengthValidator(JUSTIFICATION_MIN_LENGTH)]
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=AccessStatus.choices, default=AccessStatus.REQUESTED
+    )
+    approver = models.ForeignKey(
+        User,
+        verbose_name=_("manager"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="access_requests_to_approve",
+        help_text=_("The requester's manager (lead of one of their teams) when the request was made."),
+    )
+    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        User,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="access_requests_decided",
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+    granted_until = models.DateField(_("granted until"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User,
+        verbose_name=_("revoked by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="access_requests_revoked",
+    )
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoke_reason = models.TextField(_("revocation reason"), blank=True)
+    history = HistoricalRecords()
+
+    objects = AccessRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("access request")
+        verbose_name_plural = _("access requests")
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "perm"],
+                condition=models.Q(status__in=["requested", "approved"]),
+                name="accessrequest_one_open_per_user_perm",
+            )
+        ]
+        indexes = [models.Index(fields=["status", "granted_until"])]
+
+    def __str__(self) -> str:
+        return f"{self.perm} for {self.user_id} ({self.status})"
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise ValueError("Access requests are kept: revoke or withdraw instead of deleting.")
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == AccessStatus.REQUESTED
+
+    @property
+    def is_active_grant(self) -> bool:
+        return (
+            self.status == AccessStatus.APPROVED
+            and self.granted_until is not None
+            and self.granted_until >= timezone.localdate()
+        )
+
+
+class AccessEventKind(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    GRANTED = "granted", _("Granted")
+    USED = "used", _("Used")
+    REVOKED = "revoked", _("Revoked")
+    EXPIRED = "expired", _("Expired")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class AccessEvent(models.Model):
+    """The audit trail of privileged permissions: one row per request, decision, grant, use,
+    revocation, expiry or withdrawal. Append-only (never changed, never deleted)."""
+
+    request = models.ForeignKey(
+        AccessRequest,
+        verbose_name=_("access request"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="events",
+    )
+    user = models.ForeignKey(
+        User, verbose_name=_("person"), on_delete=models.PROTECT, related_name="access_events"
+    )
+    perm = models.CharField(_("privilege"), max_length=150)
+    kind = models.CharField(_("event"), max_length=20, choices=AccessEventKind.choices)
+    by = models.ForeignKey(
+        User,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="access_events_by",
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    detail = models.TextField(_("detail"), blank=True)
+
+    objects = AccessEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("access event")
+        verbose_name_plural = _("access events")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["user", "perm", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.kind} {self.perm}"
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if self.pk is not None and not self._state.adding:
+            raise ValueError("Access events are an audit trail: they cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise ValueError("Access events are an audit trail: they cannot be deleted.")

@@ -46,7 +46,12 @@ _VIEW_AGREEMENTS = [
 _DECIDE_APPLICATIONS = ["partners.change_application"]
 _VIEW_NFR = ["licensing.view_nfrrequest", "licensing.view_license", "licensing.view_requestevent"]
 _REQUEST_NFR = _VIEW_NFR + ["licensing.add_nfrrequest"]
-_REVIEW_NFR = _REQUEST_NFR + ["licensing.change_nfrrequest"]
+_REVIEW_NFR = _REQUEST_NFR + [
+    "licensing.change_nfrrequest",
+    "licensing.change_license",
+    "licensing.view_messagetemplate",
+    "licensing.change_messagetemplate",
+]
 _MANAGE_AGREEMENTS = [
     "agreements.add_agreementversion",
     "agreements.change_agreementversion",
@@ -123,7 +128,9 @@ def sync_roles(sender: Any = None, **kwargs: Any) -> None:
         group, _created = Group.objects.using(using).get_or_create(name=role)
         if spec["perms"] == "__all__":
             wanted = [
-                p for key, p in by_name.items() if key.split(".")[0] not in {"sessions"} and key not in PRIVILEGED
+                p
+                for key, p in by_name.items()
+                if key.split(".")[0] not in {"sessions"} and key not in PRIVILEGED
             ]
         else:
             wanted = [by_name[k] for k in spec["perms"] if k in by_name and k not in PRIVILEGED]

@@ -1,10 +1,22 @@
 from django.urls import path
 
-from . import views
+from . import access_views, views
 
 app_name = "accounts"
 urlpatterns = [
     path("invitation/<str:token>/", views.invitation_accept_view, name="invitation_accept"),
     path("tokens/", views.tokens_view, name="tokens"),
     path("tokens/<int:pk>/revoke/", views.token_revoke_view, name="token_revoke"),
+]
+
+# Access requests for privileged permissions, under /console/ (included by channelops/console/urls.py).
+console_patterns = [
+    path("access/", access_views.access_home, name="access"),
+    path("access/request/", access_views.access_request_new, name="access_request"),
+    path("access/events.csv", access_views.access_events_export, name="access_events_export"),
+    path("access/<int:pk>/", access_views.access_detail, name="access_detail"),
+    path("access/<int:pk>/approve/", access_views.access_approve, name="access_approve"),
+    path("access/<int:pk>/reject/", access_views.access_reject, name="access_reject"),
+    path("access/<int:pk>/revoke/", access_views.access_revoke, name="access_revoke"),
+    path("access/<int:pk>/withdraw/", access_views.access_withdraw, name="access_withdraw"),
 ]

@@ -191,6 +191,9 @@ def demo_people() -> list[DemoPerson]:
     from channelops.agreements.demo import demo_agreements
 
     demo_agreements(partners=partners, domain=DEMO_DOMAIN)
+    from channelops.accounts.demo import demo_access
+
+    demo_access(domain=DEMO_DOMAIN)  # the PHD specialists may issue licenses (an approved access request)
     if getattr(settings, "LICENSE_KEY_AUTOGENERATE", False):
         from channelops.licensing.keys import current_signing_key
 

@@ -1,0 +1,289 @@
+"""Console pages of access requests for privileged permissions (``/console/access/``).
+
+Reads start from ``visible_to(user)``; every write calls a service, which decides who may act
+(a refused role is a 403 page). See docs/access-requests.md.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+
+from channelops.console.views import staff_required
+from channelops.core.forms import add_service_errors
+
+from .forms import (
+    AccessApproveForm,
+    AccessEventFilterForm,
+    AccessRejectForm,
+    AccessRequestForm,
+    AccessRevokeForm,
+)
+from .models import AccessEvent, AccessRequest
+from .privileges import privileges
+from .services import (
+    access_may_decide,
+    access_may_revoke,
+    access_request_approve,
+    access_request_create,
+    access_request_reject,
+    access_request_revoke,
+    access_request_withdraw,
+)
+
+LIST_LIMIT = 200
+EXPORT_COLUMNS = ["at", "kind", "person", "privilege", "by", "request", "detail"]
+
+
+def _events(request: HttpRequest) -> tuple[AccessEventFilterForm, Any]:
+    form = AccessEventFilterForm(request.GET or None)
+    qs = AccessEvent.objects.visible_to(request.user).select_related("user", "by")
+    if form.is_valid():
+        d = form.cleaned_data
+        if d.get("user"):
+            qs = qs.filter(user__email__icontains=d["user"].strip())
+        if d.get("perm"):
+            qs = qs.filter(perm=d["perm"].strip())
+        if d.get("kind"):
+            qs = qs.filter(kind=d["kind"])
+    return form, qs.order_by("-at", "-pk")
+
+
+def _render_home(request: HttpRequest, form: AccessRequestForm, status: int = 200) -> HttpResponse:
+    user: Any = request.user
+    visible = AccessRequest.objects.visible_to(user)
+    mine = list(
+        AccessRequest.objects.filter(user=user)
+        .select_related("decided_by")
+        .order_by("-requested_at", "-pk")[:LIST_LIMIT]
+    )
+    awaiting = list(
+        AccessRequest.objects.awaiting(user)
+        .select_related("user")
+        .order_by("requested_at", "pk")[:LIST_LIMIT]
+    )
+    grants = list(
+        visible.active_grants()
+        .select_related("user", "decided_by")
+        .order_by("granted_until", "pk")[:LIST_LIMIT]
+    )
+    filters, events = _events(request)
+    labels = {p.perm: p.label for p in privileges().values()}
+    return render(
+        request,
+        "accounts/access.html",
+        {
+            "nav": "access",
+            "form": form,
+            "mine": mine,
+            "awaiting": awaiting,
+            "grants": grants,
+            "filters": filters,
+            "events": list(events[:LIST_LIMIT]),
+            "limit": LIST_LIMIT,
+            "labels": labels,
+            "export_query": request.GET.urlencode(),
+        },
+        status=status,
+    )
+
+
+@staff_required
+@require_safe
+def access_home(request: HttpRequest) -> HttpResponse:
+    return _render_home(request, AccessRequestForm())
+
+
+@staff_required
+@require_POST
+def access_request_new(request: HttpRequest) -> HttpResponse:
+    form = AccessRequestForm(request.POST)
+    if form.is_valid():
+        try:
+            req = access_request_create(
+                perm=form.cleaned_data["perm"],
+                justification=form.cleaned_data["justification"],
+                by=request.user,  # type: ignore[arg-type]
+            )
+        except PermissionError as exc:
+            raise PermissionDenied(str(exc)) from exc
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Your request is sent to your manager."))
+            return redirect("console:access_detail", pk=req.pk)
+    return _render_home(request, form, status=400)
+
+
+def _detail_or_404(request: HttpRequest, pk: int) -> AccessRequest:
+    return get_object_or_404(
+        AccessRequest.objects.visible_to(request.user).select_related(
+            "user", "approver", "decided_by", "revoked_by"
+        ),
+        pk=pk,
+    )
+
+
+def _render_detail(
+    request: HttpRequest, req: AccessRequest, forms: dict[str, Any] | None = None, status: int = 200
+) -> HttpResponse:
+    user: Any = request.user
+    events = list(req.events.select_related("by").order_by("-at", "-pk")[:LIST_LIMIT])
+    forms = forms or {}
+    return render(
+        request,
+        "accounts/access_detail.html",
+        {
+            "nav": "access",
+            "req": req,
+            "privilege": privileges().get(req.perm),
+            "events": events,
+            "may_decide": req.is_open and access_may_decide(req, user),
+            "may_revoke": req.status == "approved" and access_may_revoke(req, user),
+            "may_withdraw": req.is_open and req.user_id == user.pk,
+            "approve_form": forms.get("approve") or AccessApproveForm(),
+            "reject_form": forms.get("reject") or AccessRejectForm(),
+            "revoke_form": forms.get("revoke") or AccessRevokeForm(),
+            "today": timezone.localdate(),
+        },
+        status=status,
+    )
+
+
+@staff_required
+@require_safe
+def access_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_detail(request, _detail_or_404(request, pk))
+
+
+def _for_action(pk: int) -> AccessRequest:
+    """Actions look the request up among all (staff-only pages); the service decides who may act,
+    so a refused person gets a 403 page rather than a 404."""
+    return get_object_or_404(AccessRequest.objects.select_related("user"), pk=pk)
+
+
+def _act(request: HttpRequest, pk: int, name: str, form: Any, call: Any, done: str) -> HttpResponse:
+    req = _for_action(pk)
+    if form is None or form.is_valid():
+        try:
+            call(req, form.cleaned_data if form is not None else {})
+        except PermissionError as exc:
+            raise PermissionDenied(str(exc)) from exc
+        except ValidationError as exc:
+            if form is None:
+                messages.error(request, " ".join(exc.messages))
+                return redirect("console:access_detail", pk=pk)
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, done)
+            return redirect("console:access_detail", pk=pk)
+    # Invalid input: show the page again with the errors (only to those who may see it).
+    visible = AccessRequest.objects.visible_to(request.user).filter(pk=pk).exists()
+    if not visible:
+        raise PermissionDenied(_("You cannot act on this access request."))
+    return _render_detail(request, _detail_or_404(request, pk), {name: form}, status=400)
+
+
+@staff_required
+@require_POST
+def access_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    by: Any = request.user
+    return _act(
+        request,
+        pk,
+        "approve",
+        AccessApproveForm(request.POST),
+        lambda req, d: access_request_approve(
+            request=req, by=by, note=d.get("note") or "", granted_until=d.get("granted_until")
+        ),
+        _("Approved: the permission is granted."),
+    )
+
+
+@staff_required
+@require_POST
+def access_reject(request: HttpRequest, pk: int) -> HttpResponse:
+    by: Any = request.user
+    return _act(
+        request,
+        pk,
+        "reject",
+        AccessRejectForm(request.POST),
+        lambda req, d: access_request_reject(request=req, by=by, note=d["note"]),
+        _("Rejected; the requester is told why."),
+    )
+
+
+@staff_required
+@require_POST
+def access_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    by: Any = request.user
+    return _act(
+        request,
+        pk,
+        "revoke",
+        AccessRevokeForm(request.POST),
+        lambda req, d: access_request_revoke(request=req, by=by, reason=d["reason"]),
+        _("Revoked: the permission is removed."),
+    )
+
+
+@staff_required
+@require_POST
+def access_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    by: Any = request.user
+    return _act(
+        request,
+        pk,
+        "withdraw",
+        None,
+        lambda req, d: access_request_withdraw(request=req, by=by),
+        _("Your request is withdrawn."),
+    )
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@staff_required
+@require_safe
+def access_events_export(request: HttpRequest) -> StreamingHttpResponse:
+    """The audit log as CSV, with the page's filters."""
+    _form, qs = _events(request)
+    writer = csv.writer(_Echo())
+
+    def stream() -> Iterator[str]:
+        yield writer.writerow(EXPORT_COLUMNS)
+        for e in qs.iterator(chunk_size=2000):
+            yield writer.writerow(
+                [
+                    e.at.isoformat(),
+                    e.kind,
+                    e.user.email,
+                    e.perm,
+                    e.by.email if e.by else "",
+                    e.request_id or "",
+                    _safe_cell(e.detail),
+                ]
+            )
+
+    resp = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    resp["Content-Disposition"] = f'attachment; filename="access-events-{stamp}.csv"'
+    return resp
+
+
+def _safe_cell(value: str) -> str:
+    """No formula injection when the file is opened in a spreadsheet."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

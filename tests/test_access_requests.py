@@ -1,0 +1,429 @@
+"""Privileged permissions through audited access requests (SPEC S7 item 6).
+
+Staff ask for a privileged permission with a justification; their manager (the lead of one of
+their staff teams), channel leadership or an administrator approves; the permission is granted,
+used and revoked (or runs out) with an audit trail, and the people concerned are e-mailed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from channelops.accounts.models import AccessEvent, AccessRequest, AccessStatus, StaffTeam, User
+from channelops.accounts.privileges import (
+    Privilege,
+    has_privilege,
+    privilege_used,
+    privileges,
+    register_privilege,
+)
+from channelops.accounts.services import (
+    access_grants_expire,
+    access_request_approve,
+    access_request_create,
+)
+from channelops.core.models import OutboxMessage
+from channelops.core.schedules import schedules
+
+from .factories import StaffFactory
+
+PERM = "licensing.issue_license"
+JUSTIFICATION = "I review NFR requests for EMEA and must issue the approved licenses."
+
+
+@pytest.fixture(autouse=True)
+def _issue_license_privilege():
+    """Licensing registers it in its AppConfig.ready; registering again is harmless."""
+    register_privilege(PERM, label="Issue NFR licenses", description="Sign and send NFR license files.")
+
+
+@pytest.fixture
+def manager(db, phd_emea):
+    """The help desk's lead, with the PHD specialist as a member of the team."""
+    lead = StaffFactory(email="helpdesk.lead@vendor.test", full_name="Hel Lead", roles=["phd_specialist"])
+    team = StaffTeam.objects.get(kind="help_desk")
+    team.lead = lead
+    team.save()
+    team.members.add(phd_emea, lead)
+    return lead
+
+
+def _events(req: AccessRequest) -> list[str]:
+    return list(req.events.order_by("at", "pk").values_list("kind", flat=True))
+
+
+def _fresh(user: User) -> User:
+    return User.objects.get(pk=user.pk)
+
+
+def test_request_is_emailed_to_the_manager_and_the_approved_permission_works_until_revoked(
+    client, phd_emea, manager, leadership, smtp_server, deliver
+):
+    stale = _fresh(phd_emea)
+    assert not stale.has_perm(PERM)  # fills Django's permission cache on this object
+    client.force_login(phd_emea)
+    page = client.get("/console/access/")
+    assert page.status_code == 200
+    assert "Issue NFR licenses" in page.content.decode()
+
+    resp = client.post("/console/access/request/", {"perm": PERM, "justification": JUSTIFICATION})
+    req = AccessRequest.objects.get(user=phd_emea, perm=PERM)
+    assert resp.status_code == 302 and resp["Location"] == f"/console/access/{req.pk}/"
+    assert req.status == AccessStatus.REQUESTED and req.approver == manager
+    assert not has_privilege(phd_emea, PERM)
+
+    deliver()
+    [mail] = smtp_server.box.to(manager.email)
+    assert "Issue NFR licenses" in mail["Subject"]
+    assert JUSTIFICATION in smtp_server.box.text(mail)
+    assert f"/console/access/{req.pk}/" in smtp_server.box.text(mail)
+
+    client.force_login(manager)
+    assert "Waiting for my decision" in client.get("/console/access/").content.decode()
+    assert client.get(f"/console/access/{req.pk}/").status_code == 200
+    resp = client.post(f"/console/access/{req.pk}/approve/", {"note": "Go ahead."})
+    assert resp.status_code == 302
+    req.refresh_from_db()
+    assert req.status == AccessStatus.APPROVED and req.decided_by == manager
+    assert req.granted_until == timezone.localdate() + timedelta(days=365)
+    # The grant is read from the database: even a user object with a filled cache sees it.
+    assert has_privilege(stale, PERM)
+    assert _fresh(phd_emea).has_perm(PERM)
+
+    smtp_server.box.clear()
+    deliver()
+    [decided] = smtp_server.box.to(phd_emea.email)
+    assert decided["Subject"].startswith("Granted")
+    assert "Go ahead." in smtp_server.box.text(decided)
+
+    with transaction.atomic():
+        privilege_used(user=phd_emea, perm=PERM, detail="license L-1 for Acme")
+    used = AccessEvent.objects.get(kind="used")
+    assert used.request == req and used.user == phd_emea and used.detail == "license L-1 for Acme"
+
+    client.force_login(leadership)
+    log = client.get("/console/access/?kind=used").content.decode()
+    assert "license L-1 for Acme" in log
+    resp = client.post(f"/console/access/{req.pk}/revoke/", {"reason": "Moved to another team."})
+    assert resp.status_code == 302
+    req.refresh_from_db()
+    assert req.status == AccessStatus.REVOKED and req.revoked_by == leadership
+    assert not has_privilege(stale, PERM)
+    assert not _fresh(phd_emea).has_perm(PERM)
+    assert _events(req) == ["requested", "approved", "granted", "used", "revoked"]
+
+    smtp_server.box.clear()
+    deliver()
+    [revoked] = smtp_server.box.to(phd_emea.email)
+    assert revoked["Subject"].startswith("Revoked")
+    assert "Moved to another team." in smtp_server.box.text(revoked)
+
+    export = client.get("/console/access/events.csv?user=phd.emea")
+    assert export.status_code == 200
+    rows = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode())))
+    assert rows[0][:3] == ["at", "kind", "person"]
+    assert sorted(r[1] for r in rows[1:]) == sorted(["requested", "approved", "granted", "used", "revoked"])
+
+
+def test_the_holder_can_give_up_the_permission(client, phd_emea, manager):
+    req = access_request_create(perm=PERM, justification=JUSTIFICATION, by=phd_emea)
+    access_request_approve(request=req, by=manager)
+    client.force_login(phd_emea)
+    resp = client.post(f"/console/access/{req.pk}/revoke/", {"reason": "No longer needed."})
+    assert resp.status_code == 302
+    assert not has_privilege(phd_emea, PERM)
+    assert AccessRequest.objects.get(pk=req.pk).revoked_by == phd_emea
+
+
+def test_a_requester_cannot_approve_their_own_request(client, leadership, administrator):
+    req = access_request_create(perm=PERM, justification=JUSTIFICATION, by=leadership)
+    client.force_login(leadership)
+    resp = client.post(f"/console/access/{req.pk}/approve/", {})
+    assert resp.status_code == 403
+    with pytest.raises(PermissionError):
+        access_request_approve(request=req, by=leadership)
+    assert AccessRequest.objects.get(pk=req.pk).status == AccessStatus.REQUESTED
+    assert not has_privilege(leadership, PERM)
+    # Another person with the authority may.
+    access_request_approve(request=req, by=administrator)
+    assert has_privilege(leadership, PERM)
+
+
+def test_staff_who_are_not_the_manager_are_refused(client, phd_emea, manager, cam, leadership):
+    req = access_request_create(perm=PERM, justification=JUSTIFICATION, by=phd_emea)
+    client.force_login(cam)
+    assert client.get(f"/console/access/{req.pk}/").status_code == 404  # not their team
+    assert client.post(f"/console/access/{req.pk}/approve/", {}).status_code == 403
+    assert client.post(f"/console/access/{req.pk}/reject/", {"note": "no"}).status_code == 403
+    assert client.post(f"/console/access/{req.pk}/withdraw/").status_code == 403
+    assert AccessRequest.objects.get(pk=req.pk).status == AccessStatus.REQUESTED
+    access_request_approve(request=req, by=leadership)  # leadership decides for any team
+    # Revoking is for leadership, administrators and the holder, not the manager or a colleague.
+    for person in (cam, manager):
+        client.force_login(person)
+        assert client.post(f"/console/access/{req.pk}/revoke/", {"reason": "because"}).status_code == 403
+    assert has_privilege(phd_emea, PERM)
+    assert _events(req) == ["requested", "approved", "granted"]
+
+
+def _state() -> tuple[int, int, int]:
+    return AccessRequest.objects.count(), AccessEvent.objects.count(), OutboxMessage.objects.count()
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"perm": PERM, "justification": ""}, "This field is required."),
+        ({"perm": PERM, "justification": "   "}, "This field is required."),
+        ({"perm": PERM, "justification": "I need it, please."}, "at least 20 characters"),
+        ({"perm": "licensing.delete_license", "justification": JUSTIFICATION}, "Select a valid choice"),
+        ({"perm": "", "justification": JUSTIFICATION}, "This field is required."),
+    ],
+)
+def test_bad_requests_change_nothing(client, phd_emea, manager, data, message):
+    client.force_login(phd_emea)
+    before = _state()
+    resp = client.post("/console/access/request/", data)
+    assert resp.status_code == 400
+    assert message in resp.content.decode()
+    assert _state() == before
+
+
+def test_a_second_open_request_or_a_request_for_a_held_permission_is_refused(client, phd_emea, manager):
+    req = access_request_create(perm=PERM, justification=JUSTIFICATION, by=phd_emea)
+    client.force_login(phd_emea)
+    before = _state()
+    resp = client.post("/console/access/request/", {"perm": PERM, "justification": JUSTIFICATION + " Again."})
+    assert resp.status_code == 400 and "already have an open request" in resp.content.decode()
+    assert _state() == before
+    access_request_approve(request=req, by=manager)
+    before = _state()
+    resp = client.post("/console/access/request/", {"perm": PERM, "justification": JUSTIFICATION})
+    assert resp.status_code == 400 and "already hold this permission" in resp.content.decode()
+    assert _state() == before
+
+
+def test_unregistered_privileges_and_partner_people_cannot_be_requested(phd_emea, user_a):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        access_request_create(perm="partners.change_partner", justification=JUSTIFICATION, by=phd_emea)
+    with pytest.raises(PermissionError):
+        access_request_create(perm=PERM, justification=JUSTIFICATION, by=user_a)
+    assert AccessRequest.objects.count() == 0
+
+
+def test_reject_needs_a_note_and_tells_the_requester(client, phd_emea, manager, smtp_server, deliver):
+    req = access_request_create(perm=PERM, justification=JUSTIFICATION, by=phd_emea)
+    client.force_login(manager)
+    before = _state()
+    resp = client.post(f"/console/access/{req.pk}/reject/", {"note": ""})
+    assert resp.status_code == 400 and _state() == before
+    resp = client.post(f"/console/access/{req.pk}/reject/", {"note": "Ask again after the training."})
+    assert resp.status_code == 302
+    req.refresh_from_db()
+    assert req.status == AccessStatus.REJECTED and not has_privilege(phd_emea, PERM)
+    smtp_server.box.clear()
+    deliver()
+    [mail] = smtp_server.box.to(phd_emea.email)
+    assert mail["Subject"].startswith("Rejected")
+    assert "Ask again after the training." in smtp_server.box.text(mail)
+    # A decided request cannot be decided again.
+    assert client.post(f"/console/access/{req.pk}/approve/", {}).status_code == 400
+    assert AccessRequest.objects.get(pk=req.pk).status == AccessStatus.REJECTED
+
+
+def test_revoke_needs_a_reason(client, phd_emea, manager, leadership):
+    req = access_request_create(perm=PERM, justification=JUSTIFICATION, by=phd_emea)
+    access_request_approve(request=req, by=manager)
+    client.force_login(leadership)
+    before = _state()
+    assert client.post(f"/console/access/{req.pk}/revoke/", {"reason": " "}).status_code == 400
+    assert _state() == before and has_privilege(phd_emea, PERM)
+
+
+def test_the_requester_can_withdraw_an_open_request(client, phd_emea, manager):
+    req = access_request_create(perm=PERM, justification=JUSTIFICATION, by=phd_emea)
+    client.force_login(phd_emea)
+    assert client.post(f"/console/access/{req.pk}/withdraw/").status_code == 302
+    assert AccessRequest.objects.get(pk=req.pk).status == AccessStatus.WITHDRAWN
+    assert _events(req) == ["requested", "withdrawn"]
+    # A new request is possible afterwards.
+    access_request_create(perm=PERM, justification=JUSTIFICATION, by=phd_emea)
+
+
+def test_the_daily_job_ends_grants_that_ran_out(phd_emea, manager, smtp_server, deliver):
+    assert "access_grants_expire" in {s.name for s in schedules()}
+    req = access_request_create(perm=PERM, justification=JUSTIFICATION, by=phd_emea)
+    until = timezone.localdate() + timedelta(days=3)
+    access_request_approve(request=req, by=manager, granted_until=until)
+    assert has_privilege(phd_emea, PERM)
+    with time_machine.travel(timezone.now() + timedelta(days=3)):
+        assert access_grants_expire() == 0  # the last day still counts
+        assert has_privilege(phd_emea, PERM)
+    with time_machine.travel(timezone.now() + timedelta(days=4, hours=1)):
+        assert not has_privilege(phd_emea, PERM)  # false at once, before the job runs
+        from channelops.accounts.tasks import access_grants_expire_task
+
+        assert access_grants_expire_task.call() == 1
+        assert access_grants_expire() == 0  # once
+    req.refresh_from_db()
+    assert req.status == AccessStatus.EXPIRED
+    assert not _fresh(phd_emea).has_perm(PERM)
+    assert _events(req)[-1] == "expired"
+    with time_machine.travel(timezone.now() + timedelta(days=4, hours=1)):
+        deliver()
+    subjects = sorted(m["Subject"] for m in smtp_server.box.to(phd_emea.email))
+    assert [s.split(":")[0] for s in subjects] == ["Expired", "Granted"]
+
+
+def test_approval_refuses_a_grant_longer_than_the_setting(client, phd_emea, manager, settings):
+    settings.ACCESS_GRANT_DAYS = 30
+    req = access_request_create(perm=PERM, justification=JUSTIFICATION, by=phd_emea)
+    client.force_login(manager)
+    late = (timezone.localdate() + timedelta(days=31)).isoformat()
+    assert client.post(f"/console/access/{req.pk}/approve/", {"granted_until": late}).status_code == 400
+    assert AccessRequest.objects.get(pk=req.pk).status == AccessStatus.REQUESTED
+    assert client.post(f"/console/access/{req.pk}/approve/", {}).status_code == 302
+    assert AccessRequest.objects.get(pk=req.pk).granted_until == timezone.localdate() + timedelta(days=30)
+
+
+def test_has_privilege_is_for_active_staff_with_a_grant_and_superusers(phd_emea, manager, administrator):
+    assert has_privilege(administrator, PERM)
+    assert not has_privilege(None, PERM)
+    req = access_request_create(perm=PERM, justification=JUSTIFICATION, by=phd_emea)
+    access_request_approve(request=req, by=manager)
+    assert has_privilege(phd_emea, PERM)
+    assert not has_privilege(phd_emea, "licensing.other")
+    User.objects.filter(pk=phd_emea.pk).update(is_active=False)
+    assert not has_privilege(_fresh(phd_emea), PERM)
+    User.objects.filter(pk=phd_emea.pk).update(is_active=True, is_staff=False)
+    assert not has_privilege(_fresh(phd_emea), PERM)
+
+
+def test_has_privilege_costs_one_query_at_most(phd_emea, django_assert_max_num_queries):
+    user = _fresh(phd_emea)
+    with django_assert_max_num_queries(1):
+        has_privilege(user, PERM)
+
+
+def test_the_registry_is_idempotent_and_refuses_malformed_names():
+    register_privilege(PERM, label="Issue NFR licenses", description="Sign and send NFR license files.")
+    assert privileges()[PERM] == Privilege(
+        perm=PERM, label="Issue NFR licenses", description="Sign and send NFR license files."
+    )
+    with pytest.raises(ValueError):
+        register_privilege("issue_license", label="x", description="y")
+
+
+def test_the_audit_trail_cannot_be_changed_or_deleted(phd_emea):
+    req = access_request_create(perm=PERM, justification=JUSTIFICATION, by=phd_emea)
+    event = AccessEvent.objects.get(request=req)
+    event.detail = "forged"
+    with pytest.raises(ValueError):
+        event.save()
+    with pytest.raises(ValueError):
+        event.delete()
+    with pytest.raises(ValueError):
+        AccessEvent.objects.all().update(detail="forged")
+    with pytest.raises(ValueError):
+        AccessEvent.objects.all().delete()
+    with pytest.raises(ValueError):
+        req.delete()
+    assert AccessEvent.objects.get(pk=event.pk).detail == JUSTIFICATION
+    assert req.history.count() == 1
+
+
+def _access_urls(pk: int) -> list[tuple[str, str, dict]]:
+    return [
+        ("get", "/console/access/", {}),
+        ("post", "/console/access/request/", {"perm": PERM, "justification": JUSTIFICATION}),
+        ("get", "/console/access/request/", {}),
+        ("get", "/console/access/events.csv", {}),
+        ("get", f"/console/access/{pk}/", {}),
+        ("post", f"/console/access/{pk}/approve/", {}),
+        ("post", f"/console/access/{pk}/reject/", {"note": "no"}),
+        ("post", f"/console/access/{pk}/revoke/", {"reason": "no"}),
+        ("post", f"/console/access/{pk}/withdraw/", {}),
+    ]
+
+
+def test_partner_people_are_denied_every_access_page(client, phd_emea, manager, admin_a, user_a, user_b):
+    req = access_request_create(perm=PERM, justification=JUSTIFICATION, by=phd_emea)
+    before = _state()
+    for person in (admin_a, user_a, user_b):
+        client.force_login(person)
+        for method, url, data in _access_urls(req.pk):
+            resp = getattr(client, method)(url, data)
+            assert resp.status_code in (403, 404, 405), (person.email, method, url, resp.status_code)
+            assert JUSTIFICATION not in resp.content.decode()
+    client.logout()
+    for method, url, data in _access_urls(req.pk):
+        resp = getattr(client, method)(url, data)
+        assert resp.status_code in (302, 405) and "/accounts/login/" in resp.get(
+            "Location", "/accounts/login/"
+        )
+    assert _state() == before
+    assert AccessRequest.objects.get(pk=req.pk).status == AccessStatus.REQUESTED
+
+
+def _add_requests(n: int, leadership: User) -> AccessRequest:
+    team = StaffTeam.objects.get(kind="help_desk")
+    req = None
+    for i in range(n):
+        person = StaffFactory(roles=["phd_specialist"], mfa=False)
+        team.members.add(person)
+        req = access_request_create(perm=PERM, justification=JUSTIFICATION, by=person)
+        if i % 2:
+            access_request_approve(request=req, by=leadership)
+            privilege_used(user=person, perm=PERM, detail="license")
+    assert req is not None
+    return req
+
+
+def _count(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        resp = client.get(url)
+    assert resp.status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("viewer", ["leadership", "manager"])
+def test_the_access_pages_run_the_same_number_of_queries_with_3_or_30_requests(
+    client, viewer, manager, leadership
+):
+    access_request_create(perm=PERM, justification=JUSTIFICATION, by=manager)  # "my requests" has a row
+    person = {"leadership": leadership, "manager": manager}[viewer]
+    client.force_login(person)
+    req = _add_requests(3, leadership)
+    # list: session, user, roles (groups), my requests, waiting for me, grants, audit log,
+    # unread-notifications badge; detail: session, user, the request, roles, its events, badge.
+    few = (_count(client, "/console/access/"), _count(client, f"/console/access/{req.pk}/"))
+    req = _add_requests(27, leadership)
+    many = (_count(client, "/console/access/"), _count(client, f"/console/access/{req.pk}/"))
+    assert few == many
+    assert few[0] <= 9 and few[1] <= 8
+
+
+def test_demo_phd_specialists_hold_the_license_privilege_through_an_approved_request(db):
+    from channelops.core.demo import DEMO_DOMAIN, demo_people
+
+    demo_people()
+    demo_people()  # idempotent
+    phds = list(User.objects.with_role("phd_specialist").filter(email__endswith=f"@{DEMO_DOMAIN}"))
+    assert phds
+    lead = User.objects.get(email=f"leadership@{DEMO_DOMAIN}")
+    for phd in phds:
+        assert has_privilege(phd, PERM)
+        [grant] = AccessRequest.objects.filter(user=phd, perm=PERM)
+        assert grant.status == AccessStatus.APPROVED and grant.decided_by == lead
+        assert _events(grant) == ["requested", "approved", "granted"]
+    assert not has_privilege(User.objects.get(email=f"cam@{DEMO_DOMAIN}"), PERM)

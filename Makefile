@@ -48,6 +48,7 @@ bench: install
 	$(PY) bench/run.py
 	$(PY) bench/reviews.py
 	$(PY) bench/digests.py
+	$(PY) bench/licenses.py
 
 clean:
 	rm -rf var/ $(VENV)

@@ -51,9 +51,11 @@ def _forbidden2(request: HttpRequest, exc: PermissionError):  # type: ignore[no-
 
 
 from channelops.agreements.api import router as agreements_router  # noqa: E402
+from channelops.licensing.api import license_router  # noqa: E402
 from channelops.licensing.api import router as licensing_router  # noqa: E402
 from channelops.partners.api import router as partners_router  # noqa: E402
 
 api.add_router("/", partners_router)
 api.add_router("/", agreements_router)
 api.add_router("/", licensing_router)
+api.add_router("/", license_router)

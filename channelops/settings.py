@@ -267,6 +267,23 @@ NFR_ALLOWANCE = {
 NFR_CERTIFICATIONS = env.list(
     "CHANNELOPS_NFR_CERTIFICATIONS", default=["Solution Architect Core", "Professional Services Engineer"]
 )
+
+
+# Expiry reminders for NFR licenses (S7): days before expiry, e.g. "30,7"; see docs/licenses.md
+def _reminder_days(raw: str) -> tuple[int, ...]:
+    try:
+        days = sorted({int(part) for part in raw.split(",") if part.strip()})
+    except ValueError:
+        days = []
+    if not days or not all(1 <= d <= 365 for d in days):
+        raise ImproperlyConfigured(
+            "CHANNELOPS_LICENSE_REMINDER_DAYS must list whole numbers of days before expiry from 1 to 365, "
+            f'separated by commas, like "30,7" (got {raw!r}).'
+        )
+    return tuple(days)
+
+
+LICENSE_REMINDER_DAYS = _reminder_days(env.str("CHANNELOPS_LICENSE_REMINDER_DAYS", default="30,7"))
 # Cadences and account reviews (S9): see docs/reviews.md
 CADENCE_HOLIDAY_COUNTRIES = env.dict(
     "CHANNELOPS_CADENCE_HOLIDAY_COUNTRIES", default={"AMER": "US", "EMEA": "GB", "APAC": "SG", "PUBSEC": "US"}
@@ -275,6 +292,8 @@ REVIEW_LEAD_DAYS = env.int("CHANNELOPS_REVIEW_LEAD_DAYS", default=7)
 REVIEW_CATCHUP_DAYS = env.int("CHANNELOPS_REVIEW_CATCHUP_DAYS", default=14)
 REVIEW_OPEN_PER_MONTH = env.int("CHANNELOPS_REVIEW_OPEN_PER_MONTH", default=5)
 REVIEW_MIN_ADMINS = env.int("CHANNELOPS_REVIEW_MIN_ADMINS", default=2)
+# Privileged permissions (S7 item 6): days an approved access request grants; see docs/access-requests.md
+ACCESS_GRANT_DAYS = env.int("CHANNELOPS_ACCESS_GRANT_DAYS", default=365)
 # No CRM sync yet (issue 13): false = crm.partner_update outbox messages are logged and dropped.
 CRM_ENABLED = env.bool("CHANNELOPS_CRM_ENABLED", default=False)
 # GitLab mirror of work items (S13): off unless both the URL and a token are set

@@ -113,6 +113,20 @@ def deliver():
     return outbox_deliver_due
 
 
+# --- license signing keys ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def license_key_dir(settings, tmp_path):
+    """An empty license key directory for this test (a signing key is generated on first use)."""
+    settings.LICENSE_KEY_DIR = tmp_path / "license-keys"
+    settings.LICENSE_PRIVATE_KEY = ""
+    settings.LICENSE_KEY_ID = ""
+    settings.LICENSE_RETIRED_KEYS = ""
+    settings.LICENSE_KEY_AUTOGENERATE = True
+    return settings.LICENSE_KEY_DIR
+
+
 # --- named people ----------------------------------------------------------------------------
 
 

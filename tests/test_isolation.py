@@ -30,7 +30,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
-from channelops.accounts.models import ApiToken, Invitation, User
+from channelops.accounts.models import AccessEvent, AccessRequest, ApiToken, Invitation, User
 from channelops.accounts.services import api_token_create, invitation_send
 from channelops.agreements.models import (
     Acceptance,
@@ -49,7 +49,7 @@ from channelops.agreements.services import (
     region_exception_request,
 )
 from channelops.core.models import OutboxMessage, OutboxStatus, ScheduleRun
-from channelops.licensing.models import NfrRequest, RequestEvent
+from channelops.licensing.models import License, LicenseReminder, NfrRequest, RequestEvent
 from channelops.notifications.models import Notification, NotificationRule
 from channelops.partners.models import (
     Application,
@@ -116,6 +116,8 @@ class World:
     tokens: dict[str, str] = field(default_factory=dict)
     review_a: Any = None  # an account review of partner A (staff only)
     nfr_request_a: Any = None  # partner A's open NFR license request (licensing)
+    access_request_a: Any = None  # a staff person's access request naming partner A (staff only)
+    license_a: Any = None  # partner A's issued license (licensing), of another, approved request
 
     @property
     def markers(self) -> list[str]:
@@ -238,6 +240,8 @@ def world(partner_a, partner_b, admin_a, user_a, user_b) -> World:
     w.actors = {"partner_b_user": b_user, "partner_b_admin": user_b, "anonymous": None}
     w.review_a = _review_of(partner_a)
     w.nfr_request_a = _nfr_request_of(partner_a, admin_a)
+    w.access_request_a = _access_request_by(work_staff)
+    w.license_a = _license_of(partner_a, admin_a)
     for name, actor in w.actors.items():
         if actor is not None:
             w.tokens[name] = api_token_create(user=actor, name="walker")[1]
@@ -263,6 +267,19 @@ def _review_of(partner: Partner) -> Any:
     return review
 
 
+def _access_request_by(staff: User) -> Any:
+    """An open access request of a staff person (its justification names partner A)."""
+    from channelops.accounts.privileges import register_privilege
+    from channelops.accounts.services import access_request_create
+
+    register_privilege("licensing.issue_license", label="Issue NFR licenses", description="Sign licenses.")
+    return access_request_create(
+        perm="licensing.issue_license",
+        justification=f"I issue the NFR licenses of {A_LEGAL_NAME} and other EMEA partners.",
+        by=staff,
+    )
+
+
 def _nfr_request_of(partner: Partner, admin: User) -> Any:
     """An open NFR request of ``partner`` (its license contact is one of partner A's markers)."""
     from channelops.licensing.services import nfr_request_submit
@@ -279,6 +296,23 @@ def _nfr_request_of(partner: Partner, admin: User) -> Any:
     )
 
 
+def _license_of(partner: Partner, admin: User) -> Any:
+    """A signed license of ``partner`` (for an approved request; its contact is one of partner A's markers)."""
+    from channelops.licensing.issuing import license_issue
+
+    req = NfrRequest.objects.create(
+        partner=partner,
+        contact_name="Secret Contact",
+        contact_email=A_CONTACT_EMAIL,
+        plan="premium",
+        seats=3,
+        purpose=f"Licensed lab of {A_LEGAL_NAME}",
+        status="approved",
+        requested_by=admin,
+    )
+    return license_issue(request=req, by=None)
+
+
 def _snapshot(w: World) -> dict[str, Any]:
     """Everything of partner A that a request by partner B's people could try to change."""
     p = Partner.objects.get(pk=w.partner_a.pk)
@@ -289,6 +323,10 @@ def _snapshot(w: World) -> dict[str, Any]:
             )
         ),
         "nfr_events": RequestEvent.objects.filter(request__partner=p).count(),
+        "licenses": sorted(
+            License.objects.filter(partner=p).values_list("pk", "revoked_at", "revocation_reason", "expires")
+        ),
+        "license_reminders": LicenseReminder.objects.filter(license__partner=p).count(),
         "partner": {
             f: getattr(p, f)
             for f in (
@@ -351,6 +389,8 @@ def _snapshot(w: World) -> dict[str, Any]:
         "notifications": sorted(
             Notification.objects.filter(user__membership__partner=p).values_list("pk", "title", "read_at")
         ),
+        "access_requests": sorted(AccessRequest.objects.values_list("pk", "status", "decided_by_id")),
+        "access_events": AccessEvent.objects.count(),
         "notification_rules": sorted(
             NotificationRule.objects.filter(user__membership__partner=p).values_list(
                 "pk", "watch", "when", "how"
@@ -446,6 +486,10 @@ RULES: dict[str, Rule] = {
     "portal:nfr_request": Rule(
         DENIED, get_post(lambda w: f"/portal/nfr/{w.nfr_request_a.pk}/", {"answer": "intrude"})
     ),
+    # Licenses: partner B's own list; partner A's license page, renewal (POST) and file: 404.
+    "portal:licenses": Rule(OWN, get_post("/portal/licenses/"), own_page=True),
+    "portal:license": Rule(DENIED, get_post(lambda w: f"/portal/licenses/{w.license_a.pk}/")),
+    "portal:license_file": Rule(DENIED, get_post(lambda w: f"/portal/licenses/{w.license_a.pk}/file")),
     # Partner B's collaboration space (its own items only); partner A's shared and internal items,
     # their tasks and comments: 404 (nothing ticked, nothing commented: see the snapshot).
     "portal:work_items": Rule(OWN, get_post("/portal/work/"), own_page=True),
@@ -556,6 +600,20 @@ RULES: dict[str, Rule] = {
     "console:nfr_request_ask": Rule(
         DENIED, get_post(lambda w: f"/console/nfr/{w.nfr_request_a.pk}/ask/", {"question": "pwned"})
     ),
+    "console:nfr_request_approve": Rule(
+        DENIED, get_post(lambda w: f"/console/nfr/{w.nfr_request_a.pk}/approve/")
+    ),
+    "console:nfr_message_templates": Rule(DENIED, get_post("/console/nfr/templates/")),
+    "console:nfr_message_template": Rule(
+        DENIED, get_post("/console/nfr/templates/nfr_encouragement/", {"subject": "pwned", "body": "pwned"})
+    ),
+    # Licenses (staff only): list, detail, file, revocation.
+    "console:licenses": Rule(DENIED, get_post("/console/licenses/?q=Acme&status=active&within=400")),
+    "console:license": Rule(DENIED, get_post(lambda w: f"/console/licenses/{w.license_a.pk}/")),
+    "console:license_file": Rule(DENIED, get_post(lambda w: f"/console/licenses/{w.license_a.pk}/file")),
+    "console:license_revoke": Rule(
+        DENIED, get_post(lambda w: f"/console/licenses/{w.license_a.pk}/revoke/", {"reason": "pwned"})
+    ),
     # Staff pages. The POSTs would create an item, edit, tick and comment (the snapshot checks none did).
     "console:my_work": Rule(DENIED, get_post("/console/work/")),
     "console:work_board": Rule(
@@ -655,6 +713,27 @@ RULES: dict[str, Rule] = {
         DENIED, get_post(lambda w: f"/console/notifications/rules/{_rule_a(w).pk}/delete/")
     ),
     # --- account reviews ---
+    # --- access requests for privileged permissions (staff only) ---
+    # ACCESS-RULES
+    "console:access": Rule(DENIED, get_post("/console/access/?user=vendor")),
+    "console:access_request": Rule(
+        DENIED,
+        get_post("/console/access/request/", {"perm": "licensing.issue_license", "justification": "x" * 40}),
+    ),
+    "console:access_events_export": Rule(DENIED, get_post("/console/access/events.csv")),
+    "console:access_detail": Rule(DENIED, get_post(lambda w: f"/console/access/{w.access_request_a.pk}/")),
+    "console:access_approve": Rule(
+        DENIED, get_post(lambda w: f"/console/access/{w.access_request_a.pk}/approve/", {"note": "pwned"})
+    ),
+    "console:access_reject": Rule(
+        DENIED, get_post(lambda w: f"/console/access/{w.access_request_a.pk}/reject/", {"note": "pwned"})
+    ),
+    "console:access_revoke": Rule(
+        DENIED, get_post(lambda w: f"/console/access/{w.access_request_a.pk}/revoke/", {"reason": "pwned"})
+    ),
+    "console:access_withdraw": Rule(
+        DENIED, get_post(lambda w: f"/console/access/{w.access_request_a.pk}/withdraw/")
+    ),
     # REVIEWS-RULES
     "console:reviews": Rule(DENIED, get_post("/console/reviews/?specialist=all")),
     "console:review": Rule(DENIED, get_post(lambda w: f"/console/reviews/{w.review_a.pk}/")),
@@ -876,6 +955,19 @@ RULES: dict[str, Rule] = {
             )
         ),
     ),
+    "api:answer_nfr_request": Rule(
+        DENIED,
+        api_calls(
+            ("POST", lambda w: f"/api/v1/nfr-requests/{w.nfr_request_a.pk}/answer", {"answer": "pwned"})
+        ),
+    ),
+    "api:approve_nfr_request": Rule(
+        DENIED, api_calls(("POST", lambda w: f"/api/v1/nfr-requests/{w.nfr_request_a.pk}/approve", {}))
+    ),
+    "api:get_license": Rule(DENIED, api_calls(("GET", lambda w: f"/api/v1/licenses/{w.license_a.pk}", None))),
+    "api:get_license_file": Rule(
+        DENIED, api_calls(("GET", lambda w: f"/api/v1/licenses/{w.license_a.pk}/file", None))
+    ),
     # applications, agreements, acceptances, legal requests (partner B never sees or changes A's)
     "api:list_applications": Rule(
         OWN,
@@ -1076,6 +1168,8 @@ ADMIN_OBJECTS: dict[str, Callable[[World], Any]] = {
     "work.occurrence": lambda w: 1,
     "helpdesk.checklistitem": lambda w: 1,
     "helpdesk.accountreview": lambda w: w.review_a,
+    "accounts.accessrequest": lambda w: w.access_request_a,
+    "accounts.accessevent": lambda w: w.access_request_a.events.first(),
     "notifications.notificationrule": lambda w: _rule_a(w),
     "notifications.notification": lambda w: _notification_a(w),
 }

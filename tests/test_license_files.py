@@ -24,14 +24,8 @@ TODAY = date(2026, 6, 1)
 
 
 @pytest.fixture(autouse=True)
-def key_dir(settings, tmp_path):
-    """Every test gets its own empty key directory (a key is generated on first use)."""
-    settings.LICENSE_KEY_DIR = tmp_path / "license-keys"
-    settings.LICENSE_PRIVATE_KEY = ""
-    settings.LICENSE_KEY_ID = ""
-    settings.LICENSE_RETIRED_KEYS = ""
-    settings.LICENSE_KEY_AUTOGENERATE = True
-    return settings.LICENSE_KEY_DIR
+def key_dir(license_key_dir):
+    return license_key_dir
 
 
 def payload(**overrides):

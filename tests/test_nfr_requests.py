@@ -366,7 +366,7 @@ def test_the_review_page_shows_each_criterion_with_its_reason(partner_a, admin_a
     assert 'data-criterion="authorised"' in body and "Agreement not accepted" in body
     assert "0 licensed users held + 5 requested" in body
     assert "Failed (approvable)" in body and "no certification records yet" in body
-    assert "issuing comes in the next step" in body
+    assert "A blocking criterion failed" in body  # the agreement is not accepted yet
     assert "disabled" in body
 
 

@@ -1,7 +1,9 @@
 from django.urls import include, path
 
+from channelops.accounts.urls import console_patterns as access_patterns
 from channelops.agreements.urls import console_patterns as agreement_patterns
 from channelops.licensing.urls import console_patterns as nfr_patterns
+from channelops.licensing.urls import license_console_patterns
 from channelops.notifications.urls import console_patterns as notification_patterns
 from channelops.partners.urls import console_patterns as application_patterns
 from channelops.work.urls import console_patterns as work_patterns
@@ -18,7 +20,9 @@ urlpatterns = [
     path("", include(application_patterns)),
     path("", include(work_patterns)),
     path("", include(nfr_patterns)),
+    path("", include(license_console_patterns)),
     path("", include(notification_patterns)),
+    path("", include(access_patterns)),
     path("", include("channelops.helpdesk.urls")),
     path("queues/", views.queues, name="queues"),
     path("queues/<slug:key>/", views.queue_detail, name="queue_detail"),

@@ -102,7 +102,8 @@ def message_id_for(key: str) -> str:
 
 
 @register_handler("email")
-def _send_email(msg: OutboxMessage) -> None:
+def send_email_message(msg: OutboxMessage) -> None:
+    """Send the e-mail in ``msg.payload`` (to, subject, text, html, reply_to, attachments)."""
     p = msg.payload
     email = EmailMultiAlternatives(
         subject=p["subject"],

@@ -6,9 +6,11 @@ partner; staff with the permission request for any partner and review (reject, a
 
 # No `from __future__ import annotations` here: django-ninja cannot resolve a `Query[Schema]`
 # parameter of a paginated endpoint from a string annotation (vitalik/django-ninja#1424).
-from datetime import datetime
+from datetime import date, datetime
+from uuid import UUID
 
 from django.db.models import QuerySet
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
@@ -18,12 +20,15 @@ from channelops.core.pagination import Pagination
 from channelops.partners.api import ERRORS, ID_MAX, Error
 from channelops.partners.models import Partner
 
-from .models import NfrRequest, Plan, RequestStatus
+from .models import License, NfrRequest, Plan, RequestStatus
 from .services import (
     SEATS_MAX,
     SEATS_MIN,
     TERM_MAX,
     TERM_MIN,
+    may_download,
+    nfr_request_answer,
+    nfr_request_approve,
     nfr_request_ask,
     nfr_request_reject,
     nfr_request_submit,
@@ -72,6 +77,13 @@ class NfrRequestOut(Schema):
     answer: str
     rejection_reason: str
     decided_at: datetime | None
+    encouraged: bool
+    license_id: UUID | None = Field(None, description="The license issued on approval")
+
+    @staticmethod
+    def resolve_license_id(obj: NfrRequest) -> UUID | None:
+        lic = getattr(obj, "license", None) if obj.status == RequestStatus.APPROVED else None
+        return lic.id if lic is not None else None
 
 
 class NfrRequestDetailOut(NfrRequestOut):
@@ -90,6 +102,26 @@ class QuestionIn(Schema):
     question: str = Field(..., min_length=1, max_length=5000)
 
 
+class AnswerIn(Schema):
+    answer: str = Field(..., min_length=1, max_length=5000)
+
+
+class LicenseOut(Schema):
+    id: UUID
+    request_id: int
+    partner_id: int
+    contact_email: str
+    plan: Plan
+    users: int
+    starts: date
+    expires: date
+    key_id: str
+    note: str = Field(..., alias="payload.note")
+    issued_at: datetime
+    revoked_at: datetime | None
+    revocation_reason: str
+
+
 class NfrFilter(Schema):
     status: RequestStatus | None = None
     open: bool | None = Field(None, description="Only open requests (submitted or needing information)")
@@ -98,7 +130,7 @@ class NfrFilter(Schema):
 
 
 def _requests(request) -> QuerySet:  # type: ignore[no-untyped-def]
-    return NfrRequest.objects.visible_to(request.user).select_related("partner", "requested_by")
+    return NfrRequest.objects.visible_to(request.user).select_related("partner", "requested_by", "license")
 
 
 @router.get("/nfr-requests", response=list[NfrRequestOut], openapi_extra=ERRORS)
@@ -177,3 +209,68 @@ def request_info_nfr_request(request, request_id: int, body: QuestionIn):  # typ
     req = get_object_or_404(_requests(request), pk=request_id)
     nfr_request_ask(request=req, by=request.user, question=body.question)
     return _requests(request).get(pk=req.pk)
+
+
+@router.post(
+    "/nfr-requests/{request_id}/answer",
+    response={200: NfrRequestDetailOut, 403: Error, 404: Error, 422: Error},
+    openapi_extra=ERRORS,
+)
+def answer_nfr_request(request, request_id: int, body: AnswerIn):  # type: ignore[no-untyped-def]
+    """The partner answers the reviewer's question: the request is back in the queue."""
+    req = get_object_or_404(_requests(request), pk=request_id)
+    nfr_request_answer(request=req, by=request.user, answer=body.answer)
+    return _requests(request).get(pk=req.pk)
+
+
+@router.post(
+    "/nfr-requests/{request_id}/approve",
+    response={200: NfrRequestDetailOut, 403: Error, 404: Error, 422: Error},
+    openapi_extra=ERRORS,
+)
+def approve_nfr_request(request, request_id: int):  # type: ignore[no-untyped-def]
+    """Approve: sign the license and queue its delivery (the e-mail with the file, the CRM
+    activity, the encouragement where it applies, the requester informed). Approving an approved
+    request returns it unchanged (one license, one e-mail). Needs the issuing privilege (403)."""
+    req = get_object_or_404(_requests(request), pk=request_id)
+    nfr_request_approve(request=req, by=request.user)
+    return _requests(request).get(pk=req.pk)
+
+
+license_router = Router(tags=["Licenses"])
+
+
+def _licenses(request) -> QuerySet:  # type: ignore[no-untyped-def]
+    return License.objects.visible_to(request.user)
+
+
+def _license(request, license_id: UUID) -> License:  # type: ignore[no-untyped-def]
+    return get_object_or_404(_licenses(request), pk=license_id)
+
+
+@license_router.get("/licenses/{license_id}", response={200: LicenseOut, 404: Error}, openapi_extra=ERRORS)
+def get_license(request, license_id: UUID):  # type: ignore[no-untyped-def]
+    return _license(request, license_id)
+
+
+@license_router.get(
+    "/licenses/{license_id}/file",
+    response={200: str, 403: Error, 404: Error},
+    openapi_extra={
+        "responses": {
+            **ERRORS["responses"],
+            200: {
+                "description": "The signed license file (armoured text)",
+                "content": {"text/plain": {"schema": {"type": "string"}}},
+            },
+        },
+    },
+)
+def get_license_file(request, license_id: UUID):  # type: ignore[no-untyped-def]
+    """The signed license file, as an attachment (partner people who may request NFR licenses; staff)."""
+    lic = _license(request, license_id)
+    if not may_download(request.user, lic):
+        raise PermissionError(_("Only the partner's people who may request NFR licenses can download them."))
+    response = HttpResponse(lic.file_text, content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{lic.filename}"'
+    return response

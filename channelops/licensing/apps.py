@@ -8,8 +8,31 @@ class LicensingConfig(AppConfig):
     verbose_name = _("Licensing")
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from channelops.accounts.privileges import register_privilege
+
+        from . import delivery  # noqa: F401  (registers the licensing.email and crm.activity outbox handlers)
+        from .defaults import ensure_defaults
         from .queues import register
-        from .services import register_watchables
+        from .services import ISSUE_PERM, register_watchables
 
         register()
         register_watchables()
+        post_migrate.connect(ensure_defaults, sender=self)
+        register_privilege(
+            ISSUE_PERM,
+            label=_("Issue NFR licenses"),
+            description=_(
+                "Sign and send NFR licenses when approving requests (S7). Needs the PHD specialist role too."
+            ),
+        )
+
+        from channelops.core.schedules import register_schedule
+
+        register_schedule(
+            name="license_reminders",
+            rule="FREQ=DAILY;BYHOUR=7;BYMINUTE=45",
+            task="channelops.licensing.tasks.license_reminders_task",
+            description="E-mail license contacts and partner admins before their NFR licenses expire.",
+        )

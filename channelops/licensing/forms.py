@@ -104,3 +104,20 @@ class QueueFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         regions = [(r.code, r.name) for r in Region.objects.order_by("code")]
         self.fields["region"].choices = [("", _("Any")), *regions]  # type: ignore[attr-defined]
+
+
+class MessageTemplateForm(forms.Form):
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    body = forms.CharField(
+        label=_("Text (Markdown)"),
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 16}),
+        help_text=_("Placeholders: %(names)s."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from .messages import PLACEHOLDERS
+
+        super().__init__(*args, **kwargs)
+        names = ", ".join("{{ %s }}" % k for k in PLACEHOLDERS)  # noqa: UP031
+        self.fields["body"].help_text = _("Placeholders: %(names)s.") % {"names": names}

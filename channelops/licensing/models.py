@@ -150,6 +150,9 @@ class License(models.Model):
             ("issue_license", _("May issue (sign) NFR licenses — granted only through an access request")),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.id} ({self.partner})"
+
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
@@ -157,9 +160,6 @@ class License(models.Model):
     @property
     def filename(self) -> str:
         return f"channelops-license-{self.id}.lic"
-
-    def __str__(self) -> str:
-        return f"{self.id} ({self.partner})"
 
 
 class RequestEvent(models.Model):

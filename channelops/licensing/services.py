@@ -23,9 +23,10 @@ from channelops.core.outbox import email_enqueue
 from channelops.notifications.registry import notify, register_watchable
 from channelops.partners.models import MembershipRole, Partner, PartnerMembership
 
-from .models import NfrRequest, Plan, RequestEvent, RequestStatus
+from .models import License, NfrRequest, Plan, RequestEvent, RequestStatus
 
 ADD_PERM = "licensing.add_nfrrequest"
+ISSUE_PERM = "licensing.issue_license"
 REVIEW_PERM = "licensing.change_nfrrequest"
 VIEW_PERM = "licensing.view_nfrrequest"
 WATCH = "nfr_requests"
@@ -81,6 +82,7 @@ _TITLES = {
     "question": gettext_lazy("NFR request %(ref)s of %(partner)s needs information"),
     "answer": gettext_lazy("NFR request %(ref)s of %(partner)s answered"),
     "rejected": gettext_lazy("NFR request %(ref)s of %(partner)s rejected"),
+    "approved": gettext_lazy("NFR request %(ref)s of %(partner)s approved: license issued"),
 }
 
 
@@ -185,6 +187,22 @@ def may_submit_for(user: Any, partner: Partner) -> bool:
 
 def may_review(user: Any) -> bool:
     return bool(getattr(user, "is_staff", False) and user.has_perm(REVIEW_PERM))
+
+
+def may_download(user: Any, license: Any) -> bool:
+    """Staff who may see licenses, or the partner's people who may request them (the file is a secret)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_staff:
+        return bool(user.has_perm("licensing.view_license"))
+    return may_submit_for(user, license.partner)
+
+
+def may_issue(user: Any) -> bool:
+    """A reviewer who also holds the issuing privilege (granted through an access request)."""
+    from channelops.accounts.privileges import has_privilege
+
+    return may_review(user) and has_privilege(user, ISSUE_PERM)
 
 
 def _clean(
@@ -394,3 +412,64 @@ def nfr_request_reject(*, request: NfrRequest, by: User, reason: str) -> NfrRequ
     _tell_requester_side(req, "rejected", ctx, key=f"nfr-rejected:{req.pk}")
     _notify(req, by=by, kind="rejected")
     return req
+
+
+@transaction.atomic
+def nfr_request_approve(*, request: NfrRequest, by: User) -> License:
+    """Approve a submitted request: sign its license and queue the delivery, all in one transaction.
+
+    Idempotent: approving an approved request (a second click, a second worker, a retried API
+    call) returns the license already issued and queues nothing more. The request row is locked
+    first, so concurrent approvals serialise.
+    """
+    from .delivery import delivery_queue
+    from .eligibility import CERTIFICATION, approvable, evaluate
+    from .issuing import license_issue
+
+    if not may_review(by):
+        raise PermissionError(_("Your role does not allow reviewing NFR requests."))
+    if not may_issue(by):
+        raise PermissionError(
+            _(
+                "Issuing licenses needs the “Issue NFR licenses” privilege: ask for it with an access "
+                "request (Console → Access)."
+            )
+        )
+    req = _locked(request)
+    if req.status == RequestStatus.APPROVED:
+        return License.objects.get(request_id=req.pk)
+    if req.status != RequestStatus.SUBMITTED:
+        raise ValidationError(
+            _("Only a submitted request can be approved (this one is %(status)s).")
+            % {"status": req.get_status_display().lower()}
+        )
+    criteria = evaluate(req)
+    if not approvable(criteria):
+        failed = "; ".join(f"{c.label}: {c.reason}" for c in criteria if c.fails_approval)
+        raise ValidationError(
+            _("This request cannot be approved — %(failed)s. Reject it or ask the partner for information.")
+            % {"failed": failed}
+        )
+    certification = next((c for c in criteria if c.name == CERTIFICATION), None)
+    req.status = RequestStatus.APPROVED
+    req.decided_by = by
+    req.decided_at = timezone.now()
+    req.eligibility = [
+        {"name": c.name, "label": str(c.label), "passed": c.passed, "reason": str(c.reason)} for c in criteria
+    ]
+    req.encouraged = certification is not None and not certification.passed
+    req._history_user = by  # type: ignore[attr-defined]
+    req.save(update_fields=["status", "decided_by", "decided_at", "eligibility", "encouraged", "updated_at"])
+    _event(
+        req,
+        "approved",
+        by,
+        _("Approved; certification encouragement will be sent.") if req.encouraged else _("Approved."),
+    )
+    lic = license_issue(request=req, by=by)
+    from channelops.accounts.privileges import privilege_used
+
+    privilege_used(user=by, perm=ISSUE_PERM, detail=f"{req.reference}: license {lic.id}")
+    delivery_queue(request=req, license=lic)
+    _notify(req, by=by, kind="approved")
+    return lic

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import lifecycle_views, views
 
 portal_patterns = [
     path("", views.portal_nfr_requests, name="nfr_requests"),
@@ -17,4 +17,21 @@ console_patterns = [
     path("nfr/<int:pk>/", views.console_nfr_request, name="nfr_request"),
     path("nfr/<int:pk>/reject/", views.console_nfr_request_reject, name="nfr_request_reject"),
     path("nfr/<int:pk>/ask/", views.console_nfr_request_ask, name="nfr_request_ask"),
+    path("nfr/<int:pk>/approve/", views.console_nfr_request_approve, name="nfr_request_approve"),
+    path("nfr/templates/", views.console_message_templates, name="nfr_message_templates"),
+    path("nfr/templates/<slug:key>/", views.console_message_template, name="nfr_message_template"),
+]
+
+# License pages (channelops/licensing/lifecycle_views.py): under /portal/licenses/ and /console/.
+license_portal_patterns = [
+    path("", lifecycle_views.portal_licenses, name="licenses"),
+    path("<uuid:pk>/", lifecycle_views.portal_license, name="license"),
+    path("<uuid:pk>/file", lifecycle_views.portal_license_file, name="license_file"),
+]
+
+license_console_patterns = [
+    path("licenses/", lifecycle_views.console_licenses, name="licenses"),
+    path("licenses/<uuid:pk>/", lifecycle_views.console_license, name="license"),
+    path("licenses/<uuid:pk>/file", lifecycle_views.console_license_file, name="license_file"),
+    path("licenses/<uuid:pk>/revoke/", lifecycle_views.console_license_revoke, name="license_revoke"),
 ]

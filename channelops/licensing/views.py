@@ -23,23 +23,29 @@ from channelops.console.views import _Echo, _safe_cell, staff_required
 from channelops.core.forms import add_service_errors
 from channelops.portal.views import partner_required
 
+from .delivery import delivery_status
 from .eligibility import approvable, evaluate
 from .forms import (
     SORTS,
     AnswerForm,
     AskForm,
     ConsoleNfrRequestForm,
+    MessageTemplateForm,
     NfrRequestForm,
     QueueFilterForm,
     RejectForm,
 )
-from .models import NfrRequest, RequestEvent, RequestStatus
+from .messages import PLACEHOLDERS, message_template_reset, message_template_update, render_message
+from .models import License, MessageTemplate, NfrRequest, RequestEvent, RequestStatus
 from .services import (
     ADD_PERM,
     VIEW_PERM,
     DuplicateRequestError,
+    may_download,
+    may_issue,
     may_review,
     nfr_request_answer,
+    nfr_request_approve,
     nfr_request_ask,
     nfr_request_reject,
     nfr_request_submit,
@@ -141,18 +147,27 @@ def portal_nfr_request(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 messages.success(request, _("Thank you: your answer was sent to the partner help desk."))
                 return redirect("portal:nfr_request", req.pk)
+    lic = _license_of(req)
     return render(
         request,
         "licensing/portal_request.html",
         {
             "partner": request.partner,  # type: ignore[attr-defined]
             "req": req,
+            "lic": lic,
+            "may_download": lic is not None and may_download(request.user, lic),
             "events": _timeline(req),
             "form": form,
             "nav": "nfr",
         },
         status=status,
     )
+
+
+def _license_of(req: NfrRequest) -> License | None:
+    if req.status != RequestStatus.APPROVED:
+        return None
+    return License.objects.filter(request_id=req.pk).defer("file_text").first()
 
 
 # === console: the queue ("spreadsheet") ===========================================================
@@ -358,17 +373,21 @@ def _review_page(
     ask_form: AskForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    criteria = evaluate(req)
+    criteria = evaluate(req) if req.status != RequestStatus.APPROVED else []
     can_review = req.is_open and may_review(request.user)
+    lic = _license_of(req)
     return render(
         request,
         "licensing/console_request.html",
         {
             "req": req,
+            "lic": lic,
+            "deliveries": delivery_status(lic),
             "events": _timeline(req),
             "criteria": criteria,
             "approvable": approvable(criteria),
             "can_review": can_review,
+            "can_approve": can_review and req.status == RequestStatus.SUBMITTED and may_issue(request.user),
             "reject_form": reject_form or (RejectForm() if can_review else None),
             "ask_form": ask_form
             or (AskForm() if can_review and req.status == RequestStatus.SUBMITTED else None),
@@ -435,3 +454,81 @@ def console_nfr_request_ask(request: HttpRequest, pk: int) -> HttpResponse:
             )
             return redirect("console:nfr_request", req.pk)
     return _review_page(request, req, ask_form=form, status=400)
+
+
+@staff_required
+@require_POST
+def console_nfr_request_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    req = _console_request(request, pk)
+    try:
+        lic = nfr_request_approve(request=req, by=request.user)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return _review_page(request, _console_request(request, pk), status=400)
+    messages.success(
+        request,
+        _("%(ref)s approved: license %(id)s signed; its e-mail to %(email)s is on its way.")
+        % {"ref": req.reference, "id": lic.id, "email": lic.contact_email},
+    )
+    return redirect("console:nfr_request", req.pk)
+
+
+# === console: the editable e-mail templates ======================================================
+
+
+def _require_template_view(request: HttpRequest) -> None:
+    if not request.user.has_perm("licensing.view_messagetemplate"):
+        raise PermissionDenied(_("Your role does not allow seeing e-mail templates."))
+
+
+@staff_required
+def console_message_templates(request: HttpRequest) -> HttpResponse:
+    _require_template_view(request)
+    return render(
+        request,
+        "licensing/console_templates.html",
+        {"templates": MessageTemplate.objects.select_related("updated_by").order_by("name"), "nav": "nfr"},
+    )
+
+
+@staff_required
+def console_message_template(request: HttpRequest, key: str) -> HttpResponse:
+    _require_template_view(request)
+    tpl = get_object_or_404(MessageTemplate, key=key)
+    can_edit = request.user.has_perm("licensing.change_messagetemplate")
+    status = 200
+    form = MessageTemplateForm(request.POST or None, initial={"subject": tpl.subject, "body": tpl.body})
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied(_("Your role does not allow editing e-mail templates."))
+        status = 400
+        if "reset" in request.POST:
+            message_template_reset(template=tpl, by=request.user)
+            messages.success(request, _("The template is back to the shipped text."))
+            return redirect("console:nfr_message_template", tpl.key)
+        if form.is_valid():
+            try:
+                message_template_update(
+                    template=tpl,
+                    subject=form.cleaned_data["subject"],
+                    body=form.cleaned_data["body"],
+                    by=request.user,
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("Template saved: the next e-mails use it."))
+                return redirect("console:nfr_message_template", tpl.key)
+    preview = render_message(tpl.subject, tpl.body, PLACEHOLDERS)
+    return render(
+        request,
+        "licensing/console_template.html",
+        {
+            "tpl": tpl,
+            "form": form if can_edit else None,
+            "preview": preview,
+            "history": tpl.history.select_related("history_user").order_by("-history_date")[:20],
+            "nav": "nfr",
+        },
+        status=status,
+    )

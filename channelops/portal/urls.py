@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from channelops.agreements.urls import portal_patterns as agreement_patterns
+from channelops.licensing.urls import license_portal_patterns
 from channelops.licensing.urls import portal_patterns as nfr_patterns
 from channelops.notifications.urls import portal_patterns as notification_patterns
 from channelops.work.urls import portal_patterns as work_patterns
@@ -13,6 +14,7 @@ urlpatterns = [
     path("agreements/", include(agreement_patterns)),
     path("work/", include(work_patterns)),
     path("nfr/", include(nfr_patterns)),
+    path("licenses/", include(license_portal_patterns)),
     path("", include(notification_patterns)),
     path("company/", views.company, name="company"),
     path("users/", views.users, name="users"),

@@ -524,3 +524,46 @@ def test_killing_the_worker_mid_delivery_and_restarting_delivers_each_email_once
     assert len(with_attachment(smtp_server.box.to("lena@acme.example"))) == 1
     steps = _sql(db_path, "SELECT kind, count(*) FROM licensing_requestevent GROUP BY kind")
     assert {k: n for k, n in steps if k in STEPS} == dict.fromkeys(STEPS, 1)
+
+
+def test_the_demo_has_an_issued_license_a_queued_request_and_a_question(db):
+    from channelops.core.demo import demo_people
+
+    demo_people()
+    demo_people()  # idempotent
+    rows = sorted(NfrRequest.objects.values_list("partner__legal_name", "status"))
+    assert [s for _n, s in rows].count("approved") == 1
+    assert sorted(s for _n, s in rows) == ["approved", "needs_info", "submitted"]
+    lic = License.objects.get()
+    verify_license(lic.file_text, jwks=public_jwks())
+    assert OutboxMessage.objects.filter(idempotency_key=f"nfr-license:{lic.id}").count() == 1
+
+
+def test_at_scale_the_console_form_searches_partners_instead_of_listing_them(
+    partner_a, cam, login, monkeypatch
+):
+    from channelops.licensing import forms as licensing_forms
+
+    from .factories import PartnerFactory
+
+    monkeypatch.setattr(licensing_forms, "PARTNER_SELECT_LIMIT", 2)
+    PartnerFactory(legal_name="Acme Rockets Ltd")
+    PartnerFactory(legal_name="Zenith Systems")
+    client = login(cam)
+    page = client.get(f"/console/nfr/new/?partner={partner_a.pk}").content.decode()
+    assert '<select name="partner"' not in page and f"Acme Test Partner (#{partner_a.pk})" in page
+    data = {**FORM}
+    ambiguous = client.post("/console/nfr/new/", {**data, "partner": "acme"})
+    assert ambiguous.status_code == 400 and "Several partners match" in ambiguous.content.decode()
+    missing = client.post("/console/nfr/new/", {**data, "partner": "Nobody Inc"})
+    assert missing.status_code == 400 and "No active partner" in missing.content.decode()
+    assert not NfrRequest.objects.exists()
+    ok = client.post("/console/nfr/new/", {**data, "partner": "zenith"})
+    assert ok.status_code == 302
+    assert NfrRequest.objects.get().partner.legal_name == "Zenith Systems"
+    by_number = client.post(
+        "/console/nfr/new/",
+        {**data, "contact_email": "x@y.example", "partner": f"Whatever (#{partner_a.pk})"},
+    )
+    assert by_number.status_code == 302
+    assert NfrRequest.objects.filter(partner=partner_a).count() == 1

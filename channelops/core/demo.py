@@ -198,6 +198,9 @@ def demo_people() -> list[DemoPerson]:
         from channelops.licensing.keys import current_signing_key
 
         current_signing_key()  # so /licenses/keys.json publishes a key from the start
+        from channelops.licensing.demo import demo_nfr
+
+        demo_nfr(partners=partners, domain=DEMO_DOMAIN)  # issuing needs a signing key
     return STAFF + PARTNER_PEOPLE
 
 

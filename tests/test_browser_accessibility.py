@@ -362,3 +362,66 @@ def test_registration_form_with_errors_has_no_axe_violations(page: Page, live_se
     page.get_by_role("button", name="Send my application").click()
     expect(page.get_by_text("This field is required.").first).to_be_visible()
     assert_no_axe_violations(page)
+
+
+def test_nfr_license_and_access_pages_have_no_axe_violations(page: Page, live_server, settings, tmp_path):
+    from channelops.accounts.services import access_request_approve, access_request_create
+    from channelops.licensing.services import nfr_request_approve, nfr_request_ask, nfr_request_submit
+
+    from .test_nfr_requests import FORM, accept_all
+
+    settings.LICENSE_KEY_DIR = tmp_path / "license-keys"
+    settings.LICENSE_KEY_AUTOGENERATE = True
+    phd = StaffFactory(email="phd.a11y@vendor.test", full_name="Pat Help", roles=["phd_specialist"])
+    lead = StaffFactory(email="lead.a11y@vendor.test", roles=["channel_leadership"])
+    grant = access_request_create(
+        perm="licensing.issue_license", justification="I send the NFR licenses.", by=phd
+    )
+    access_request_approve(request=grant, by=lead)
+    partner = PartnerFactory(legal_name="Acme Accessible Partner", cam=lead)
+    admin = MembershipFactory(
+        partner=partner, role="admin", user=UserFactory(email="admin@a11y-nfr.test")
+    ).user
+    accept_all(partner, admin)
+    approved = nfr_request_submit(partner=partner, by=admin, **{**FORM, "seats": 3, "term_months": 12})
+    lic = nfr_request_approve(request=approved, by=phd)
+    waiting = nfr_request_submit(
+        partner=partner,
+        by=admin,
+        **{**FORM, "contact_email": "two@a11y-nfr.test", "seats": 2, "term_months": 6},
+    )
+    asked = nfr_request_submit(
+        partner=partner,
+        by=admin,
+        **{**FORM, "contact_email": "three@a11y-nfr.test", "seats": 1, "term_months": 6},
+    )
+    nfr_request_ask(request=asked, by=phd, question="Which customer is the proof of concept for?")
+
+    sign_in_as(page, live_server.url, phd)
+    for path in (
+        "/console/nfr/",
+        f"/console/nfr/{waiting.pk}/",
+        f"/console/nfr/{approved.pk}/",
+        "/console/nfr/templates/",
+        "/console/nfr/templates/nfr_encouragement/",
+        "/console/licenses/",
+        f"/console/licenses/{lic.id}/",
+        "/console/access/",
+        f"/console/access/{grant.pk}/",
+    ):
+        response = page.goto(live_server.url + path)
+        assert response is not None and response.status == 200, path
+        assert_no_axe_violations(page)
+    page.context.clear_cookies()
+    sign_in_as(page, live_server.url, admin)
+    for path in (
+        "/portal/nfr/",
+        "/portal/nfr/new/",
+        f"/portal/nfr/{approved.pk}/",
+        f"/portal/nfr/{asked.pk}/",
+        "/portal/licenses/",
+        f"/portal/licenses/{lic.id}/",
+    ):
+        response = page.goto(live_server.url + path)
+        assert response is not None and response.status == 200, path
+        assert_no_axe_violations(page)

@@ -295,6 +295,22 @@ def _migrated_sqlite_template(tmp_path_factory):
     return path
 
 
+def worker_env(db_path, smtp_port: int) -> dict[str, str]:
+    """The environment of a real worker/scheduler subprocess on ``db_path`` that mails to ``smtp_port``
+    (short outbox leases and a 2-second sweep, so a killed worker's message is picked up quickly)."""
+    return {
+        k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "PYTEST_XDIST_WORKER"}
+    } | {
+        "DJANGO_SETTINGS_MODULE": "channelops.settings",
+        "CHANNELOPS_TESTING": "0",
+        "DATABASE_URL": f"sqlite:///{db_path}",
+        "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
+        "CHANNELOPS_OUTBOX_LEASE_SECONDS": "2",
+        "CHANNELOPS_SCHEDULE_OUTBOX_SWEEP": "FREQ=SECONDLY;INTERVAL=2",
+        "CHANNELOPS_VAR_DIR": str(db_path.parent),
+    }
+
+
 @pytest.fixture
 def migrated_sqlite(_migrated_sqlite_template, tmp_path):
     """A fresh copy of a migrated SQLite database file (for subprocess workers)."""

@@ -27,7 +27,7 @@ from channelops.licensing.models import License, MessageTemplate, NfrRequest, Re
 from channelops.licensing.services import nfr_request_approve, nfr_request_ask, nfr_request_submit
 from channelops.partners.models import Region, RegionRouting
 
-from .conftest import Mailbox
+from .conftest import Mailbox, worker_env
 from .factories import StaffFactory
 from .test_nfr_requests import FORM, accept_all, license_for
 
@@ -473,18 +473,7 @@ def test_killing_the_worker_mid_delivery_and_restarting_delivers_each_email_once
     migrated_sqlite, smtp_server
 ):
     db_path = migrated_sqlite
-    env = {
-        k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "PYTEST_XDIST_WORKER"}
-    } | {
-        "DJANGO_SETTINGS_MODULE": "channelops.settings",
-        "CHANNELOPS_TESTING": "0",
-        "DATABASE_URL": f"sqlite:///{db_path}",
-        "EMAIL_URL": f"smtp://127.0.0.1:{smtp_server.port}",
-        "CHANNELOPS_OUTBOX_LEASE_SECONDS": "2",
-        "CHANNELOPS_SCHEDULE_OUTBOX_SWEEP": "FREQ=SECONDLY;INTERVAL=2",
-        "CHANNELOPS_VAR_DIR": str(db_path.parent),
-        "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
-    }
+    env = worker_env(db_path, smtp_server.port) | {"PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
     py = sys.executable
     subprocess.run([py, "-c", APPROVE], env=env, check=True, timeout=120)
     assert _sql(db_path, "SELECT count(*) FROM licensing_license") == [(1,)]

@@ -17,6 +17,8 @@ from django.utils import timezone
 from channelops.core.models import OutboxMessage, OutboxStatus
 from channelops.core.outbox import email_enqueue, outbox_deliver_due, outbox_enqueue, outbox_retry
 
+from .conftest import worker_env
+
 
 def _payload(i: int) -> dict:
     return {
@@ -168,17 +170,7 @@ def test_the_outbox_delivers_exactly_once_when_the_worker_is_killed_and_restarte
     migrated_sqlite, smtp_server
 ):
     db_path = migrated_sqlite
-    env = {
-        k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "PYTEST_XDIST_WORKER"}
-    } | {
-        "DJANGO_SETTINGS_MODULE": "channelops.settings",
-        "CHANNELOPS_TESTING": "0",
-        "DATABASE_URL": f"sqlite:///{db_path}",
-        "EMAIL_URL": f"smtp://127.0.0.1:{smtp_server.port}",
-        "CHANNELOPS_OUTBOX_LEASE_SECONDS": "2",
-        "CHANNELOPS_SCHEDULE_OUTBOX_SWEEP": "FREQ=SECONDLY;INTERVAL=2",
-        "CHANNELOPS_VAR_DIR": str(db_path.parent),
-    }
+    env = worker_env(db_path, smtp_server.port)
     py = sys.executable
     subprocess.run([py, "-c", ENQUEUE], env=env, check=True, timeout=60)
 

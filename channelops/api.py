@@ -51,6 +51,8 @@ def _forbidden2(request: HttpRequest, exc: PermissionError):  # type: ignore[no-
 
 
 from channelops.agreements.api import router as agreements_router  # noqa: E402
+from channelops.badges.api import router as badges_router  # noqa: E402
+from channelops.enablement.api import router as enablement_router  # noqa: E402
 from channelops.licensing.api import license_router  # noqa: E402
 from channelops.licensing.api import router as licensing_router  # noqa: E402
 from channelops.partners.api import router as partners_router  # noqa: E402
@@ -59,3 +61,5 @@ api.add_router("/", partners_router)
 api.add_router("/", agreements_router)
 api.add_router("/", licensing_router)
 api.add_router("/", license_router)
+api.add_router("/", enablement_router)
+api.add_router("/", badges_router)

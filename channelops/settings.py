@@ -81,6 +81,8 @@ INSTALLED_APPS = [
     "channelops.agreements",
     "channelops.work",
     "channelops.licensing",
+    "channelops.enablement",
+    "channelops.badges",
     "channelops.helpdesk",
     "channelops.notifications",
     "channelops.portal",

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView, TemplateView
 
 from channelops.api import api
+from channelops.badges.urls import public_patterns as public_badge_patterns
 from channelops.core import views as core_views
 from channelops.partners.urls import register_patterns
 
@@ -18,6 +19,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("register/", include(register_patterns)),
     path("licenses/", include("channelops.licensing.public_urls")),
+    path("badges/", include((public_badge_patterns, "badges"), namespace="badges")),
     path("portal/", include("channelops.portal.urls")),
     path("console/admin/", admin.site.urls),
     path("console/", include("channelops.console.urls")),

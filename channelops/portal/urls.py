@@ -1,6 +1,8 @@
 from django.urls import include, path
 
 from channelops.agreements.urls import portal_patterns as agreement_patterns
+from channelops.badges.urls import portal_patterns as badge_patterns
+from channelops.enablement.urls import portal_patterns as enablement_patterns
 from channelops.licensing.urls import license_portal_patterns
 from channelops.licensing.urls import portal_patterns as nfr_patterns
 from channelops.notifications.urls import portal_patterns as notification_patterns
@@ -15,6 +17,8 @@ urlpatterns = [
     path("work/", include(work_patterns)),
     path("nfr/", include(nfr_patterns)),
     path("licenses/", include(license_portal_patterns)),
+    path("enablement/", include(enablement_patterns)),
+    path("badges/", include(badge_patterns)),
     path("", include(notification_patterns)),
     path("company/", views.company, name="company"),
     path("users/", views.users, name="users"),

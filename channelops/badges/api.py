@@ -1,0 +1,5 @@
+"""Badges over the API."""
+
+from ninja import Router
+
+router = Router(tags=["Badges"])

@@ -1,0 +1,1 @@
+"""Practitioner badges: Open Badges 3.0 credentials (S6)."""

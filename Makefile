@@ -49,6 +49,8 @@ bench: install
 	$(PY) bench/reviews.py
 	$(PY) bench/digests.py
 	$(PY) bench/licenses.py
+	$(PY) bench/practitioners.py
+	$(PY) bench/badges.py
 
 clean:
 	rm -rf var/ $(VENV)

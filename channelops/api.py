@@ -53,6 +53,8 @@ def _forbidden2(request: HttpRequest, exc: PermissionError):  # type: ignore[no-
 from channelops.agreements.api import router as agreements_router  # noqa: E402
 from channelops.badges.api import router as badges_router  # noqa: E402
 from channelops.enablement.api import router as enablement_router  # noqa: E402
+from channelops.enablement.api_awards import awards_router  # noqa: E402
+from channelops.enablement.api_plans import plans_router  # noqa: E402
 from channelops.licensing.api import license_router  # noqa: E402
 from channelops.licensing.api import router as licensing_router  # noqa: E402
 from channelops.partners.api import router as partners_router  # noqa: E402
@@ -62,4 +64,6 @@ api.add_router("/", agreements_router)
 api.add_router("/", licensing_router)
 api.add_router("/", license_router)
 api.add_router("/", enablement_router)
+api.add_router("/", awards_router)
+api.add_router("/", plans_router)
 api.add_router("/", badges_router)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import date as _date
 from pathlib import Path
 
 import environ
@@ -269,6 +270,9 @@ NFR_ALLOWANCE = {
 NFR_CERTIFICATIONS = env.list(
     "CHANNELOPS_NFR_CERTIFICATIONS", default=["Solution Architect Core", "Professional Services Engineer"]
 )
+# Shared secret of the learning system's webhook (POST /webhooks/learning-system, HMAC-SHA256);
+# empty: the webhook is disabled (404). See docs/certifications.md.
+LEARNING_WEBHOOK_SECRET = env.str("CHANNELOPS_LEARNING_WEBHOOK_SECRET", default="")
 
 
 # Expiry reminders for NFR licenses (S7): days before expiry, e.g. "30,7"; see docs/licenses.md
@@ -296,6 +300,17 @@ REVIEW_OPEN_PER_MONTH = env.int("CHANNELOPS_REVIEW_OPEN_PER_MONTH", default=5)
 REVIEW_MIN_ADMINS = env.int("CHANNELOPS_REVIEW_MIN_ADMINS", default=2)
 # Privileged permissions (S7 item 6): days an approved access request grants; see docs/access-requests.md
 ACCESS_GRANT_DAYS = env.int("CHANNELOPS_ACCESS_GRANT_DAYS", default=365)
+# Partner certifications (S6): see docs/partner-certifications.md
+try:
+    CTP_INVITE_ONLY_UNTIL = _date.fromisoformat(
+        env.str("CHANNELOPS_CTP_INVITE_ONLY_UNTIL", default="2021-01-31")
+    )
+except ValueError as exc:
+    raise ImproperlyConfigured("CHANNELOPS_CTP_INVITE_ONLY_UNTIL must be a date like 2021-01-31.") from exc
+CTP_REMINDER_DAYS = tuple(
+    sorted({int(d) for d in env.list("CHANNELOPS_CTP_REMINDER_DAYS", default=["30", "7"])}, reverse=True)
+)
+PARTNER_CERT_EXPIRY_WARNING_DAYS = env.int("CHANNELOPS_PARTNER_CERT_EXPIRY_WARNING_DAYS", default=60)
 # No CRM sync yet (issue 13): false = crm.partner_update outbox messages are logged and dropped.
 CRM_ENABLED = env.bool("CHANNELOPS_CRM_ENABLED", default=False)
 # GitLab mirror of work items (S13): off unless both the URL and a token are set
@@ -319,6 +334,22 @@ LICENSE_KEY_ID = env.str("CHANNELOPS_LICENSE_KEY_ID", default="")
 LICENSE_RETIRED_KEYS = env.str("CHANNELOPS_LICENSE_RETIRED_KEYS", default="")
 LICENSE_KEY_AUTOGENERATE = env.bool("CHANNELOPS_LICENSE_KEY_AUTOGENERATE", default=not PRODUCTION)
 LICENSE_ISSUER = env.str("CHANNELOPS_LICENSE_ISSUER", default=SITE_URL).rstrip("/")
+
+# Open Badges 3.0 practitioner badges (docs/badges.md): their own Ed25519 keys, stored like the
+# license keys (CHANNELOPS_BADGE_KEY_DIR or CHANNELOPS_BADGE_PRIVATE_KEY + CHANNELOPS_BADGE_KEY_ID).
+BADGE_KEY_DIR: Path | None = Path(env.str("CHANNELOPS_BADGE_KEY_DIR", default=str(VAR_DIR / "badge-keys")))
+if TESTING and "CHANNELOPS_BADGE_KEY_DIR" not in os.environ:
+    BADGE_KEY_DIR = None  # a temporary directory per test process
+BADGE_PRIVATE_KEY = env.str("CHANNELOPS_BADGE_PRIVATE_KEY", default="", multiline=True)
+BADGE_KEY_ID = env.str("CHANNELOPS_BADGE_KEY_ID", default="")
+BADGE_RETIRED_KEYS = env.str("CHANNELOPS_BADGE_RETIRED_KEYS", default="")
+BADGE_KEY_AUTOGENERATE = env.bool("CHANNELOPS_BADGE_KEY_AUTOGENERATE", default=not PRODUCTION)
+# "manual": the channel program manager approves each badge before it is signed; "auto": signed at once.
+BADGE_APPROVAL = env.str("CHANNELOPS_BADGE_APPROVAL", default="manual")
+if BADGE_APPROVAL not in ("auto", "manual"):
+    raise ImproperlyConfigured('CHANNELOPS_BADGE_APPROVAL must be "auto" or "manual".')
+BADGE_ISSUER_URL = env.str("CHANNELOPS_BADGE_ISSUER_URL", default=SITE_URL).rstrip("/")
+BADGE_ISSUER_NAME = env.str("CHANNELOPS_BADGE_ISSUER_NAME", default="channelops partner program")
 
 OUTBOX_MAX_ATTEMPTS = env.int("CHANNELOPS_OUTBOX_MAX_ATTEMPTS", default=8)
 OUTBOX_BACKOFF_SECONDS = env.int("CHANNELOPS_OUTBOX_BACKOFF_SECONDS", default=30)

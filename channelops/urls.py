@@ -6,6 +6,7 @@ from django.views.generic import RedirectView, TemplateView
 from channelops.api import api
 from channelops.badges.urls import public_patterns as public_badge_patterns
 from channelops.core import views as core_views
+from channelops.enablement.views_records import learning_webhook
 from channelops.partners.urls import register_patterns
 
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
@@ -14,6 +15,7 @@ admin.site.site_url = "/console/"
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("webhooks/learning-system", learning_webhook, name="learning_webhook"),
     path("readyz", core_views.readyz, name="readyz"),
     path("accounts/", include("channelops.accounts.urls")),
     path("accounts/", include("allauth.urls")),

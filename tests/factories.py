@@ -77,3 +77,34 @@ class ContactFactory(factory.django.DjangoModelFactory):
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
     email = factory.Sequence(lambda n: f"contact{n}@example.test")
+
+
+def _sac():  # type: ignore[no-untyped-def]
+    from channelops.enablement.models import Certification
+
+    return Certification.objects.get(slug="solution-architect-core")
+
+
+def _days_ago(n: int):  # type: ignore[no-untyped-def]
+    import datetime
+
+    return datetime.date.today() - datetime.timedelta(days=n)
+
+
+class PractitionerRecordFactory(factory.django.DjangoModelFactory):
+    """A certified practitioner (training done, exam passed) of a partner, by default in
+    Solution Architect Core, completed 30 days ago and valid about two years."""
+
+    class Meta:
+        model = "enablement.PractitionerRecord"
+
+    partner = factory.SubFactory(PartnerFactory)
+    email = factory.Sequence(lambda n: f"practitioner{n}@example.test")
+    full_name = factory.Faker("name")
+    certification = factory.LazyFunction(_sac)
+    training_completed = True
+    exam_passed = True
+    exam_score = 85
+    completed_on = factory.LazyFunction(lambda: _days_ago(30))
+    expires_on = factory.LazyAttribute(lambda o: o.completed_on + (_days_ago(0) - _days_ago(730)))
+    source = "manual"

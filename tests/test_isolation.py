@@ -48,6 +48,7 @@ from channelops.agreements.services import (
     legal_request_open,
     region_exception_request,
 )
+from channelops.badges.models import Badge
 from channelops.core.models import OutboxMessage, OutboxStatus, ScheduleRun
 from channelops.licensing.models import License, LicenseReminder, NfrRequest, RequestEvent
 from channelops.notifications.models import Notification, NotificationRule
@@ -118,6 +119,8 @@ class World:
     nfr_request_a: Any = None  # partner A's open NFR license request (licensing)
     access_request_a: Any = None  # a staff person's access request naming partner A (staff only)
     license_a: Any = None  # partner A's issued license (licensing), of another, approved request
+    badge_a: Any = None  # partner A's signed practitioner badge (BADGES)
+    plans_a: Any = None  # partner A's enablement plan row and business plan (PLANS)
 
     @property
     def markers(self) -> list[str]:
@@ -242,6 +245,8 @@ def world(partner_a, partner_b, admin_a, user_a, user_b) -> World:
     w.nfr_request_a = _nfr_request_of(partner_a, admin_a)
     w.access_request_a = _access_request_by(work_staff)
     w.license_a = _license_of(partner_a, admin_a)
+    w.badge_a = _badge_of(partner_a)
+    w.plans_a = _plans_of(partner_a, admin_a)
     for name, actor in w.actors.items():
         if actor is not None:
             w.tokens[name] = api_token_create(user=actor, name="walker")[1]
@@ -311,6 +316,111 @@ def _license_of(partner: Partner, admin: User) -> Any:
         requested_by=admin,
     )
     return license_issue(request=req, by=None)
+
+
+def _plans_of(partner: Partner, admin: User) -> dict[str, Any]:
+    """Partner A's enablement plan row and submitted business plan (PLANS)."""
+    from datetime import timedelta
+
+    from channelops.enablement.models import Certification
+    from channelops.enablement.plans import (
+        business_plan_save,
+        business_plan_submit,
+        enablement_plan_entry_add,
+    )
+
+    cert = Certification.objects.filter(active=True).first() or Certification.objects.create(
+        slug="iso-cert", name="Isolation Certification"
+    )
+    entry = enablement_plan_entry_add(
+        partner=partner,
+        by=admin,
+        full_name="Secret Person",
+        email=A_CONTACT_EMAIL,
+        certification=cert,
+        target_date=date.today() + timedelta(days=30),
+        note=f"Plan of {A_LEGAL_NAME}",
+    )
+    sections = {f: f"{A_LEGAL_NAME} plans" for f in ("target_customers", "services_offered", "go_to_market")}
+    sections |= {"resourcing": "people", "certification_summary": "targets"}
+    targets = [{"certification": cert.pk, "people": 2, "by_date": date.today() + timedelta(days=90)}]
+    business_plan_save(partner=partner, by=admin, sections=sections, targets=targets)
+    plan = business_plan_submit(partner=partner, by=admin)
+    return {"entry": entry, "plan": plan, "cert": cert}
+
+
+def _plans_snapshot(p: Partner) -> dict[str, Any]:
+    from channelops.enablement.models import BusinessPlan, BusinessPlanTarget, EnablementPlanEntry
+
+    return {
+        "entries": sorted(
+            EnablementPlanEntry.objects.filter(partner=p).values_list(
+                "pk", "email", "full_name", "certification_id", "target_date", "note"
+            )
+        ),
+        "business_plans": sorted(
+            BusinessPlan.objects.filter(partner=p).values_list(
+                "pk", "version", "state", "target_customers", "review_comment", "superseded_at"
+            )
+        ),
+        "targets": sorted(
+            BusinessPlanTarget.objects.filter(plan__partner=p).values_list("pk", "people", "by_date")
+        ),
+    }
+
+
+def _badge_of(partner: Partner) -> Any:
+    """A signed badge of a practitioner of ``partner`` (whose e-mail is one of partner A's markers)."""
+    from channelops.badges.models import Badge
+    from channelops.badges.services import badges_create_for_records, badges_sign
+    from channelops.enablement.models import Certification, PractitionerRecord
+
+    record = PractitionerRecord.objects.create(
+        partner=partner,
+        email=A_CONTACT_EMAIL,
+        full_name="Secret Person",
+        certification=Certification.objects.filter(grants_badge=True).first(),
+        training_completed=True,
+        exam_passed=True,
+        completed_on=date.today(),
+        source="manual",
+    )
+    (badge,) = badges_create_for_records(record_ids=[record.pk])
+    Badge.objects.filter(pk=badge.pk).update(status="approved")
+    badges_sign(badge_ids=[badge.pk])
+    return Badge.objects.get(pk=badge.pk)
+
+
+def _records_world(w: World) -> dict[str, Any]:
+    """ENABLEMENT-RECORDS: a practitioner record of partner A's user and a refused import run that
+    names partner A (built on first use, by the probe builders of the ENABLEMENT-RECORDS rules)."""
+    from channelops.enablement.importing import import_file
+    from channelops.enablement.models import Certification, ImportRun, PractitionerRecord
+
+    built = getattr(w, "_enablement_records", None)
+    if built is None:
+        PractitionerRecord.objects.get_or_create(
+            certification=Certification.objects.get(slug="professional-services-engineer"),
+            email=w.user_a.email,
+            completed_on=date(2025, 1, 2),
+            defaults={"partner": w.partner_a, "full_name": "Secret Person", "source": "manual"},
+        )
+        content = (
+            "email,name,partner,certification,completed_on\n"
+            f"{w.admin_a.email},{A_LEGAL_NAME},{w.partner_a.pk},SAC,2025-01-02\n"
+        ).encode()
+        run, _result = import_file(name="acme.csv", content=content)
+        built = {"run": ImportRun.objects.get(pk=run.pk)}
+        w._enablement_records = built  # type: ignore[attr-defined]
+    return built
+
+
+def _after_records(build: Callable[[World], list[Probe]]) -> Callable[[World], list[Probe]]:
+    def wrapped(w: World) -> list[Probe]:
+        _records_world(w)
+        return build(w)
+
+    return wrapped
 
 
 def _snapshot(w: World) -> dict[str, Any]:
@@ -396,6 +506,8 @@ def _snapshot(w: World) -> dict[str, Any]:
                 "pk", "watch", "when", "how"
             )
         ),
+        "plans": _plans_snapshot(p),
+        "badges": sorted(Badge.objects.filter(partner=p).values_list("pk", "status", "revoked_at")),
     }
 
 
@@ -477,6 +589,30 @@ RULES: dict[str, Rule] = {
     ),
     # --- agreements: portal ---
     # AGREEMENTS-PORTAL-RULES
+    # BADGES-RULES
+    # Public verification material: anyone opens a badge's page and JSON (holder name, achievement,
+    # issuer, dates: never the e-mail or the partner), the issuer profile, keys and status list.
+    "badges:issuer": Rule(PUBLIC, get_post("/badges/issuer")),
+    "badges:keys": Rule(PUBLIC, get_post("/badges/keys.json")),
+    "badges:status_list": Rule(PUBLIC, get_post(lambda w: f"/badges/status/{w.badge_a.status_list_id}")),
+    "badges:badge": Rule(PUBLIC, get_post(lambda w: f"/badges/{w.badge_a.pk}/")),
+    "badges:badge_json": Rule(PUBLIC, get_post(lambda w: f"/badges/{w.badge_a.pk}.json")),
+    # Partner B's people see their own partner's badges only; the console and the staff API: denied.
+    "portal:badges": Rule(OWN, get_post("/portal/badges/"), own_page=True),
+    "console:badges": Rule(DENIED, get_post("/console/badges/")),
+    "console:badge": Rule(
+        DENIED,
+        get_post(lambda w: f"/console/badges/{w.badge_a.pk}/", {"action": "revoke", "reason": "pwned"}),
+    ),
+    "api:list_badges": Rule(OWN, api_calls(("GET", "/api/v1/badges", None))),
+    "api:get_badge": Rule(DENIED, api_calls(("GET", lambda w: f"/api/v1/badges/{w.badge_a.pk}", None))),
+    "api:approve_badge": Rule(
+        DENIED, api_calls(("POST", lambda w: f"/api/v1/badges/{w.badge_a.pk}/approve", None))
+    ),
+    "api:revoke_badge": Rule(
+        DENIED, api_calls(("POST", lambda w: f"/api/v1/badges/{w.badge_a.pk}/revoke", {"reason": "pwned"}))
+    ),
+    # END BADGES-RULES
     # --- work: portal (collaboration space) ---
     # WORK-PORTAL-RULES
     # NFR requests: partner B's own list and form (an empty POST: 400, nothing created; partner B's
@@ -909,6 +1045,192 @@ RULES: dict[str, Rule] = {
         DENIED, get_post(lambda w: f"/console/outbox/dead/{w.dead_letter_a.pk}/retry/")
     ),
     # --- API ---
+    # ENABLEMENT-RECORDS-RULES
+    # Certification catalog, imports (staff only); partner B's own practitioners page and API list
+    # (never A's records: one of them carries A's user's e-mail); recording results is for staff
+    # (403); the learning-system webhook refuses unsigned requests (404 while no secret is set).
+    "portal:practitioners": Rule(OWN, _after_records(get_post("/portal/enablement/people/")), own_page=True),
+    "console:certifications": Rule(DENIED, get_post("/console/certifications/")),
+    "console:certification": Rule(
+        DENIED,
+        get_post(
+            "/console/certifications/solution-architect-core/", {"name": "Pwned", "validity_months": "1"}
+        ),
+    ),
+    "console:certification_import": Rule(DENIED, get_post("/console/certifications/import/")),
+    "console:certification_import_run": Rule(
+        DENIED, lambda w: get_post(f"/console/certifications/import/{_records_world(w)['run'].pk}/")(w)
+    ),
+    "console:certification_import_valid_rows": Rule(
+        DENIED,
+        lambda w: get_post(f"/console/certifications/import/{_records_world(w)['run'].pk}/valid-rows/")(w),
+    ),
+    ":learning_webhook": Rule(
+        DENIED,
+        lambda w: [
+            Probe("GET", "/webhooks/learning-system"),
+            Probe("POST", "/webhooks/learning-system", {"email": "intruder@evil.example"}),
+        ],
+    ),
+    "api:list_practitioner_records": Rule(
+        OWN,
+        _after_records(
+            api_calls(
+                ("GET", "/api/v1/practitioner-records", None),
+                ("GET", lambda w: f"/api/v1/practitioner-records?partner_id={w.partner_a.pk}", None),
+                ("GET", lambda w: f"/api/v1/practitioner-records?email={w.user_a.email}", None),
+            )
+        ),
+    ),
+    "api:create_practitioner_records": Rule(
+        DENIED,
+        lambda w: [
+            Probe(
+                "POST",
+                "/api/v1/practitioner-records",
+                {
+                    "email": "intruder@evil.example",
+                    "name": "In Truder",
+                    "partner": w.partner_a.pk,
+                    "certification": "solution-architect-core",
+                    "training_completed": True,
+                    "exam_passed": True,
+                    "completed_on": "2025-01-02",
+                },
+                api=True,
+            )
+        ],
+        note="recording results is for staff with enablement.add_practitionerrecord: partner people get 403",
+    ),
+    # END ENABLEMENT-RECORDS-RULES
+    # PLANS-RULES
+    "portal:enablement_home": Rule(OWN, get_post("/portal/enablement/"), own_page=True),
+    "portal:enablement_plan": Rule(
+        OWN,
+        get_post(
+            "/portal/enablement/plan/",
+            {"full_name": "In Truder", "email": "bad", "certification": "0", "target_date": "2000-01-01"},
+        ),
+        own_page=True,
+    ),
+    "portal:enablement_plan_entry": Rule(
+        DENIED,
+        get_post(
+            lambda w: f"/portal/enablement/plan/{w.plans_a['entry'].pk}/",
+            {"full_name": "Pwned", "email": "x@evil.example.com", "target_date": "2099-01-01"},
+        ),
+    ),
+    "portal:enablement_plan_entry_remove": Rule(
+        DENIED, get_post(lambda w: f"/portal/enablement/plan/{w.plans_a['entry'].pk}/remove/")
+    ),
+    "portal:business_plan": Rule(
+        OWN,
+        get_post(
+            "/portal/enablement/business-plan/",
+            # an unknown certification: the save is refused and nothing is written (B's own plan)
+            {
+                "action": "submit",
+                "target_customers": "pwned",
+                "t-0-certification": "999999",
+                "t-0-people": "1",
+            },
+        ),
+        own_page=True,
+    ),
+    "portal:business_plan_version": Rule(
+        DENIED, get_post(lambda w: f"/portal/enablement/business-plan/v{w.plans_a['plan'].version}/")
+    ),
+    "console:plans": Rule(DENIED, get_post("/console/enablement/plans/")),
+    "console:plan_detail": Rule(DENIED, get_post(lambda w: f"/console/enablement/plans/{w.partner_a.pk}/")),
+    "console:plan_accept": Rule(
+        DENIED, get_post(lambda w: f"/console/enablement/plans/{w.partner_a.pk}/accept/", {"comment": "x"})
+    ),
+    "console:plan_return": Rule(
+        DENIED, get_post(lambda w: f"/console/enablement/plans/{w.partner_a.pk}/return/", {"comment": "x"})
+    ),
+    "api:get_enablement_plan": Rule(
+        DENIED, api_calls(("GET", lambda w: f"/api/v1/partners/{w.partner_a.pk}/enablement-plan", None))
+    ),
+    "api:put_enablement_plan": Rule(
+        DENIED,
+        api_calls(("PUT", lambda w: f"/api/v1/partners/{w.partner_a.pk}/enablement-plan", {"entries": []})),
+    ),
+    "api:add_enablement_plan_entry": Rule(
+        DENIED,
+        lambda w: [
+            Probe(
+                "POST",
+                f"/api/v1/partners/{w.partner_a.pk}/enablement-plan",
+                {
+                    "full_name": "In Truder",
+                    "email": "x@evil.example.com",
+                    "certification_id": w.plans_a["cert"].pk,
+                    "target_date": "2099-01-01",
+                },
+                api=True,
+            )
+        ],
+    ),
+    "api:get_business_plan": Rule(
+        DENIED, api_calls(("GET", lambda w: f"/api/v1/partners/{w.partner_a.pk}/business-plan", None))
+    ),
+    "api:put_business_plan": Rule(
+        DENIED,
+        api_calls(
+            ("PUT", lambda w: f"/api/v1/partners/{w.partner_a.pk}/business-plan", {"go_to_market": "x"})
+        ),
+    ),
+    "api:post_business_plan": Rule(
+        DENIED,
+        api_calls(("POST", lambda w: f"/api/v1/partners/{w.partner_a.pk}/business-plan", {"submit": True})),
+    ),
+    # PARTNER-CERTS-RULES
+    # partner certifications (channelops/enablement/views_awards.py, api_awards.py): partner B's own
+    # page and actions (joining or adding a candidate only ever act for B); staff-only console pages;
+    # partner A's progress over the API: 404.
+    "portal:partner_certifications": Rule(OWN, get_post("/portal/enablement/certifications/"), own_page=True),
+    "portal:partner_certification_join": Rule(
+        OWN, get_post("/portal/enablement/certifications/certified-training-partner/join/")
+    ),
+    "portal:ctp_candidate_add": Rule(
+        OWN,
+        get_post(
+            "/portal/enablement/certifications/certified-training-partner/candidates/",
+            {"full_name": "In Truder", "email": "x@evil.example.com"},
+        ),
+    ),
+    "console:partner_certifications": Rule(DENIED, get_post("/console/partner-certifications/?q=Acme")),
+    "console:partner_certifications_partner": Rule(
+        DENIED, get_post(lambda w: f"/console/partner-certifications/partners/{w.partner_a.pk}/")
+    ),
+    "console:partner_certification_invite": Rule(
+        DENIED,
+        get_post(
+            lambda w: (
+                f"/console/partner-certifications/partners/{w.partner_a.pk}/certified-training-partner/invite/"
+            )
+        ),
+    ),
+    "console:partner_certification_review": Rule(
+        DENIED,
+        get_post(
+            lambda w: f"/console/partner-certifications/status/{_pcert_status_a(w).pk}/review/",
+            {"decision": "withdraw"},
+        ),
+    ),
+    "api:list_partner_certifications": Rule(OWN, api_calls(("GET", "/api/v1/partner-certifications", None))),
+    "api:list_partner_certification_statuses": Rule(
+        OWN,
+        api_calls(
+            ("GET", "/api/v1/partner-certification-statuses", None),
+            ("GET", lambda w: f"/api/v1/partner-certification-statuses?partner_id={w.partner_a.pk}", None),
+        ),
+    ),
+    "api:get_partner_certification_progress": Rule(
+        DENIED,
+        api_calls(("GET", lambda w: f"/api/v1/partners/{w.partner_a.pk}/certification-progress", None)),
+    ),
+    # END PARTNER-CERTS-RULES
     # API-RULES
     # NFR requests: partner B lists and creates only its own (partner_id is ignored for partner people;
     # B's admin gets 201 for B, B's user 403); partner A's request: 404 to read, reject or question.
@@ -1465,3 +1787,15 @@ def _rule_a(w: World) -> NotificationRule:
 def _notification_a(w: World) -> Notification:
     """Partner A's admin was notified of the shared work item (its title names partner A)."""
     return Notification.objects.get(user=w.admin_a, title__contains=A_LEGAL_NAME)
+
+
+def _pcert_status_a(w: World) -> Any:
+    """Partner A's Certified Professional Services Partner status, under review (staff only)."""
+    from channelops.enablement.models import PartnerCertification, PartnerCertificationStatus
+
+    status, _created = PartnerCertificationStatus.objects.get_or_create(
+        partner=w.partner_a,
+        certification=PartnerCertification.objects.get(slug="certified-professional-services-partner"),
+        defaults={"state": "under_review", "flag_reason": f"{A_LEGAL_NAME}: 0 of 2 engineers"},
+    )
+    return status

@@ -323,8 +323,14 @@ def test_an_inactive_partner_is_not_authorised(partner_a, admin_a, cam):
 
 
 def test_without_certification_records_the_criterion_is_unknown_failed_but_approvable(partner_a, admin_a):
+    from channelops.enablement.querysets import certified_people_count
+
     accept_all(partner_a, admin_a)
-    criteria = evaluate(submit(partner_a, admin_a))
+    eligibility.unregister_certification_source(certified_people_count)  # no source at all (before issue 6)
+    try:
+        criteria = evaluate(submit(partner_a, admin_a))
+    finally:
+        eligibility.register_certification_source(certified_people_count)
     c = {x.name: x for x in criteria}["certification"]
     assert (c.passed, c.blocking) == (False, False)
     assert c.reason.startswith("Unknown — no certification records yet")
@@ -365,7 +371,7 @@ def test_the_review_page_shows_each_criterion_with_its_reason(partner_a, admin_a
     body = login(phd_emea).get(f"/console/nfr/{req.pk}/").content.decode()
     assert 'data-criterion="authorised"' in body and "Agreement not accepted" in body
     assert "0 licensed users held + 5 requested" in body
-    assert "Failed (approvable)" in body and "no certification records yet" in body
+    assert "Failed (approvable)" in body and "No one at the partner holds" in body
     assert "A blocking criterion failed" in body  # the agreement is not accepted yet
     assert "disabled" in body
 

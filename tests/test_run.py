@@ -10,6 +10,8 @@ import sys
 import time
 import urllib.request
 
+import pytest
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -40,15 +42,19 @@ def test_run_serves_the_demo_with_worker_and_scheduler_and_stops_them_all_on_ctr
         text=True,
     )
     try:
-        deadline = time.time() + 120
+        deadline = time.time() + 240  # migrate + demo + three processes; slow when the machine is busy
         ready = None
-        while time.time() < deadline and ready is None:
+        while time.time() < deadline and ready is None and proc.poll() is None:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as resp:
                     ready = resp.read().decode()
             except OSError:
                 time.sleep(0.5)
-        assert ready is not None and '"status": "ok"' in ready
+        if ready is None:
+            proc.send_signal(signal.SIGINT)
+            output, _ = proc.communicate(timeout=60)
+            pytest.fail(f"channelops run was not ready (exit code {proc.returncode}):\n{output[-4000:]}")
+        assert '"status": "ok"' in ready
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=5) as resp:
             assert resp.status == 200
         children = _children(proc.pid)

@@ -52,6 +52,27 @@ _REVIEW_NFR = _REQUEST_NFR + [
     "licensing.view_messagetemplate",
     "licensing.change_messagetemplate",
 ]
+# Enablement and business plans (channelops/enablement/plans.py): view, and review (accept/return).
+_VIEW_PLANS = [
+    "enablement.view_enablementplanentry",
+    "enablement.view_businessplan",
+    "enablement.view_businessplantarget",
+]
+_REVIEW_PLANS = _VIEW_PLANS + ["enablement.change_businessplan"]
+# Certification catalog and practitioner records (channelops/enablement/records.py): view, manage.
+_VIEW_CERTIFICATIONS = [
+    "enablement.view_certification",
+    "enablement.view_practitionerrecord",
+    "enablement.view_importrun",
+]
+_MANAGE_CERTIFICATIONS = _VIEW_CERTIFICATIONS + [
+    "enablement.change_certification",
+    "enablement.add_practitionerrecord",
+    "enablement.change_practitionerrecord",
+    "enablement.add_importrun",
+]
+# Practitioner badges (channelops/badges): the channel program manager approves and revokes them.
+_DECIDE_BADGES = ["badges.view_badge", "badges.approve_badge", "badges.revoke_badge"]
 _MANAGE_AGREEMENTS = [
     "agreements.add_agreementversion",
     "agreements.change_agreementversion",
@@ -67,11 +88,22 @@ _EDIT_PARTNERS = [
 ROLES: dict[str, dict[str, Any]] = {
     CAM: {
         "label": _("Channel account manager"),
-        "perms": _VIEW_PARTNERS + _EDIT_PARTNERS + _VIEW_AGREEMENTS + _DECIDE_APPLICATIONS + _REQUEST_NFR,
+        "perms": _VIEW_PARTNERS
+        + _EDIT_PARTNERS
+        + _VIEW_AGREEMENTS
+        + _DECIDE_APPLICATIONS
+        + _REQUEST_NFR
+        + _REVIEW_PLANS
+        + _VIEW_CERTIFICATIONS,
     },
     PHD: {
         "label": _("PHD specialist"),
-        "perms": _VIEW_PARTNERS + _EDIT_PARTNERS + _VIEW_AGREEMENTS + _DECIDE_APPLICATIONS + _REVIEW_NFR,
+        "perms": _VIEW_PARTNERS
+        + _EDIT_PARTNERS
+        + _VIEW_AGREEMENTS
+        + _DECIDE_APPLICATIONS
+        + _REVIEW_NFR
+        + _VIEW_CERTIFICATIONS,
     },
     LEADERSHIP: {
         "label": _("Channel leadership"),
@@ -81,6 +113,8 @@ ROLES: dict[str, dict[str, Any]] = {
         + _DECIDE_APPLICATIONS
         + _MANAGE_AGREEMENTS
         + _REVIEW_NFR
+        + _VIEW_PLANS
+        + _VIEW_CERTIFICATIONS
         + [
             "partners.change_regionrouting",
             "core.view_outboxmessage",
@@ -91,9 +125,17 @@ ROLES: dict[str, dict[str, Any]] = {
     },
     PROGRAM_MANAGER: {
         "label": _("Channel program manager"),
-        "perms": _VIEW_PARTNERS + _VIEW_AGREEMENTS + _MANAGE_AGREEMENTS + ["work.change_racicell"],
+        "perms": _VIEW_PARTNERS
+        + _VIEW_AGREEMENTS
+        + _MANAGE_AGREEMENTS
+        + _MANAGE_CERTIFICATIONS
+        + ["work.change_racicell"]
+        + _DECIDE_BADGES,
     },
-    EDUCATION: {"label": _("Education services"), "perms": _VIEW_PARTNERS + _VIEW_AGREEMENTS},
+    EDUCATION: {
+        "label": _("Education services"),
+        "perms": _VIEW_PARTNERS + _VIEW_AGREEMENTS + _REVIEW_PLANS + _MANAGE_CERTIFICATIONS,
+    },
     PROFESSIONAL_SERVICES: {"label": _("Professional services"), "perms": _VIEW_PARTNERS + _VIEW_AGREEMENTS},
     LEGAL: {
         "label": _("Legal"),

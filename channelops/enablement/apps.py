@@ -13,3 +13,18 @@ class EnablementConfig(AppConfig):
         from .defaults import ensure_defaults
 
         post_migrate.connect(ensure_defaults, sender=self)
+
+        # Partner certifications (awards.py): defaults after the catalog's, receivers, queue, daily job
+        from . import awards
+
+        post_migrate.connect(
+            awards.ensure_defaults, sender=self, dispatch_uid="enablement_partner_certifications"
+        )
+        awards.connect()
+
+        # NFR eligibility (S7): "at least one employee holds SAC or PSE" counts practitioner records
+        from channelops.licensing.eligibility import register_certification_source
+
+        from .querysets import certified_people_count
+
+        register_certification_source(certified_people_count)

@@ -42,7 +42,6 @@ CURRENT_MARKER = "current"
 KID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 _lock = threading.RLock()
-_test_dir: Path | None = None
 
 
 class LicenseKeyError(Exception):
@@ -85,36 +84,179 @@ def public_jwk(kid: str, public_key: Ed25519PublicKey) -> dict[str, str]:
     }
 
 
-def key_dir() -> Path:
-    """The key directory; in the test suite (no directory configured) a temporary one per process."""
-    global _test_dir
-    configured = settings.LICENSE_KEY_DIR
-    if configured is not None:
-        return Path(configured)
-    with _lock:
-        if _test_dir is None:
-            _test_dir = Path(tempfile.mkdtemp(prefix="channelops-license-keys-"))
-            atexit.register(shutil.rmtree, _test_dir, True)
-        return _test_dir
+class KeyStore:
+    """Where one family of Ed25519 signing keys lives, read from the settings ``<PREFIX>_KEY_DIR``,
+    ``<PREFIX>_PRIVATE_KEY``, ``<PREFIX>_KEY_ID``, ``<PREFIX>_RETIRED_KEYS`` and
+    ``<PREFIX>_KEY_AUTOGENERATE`` (environment ``CHANNELOPS_<PREFIX>_…``).
 
+    License files use ``LICENSE_KEYS`` (the module-level functions below); Open Badges use
+    another store (``channelops.badges.keys``) with its own directory and settings.
+    """
 
-def _env_key() -> SigningKey | None:
-    pem = settings.LICENSE_PRIVATE_KEY.strip()
-    if not pem:
-        return None
-    kid = settings.LICENSE_KEY_ID.strip()
-    if not kid or not KID_RE.match(kid):
-        raise LicenseKeyError(
-            "CHANNELOPS_LICENSE_PRIVATE_KEY is set but CHANNELOPS_LICENSE_KEY_ID is missing or invalid "
-            "(letters, digits, '.', '_', '-'; at most 64 characters)."
+    def __init__(self, prefix: str, *, label: str, command: str, doc: str) -> None:
+        self.prefix = prefix
+        self.label = label  # "license", "badge": for messages
+        self.command = command  # the command that generates a key
+        self.doc = doc
+        self._test_dir: Path | None = None
+
+    def _setting(self, name: str) -> Any:
+        return getattr(settings, f"{self.prefix}_{name}")
+
+    def _env(self, name: str) -> str:
+        return f"CHANNELOPS_{self.prefix}_{name}"
+
+    def key_dir(self) -> Path:
+        """The key directory; in the test suite (no directory configured) a temporary one per process."""
+        configured = self._setting("KEY_DIR")
+        if configured is not None:
+            return Path(configured)
+        with _lock:
+            if self._test_dir is None:
+                self._test_dir = Path(tempfile.mkdtemp(prefix=f"channelops-{self.label}-keys-"))
+                atexit.register(shutil.rmtree, self._test_dir, True)
+            return self._test_dir
+
+    def env_key(self) -> SigningKey | None:
+        pem = self._setting("PRIVATE_KEY").strip()
+        if not pem:
+            return None
+        kid = self._setting("KEY_ID").strip()
+        if not kid or not KID_RE.match(kid):
+            raise LicenseKeyError(
+                f"{self._env('PRIVATE_KEY')} is set but {self._env('KEY_ID')} is missing or invalid "
+                "(letters, digits, '.', '_', '-'; at most 64 characters)."
+            )
+        try:
+            key = serialization.load_pem_private_key(pem.encode(), password=None)
+        except ValueError as exc:
+            raise LicenseKeyError(f"{self._env('PRIVATE_KEY')} is not a PEM private key: {exc}") from exc
+        if not isinstance(key, Ed25519PrivateKey):
+            raise LicenseKeyError(f"{self._env('PRIVATE_KEY')} must be an Ed25519 key.")
+        return SigningKey(kid=kid, private_key=key)
+
+    def directory_keys(self) -> list[SigningKey]:
+        """Every key in the key directory (oldest kid first), current or retired."""
+        folder = self.key_dir()
+        if not folder.is_dir():
+            return []
+        keys = []
+        for path in sorted(folder.glob("*.pem")):
+            kid = path.stem
+            if KID_RE.match(kid):
+                keys.append(SigningKey(kid=kid, private_key=_load_pem(path)))
+        return keys
+
+    def current_kid(self) -> str | None:
+        marker = self.key_dir() / CURRENT_MARKER
+        try:
+            kid = marker.read_text().strip()
+        except FileNotFoundError:
+            return None
+        return kid or None
+
+    def key_generate(self) -> SigningKey:
+        """Create a new key in the key directory and make it current; older keys are kept.
+
+        Refuses to overwrite an existing file, and refuses when the signing key comes from the
+        environment (a key generated on disk would never be used).
+        """
+        if self._setting("PRIVATE_KEY").strip():
+            raise LicenseKeyError(
+                f"The signing key comes from {self._env('PRIVATE_KEY')}; generate a key elsewhere and "
+                f"replace that variable (see {self.doc}, 'Rotation')."
+            )
+        folder = self.key_dir()
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private = Ed25519PrivateKey.generate()
+        kid = make_kid(private.public_key())
+        pem = private.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
-    try:
-        key = serialization.load_pem_private_key(pem.encode(), password=None)
-    except ValueError as exc:
-        raise LicenseKeyError(f"CHANNELOPS_LICENSE_PRIVATE_KEY is not a PEM private key: {exc}") from exc
-    if not isinstance(key, Ed25519PrivateKey):
-        raise LicenseKeyError("CHANNELOPS_LICENSE_PRIVATE_KEY must be an Ed25519 key.")
-    return SigningKey(kid=kid, private_key=key)
+        path = folder / f"{kid}.pem"
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError as exc:
+            raise LicenseKeyError(f"{path} exists already; refusing to overwrite a signing key.") from exc
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(pem)
+        os.chmod(path, 0o600)
+        _write_atomic(folder / CURRENT_MARKER, f"{kid}\n".encode(), 0o644)
+        return SigningKey(kid=kid, private_key=private)
+
+    def current_signing_key(self) -> SigningKey:
+        """The key that signs new documents.
+
+        The environment key wins; else the directory's ``current`` key. When there is none and
+        ``<PREFIX>_KEY_AUTOGENERATE`` is on (the default outside production mode: ``make run`` and
+        the test suite), a key is generated on first use; in production a missing key is an error.
+        """
+        env_key = self.env_key()
+        if env_key is not None:
+            return env_key
+        kid = self.current_kid()
+        if kid is not None:
+            path = self.key_dir() / f"{kid}.pem"
+            if not KID_RE.match(kid) or not path.is_file():
+                raise LicenseKeyError(f"The current {self.label} key {kid!r} has no {path}.")
+            return SigningKey(kid=kid, private_key=_load_pem(path))
+        if self._setting("KEY_AUTOGENERATE"):
+            with _lock:
+                if self.current_kid() is None:
+                    return self.key_generate()
+            return self.current_signing_key()
+        raise LicenseKeyError(
+            f"No {self.label} signing key in {self.key_dir()}. Run `{self.command}` "
+            f"or set {self._env('PRIVATE_KEY')} and {self._env('KEY_ID')}."
+        )
+
+    def retired_jwks(self) -> list[dict[str, Any]]:
+        raw = self._setting("RETIRED_KEYS").strip()
+        if not raw:
+            return []
+        try:
+            data = json.loads(raw)
+        except ValueError as exc:
+            raise LicenseKeyError(f"{self._env('RETIRED_KEYS')} must be a JWKS (JSON).") from exc
+        keys = data.get("keys", []) if isinstance(data, dict) else []
+        out = []
+        for jwk in keys:
+            if not isinstance(jwk, dict) or jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519":
+                continue
+            if "d" in jwk or not isinstance(jwk.get("kid"), str) or not isinstance(jwk.get("x"), str):
+                continue
+            out.append({k: jwk[k] for k in ("kty", "crv", "x", "kid")} | {"use": "sig", "alg": JWS_ALG})
+        return out
+
+    def public_jwks(self) -> dict[str, list[dict[str, Any]]]:
+        """The JWKS of every key that may have signed a document: current first, then the others."""
+        by_kid: dict[str, dict[str, Any]] = {}
+        env_key = self.env_key()
+        if env_key is not None:
+            by_kid[env_key.kid] = public_jwk(env_key.kid, env_key.public_key)
+        current = None if env_key is not None else self.current_kid()
+        dir_keys = sorted(self.directory_keys(), key=lambda k: (k.kid != current, k.kid))
+        for key in dir_keys:
+            by_kid.setdefault(key.kid, public_jwk(key.kid, key.public_key))
+        for jwk in self.retired_jwks():
+            by_kid.setdefault(jwk["kid"], jwk)
+        return {"keys": list(by_kid.values())}
+
+    def key_list(self) -> list[tuple[str, bool, str]]:
+        """(kid, is current, where it lives) for every known key; for `channelops keys list`."""
+        env_key = self.env_key()
+        current = env_key.kid if env_key is not None else self.current_kid()
+        rows = []
+        if env_key is not None:
+            rows.append((env_key.kid, True, "environment"))
+        for key in self.directory_keys():
+            if env_key is None or key.kid != env_key.kid:
+                rows.append((key.kid, key.kid == current, str(self.key_dir() / f"{key.kid}.pem")))
+        seen = {r[0] for r in rows}
+        rows += [
+            (j["kid"], False, "retired (public only)") for j in self.retired_jwks() if j["kid"] not in seen
+        ]
+        return rows
 
 
 def _load_pem(path: Path) -> Ed25519PrivateKey:
@@ -122,28 +264,6 @@ def _load_pem(path: Path) -> Ed25519PrivateKey:
     if not isinstance(key, Ed25519PrivateKey):
         raise LicenseKeyError(f"{path} is not an Ed25519 private key.")
     return key
-
-
-def directory_keys() -> list[SigningKey]:
-    """Every key in the key directory (oldest kid first), current or retired."""
-    folder = key_dir()
-    if not folder.is_dir():
-        return []
-    keys = []
-    for path in sorted(folder.glob("*.pem")):
-        kid = path.stem
-        if KID_RE.match(kid):
-            keys.append(SigningKey(kid=kid, private_key=_load_pem(path)))
-    return keys
-
-
-def _current_kid() -> str | None:
-    marker = key_dir() / CURRENT_MARKER
-    try:
-        kid = marker.read_text().strip()
-    except FileNotFoundError:
-        return None
-    return kid or None
 
 
 def _write_atomic(path: Path, data: bytes, mode: int) -> None:
@@ -159,107 +279,31 @@ def _write_atomic(path: Path, data: bytes, mode: int) -> None:
         raise
 
 
-def key_generate() -> SigningKey:
-    """Create a new key in the key directory and make it current; older keys are kept.
+#: The license signing keys (docs/licenses.md); the functions below are its methods.
+LICENSE_KEYS = KeyStore(
+    "LICENSE", label="license", command="channelops keys generate", doc="docs/licenses.md"
+)
 
-    Refuses to overwrite an existing file, and refuses when the signing key comes from the
-    environment (a key generated on disk would never be used).
-    """
-    if settings.LICENSE_PRIVATE_KEY.strip():
-        raise LicenseKeyError(
-            "The signing key comes from CHANNELOPS_LICENSE_PRIVATE_KEY; generate a key elsewhere and "
-            "replace that variable (see docs/licenses.md, 'Rotation')."
-        )
-    folder = key_dir()
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    private = Ed25519PrivateKey.generate()
-    kid = make_kid(private.public_key())
-    pem = private.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    path = folder / f"{kid}.pem"
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError as exc:
-        raise LicenseKeyError(f"{path} exists already; refusing to overwrite a signing key.") from exc
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(pem)
-    os.chmod(path, 0o600)
-    _write_atomic(folder / CURRENT_MARKER, f"{kid}\n".encode(), 0o644)
-    return SigningKey(kid=kid, private_key=private)
+
+def key_dir() -> Path:
+    return LICENSE_KEYS.key_dir()
+
+
+def directory_keys() -> list[SigningKey]:
+    return LICENSE_KEYS.directory_keys()
+
+
+def key_generate() -> SigningKey:
+    return LICENSE_KEYS.key_generate()
 
 
 def current_signing_key() -> SigningKey:
-    """The key that signs new licenses.
-
-    The environment key wins; else the directory's ``current`` key. When there is none and
-    ``LICENSE_KEY_AUTOGENERATE`` is on (the default outside production mode: ``make run`` and
-    the test suite), a key is generated on first use; in production a missing key is an error.
-    """
-    env_key = _env_key()
-    if env_key is not None:
-        return env_key
-    kid = _current_kid()
-    if kid is not None:
-        path = key_dir() / f"{kid}.pem"
-        if not KID_RE.match(kid) or not path.is_file():
-            raise LicenseKeyError(f"The current license key {kid!r} has no {path}.")
-        return SigningKey(kid=kid, private_key=_load_pem(path))
-    if settings.LICENSE_KEY_AUTOGENERATE:
-        with _lock:
-            if _current_kid() is None:
-                return key_generate()
-        return current_signing_key()
-    raise LicenseKeyError(
-        f"No license signing key in {key_dir()}. Run `channelops keys generate` "
-        "or set CHANNELOPS_LICENSE_PRIVATE_KEY and CHANNELOPS_LICENSE_KEY_ID."
-    )
-
-
-def _retired_jwks() -> list[dict[str, Any]]:
-    raw = settings.LICENSE_RETIRED_KEYS.strip()
-    if not raw:
-        return []
-    try:
-        data = json.loads(raw)
-    except ValueError as exc:
-        raise LicenseKeyError("CHANNELOPS_LICENSE_RETIRED_KEYS must be a JWKS (JSON).") from exc
-    keys = data.get("keys", []) if isinstance(data, dict) else []
-    out = []
-    for jwk in keys:
-        if not isinstance(jwk, dict) or jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519":
-            continue
-        if "d" in jwk or not isinstance(jwk.get("kid"), str) or not isinstance(jwk.get("x"), str):
-            continue
-        out.append({k: jwk[k] for k in ("kty", "crv", "x", "kid")} | {"use": "sig", "alg": JWS_ALG})
-    return out
+    return LICENSE_KEYS.current_signing_key()
 
 
 def public_jwks() -> dict[str, list[dict[str, Any]]]:
-    """The JWKS of every key that may have signed a license: current first, then the others."""
-    by_kid: dict[str, dict[str, Any]] = {}
-    env_key = _env_key()
-    if env_key is not None:
-        by_kid[env_key.kid] = public_jwk(env_key.kid, env_key.public_key)
-    current = None if env_key is not None else _current_kid()
-    dir_keys = sorted(directory_keys(), key=lambda k: (k.kid != current, k.kid))
-    for key in dir_keys:
-        by_kid.setdefault(key.kid, public_jwk(key.kid, key.public_key))
-    for jwk in _retired_jwks():
-        by_kid.setdefault(jwk["kid"], jwk)
-    return {"keys": list(by_kid.values())}
+    return LICENSE_KEYS.public_jwks()
 
 
 def key_list() -> list[tuple[str, bool, str]]:
-    """(kid, is current, where it lives) for every known key; for `channelops keys list`."""
-    env_key = _env_key()
-    current = env_key.kid if env_key is not None else _current_kid()
-    rows = []
-    if env_key is not None:
-        rows.append((env_key.kid, True, "environment"))
-    for key in directory_keys():
-        if env_key is None or key.kid != env_key.kid:
-            rows.append((key.kid, key.kid == current, str(key_dir() / f"{key.kid}.pem")))
-    seen = {r[0] for r in rows}
-    rows += [(j["kid"], False, "retired (public only)") for j in _retired_jwks() if j["kid"] not in seen]
-    return rows
+    return LICENSE_KEYS.key_list()

@@ -1,0 +1,282 @@
+"""Benchmark: importing 100,000 practitioner records from a CSV file (S6).
+
+    .venv/bin/python bench/practitioners.py                  # 100,000 records, 2,000 partners
+    .venv/bin/python bench/practitioners.py --records 10000  # smaller
+
+In a temporary directory it migrates a fresh SQLite database and builds (untimed, bulk inserts)
+the partners, then writes a CSV of ``--records`` rows (three certifications, people spread over
+the partners). It then times:
+
+* ``import_file`` — what ``channelops practitioners import`` and the console import run: parse the
+  CSV, check every row (partners, certifications, e-mails, dates, duplicates), upsert in batches
+  with bulk operations and their audit history, in one transaction, sending
+  ``practitioner_records_changed`` after each batch — so the connected receivers (partner
+  certification re-evaluation, badge issuance, whatever is connected) run inside the timing;
+* a second import of the same file, which must change nothing;
+* the **baseline**, on a copy of the database taken before the import: a raw ``sqlite3``
+  ``executemany`` INSERT of the same practitioner rows (read back from the imported database) in
+  one transaction. No parsing, no checks, no history, no receivers: the least any implementation
+  must do.
+
+Prints the figures and the ratio, and writes ``bench/results/practitioners.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results" / "practitioners.json"
+CERTS = ("solution-architect-core", "Professional Services Engineer", "certified-trainer")
+
+
+def _setup(tmp: Path) -> Path:
+    db = tmp / "practitioners.sqlite3"
+    for var in ("REDIS_URL", "CHANNELOPS_TASKS_IMMEDIATE"):
+        os.environ.pop(var, None)
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "channelops.settings",
+            "DATABASE_URL": f"sqlite:///{db}",
+            "CHANNELOPS_VAR_DIR": str(tmp),
+            "CHANNELOPS_TESTING": "0",
+            "CHANNELOPS_PRODUCTION": "false",
+        }
+    )
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    return db
+
+
+def _build_partners(n: int) -> list[int]:
+    from django.db import transaction
+
+    from channelops.partners.models import Partner, Region, Tier
+
+    regions = list(Region.objects.all())
+    tiers = list(Tier.objects.all())
+    with transaction.atomic():
+        partners = Partner.objects.bulk_create(
+            [
+                Partner(
+                    legal_name=f"Bench Partner {i:05d}",
+                    website=f"https://p{i}.bench.example",
+                    country="DE",
+                    region=regions[i % len(regions)],
+                    tier=tiers[i % len(tiers)],
+                    status="active",
+                    crm_account_id=f"001BENCH{i:06d}",
+                )
+                for i in range(n)
+            ],
+            batch_size=1000,
+        )
+    return [p.pk for p in partners]
+
+
+def _csv(records: int, partner_ids: list[int]) -> bytes:
+    start = dt.date.today() - dt.timedelta(days=700)
+    lines = [
+        "email,name,partner,certification,training_completed,exam_passed,exam_score,completed_on,expires_on,external_id"
+    ]
+    for i in range(records):
+        pid = partner_ids[i % len(partner_ids)]
+        person = i // len(CERTS)
+        lines.append(
+            f"person{person:06d}@p{pid}.bench.example,Person {person:06d},{pid},{CERTS[i % len(CERTS)]},"
+            f"yes,{'yes' if i % 10 else 'no'},{60 + i % 41},{start + dt.timedelta(days=i % 690)},,LMS-{i:07d}"
+        )
+    return ("\n".join(lines) + "\n").encode()
+
+
+class _Counter:
+    def __init__(self) -> None:
+        self.queries = 0
+
+    def __call__(self, execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        self.queries += 1
+        return execute(sql, params, many, context)
+
+
+def _timed_import(content: bytes) -> dict[str, Any]:
+    from django.db import connection
+
+    from channelops.enablement.importing import import_file
+    from channelops.enablement.signals import practitioner_records_changed
+
+    counter = _Counter()
+    receiver_seconds = 0.0
+    receiver_queries = 0
+    real_send = practitioner_records_changed.send
+
+    def timed_send(*a: Any, **kw: Any) -> Any:
+        nonlocal receiver_seconds, receiver_queries
+        t, q = time.perf_counter(), counter.queries
+        try:
+            return real_send(*a, **kw)
+        finally:
+            receiver_seconds += time.perf_counter() - t
+            receiver_queries += counter.queries - q
+
+    practitioner_records_changed.send = timed_send  # type: ignore[method-assign]
+    try:
+        with connection.execute_wrapper(counter):
+            t0, c0 = time.perf_counter(), time.process_time()
+            _run, result = import_file(name="bench.csv", content=content)
+            seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+    finally:
+        practitioner_records_changed.send = real_send  # type: ignore[method-assign]
+    return {
+        "receiver_seconds": receiver_seconds,
+        "receiver_queries": receiver_queries,
+        "seconds": seconds,
+        "cpu_seconds": cpu,
+        "queries": counter.queries,
+        "created": result.created,
+        "updated": result.updated,
+        "unchanged": result.unchanged,
+        "errors": result.error_count,
+    }
+
+
+def _baseline(source: Path, target: Path) -> dict[str, Any]:
+    table = "enablement_practitionerrecord"
+    src = sqlite3.connect(source)
+    cols = [r[1] for r in src.execute(f'PRAGMA table_info("{table}")')]
+    col_sql = ", ".join(f'"{c}"' for c in cols)
+    rows = src.execute(f'SELECT {col_sql} FROM "{table}" ORDER BY id').fetchall()  # noqa: S608
+    src.close()
+    dst = sqlite3.connect(target, isolation_level=None)
+    dst.execute("PRAGMA journal_mode=WAL")
+    dst.execute("PRAGMA synchronous=NORMAL")
+    dst.execute("PRAGMA foreign_keys=ON")
+    marks = ", ".join("?" for _ in cols)
+    t0, c0 = time.perf_counter(), time.process_time()
+    dst.execute("BEGIN IMMEDIATE")
+    dst.executemany(f'INSERT INTO "{table}" ({col_sql}) VALUES ({marks})', rows)  # noqa: S608
+    dst.execute("COMMIT")
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+    count = dst.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0]  # noqa: S608
+    dst.close()
+    if count != len(rows):
+        raise RuntimeError(f"baseline: {count} rows, expected {len(rows)}")
+    return {"seconds": seconds, "cpu_seconds": cpu, "rows": len(rows)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--partners", type=int, default=2_000)
+    parser.add_argument("--keep", action="store_true", help="keep the temporary database")
+    args = parser.parse_args()
+    if args.records < 1 or args.partners < 1:
+        parser.error("need at least one record and one partner")
+
+    tmp = Path(tempfile.mkdtemp(prefix="channelops-bench-practitioners-"))
+    try:
+        t = time.perf_counter()
+        db = _setup(tmp)
+        migrate_seconds = time.perf_counter() - t
+
+        from django.db import connection
+
+        from channelops.enablement.models import PractitionerRecord
+        from channelops.enablement.signals import practitioner_records_changed
+
+        t = time.perf_counter()
+        partner_ids = _build_partners(args.partners)
+        content = _csv(args.records, partner_ids)
+        build_seconds = time.perf_counter() - t
+        receivers = sorted(
+            f"{getattr(r(), '__module__', '?')}.{getattr(r(), '__name__', '?')}"
+            for _key, r, *_rest in practitioner_records_changed.receivers
+            if callable(r) and r() is not None
+        )
+
+        connection.close()
+        copy = tmp / "baseline.sqlite3"
+        with sqlite3.connect(db) as s, sqlite3.connect(copy) as d:
+            s.backup(d)
+
+        run = _timed_import(content)
+        if run["created"] != args.records or run["errors"]:
+            raise RuntimeError(f"expected {args.records} records created, got {run}")
+        again = _timed_import(content)
+        if again["created"] or again["updated"] or again["unchanged"] != args.records:
+            raise RuntimeError(f"the second import changed something: {again}")
+        if PractitionerRecord.objects.count() != args.records:
+            raise RuntimeError("record count differs")
+        connection.close()
+
+        base = _baseline(db, copy)
+        ratio = run["seconds"] / base["seconds"] if base["seconds"] else float("inf")
+        result = {
+            "scenario": "practitioner records import (CSV)",
+            "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "machine": {
+                "python": platform.python_version(),
+                "sqlite": sqlite3.sqlite_version,
+                "platform": platform.platform(),
+                "cpus": os.cpu_count(),
+            },
+            "scale": {"records": args.records, "partners": args.partners, "file_bytes": len(content)},
+            "setup_seconds": {"migrate": round(migrate_seconds, 2), "build": round(build_seconds, 2)},
+            "receivers": receivers,
+            "import": {
+                **{k: round(v, 3) if isinstance(v, float) else v for k, v in run.items()},
+                "records_per_second": round(args.records / run["seconds"]),
+            },
+            "second_import": {k: round(v, 3) if isinstance(v, float) else v for k, v in again.items()},
+            "baseline_raw_sqlite": {k: round(v, 4) if isinstance(v, float) else v for k, v in base.items()},
+            "ratio_to_baseline": round(ratio, 1),
+            "ratio_to_baseline_without_receivers": round(
+                (run["seconds"] - run["receiver_seconds"]) / base["seconds"], 1
+            )
+            if base["seconds"]
+            else None,
+        }
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+        i = result["import"]
+        print(
+            f"practitioner import: {args.records:,} records, {args.partners:,} partners "
+            f"(SQLite {sqlite3.sqlite_version}; receivers: {', '.join(receivers) or 'none'})"
+        )
+        print(
+            f"  import_file       {i['seconds']:8.3f} s  ({i['records_per_second']:,} records/s, {i['queries']:,} queries;"
+            f" receivers {i['receiver_seconds']:.3f} s, {i['receiver_queries']:,} queries)"
+        )
+        print(
+            f"  second import     {again['seconds']:8.3f} s  (changes nothing, {again['queries']:,} queries)"
+        )
+        print(f"  baseline (raw)    {base['seconds']:8.3f} s  (executemany INSERT of the same rows, sqlite3)")
+        print(
+            f"  ratio             {ratio:8.1f} x  ({result['ratio_to_baseline_without_receivers']} x without the receivers)"
+        )
+        print(f"  written to {RESULTS.relative_to(ROOT)}")
+        return 0
+    finally:
+        if args.keep:
+            print(f"  database kept in {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,227 @@
+"""Partner certification pages: the partner's certifications in the portal (what it has, what it still
+needs; Certified Training Partner invitation, application and trainer candidates) and, in the console,
+partners by certification state, one partner's certifications, invitations and reviews."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from channelops.console.views import staff_required
+from channelops.partners.models import Partner
+from channelops.portal.views import partner_required
+
+from .awards import next_certification, partner_certification_review_resolve, partner_progress
+from .models import Admission, CertState, PartnerCertification, PartnerCertificationStatus
+from .training_partners import ctp_invite, ctp_join, trainer_candidate_add, trainer_candidates
+
+PAGE_SIZE = 50
+
+
+class CandidateForm(forms.Form):
+    full_name = forms.CharField(label=gettext_lazy("Name"), max_length=150)
+    email = forms.EmailField(label=gettext_lazy("E-mail"), max_length=254)
+
+
+class StatusFilterForm(forms.Form):
+    state = forms.ChoiceField(
+        label=gettext_lazy("State"), required=False, choices=[("", gettext_lazy("Any but not certified"))]
+    )
+    certification = forms.ChoiceField(label=gettext_lazy("Certification"), required=False)
+    q = forms.CharField(label=gettext_lazy("Partner"), required=False, max_length=100)
+
+    def __init__(self, *args: Any, certifications: list[PartnerCertification], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["state"].choices = [("", _("Any but not certified")), *CertState.choices]  # type: ignore[attr-defined]
+        self.fields["certification"].choices = [("", _("Any")), *[(c.slug, c.name) for c in certifications]]  # type: ignore[attr-defined]
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("keep", "keep"), ("withdraw", "withdraw")])
+    note = forms.CharField(required=False, max_length=2000)
+
+
+def _error_text(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+# === portal ======================================================================================
+
+
+def _candidates_by_status(progress: list[Any]) -> dict[int, list[Any]]:
+    out = {}
+    for p in progress:
+        if p.status is not None and p.status.state == CertState.ONBOARDING:
+            out[p.certification.pk] = list(trainer_candidates(p.status).only("pk", "title", "status"))
+    return out
+
+
+@partner_required
+def portal_partner_certifications(request: HttpRequest) -> HttpResponse:
+    partner = request.partner  # type: ignore[attr-defined]
+    progress = partner_progress(partner)
+    candidates = _candidates_by_status(progress)
+    for p in progress:
+        p.candidates = candidates.get(p.certification.pk, [])  # type: ignore[attr-defined]
+    return render(
+        request,
+        "enablement/partner_cert_portal.html",
+        {
+            "partner": partner,
+            "progress": progress,
+            "next": next_certification(progress),
+            "is_admin": request.membership.is_admin,  # type: ignore[attr-defined]
+            "candidate_form": CandidateForm(),
+            "nav": "enablement",
+        },
+    )
+
+
+def _portal_certification(slug: str) -> PartnerCertification:
+    return get_object_or_404(PartnerCertification, slug=slug, active=True, admission=Admission.ONBOARDING)
+
+
+@partner_required
+@require_POST
+def portal_partner_certification_join(request: HttpRequest, slug: str) -> HttpResponse:
+    """The partner admin accepts the invitation (or applies, once applications are open)."""
+    if not request.membership.is_admin:  # type: ignore[attr-defined]
+        raise Http404
+    pc = _portal_certification(slug)
+    try:
+        ctp_join(partner=request.partner, certification=pc, by=request.user)  # type: ignore[attr-defined]
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    except PermissionError as exc:
+        raise PermissionDenied(str(exc)) from exc
+    else:
+        messages.success(
+            request,
+            _("Welcome to the %(name)s onboarding: the requirements are tracked in your collaboration space.")
+            % {"name": pc.name},
+        )
+    return redirect("portal:partner_certifications")
+
+
+@partner_required
+@require_POST
+def portal_trainer_candidate_add(request: HttpRequest, slug: str) -> HttpResponse:
+    if not request.membership.is_admin:  # type: ignore[attr-defined]
+        raise Http404
+    pc = _portal_certification(slug)
+    status = get_object_or_404(
+        PartnerCertificationStatus.objects.visible_to(request.user),
+        certification=pc,
+        state=CertState.ONBOARDING,
+    )
+    form = CandidateForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the candidate's name and e-mail address."))
+        return redirect("portal:partner_certifications")
+    try:
+        trainer_candidate_add(status=status, by=request.user, **form.cleaned_data)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(
+            request,
+            _("%(name)s is enrolled as a trainer candidate.") % {"name": form.cleaned_data["full_name"]},
+        )
+    return redirect("portal:partner_certifications")
+
+
+# === console =====================================================================================
+
+
+@staff_required
+def console_partner_certifications(request: HttpRequest) -> HttpResponse:
+    """Partners by certification state, filtered (constant number of queries)."""
+    pcs = list(PartnerCertification.objects.filter(active=True))
+    form = StatusFilterForm(request.GET or None, certifications=pcs)
+    rows = PartnerCertificationStatus.objects.visible_to(request.user).select_related(
+        "partner", "partner__cam", "certification"
+    )
+    state = cert = q = ""
+    if form.is_valid():
+        state, cert, q = (
+            form.cleaned_data["state"],
+            form.cleaned_data["certification"],
+            form.cleaned_data["q"],
+        )
+    rows = rows.filter(state=state) if state else rows.exclude(state=CertState.NONE)
+    if cert:
+        rows = rows.filter(certification__slug=cert)
+    if q:
+        rows = rows.filter(partner__legal_name__icontains=q.strip())
+    rows = rows.order_by("partner__legal_name", "certification__position", "pk")
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    querystring = request.GET.copy()
+    querystring.pop("page", None)
+    return render(
+        request,
+        "enablement/partner_cert_console_list.html",
+        {"form": form, "page": page, "querystring": querystring.urlencode(), "nav": "partner_certifications"},
+    )
+
+
+@staff_required
+def console_partner_certifications_partner(request: HttpRequest, partner_id: int) -> HttpResponse:
+    partner = get_object_or_404(Partner.objects.visible_to(request.user).select_related("cam"), pk=partner_id)
+    progress = partner_progress(partner)
+    candidates = _candidates_by_status(progress)
+    for p in progress:
+        p.candidates = candidates.get(p.certification.pk, [])  # type: ignore[attr-defined]
+    return render(
+        request,
+        "enablement/partner_cert_console_partner.html",
+        {"partner": partner, "progress": progress, "next": next_certification(progress)},
+    )
+
+
+@staff_required
+@require_POST
+def console_partner_certification_invite(request: HttpRequest, partner_id: int, slug: str) -> HttpResponse:
+    partner = get_object_or_404(Partner.objects.visible_to(request.user), pk=partner_id)
+    pc = get_object_or_404(PartnerCertification, slug=slug, active=True)
+    try:
+        ctp_invite(partner=partner, certification=pc, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(
+            request,
+            _("%(partner)s is invited to %(name)s; its admins were e-mailed.")
+            % {"partner": partner.legal_name, "name": pc.name},
+        )
+    return redirect("console:partner_certifications_partner", partner.pk)
+
+
+@staff_required
+@require_POST
+def console_partner_certification_review(request: HttpRequest, pk: int) -> HttpResponse:
+    status = get_object_or_404(PartnerCertificationStatus.objects.visible_to(request.user), pk=pk)
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose whether to keep or withdraw the certification."))
+    else:
+        try:
+            partner_certification_review_resolve(
+                status=status,
+                keep=form.cleaned_data["decision"] == "keep",
+                by=request.user,
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, _("Review resolved."))
+    return redirect("console:partner_certifications_partner", status.partner_id)

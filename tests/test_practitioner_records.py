@@ -1,0 +1,676 @@
+"""Certifications and practitioner records (S6): catalog pages, file import (CSV/XLSX, console and
+CLI), the API, the signed learning-system webhook, the portal's people page, NFR eligibility."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import json
+import time
+from datetime import date, timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
+from django.db import connection
+from openpyxl import Workbook
+
+from channelops.enablement.importing import import_file, practitioner_import_task
+from channelops.enablement.models import Certification, ImportRun, ImportStatus, PractitionerRecord
+from channelops.enablement.records import (
+    practitioner_records_import,
+    webhook_signature,
+)
+from channelops.enablement.signals import practitioner_records_changed
+from channelops.licensing.eligibility import evaluate
+
+from .factories import MembershipFactory, PartnerFactory, PractitionerRecordFactory, StaffFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+HEADER = "email,name,partner,certification,training_completed,exam_passed,exam_score,completed_on,expires_on,external_id"
+TODAY = date.today()
+DONE = (TODAY - timedelta(days=10)).isoformat()
+
+
+def csv_bytes(*lines: str, header: str = HEADER) -> bytes:
+    return ("\n".join([header, *lines]) + "\n").encode()
+
+
+def row(email: str, partner: object, cert: str = "solution-architect-core", **kw: object) -> str:
+    v = {
+        "name": "Maria Example",
+        "training": "yes",
+        "exam": "yes",
+        "score": "88",
+        "completed": DONE,
+        "expires": "",
+        "ext": "LMS-1",
+        **kw,
+    }
+    return ",".join(
+        str(x)
+        for x in (
+            email,
+            v["name"],
+            partner,
+            cert,
+            v["training"],
+            v["exam"],
+            v["score"],
+            v["completed"],
+            v["expires"],
+            v["ext"],
+        )
+    )
+
+
+@pytest.fixture
+def edu(db):
+    return StaffFactory(email="edu@vendor.test", roles=["education_services"])
+
+
+@pytest.fixture
+def immediate_tasks(settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture
+def changes():
+    """Every ``practitioner_records_changed`` sent during the test: (partner_ids, record_ids, in a transaction)."""
+    seen: list[tuple[set, list, bool]] = []
+
+    def receiver(sender, partner_ids, record_ids, by, **kw):  # type: ignore[no-untyped-def]
+        seen.append((set(partner_ids), list(record_ids), connection.in_atomic_block))
+
+    practitioner_records_changed.connect(receiver, dispatch_uid="test-records-changed")
+    yield seen
+    practitioner_records_changed.disconnect(dispatch_uid="test-records-changed")
+
+
+def run_file(content: bytes, name: str = "export.csv", **kw):  # type: ignore[no-untyped-def]
+    return import_file(name=name, content=content, **kw)
+
+
+# --- import: good, bad, duplicate rows -----------------------------------------------------------
+
+
+def test_a_clean_file_imports_every_row_links_partner_people_and_defaults_the_expiry(
+    partner_a, user_a, edu, changes
+):
+    content = csv_bytes(
+        row(user_a.email.upper(), partner_a.pk, name="User A"),
+        row("pse@acme.example", partner_a.pk, "Professional Services Engineer", expires="2031-01-01"),
+    )
+    run, result = run_file(content, by=edu)
+    assert (result.created, result.updated, result.unchanged, result.errors) == (2, 0, 0, [])
+    run.refresh_from_db()
+    assert (run.status, run.created, run.by, run.total, run.done) == (ImportStatus.DONE, 2, edu, 2, 2)
+    assert run.sha256 == hashlib.sha256(content).hexdigest() and bytes(run.content) == b""
+    linked = PractitionerRecord.objects.get(email=user_a.email.lower())
+    assert linked.user == user_a and linked.source == "import" and linked.exam_score == 88
+    sac = Certification.objects.get(slug="solution-architect-core")
+    assert linked.expires_on == date.fromisoformat(DONE).replace(year=date.fromisoformat(DONE).year + 2)
+    assert sac.validity_months == 24
+    pse = PractitionerRecord.objects.get(email="pse@acme.example")
+    assert pse.user is None and pse.expires_on == date(2031, 1, 1)
+    assert changes == [({partner_a.pk}, sorted(result.record_ids), True)] or changes[0][0] == {partner_a.pk}
+    assert all(inside for _p, _r, inside in changes)  # sent inside the import's transaction
+    assert linked.history.count() == 1 and linked.history.first().history_user == edu
+
+
+def test_reimporting_the_same_file_changes_nothing(partner_a, edu, changes):
+    content = csv_bytes(row("a@acme.example", partner_a.pk), row("b@acme.example", partner_a.pk))
+    run_file(content, by=edu)
+    before = list(PractitionerRecord.objects.values_list("pk", "updated_at").order_by("pk"))
+    history = PractitionerRecord.history.count()
+    changes.clear()
+    _run, again = run_file(content, by=edu)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
+    assert list(PractitionerRecord.objects.values_list("pk", "updated_at").order_by("pk")) == before
+    assert PractitionerRecord.history.count() == history  # not rewritten
+    assert changes == []  # nothing changed: no signal
+
+
+def test_a_changed_row_is_updated_and_counted_once(partner_a, edu, changes):
+    run_file(csv_bytes(row("a@acme.example", partner_a.pk, exam="no", score="40")), by=edu)
+    changes.clear()
+    _run, result = run_file(
+        csv_bytes(
+            row("a@acme.example", partner_a.pk, exam="yes", score="91"), row("b@acme.example", partner_a.pk)
+        ),
+        by=edu,
+    )
+    assert (result.created, result.updated, result.unchanged) == (1, 1, 0)
+    rec = PractitionerRecord.objects.get(email="a@acme.example")
+    assert rec.exam_passed and rec.exam_score == 91 and rec.history.count() == 2
+    assert PractitionerRecord.objects.count() == 2
+    assert changes[0][0] == {partner_a.pk} and len(changes[0][1]) == 2
+
+
+def test_a_file_with_bad_rows_changes_nothing_and_reports_each_row_with_its_reason(partner_a, partner_b, edu):
+    partner_b.status = "suspended"
+    partner_b.save()
+    content = csv_bytes(
+        row("good@acme.example", partner_a.pk),  # row 2
+        row("x@acme.example", partner_a.pk, "SAC"),  # row 3
+        row("not-an-email", partner_a.pk),  # row 4
+        row("b@beta.example", partner_b.pk),  # row 5
+        row("c@acme.example", 999999),  # row 6
+        row("d@acme.example", partner_a.pk, completed="31/12/2024"),  # row 7
+        row("good@acme.example", partner_a.pk, name="Again"),  # row 8: duplicate of row 2
+        row("e@acme.example", partner_a.pk, exam="maybe", score="120"),  # row 9
+    )
+    run, result = run_file(content, by=edu)
+    assert not result.applied and PractitionerRecord.objects.count() == 0
+    assert result.errors == [
+        "row 3: unknown certification 'SAC'",
+        "row 4: invalid e-mail 'not-an-email'",
+        f"row 5: partner '{partner_b.pk}' is not active (suspended)",
+        "row 6: unknown partner '999999'",
+        "row 7: invalid date '31/12/2024' in completed_on (use YYYY-MM-DD)",
+        "row 8: duplicate of row 2 (same certification, e-mail and completion date)",
+        "row 9: exam_passed must be yes/no, true/false or 1/0, not 'maybe'; "
+        "exam_score must be a whole number from 0 to 100, not '120'",
+    ]
+    run.refresh_from_db()
+    assert (run.status, run.error_count, run.created) == (ImportStatus.REFUSED, 7, 0)
+    assert run.errors[0] == "row 3: unknown certification 'SAC'" and bytes(run.content) == content
+
+
+def test_import_the_valid_rows_skips_only_the_rows_with_errors(partner_a, edu):
+    content = csv_bytes(
+        row("good@acme.example", partner_a.pk),
+        row("x@acme.example", partner_a.pk, "SAC"),
+        row("other@acme.example", partner_a.pk, "certified-trainer"),
+    )
+    run, result = run_file(content, by=edu, valid_rows=True)
+    assert result.applied and (result.created, result.error_count) == (2, 1)
+    assert result.errors == ["row 3: unknown certification 'SAC'"]
+    assert set(PractitionerRecord.objects.values_list("email", flat=True)) == {
+        "good@acme.example",
+        "other@acme.example",
+    }
+    run.refresh_from_db()
+    assert (run.status, run.mode, run.created, run.error_count) == ("done", "valid_rows", 2, 1)
+
+
+def test_missing_columns_refuse_the_whole_file(partner_a, edu):
+    _run, result = run_file(
+        csv_bytes("a@acme.example,Ann,solution-architect-core", header="email,name,certification"), by=edu
+    )
+    assert result.errors == ["row 1: missing column 'completed_on'", "row 1: missing column 'partner'"]
+    assert not PractitionerRecord.objects.exists()
+
+
+def test_an_xlsx_file_with_date_and_boolean_cells_imports_like_csv(partner_a, edu):
+    wb = Workbook()
+    ws = wb.active
+    ws.append(HEADER.split(","))
+    ws.append(
+        [
+            "x1@acme.example",
+            "Xena",
+            partner_a.pk,
+            "Solution Architect Core",
+            True,
+            True,
+            77,
+            date(2025, 3, 1),
+            None,
+            "L1",
+        ]
+    )
+    ws.append(["x2@acme.example", "Xavier", partner_a.pk, "SAC", "yes", "no", None, "2025-03-02", None, ""])
+    ws.append([None] * 10)  # a blank row is skipped
+    ws.append(
+        ["x1@acme.example", "Xena", partner_a.pk, "solution-architect-core", 1, 1, 77, "2025-03-01", None, ""]
+    )
+    buf = io.BytesIO()
+    wb.save(buf)
+    _run, result = run_file(buf.getvalue(), name="export.xlsx", by=edu)
+    assert result.errors == [
+        "row 3: unknown certification 'SAC'",
+        "row 5: duplicate of row 2 (same certification, e-mail and completion date)",
+    ]
+    _run, result = run_file(buf.getvalue(), name="export.xlsx", by=edu, valid_rows=True)
+    rec = PractitionerRecord.objects.get()
+    assert (rec.email, rec.completed_on, rec.expires_on, rec.exam_score) == (
+        "x1@acme.example",
+        date(2025, 3, 1),
+        date(2027, 3, 1),
+        77,
+    )
+
+
+def test_partners_can_be_named_by_crm_account_id(partner_a, edu):
+    partner_a.crm_account_id = "001ACME"
+    partner_a.save()
+    header = HEADER.replace("partner", "crm_account_id")
+    _run, result = run_file(csv_bytes(row("a@acme.example", "001ACME"), header=header), by=edu)
+    assert result.created == 1
+    # the partner column may hold CRM ids too, and --partner-column names another column
+    header2 = HEADER.replace("partner", "account")
+    _run, result = run_file(
+        csv_bytes(row("b@acme.example", "001ACME"), row("c@acme.example", partner_a.pk), header=header2),
+        by=edu,
+        partner_column="account",
+    )
+    assert (result.created, result.errors) == (2, [])
+    assert set(PractitionerRecord.objects.values_list("partner_id", flat=True)) == {partner_a.pk}
+
+
+def test_the_import_is_one_transaction_a_crash_in_a_later_batch_leaves_nothing(partner_a, edu):
+    calls = []
+
+    def crash(sender, **kw):  # type: ignore[no-untyped-def]
+        calls.append(kw["record_ids"])
+        if len(calls) == 2:
+            raise RuntimeError("disk on fire")
+
+    practitioner_records_changed.connect(crash, dispatch_uid="crash")
+    try:
+        with pytest.raises(RuntimeError):
+            run_file(
+                csv_bytes(*[row(f"p{i}@acme.example", partner_a.pk) for i in range(5)]), by=edu, batch_size=2
+            )
+    finally:
+        practitioner_records_changed.disconnect(dispatch_uid="crash")
+    assert len(calls) == 2 and PractitionerRecord.objects.count() == 0
+    run = ImportRun.objects.get()
+    assert run.status == ImportStatus.FAILED and "disk on fire" in run.failure
+    # after the crash, the same file imports completely, each row once
+    _run, result = run_file(
+        csv_bytes(*[row(f"p{i}@acme.example", partner_a.pk) for i in range(5)]), batch_size=2
+    )
+    assert result.created == 5 and PractitionerRecord.objects.count() == 5
+
+
+def test_large_files_are_written_in_batches_with_one_signal_per_batch(partner_a, changes):
+    result = practitioner_records_import(
+        rows=[
+            (
+                i + 2,
+                dict(zip(HEADER.split(","), row(f"p{i}@acme.example", partner_a.pk).split(","), strict=True)),
+            )
+            for i in range(7)
+        ],
+        source="import",
+        batch_size=3,
+    )
+    assert result.created == 7 and [len(r) for _p, r, _t in changes] == [3, 3, 1]
+
+
+# --- CLI ------------------------------------------------------------------------------------------
+
+
+def test_the_cli_imports_a_file_and_refuses_one_with_errors(partner_a, tmp_path, capsys):
+    good = tmp_path / "good.csv"
+    good.write_bytes(csv_bytes(row("a@acme.example", partner_a.pk), row("b@acme.example", partner_a.pk)))
+    call_command("practitioners", "import", str(good), "--quiet")
+    assert "2 created, 0 updated, 0 unchanged" in capsys.readouterr().out
+    call_command("practitioners", "import", str(good), "--quiet")
+    assert "0 created, 0 updated, 2 unchanged" in capsys.readouterr().out
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(
+        csv_bytes(row("c@acme.example", partner_a.pk), row("d@acme.example", partner_a.pk, "SAC"))
+    )
+    with pytest.raises(CommandError, match="1 rows with errors; nothing imported"):
+        call_command("practitioners", "import", str(bad), "--quiet")
+    assert "row 3: unknown certification 'SAC'" in capsys.readouterr().err
+    assert not PractitionerRecord.objects.filter(email="c@acme.example").exists()
+    call_command("practitioners", "import", str(bad), "--valid-rows", "--quiet")
+    assert PractitionerRecord.objects.filter(email="c@acme.example").exists()
+    with pytest.raises(CommandError, match="no such file"):
+        call_command("practitioners", "import", str(tmp_path / "missing.csv"))
+
+
+# --- console --------------------------------------------------------------------------------------
+
+
+def test_the_console_import_runs_in_the_background_and_offers_to_import_the_valid_rows(
+    partner_a, edu, login, immediate_tasks, django_capture_on_commit_callbacks
+):
+    client = login(edu)
+    assert client.get("/console/certifications/import/").status_code == 200
+    content = csv_bytes(row("a@acme.example", partner_a.pk), row("x@acme.example", partner_a.pk, "SAC"))
+    with django_capture_on_commit_callbacks(execute=True):
+        resp = client.post(
+            "/console/certifications/import/", {"file": SimpleUploadedFile("lms.csv", content, "text/csv")}
+        )
+    run = ImportRun.objects.get()
+    assert resp.status_code == 302 and resp["Location"] == f"/console/certifications/import/{run.pk}/"
+    body = client.get(resp["Location"]).content.decode()
+    assert 'data-status="refused"' in body and "row 3: unknown certification &#x27;SAC&#x27;" in body
+    assert "Import the valid rows" in body and not PractitionerRecord.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        resp = client.post(f"/console/certifications/import/{run.pk}/valid-rows/")
+    again = ImportRun.objects.exclude(pk=run.pk).get()
+    assert resp["Location"] == f"/console/certifications/import/{again.pk}/"
+    body = client.get(resp["Location"]).content.decode()
+    assert 'data-status="done"' in body and '<dd data-count="created">1</dd>' in body
+    assert PractitionerRecord.objects.get().email == "a@acme.example"
+    progress = client.get(f"/console/certifications/import/{again.pk}/?format=json").json()
+    assert progress == {"status": "done", "done": 2, "total": 2, "percent": 100, "finished": True}
+    # a done run cannot be re-run
+    assert client.post(f"/console/certifications/import/{again.pk}/valid-rows/").status_code == 404
+
+
+def test_a_queued_import_shows_its_progress_page_until_the_worker_runs_it(partner_a, edu, login):
+    client = login(edu)
+    content = csv_bytes(row("a@acme.example", partner_a.pk))
+    client.post(
+        "/console/certifications/import/", {"file": SimpleUploadedFile("lms.csv", content, "text/csv")}
+    )
+    run = ImportRun.objects.get()
+    body = client.get(f"/console/certifications/import/{run.pk}/").content.decode()
+    assert 'http-equiv="refresh"' in body and 'data-status="queued"' in body
+    practitioner_import_task.call(run.pk)  # what the worker does
+    run.refresh_from_db()
+    assert run.status == "done" and run.created == 1
+    assert practitioner_import_task.call(run.pk) == {"skipped": 1}  # a second delivery does nothing
+
+
+def test_staff_without_the_add_permission_cannot_import(partner_a, cam, login):
+    client = login(cam)
+    assert client.get("/console/certifications/import/").status_code == 403
+    assert client.get("/console/certifications/").status_code == 200  # but may view the catalog
+
+
+def test_the_catalog_counts_people_certified_now(partner_a, partner_b, cam, login):
+    PractitionerRecordFactory(partner=partner_a, email="a@acme.example")
+    PractitionerRecordFactory(  # the same person, a second (older) record: counted once
+        partner=partner_a, email="a@acme.example", completed_on=TODAY - timedelta(days=60)
+    )
+    PractitionerRecordFactory(partner=partner_b, email="b@beta.example")
+    PractitionerRecordFactory(partner=partner_b, email="expired@beta.example", expires_on=TODAY)
+    PractitionerRecordFactory(partner=partner_b, email="failed@beta.example", exam_passed=False)
+    body = login(cam).get("/console/certifications/").content.decode()
+    assert '<td data-certified="solution-architect-core">2</td>' in body
+    assert '<td data-certified="professional-services-engineer">0</td>' in body
+
+
+@pytest.mark.parametrize("n", [3, 30])
+def test_the_catalog_runs_a_constant_number_of_queries(n, partner_a, cam, login, django_assert_num_queries):
+    for i in range(n):
+        PractitionerRecordFactory(partner=partner_a)
+    client = login(cam)
+    client.get("/console/certifications/")
+    # session, user, staff MFA check, permissions (user + group), the catalog with counts, the
+    # unread notifications badge
+    with django_assert_num_queries(7):
+        assert client.get("/console/certifications/").status_code == 200
+
+
+def test_education_services_edit_a_certification_and_others_only_view_it(partner_a, edu, cam, login):
+    PractitionerRecordFactory(partner=partner_a, email="a@acme.example", full_name="Ann Example")
+    client = login(edu)
+    body = client.get("/console/certifications/solution-architect-core/").content.decode()
+    assert "Solution Architect Core exam" in body and "Ann Example" in body and "<form" in body
+    data = {
+        "name": "Solution Architect Core",
+        "description": "x",
+        "exam_name": "SAC exam v2",
+        "requires_training": "on",
+        "validity_months": "36",
+        "grants_badge": "on",
+        "badge_criteria": "passed",
+        "active": "on",
+    }
+    resp = client.post("/console/certifications/solution-architect-core/", data)
+    assert resp.status_code == 302
+    cert = Certification.objects.get(slug="solution-architect-core")
+    assert (cert.exam_name, cert.validity_months) == ("SAC exam v2", 36)
+    assert cert.history.first().history_user == edu
+    resp = client.post("/console/certifications/solution-architect-core/", {**data, "validity_months": "0"})
+    assert resp.status_code == 400 and "Between 1 and 240 months" in resp.content.decode()
+    resp = client.post(
+        "/console/certifications/solution-architect-core/", {**data, "name": "Certified Trainer"}
+    )
+    assert resp.status_code == 400 and "already exists" in resp.content.decode()  # (the form checks first)
+    cam_client = login(cam)
+    body = cam_client.get("/console/certifications/solution-architect-core/").content.decode()
+    assert '<form method="post" class="stacked"' not in body
+    assert cam_client.post("/console/certifications/solution-architect-core/", data).status_code == 403
+
+
+# --- portal ---------------------------------------------------------------------------------------
+
+
+def test_the_portal_people_page_shows_the_partners_records_and_what_expires_soon(
+    partner_a, partner_b, user_a, login
+):
+    PractitionerRecordFactory(
+        partner=partner_a, full_name="Maria Soon", expires_on=TODAY + timedelta(days=20)
+    )
+    PractitionerRecordFactory(partner=partner_a, full_name="Omar Later")
+    PractitionerRecordFactory(partner=partner_b, full_name="Beta Person")
+    body = login(user_a).get("/portal/enablement/people/").content.decode()
+    assert "Maria Soon" in body and "Omar Later" in body and "Beta Person" not in body
+    assert "Maria Soon's Solution Architect Core certification expires on" in body
+    assert body.count("data-expiring=") == 1
+
+
+@pytest.mark.parametrize("n", [3, 30])
+def test_the_portal_people_page_runs_a_constant_number_of_queries(
+    n, partner_a, user_a, login, django_assert_num_queries
+):
+    for i in range(n):
+        PractitionerRecordFactory(partner=partner_a, expires_on=TODAY + timedelta(days=5 + i))
+    client = login(user_a)
+    client.get("/portal/enablement/people/")
+    # session, user, membership, partner (region, tier, cam), count, the page's rows (with
+    # certification), the expiring-soon rows, the unread notifications badge
+    with django_assert_num_queries(PORTAL_QUERIES):
+        assert client.get("/portal/enablement/people/").status_code == 200
+
+
+PORTAL_QUERIES = 8
+
+
+# --- API ------------------------------------------------------------------------------------------
+
+ITEM = {
+    "email": "api@acme.example",
+    "name": "Api Person",
+    "certification": "solution-architect-core",
+    "training_completed": True,
+    "exam_passed": True,
+    "exam_score": 90,
+    "completed_on": DONE,
+}
+
+
+def test_staff_with_the_add_permission_record_results_over_the_api(partner_a, edu, api_client):
+    client = api_client(edu)
+    resp = client.post(
+        "/api/v1/practitioner-records", {**ITEM, "partner": partner_a.pk}, content_type="application/json"
+    )
+    assert resp.status_code == 201, resp.content
+    assert resp.json()["created"] == 1
+    rec = PractitionerRecord.objects.get()
+    assert rec.source == "api" and rec.partner == partner_a
+    items = [
+        {**ITEM, "partner": partner_a.pk},
+        {**ITEM, "email": "two@acme.example", "partner": partner_a.pk},
+    ]
+    resp = client.post("/api/v1/practitioner-records", items, content_type="application/json")
+    assert resp.json() == {
+        "created": 1,
+        "updated": 0,
+        "unchanged": 1,
+        "record_ids": [resp.json()["record_ids"][0]],
+    }
+
+
+def test_api_items_with_errors_change_nothing_and_are_reported_per_item(partner_a, edu, api_client):
+    items = [
+        {**ITEM, "partner": partner_a.pk},
+        {**ITEM, "email": "x@acme.example", "certification": "SAC", "partner": partner_a.pk},
+        {**ITEM, "email": "y@acme.example"},
+    ]
+    resp = api_client(edu).post("/api/v1/practitioner-records", items, content_type="application/json")
+    assert resp.status_code == 422
+    assert resp.json()["detail"]["records"] == [
+        "item 2: unknown certification 'SAC'",
+        "item 3: missing partner",
+    ]
+    assert not PractitionerRecord.objects.exists()
+
+
+def test_partner_people_and_staff_without_the_permission_cannot_record_results(
+    partner_a, admin_a, cam, api_client
+):
+    for user in (admin_a, cam):
+        resp = api_client(user).post(
+            "/api/v1/practitioner-records", {**ITEM, "partner": partner_a.pk}, content_type="application/json"
+        )
+        assert resp.status_code == 403
+    assert not PractitionerRecord.objects.exists()
+
+
+def test_the_api_lists_only_the_callers_partners_records_with_filters(
+    partner_a, partner_b, user_a, user_b, cam, api_client
+):
+    PractitionerRecordFactory(partner=partner_a, email="a1@acme.example")
+    PractitionerRecordFactory(partner=partner_a, email="a2@acme.example", exam_passed=False)
+    PractitionerRecordFactory(partner=partner_b, email="b1@beta.example")
+    emails = lambda resp: sorted(r["email"] for r in resp.json()["items"])  # noqa: E731
+    assert emails(api_client(user_a).get("/api/v1/practitioner-records")) == [
+        "a1@acme.example",
+        "a2@acme.example",
+    ]
+    assert emails(api_client(user_b).get(f"/api/v1/practitioner-records?partner_id={partner_a.pk}")) == []
+    assert emails(api_client(user_a).get("/api/v1/practitioner-records?certified=true")) == [
+        "a1@acme.example"
+    ]
+    staff = api_client(cam)
+    assert len(staff.get("/api/v1/practitioner-records").json()["items"]) == 3
+    assert emails(staff.get(f"/api/v1/practitioner-records?partner_id={partner_b.pk}")) == ["b1@beta.example"]
+    item = staff.get("/api/v1/practitioner-records?email=a1@acme.example").json()["items"][0]
+    assert item["certification"] == "solution-architect-core" and item["certified"] is True
+
+
+# --- webhook --------------------------------------------------------------------------------------
+
+SECRET = "whsec-test-0123456789"
+
+
+@pytest.fixture
+def webhook(settings, client):
+    settings.LEARNING_WEBHOOK_SECRET = SECRET
+
+    def send(payload: object, *, secret: str = SECRET, ts: int | None = None, signature: str | None = None):  # type: ignore[no-untyped-def]
+        body = json.dumps(payload).encode()
+        stamp = str(int(time.time()) if ts is None else ts)
+        sig = (
+            signature
+            if signature is not None
+            else webhook_signature(secret=secret, timestamp=stamp, body=body)
+        )
+        headers = {"HTTP_X_CHANNELOPS_TIMESTAMP": stamp}
+        if sig:
+            headers["HTTP_X_CHANNELOPS_SIGNATURE"] = sig
+        return client.post("/webhooks/learning-system", body, content_type="application/json", **headers)
+
+    return send
+
+
+def test_a_signed_webhook_delivery_records_the_results(partner_a, webhook, changes):
+    resp = webhook({"records": [{**ITEM, "partner": partner_a.pk}]})
+    assert resp.status_code == 200 and resp.json() == {"created": 1, "updated": 0, "unchanged": 0}
+    rec = PractitionerRecord.objects.get()
+    assert rec.source == "webhook" and changes[0][0] == {partner_a.pk}
+    assert webhook({**ITEM, "partner": partner_a.pk}).json() == {"created": 0, "updated": 0, "unchanged": 1}
+    # the documented Python example signs the same way
+    body = b'{"email": "x"}'
+    expected = "sha256=" + hmac.new(SECRET.encode(), b"1700000000." + body, hashlib.sha256).hexdigest()
+    assert webhook_signature(secret=SECRET, timestamp="1700000000", body=body) == expected
+
+
+@pytest.mark.parametrize(
+    "kind",
+    ["wrong secret", "missing signature", "tampered signature", "old timestamp", "future timestamp"],
+)
+def test_a_webhook_delivery_with_a_bad_signature_is_refused_and_changes_nothing(kind, partner_a, webhook):
+    payload = [{**ITEM, "partner": partner_a.pk}]
+    now = int(time.time())
+    resp = {
+        "wrong secret": lambda: webhook(payload, secret="not-the-secret"),
+        "missing signature": lambda: webhook(payload, signature=""),
+        "tampered signature": lambda: webhook(payload, signature="sha256=" + "0" * 64),
+        "old timestamp": lambda: webhook(payload, ts=now - 330),
+        "future timestamp": lambda: webhook(payload, ts=now + 330),
+    }[kind]()
+    assert resp.status_code == 401
+    assert not PractitionerRecord.objects.exists()
+
+
+def test_webhook_rows_with_errors_change_nothing(partner_a, webhook):
+    resp = webhook(
+        [
+            {**ITEM, "partner": partner_a.pk},
+            {**ITEM, "email": "z@acme.example", "certification": "SAC", "partner": partner_a.pk},
+        ]
+    )
+    assert resp.status_code == 422 and resp.json()["detail"]["records"] == [
+        "item 2: unknown certification 'SAC'"
+    ]
+    assert not PractitionerRecord.objects.exists()
+
+
+def test_without_a_secret_the_webhook_is_disabled(settings, client):
+    settings.LEARNING_WEBHOOK_SECRET = ""
+    resp = client.post("/webhooks/learning-system", b"{}", content_type="application/json")
+    assert resp.status_code == 404 and "CHANNELOPS_LEARNING_WEBHOOK_SECRET" in resp.json()["detail"]
+    assert client.get("/webhooks/learning-system").status_code == 405
+
+
+# --- NFR eligibility ------------------------------------------------------------------------------
+
+
+def test_a_certified_person_passes_the_nfr_certification_criterion(partner_a, admin_a, phd_emea, login):
+    from channelops.licensing.services import nfr_request_submit
+
+    req = nfr_request_submit(
+        partner=partner_a,
+        contact_name="Lena",
+        contact_email="lena@acme.example",
+        plan="ultimate",
+        seats=5,
+        term_months=12,
+        purpose="demo",
+        by=admin_a,
+    )
+    crit = {c.name: c for c in evaluate(req)}["certification"]
+    assert not crit.passed and "No one at the partner holds" in crit.reason
+    PractitionerRecordFactory(partner=partner_a, expires_on=TODAY)  # expired today: not counted
+    PractitionerRecordFactory(partner=partner_a, training_completed=False)  # training missing
+    assert not {c.name: c for c in evaluate(req)}["certification"].passed
+    pse = Certification.objects.get(slug="professional-services-engineer")
+    PractitionerRecordFactory(partner=partner_a, email="p@acme.example", certification=pse)
+    PractitionerRecordFactory(partner=partner_a, email="p@acme.example")  # same person, counted once
+    crit = {c.name: c for c in evaluate(req)}["certification"]
+    assert crit.passed and crit.reason.startswith("1 person(s) hold")
+    body = login(phd_emea).get(f"/console/nfr/{req.pk}/").content.decode()
+    assert "1 person(s) hold Solution Architect Core or Professional Services Engineer" in body
+
+
+def test_the_roles_grant_the_catalog_and_records_permissions(db):
+    edu = StaffFactory(roles=["education_services"])
+    pm = StaffFactory(roles=["channel_program_manager"])
+    cam = StaffFactory(roles=["cam"])
+    for manager in (edu, pm):
+        assert manager.has_perm("enablement.add_practitionerrecord")
+        assert manager.has_perm("enablement.change_certification")
+    assert cam.has_perm("enablement.view_practitionerrecord") and not cam.has_perm(
+        "enablement.add_practitionerrecord"
+    )
+
+
+def test_a_partner_person_with_the_records_email_at_another_partner_is_not_linked(partner_a, partner_b, edu):
+    other = MembershipFactory(partner=partner_b, user=UserFactory(email="moved@beta.example")).user
+    run_file(csv_bytes(row(other.email, partner_a.pk)), by=edu)
+    assert PractitionerRecord.objects.get().user is None
+    PartnerFactory()  # unrelated partners do not matter

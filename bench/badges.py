@@ -23,43 +23,24 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
-import os
-import platform
-import shutil
 import sqlite3
-import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from benchlib import django_on_fresh_sqlite, machine, scratch_dir, write_results
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "badges.json"
 
 
 def _setup(tmp: Path) -> None:
-    db = tmp / "badges.sqlite3"
-    for var in ("REDIS_URL", "CHANNELOPS_TASKS_IMMEDIATE", "CHANNELOPS_BADGE_PRIVATE_KEY"):
-        os.environ.pop(var, None)
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "channelops.settings",
-            "DATABASE_URL": f"sqlite:///{db}",
-            "CHANNELOPS_VAR_DIR": str(tmp),
-            "CHANNELOPS_BADGE_KEY_DIR": str(tmp / "badge-keys"),
-            "CHANNELOPS_BADGE_APPROVAL": "auto",
-            "CHANNELOPS_TESTING": "0",
-            "CHANNELOPS_PRODUCTION": "false",
-        }
+    django_on_fresh_sqlite(
+        tmp,
+        "badges",
+        env={"CHANNELOPS_BADGE_KEY_DIR": str(tmp / "badge-keys"), "CHANNELOPS_BADGE_APPROVAL": "auto"},
+        drop=("CHANNELOPS_BADGE_PRIVATE_KEY",),
     )
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def _build(n: int) -> list[int]:
@@ -131,8 +112,7 @@ def main() -> int:
     if args.records < 1:
         parser.error("need at least one record")
 
-    tmp = Path(tempfile.mkdtemp(prefix="channelops-bench-badges-"))
-    try:
+    with scratch_dir("badges", keep=args.keep) as tmp:
         t = time.perf_counter()
         _setup(tmp)
         migrate_seconds = time.perf_counter() - t
@@ -166,12 +146,7 @@ def main() -> int:
         result = {
             "scenario": "certified practitioner record to signed Open Badges 3.0 credential",
             "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "machine": {
-                "python": platform.python_version(),
-                "sqlite": sqlite3.sqlite_version,
-                "platform": platform.platform(),
-                "cpus": os.cpu_count(),
-            },
+            "machine": machine(),
             "scale": {"records": args.records, "signing_sample": n_sign},
             "setup_seconds": {"migrate": round(migrate_seconds, 2), "build": round(build_seconds, 2)},
             "end_to_end": {
@@ -190,8 +165,7 @@ def main() -> int:
                 "share_of_end_to_end": round(sign["proof_seconds"] / n_sign * args.records / seconds, 3),
             },
         }
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+        write_results(RESULTS, result)
         e, s = result["end_to_end"], result["signing"]
         print(f"Open Badges: {args.records:,} certified records (SQLite {sqlite3.sqlite_version})")
         print(
@@ -215,11 +189,6 @@ def main() -> int:
         )
         print(f"  written to {RESULTS.relative_to(ROOT)}")
         return 0
-    finally:
-        if args.keep:
-            print(f"  database kept in {tmp}")
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

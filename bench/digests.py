@@ -24,42 +24,20 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
-import os
-import platform
-import shutil
 import sqlite3
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from benchlib import django_on_fresh_sqlite, machine, scratch_dir, write_results
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "digests.json"
 
 
 def _setup(tmp: Path) -> Path:
-    db = tmp / "digests.sqlite3"
-    for var in ("REDIS_URL", "CHANNELOPS_TASKS_IMMEDIATE"):
-        os.environ.pop(var, None)
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "channelops.settings",
-            "DATABASE_URL": f"sqlite:///{db}",
-            "CHANNELOPS_VAR_DIR": str(tmp),
-            "CHANNELOPS_TESTING": "0",
-            "CHANNELOPS_PRODUCTION": "false",
-        }
-    )
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    return db
+    return django_on_fresh_sqlite(tmp, "digests")
 
 
 def _build(people: int, changes: int, now: dt.datetime) -> None:
@@ -207,8 +185,7 @@ def main() -> int:
     if args.people < 1 or args.changes < args.people:
         parser.error("need at least one person and at least as many changes as people")
 
-    tmp = Path(tempfile.mkdtemp(prefix="channelops-bench-digests-"))
-    try:
+    with scratch_dir("digests", keep=args.keep) as tmp:
         t = time.perf_counter()
         db = _setup(tmp)
         migrate_seconds = time.perf_counter() - t
@@ -244,12 +221,7 @@ def main() -> int:
         result = {
             "scenario": "daily notification digests",
             "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "machine": {
-                "python": platform.python_version(),
-                "sqlite": sqlite3.sqlite_version,
-                "platform": platform.platform(),
-                "cpus": os.cpu_count(),
-            },
+            "machine": machine(),
             "scale": {"people": args.people, "changes": args.changes},
             "setup_seconds": {"migrate": round(migrate_seconds, 2), "build": round(build_seconds, 2)},
             "digests_send": {
@@ -273,8 +245,7 @@ def main() -> int:
             if base["seconds"]
             else None,
         }
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+        write_results(RESULTS, result)
         d = result["digests_send"]
         print(
             f"daily digests: {args.people:,} people, {args.changes:,} changes (SQLite {sqlite3.sqlite_version})"
@@ -292,11 +263,6 @@ def main() -> int:
         print(f"  second run        {again['seconds']:8.3f} s  ({again['queries']} queries, sends nothing)")
         print(f"  written to {RESULTS.relative_to(ROOT)}")
         return 0
-    finally:
-        if args.keep:
-            print(f"  database kept in {tmp}")
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

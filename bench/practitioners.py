@@ -25,16 +25,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
-import os
-import platform
-import shutil
 import sqlite3
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from benchlib import django_on_fresh_sqlite, machine, scratch_dir, write_results
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "practitioners.json"
@@ -42,26 +39,7 @@ CERTS = ("solution-architect-core", "Professional Services Engineer", "certified
 
 
 def _setup(tmp: Path) -> Path:
-    db = tmp / "practitioners.sqlite3"
-    for var in ("REDIS_URL", "CHANNELOPS_TASKS_IMMEDIATE"):
-        os.environ.pop(var, None)
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "channelops.settings",
-            "DATABASE_URL": f"sqlite:///{db}",
-            "CHANNELOPS_VAR_DIR": str(tmp),
-            "CHANNELOPS_TESTING": "0",
-            "CHANNELOPS_PRODUCTION": "false",
-        }
-    )
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    return db
+    return django_on_fresh_sqlite(tmp, "practitioners")
 
 
 def _build_partners(n: int) -> list[int]:
@@ -188,8 +166,7 @@ def main() -> int:
     if args.records < 1 or args.partners < 1:
         parser.error("need at least one record and one partner")
 
-    tmp = Path(tempfile.mkdtemp(prefix="channelops-bench-practitioners-"))
-    try:
+    with scratch_dir("practitioners", keep=args.keep) as tmp:
         t = time.perf_counter()
         db = _setup(tmp)
         migrate_seconds = time.perf_counter() - t
@@ -229,12 +206,7 @@ def main() -> int:
         result = {
             "scenario": "practitioner records import (CSV)",
             "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "machine": {
-                "python": platform.python_version(),
-                "sqlite": sqlite3.sqlite_version,
-                "platform": platform.platform(),
-                "cpus": os.cpu_count(),
-            },
+            "machine": machine(),
             "scale": {"records": args.records, "partners": args.partners, "file_bytes": len(content)},
             "setup_seconds": {"migrate": round(migrate_seconds, 2), "build": round(build_seconds, 2)},
             "receivers": receivers,
@@ -251,8 +223,7 @@ def main() -> int:
             if base["seconds"]
             else None,
         }
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+        write_results(RESULTS, result)
         i = result["import"]
         print(
             f"practitioner import: {args.records:,} records, {args.partners:,} partners "
@@ -271,11 +242,6 @@ def main() -> int:
         )
         print(f"  written to {RESULTS.relative_to(ROOT)}")
         return 0
-    finally:
-        if args.keep:
-            print(f"  database kept in {tmp}")
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

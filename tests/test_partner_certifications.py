@@ -588,3 +588,19 @@ def test_the_daily_task_runs_the_evaluation(ready_a):
     certify(ready_a, PSE, 2, send=False)
     result = partner_certifications_daily_task.call()
     assert result["opened"] == 1 and award_items(ready_a).count() == 1
+
+
+def test_the_demo_has_certified_people_plans_an_open_award_and_badges(db, license_key_dir):
+    from channelops.badges.models import Badge
+    from channelops.core.demo import demo_people
+    from channelops.enablement.models import BusinessPlan, PartnerCertificationStatus, PractitionerRecord
+    from channelops.partners.models import Partner
+
+    demo_people()
+    demo_people()  # idempotent
+    acme = Partner.objects.get(crm_account_id="DEMO-ACME")
+    assert PractitionerRecord.objects.filter(partner=acme).count() == 3
+    assert BusinessPlan.objects.filter(partner=acme, state="submitted").count() == 1
+    status = PartnerCertificationStatus.objects.get(partner=acme, certification__slug__contains="services")
+    assert status.state == "in_award" and status.award_item is not None
+    assert Badge.objects.filter(record__partner=acme).count() == 3

@@ -201,6 +201,9 @@ def demo_people() -> list[DemoPerson]:
         from channelops.licensing.demo import demo_nfr
 
         demo_nfr(partners=partners, domain=DEMO_DOMAIN)  # issuing needs a signing key
+    from channelops.enablement.demo import demo_enablement
+
+    demo_enablement(partners=partners)
     return STAFF + PARTNER_PEOPLE
 
 

@@ -321,7 +321,7 @@ def console_plans(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "enablement/plan_console_list.html",
-        {"page": page, "rows": svc.plan_rows(list(page.object_list)), "querystring": "", "nav": "directory"},
+        {"page": page, "rows": svc.plan_rows(list(page.object_list)), "querystring": "", "nav": "plans"},
     )
 
 
@@ -359,7 +359,7 @@ def _console_detail(
             and shown is not None
             and shown.state == BusinessPlanState.SUBMITTED,
             "form": form,
-            "nav": "directory",
+            "nav": "plans",
         },
         status=status,
     )

@@ -1,0 +1,73 @@
+"""What the standalone benchmark scripts share: a fresh Django on a temporary SQLite database,
+the machine description and the results file."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import sqlite3
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def django_on_fresh_sqlite(
+    tmp: Path, name: str, *, env: dict[str, str] | None = None, drop: tuple[str, ...] = ()
+) -> Path:
+    """Point Django at ``tmp/<name>.sqlite3`` (plus ``env``; without ``drop`` and the Redis/immediate
+    task settings), set it up and migrate. Returns the database file."""
+    db = tmp / f"{name}.sqlite3"
+    for var in ("REDIS_URL", "CHANNELOPS_TASKS_IMMEDIATE", *drop):
+        os.environ.pop(var, None)
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "channelops.settings",
+            "DATABASE_URL": f"sqlite:///{db}",
+            "CHANNELOPS_VAR_DIR": str(tmp),
+            "CHANNELOPS_TESTING": "0",
+            "CHANNELOPS_PRODUCTION": "false",
+            **(env or {}),
+        }
+    )
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    return db
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+    }
+
+
+def write_results(path: Path, result: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=2) + "\n")
+
+
+@contextmanager
+def scratch_dir(name: str, *, keep: bool) -> Iterator[Path]:
+    """A temporary directory for one run, removed afterwards unless ``keep``."""
+    tmp = Path(tempfile.mkdtemp(prefix=f"channelops-bench-{name}-"))
+    try:
+        yield tmp
+    finally:
+        if keep:
+            print(f"  database kept in {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)

@@ -6,6 +6,8 @@ from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
+from channelops.core.admin import ReadOnlyAdmin
+
 from .models import AccessEvent, AccessRequest, ApiToken, Invitation, StaffTeam, User
 from .services import api_token_revoke
 
@@ -82,21 +84,8 @@ class ApiTokenAdmin(SimpleHistoryAdmin, ModelAdmin):
             api_token_revoke(token=token, by=request.user)
 
 
-class _ReadOnlyAdmin(ModelAdmin):
-    """Access requests change only through their services, and their audit trail never changes."""
-
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-
 @admin.register(AccessRequest)
-class AccessRequestAdmin(SimpleHistoryAdmin, _ReadOnlyAdmin):
+class AccessRequestAdmin(SimpleHistoryAdmin, ReadOnlyAdmin):
     list_display = ["user", "perm", "status", "requested_at", "decided_by", "granted_until", "revoked_at"]
     list_filter = ["status", "perm"]
     list_select_related = ["user", "decided_by"]
@@ -104,7 +93,7 @@ class AccessRequestAdmin(SimpleHistoryAdmin, _ReadOnlyAdmin):
 
 
 @admin.register(AccessEvent)
-class AccessEventAdmin(_ReadOnlyAdmin):
+class AccessEventAdmin(ReadOnlyAdmin):
     list_display = ["at", "kind", "user", "perm", "by", "request"]
     list_filter = ["kind", "perm"]
     list_select_related = ["user", "by"]

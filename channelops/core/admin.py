@@ -22,3 +22,17 @@ class ScheduleRunAdmin(ModelAdmin):
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]
         return False
+
+
+class ReadOnlyAdmin(ModelAdmin):
+    """A data-console view of records that change only through their services (and whose audit
+    trail never changes): list, search, detail and history, no add/change/delete."""
+
+    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False

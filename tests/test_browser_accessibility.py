@@ -425,3 +425,51 @@ def test_nfr_license_and_access_pages_have_no_axe_violations(page: Page, live_se
         response = page.goto(live_server.url + path)
         assert response is not None and response.status == 200, path
         assert_no_axe_violations(page)
+
+
+def test_enablement_badge_and_plan_pages_have_no_axe_violations(page: Page, live_server, settings, tmp_path):
+    from channelops.accounts.models import User
+    from channelops.badges.models import Badge
+    from channelops.core.demo import demo_people
+    from channelops.enablement.models import Certification, PartnerCertificationStatus
+    from channelops.partners.models import Partner
+
+    settings.LICENSE_KEY_DIR = tmp_path / "license-keys"
+    settings.LICENSE_KEY_AUTOGENERATE = True
+    settings.BADGE_KEY_DIR = tmp_path / "badge-keys"
+    demo_people()  # certified people, plans, an open award and badges for Acme
+    acme = Partner.objects.get(crm_account_id="DEMO-ACME")
+    badge = Badge.objects.filter(partner=acme).order_by("pk").first()
+    status = PartnerCertificationStatus.objects.filter(partner=acme).order_by("pk").first()
+    staff = StaffFactory(
+        email="pm.a11y@vendor.test", roles=["channel_program_manager", "cam", "education_services"]
+    )
+    sign_in_as(page, live_server.url, staff)
+    for path in (
+        "/console/certifications/",
+        f"/console/certifications/{Certification.objects.get(slug='solution-architect-core').slug}/",
+        "/console/certifications/import/",
+        "/console/badges/",
+        f"/console/badges/{badge.pk}/",
+        "/console/partner-certifications/",
+        f"/console/partner-certifications/partners/{status.partner_id}/",
+        "/console/enablement/plans/",
+        f"/console/enablement/plans/{acme.pk}/",
+    ):
+        response = page.goto(live_server.url + path)
+        assert response is not None and response.status == 200, path
+        assert_no_axe_violations(page)
+    page.context.clear_cookies()
+    sign_in_as(page, live_server.url, User.objects.get(email="admin@acme.example"))
+    for path in (
+        "/portal/enablement/",
+        "/portal/enablement/people/",
+        "/portal/enablement/certifications/",
+        "/portal/enablement/plan/",
+        "/portal/enablement/business-plan/",
+        "/portal/badges/",
+        f"/badges/{badge.pk}/",
+    ):
+        response = page.goto(live_server.url + path)
+        assert response is not None and response.status == 200, path
+        assert_no_axe_violations(page)

@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 
@@ -41,6 +42,17 @@ def test_run_serves_the_demo_with_worker_and_scheduler_and_stops_them_all_on_ctr
         stderr=subprocess.STDOUT,
         text=True,
     )
+    # Read the output as it comes: the worker prints every demo e-mail (console backend), and a
+    # full pipe would block the web server's request log, so /readyz would never answer.
+    chunks: list[str] = []
+    reader = threading.Thread(target=lambda: chunks.extend(iter(proc.stdout.readline, "")), daemon=True)
+    reader.start()
+
+    def collected() -> str:
+        proc.wait(timeout=60)
+        reader.join(timeout=10)
+        return "".join(chunks)
+
     try:
         deadline = time.time() + 240  # migrate + demo + three processes; slow when the machine is busy
         ready = None
@@ -52,8 +64,10 @@ def test_run_serves_the_demo_with_worker_and_scheduler_and_stops_them_all_on_ctr
                 time.sleep(0.5)
         if ready is None:
             proc.send_signal(signal.SIGINT)
-            output, _ = proc.communicate(timeout=60)
-            pytest.fail(f"channelops run was not ready (exit code {proc.returncode}):\n{output[-4000:]}")
+            output = collected()
+            pytest.fail(
+                f"channelops run was not ready (exit code {proc.returncode}):\n{output[:3000]}\n…\n{output[-1500:]}"
+            )
         assert '"status": "ok"' in ready
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=5) as resp:
             assert resp.status == 200
@@ -61,7 +75,7 @@ def test_run_serves_the_demo_with_worker_and_scheduler_and_stops_them_all_on_ctr
         assert len(children) == 3  # web, worker, scheduler
     finally:
         proc.send_signal(signal.SIGINT)
-        output, _ = proc.communicate(timeout=60)
+        output = collected()
     assert proc.returncode == 0, output[-2000:]
     assert f"running on http://127.0.0.1:{port}/" in output
     assert "cam@demo.channelops.test" in output and "TOTP secret" in output

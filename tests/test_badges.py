@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core.management import call_command
 
 from channelops.badges import proofs
-from channelops.badges.models import Badge, BadgeStatus
+from channelops.badges.models import Badge, BadgeStatus, StatusList
 from channelops.badges.services import badge_revoke, badges_create_for_records, issuer_profile
 from channelops.badges.statuslist import decode_bits, status_list_credential
 from channelops.badges.verify import EXPIRED, REVOKED, TAMPERED, UNKNOWN_KEY, BadgeInvalid, verify_badge
@@ -156,6 +156,9 @@ def test_many_records_get_their_badges_in_the_same_few_queries(partner_a, auto):
     assert counts[0] == counts[1] <= 12
     indexes = list(Badge.objects.values_list("status_list_id", "status_index"))
     assert len(set(indexes)) == len(indexes) == 44
+    # drawn at random among the free positions (not the issuing order: 44 of 131,072 bits)
+    assert sorted(i for _list, i in indexes) != list(range(44))
+    assert StatusList.objects.get().next_index == 44
 
 
 # --- verification ----------------------------------------------------------------------------

@@ -133,8 +133,16 @@ def approval_mode() -> str:
     return str(settings.BADGE_APPROVAL)
 
 
+_RANDOM = secrets.SystemRandom()
+
+
 def _reserve_indexes(count: int) -> list[tuple[int, int]]:
-    """``count`` (status list id, index) pairs, taken from the current list (locked) and the next ones."""
+    """``count`` (status list id, index) pairs from the current list (locked) and the next ones.
+
+    Indexes are drawn at random among the list's free ones (the Bitstring Status List spec asks
+    for random assignment, so a badge's position tells nothing about when it was issued);
+    ``next_index`` counts how many of the list are taken.
+    """
     out: list[tuple[int, int]] = []
     while len(out) < count:
         current = StatusList.objects.select_for_update().order_by("-id").first()
@@ -143,7 +151,9 @@ def _reserve_indexes(count: int) -> list[tuple[int, int]]:
             StatusList.objects.get_or_create(id=new_id, defaults={"size": STATUS_LIST_BITS})
             continue
         take = min(count - len(out), current.size - current.next_index)
-        out += [(current.pk, i) for i in range(current.next_index, current.next_index + take)]
+        used = set(Badge.objects.filter(status_list_id=current.pk).values_list("status_index", flat=True))
+        free = [i for i in range(current.size) if i not in used]
+        out += [(current.pk, i) for i in _RANDOM.sample(free, take)]
         StatusList.objects.filter(pk=current.pk).update(next_index=current.next_index + take)
     return out
 

@@ -556,3 +556,17 @@ def test_at_scale_the_console_form_searches_partners_instead_of_listing_them(
     )
     assert by_number.status_code == 302
     assert NfrRequest.objects.filter(partner=partner_a).count() == 1
+
+
+def test_a_cam_requests_a_renewal_from_the_console_license_page(ready, issuer, cam, login):
+    lic = nfr_request_approve(request=ready, by=issuer)
+    client = login(cam)
+    page = client.get(f"/console/licenses/{lic.id}/").content.decode()
+    assert "Request renewal for the partner" in page
+    response = client.post(f"/console/licenses/{lic.id}/")
+    assert response.status_code == 302
+    renewal = NfrRequest.objects.get(renews=lic)
+    assert (renewal.is_renewal, renewal.requested_by, renewal.contact_email) == (True, cam, lic.contact_email)
+    again = client.post(f"/console/licenses/{lic.id}/")  # a second click: the renewal is pending
+    assert again.status_code == 400 and "is already open" in again.content.decode()
+    assert NfrRequest.objects.filter(renews=lic).count() == 1

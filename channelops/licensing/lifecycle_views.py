@@ -225,7 +225,12 @@ def _console_license(request: HttpRequest, pk: uuid.UUID) -> License:
 
 
 def _console_page(
-    request: HttpRequest, lic: License, *, form: RevokeForm | None = None, status: int = 200
+    request: HttpRequest,
+    lic: License,
+    *,
+    form: RevokeForm | None = None,
+    status: int = 200,
+    renewal_error: str = "",
 ) -> HttpResponse:
     can_revoke = may_revoke(request.user) and not lic.is_revoked
     return render(
@@ -237,6 +242,8 @@ def _console_page(
             "payload": sorted((lic.payload or {}).items()),
             "reminders": _reminders(lic),
             "renewal": pending_renewal(lic),
+            "may_renew": may_request_renewal(request.user, lic) and not lic.is_revoked,
+            "renewal_error": renewal_error,
             "revoke_form": form or (RevokeForm() if can_revoke else None),
             "nav": "licenses",
         },
@@ -246,7 +253,18 @@ def _console_page(
 
 @staff_required
 def console_license(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
-    return _console_page(request, _console_license(request, pk))
+    """The license; a POST requests its renewal on the partner's behalf (staff who may request NFR licenses)."""
+    lic = _console_license(request, pk)
+    if request.method == "POST":
+        if not may_request_renewal(request.user, lic):
+            raise PermissionDenied(_("Your role does not allow requesting NFR licenses."))
+        try:
+            req = license_renewal_request(license=lic, by=request.user)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            return _console_page(request, lic, status=400, renewal_error=" ".join(exc.messages))
+        messages.success(request, _("Renewal request %(ref)s is in the queue.") % {"ref": req.reference})
+        return redirect("console:nfr_request", req.pk)
+    return _console_page(request, lic)
 
 
 @staff_required

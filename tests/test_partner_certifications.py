@@ -36,7 +36,7 @@ from channelops.enablement.training_partners import ctp_join, onboarding_deadlin
 from channelops.work.models import WorkItem, WorkStatus
 from channelops.work.services import task_set_done, work_item_set_status
 
-from .factories import MembershipFactory, PartnerFactory, UserFactory
+from .factories import MembershipFactory, PartnerFactory, StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -511,9 +511,16 @@ def test_education_services_closing_the_onboarding_item_awards_the_ctp(
 ):
     login(admin_a).post(f"/portal/enablement/certifications/{CTP}/join/")
     status = status_of(ready_a, CTP)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError):  # tasks still open
         work_item_set_status(item=status.onboarding_item, status=WorkStatus.DONE, by=cam)
-    close_with_all_tasks_done(status.onboarding_item, cam)
+    with pytest.raises(ValidationError, match="Education Services close this item"):
+        close_with_all_tasks_done(status.onboarding_item, cam)  # every task done, but a CAM may not award
+    status.refresh_from_db()
+    assert status.state == CertState.ONBOARDING
+    education = StaffFactory(email="edu@vendor.test", roles=["education_services"])
+    work_item_set_status(
+        item=WorkItem.objects.get(pk=status.onboarding_item_id), status=WorkStatus.DONE, by=education
+    )
     status.refresh_from_db()
     assert status.state == CertState.AWARDED
     assert OutboxMessage.objects.filter(kind="crm.partner_update", topic=f"partner:{ready_a.pk}").exists()

@@ -677,6 +677,25 @@ def partner_certification_review_resolve(
     return status
 
 
+def may_award_onboarding(user: Any) -> bool:
+    """Who closes an onboarding (Certified Training Partner) item and so awards it: Education Services
+    (the role, or a member of the Education Services staff team), channel leadership, a superuser.
+    The system (``user`` None, e.g. a job) may too."""
+    if user is None:
+        return True
+    if not getattr(user, "is_staff", False) or not user.is_active:
+        return False
+    if user.is_superuser or user.has_role("education_services", "channel_leadership"):
+        return True
+    from channelops.accounts.models import StaffTeam, TeamKind
+
+    return (
+        StaffTeam.objects.filter(kind=TeamKind.EDUCATION_SERVICES)
+        .filter(Q(members=user) | Q(lead=user))
+        .exists()
+    )
+
+
 def _on_work_item_changed(sender: Any, item: Any, by: Any = None, new: bool = False, **kwargs: Any) -> None:
     """Closing an award or onboarding item: done with every task done → award; done with open tasks →
     refused (ValidationError, the close is rolled back); cancelled → back to "not certified"."""
@@ -695,6 +714,15 @@ def _on_work_item_changed(sender: Any, item: Any, by: Any = None, new: bool = Fa
     if status is None:
         return
     if item.status == WorkStatus.DONE:
+        if status.onboarding_item_id == item.pk and not may_award_onboarding(by):
+            raise ValidationError(
+                {
+                    "status": _(
+                        "Education Services close this item and award %(cert)s (or channel leadership)."
+                    )
+                    % {"cert": status.certification.name}
+                }
+            )
         open_tasks = list(item.tasks.filter(done_at__isnull=True).values_list("title", flat=True))
         if open_tasks:
             raise ValidationError(

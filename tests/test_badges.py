@@ -382,3 +382,29 @@ def test_a_learning_system_webhook_batch_issues_badges_once_even_when_delivered_
     assert Badge.objects.filter(partner=partner_a).count() == 3  # the three who passed the exam
     deliver()
     assert Badge.objects.filter(partner=partner_a, status=BadgeStatus.ISSUED).count() == 3
+
+
+@pytest.mark.parametrize("n", [3, 30])
+def test_the_badge_lists_run_a_constant_number_of_queries(
+    n, partner_a, admin_a, program_manager, manual, client
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    records = PractitionerRecordFactory.create_batch(n, partner=partner_a)
+    badges_create_for_records(record_ids=[r.pk for r in records])
+    counts = {}
+    for user, path in ((program_manager, "/console/badges/"), (admin_a, "/portal/badges/")):
+        client.force_login(user)
+        client.get(path)  # warm the session and per-process caches
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(path)
+        assert response.status_code == 200
+        assert response.content.decode().count(records[0].certification.name) >= min(n, 2)
+        counts[path] = len(queries)
+    assert counts == {"/console/badges/": CONSOLE_BADGE_QUERIES, "/portal/badges/": PORTAL_BADGE_QUERIES}
+
+
+# measured; the same with 3 and 30 badges (each page includes the notification-badge query)
+CONSOLE_BADGE_QUERIES = 9
+PORTAL_BADGE_QUERIES = 7

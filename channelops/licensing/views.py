@@ -416,44 +416,56 @@ def console_nfr_request(request: HttpRequest, pk: int) -> HttpResponse:
     return _review_page(request, _console_request(request, pk))
 
 
-@staff_required
-@require_POST
-def console_nfr_request_reject(request: HttpRequest, pk: int) -> HttpResponse:
+def _review_action(
+    request: HttpRequest,
+    pk: int,
+    form_class: Any,
+    form_key: str,
+    act: Callable[[NfrRequest, dict[str, Any]], Any],
+    done: str,
+) -> HttpResponse:
+    """A reviewer's form on the review page (reject, ask): the service, then back to the page."""
     req = _console_request(request, pk)
     if not may_review(request.user):
         raise PermissionDenied(_("Your role does not allow reviewing NFR requests."))
-    form = RejectForm(request.POST)
+    form = form_class(request.POST)
     if form.is_valid():
         try:
-            nfr_request_reject(request=req, by=request.user, reason=form.cleaned_data["reason"])  # type: ignore[arg-type]
+            act(req, form.cleaned_data)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(
-                request, _("%(ref)s rejected; the requester is told why.") % {"ref": req.reference}
-            )
+            messages.success(request, done % {"ref": req.reference})
             return redirect("console:nfr_request", req.pk)
-    return _review_page(request, req, reject_form=form, status=400)
+    return _review_page(request, req, status=400, **{form_key: form})
+
+
+@staff_required
+@require_POST
+def console_nfr_request_reject(request: HttpRequest, pk: int) -> HttpResponse:
+    by: Any = request.user
+    return _review_action(
+        request,
+        pk,
+        RejectForm,
+        "reject_form",
+        lambda req, d: nfr_request_reject(request=req, by=by, reason=d["reason"]),
+        _("%(ref)s rejected; the requester is told why."),
+    )
 
 
 @staff_required
 @require_POST
 def console_nfr_request_ask(request: HttpRequest, pk: int) -> HttpResponse:
-    req = _console_request(request, pk)
-    if not may_review(request.user):
-        raise PermissionDenied(_("Your role does not allow reviewing NFR requests."))
-    form = AskForm(request.POST)
-    if form.is_valid():
-        try:
-            nfr_request_ask(request=req, by=request.user, question=form.cleaned_data["question"])  # type: ignore[arg-type]
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(
-                request, _("Question sent; %(ref)s waits for the partner's answer.") % {"ref": req.reference}
-            )
-            return redirect("console:nfr_request", req.pk)
-    return _review_page(request, req, ask_form=form, status=400)
+    by: Any = request.user
+    return _review_action(
+        request,
+        pk,
+        AskForm,
+        "ask_form",
+        lambda req, d: nfr_request_ask(request=req, by=by, question=d["question"]),
+        _("Question sent; %(ref)s waits for the partner's answer."),
+    )
 
 
 @staff_required

@@ -133,6 +133,13 @@ def _requests(request) -> QuerySet:  # type: ignore[no-untyped-def]
     return NfrRequest.objects.visible_to(request.user).select_related("partner", "requested_by", "license")
 
 
+def _act(request, request_id: int, step):  # type: ignore[no-untyped-def]
+    """One review step on a request the caller may see (404 otherwise); the request as it is now."""
+    req = get_object_or_404(_requests(request), pk=request_id)
+    step(req)
+    return _requests(request).get(pk=req.pk)
+
+
 @router.get("/nfr-requests", response=list[NfrRequestOut], openapi_extra=ERRORS)
 @paginate(Pagination)
 def list_nfr_requests(request, filters: Query[NfrFilter]):  # type: ignore[no-untyped-def]
@@ -194,9 +201,9 @@ def create_nfr_request(request, body: NfrRequestIn):  # type: ignore[no-untyped-
     openapi_extra=ERRORS,
 )
 def reject_nfr_request(request, request_id: int, body: RejectIn):  # type: ignore[no-untyped-def]
-    req = get_object_or_404(_requests(request), pk=request_id)
-    nfr_request_reject(request=req, by=request.user, reason=body.reason)
-    return _requests(request).get(pk=req.pk)
+    return _act(
+        request, request_id, lambda req: nfr_request_reject(request=req, by=request.user, reason=body.reason)
+    )
 
 
 @router.post(
@@ -206,9 +213,9 @@ def reject_nfr_request(request, request_id: int, body: RejectIn):  # type: ignor
 )
 def request_info_nfr_request(request, request_id: int, body: QuestionIn):  # type: ignore[no-untyped-def]
     """Ask the partner for more information: the request waits for their answer (in the portal)."""
-    req = get_object_or_404(_requests(request), pk=request_id)
-    nfr_request_ask(request=req, by=request.user, question=body.question)
-    return _requests(request).get(pk=req.pk)
+    return _act(
+        request, request_id, lambda req: nfr_request_ask(request=req, by=request.user, question=body.question)
+    )
 
 
 @router.post(
@@ -218,9 +225,9 @@ def request_info_nfr_request(request, request_id: int, body: QuestionIn):  # typ
 )
 def answer_nfr_request(request, request_id: int, body: AnswerIn):  # type: ignore[no-untyped-def]
     """The partner answers the reviewer's question: the request is back in the queue."""
-    req = get_object_or_404(_requests(request), pk=request_id)
-    nfr_request_answer(request=req, by=request.user, answer=body.answer)
-    return _requests(request).get(pk=req.pk)
+    return _act(
+        request, request_id, lambda req: nfr_request_answer(request=req, by=request.user, answer=body.answer)
+    )
 
 
 @router.post(
@@ -232,9 +239,7 @@ def approve_nfr_request(request, request_id: int):  # type: ignore[no-untyped-de
     """Approve: sign the license and queue its delivery (the e-mail with the file, the CRM
     activity, the encouragement where it applies, the requester informed). Approving an approved
     request returns it unchanged (one license, one e-mail). Needs the issuing privilege (403)."""
-    req = get_object_or_404(_requests(request), pk=request_id)
-    nfr_request_approve(request=req, by=request.user)
-    return _requests(request).get(pk=req.pk)
+    return _act(request, request_id, lambda req: nfr_request_approve(request=req, by=request.user))
 
 
 license_router = Router(tags=["Licenses"])

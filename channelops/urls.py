@@ -15,6 +15,7 @@ admin.site.site_url = "/console/"
 urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("favicon.ico", core_views.favicon, name="favicon"),
     path("webhooks/learning-system", learning_webhook, name="learning_webhook"),
     path("readyz", core_views.readyz, name="readyz"),
     path("accounts/", include("channelops.accounts.urls")),

@@ -568,6 +568,7 @@ RULES: dict[str, Rule] = {
     # --- site ---
     ":home": Rule(PUBLIC, get_post("/")),
     ":healthz": Rule(PUBLIC, get_post("/healthz")),
+    ":favicon": Rule(PUBLIC, get_post("/favicon.ico")),
     ":readyz": Rule(PUBLIC, get_post("/readyz")),
     # --- registration (public) ---
     # REGISTRATION-RULES

@@ -1,13 +1,15 @@
-"""Operator endpoints: liveness and readiness."""
+"""Operator endpoints (liveness, readiness) and the site icon."""
 
 from __future__ import annotations
 
 import logging
+from functools import cache
+from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
-from django.views.decorators.cache import never_cache
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 
 log = logging.getLogger(__name__)
@@ -71,3 +73,15 @@ def client_ip(request: HttpRequest) -> str | None:
         return get_adapter(request).get_client_ip(request) or None
     except Exception:
         return request.META.get("REMOTE_ADDR") or None
+
+
+@cache
+def _favicon_bytes() -> bytes:
+    return (Path(__file__).resolve().parent.parent / "static" / "channelops" / "favicon.ico").read_bytes()
+
+
+@require_GET
+@cache_control(public=True, max_age=7 * 24 * 3600)
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers ask for on every page that names no icon (admin, API docs)."""
+    return HttpResponse(_favicon_bytes(), content_type="image/vnd.microsoft.icon")

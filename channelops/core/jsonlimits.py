@@ -7,6 +7,7 @@ a parser, a validator or a canonicalizer.
 """
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 #: Deeper than any document the product reads or writes (a badge is about 6 levels deep).
@@ -29,6 +30,7 @@ def depth_exceeds(value: Any, max_depth: int = MAX_DEPTH) -> bool:
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
         node, depth = stack.pop()
+        children: Iterable[Any]
         if isinstance(node, dict):
             children = node.values()
         elif isinstance(node, list):

@@ -7,10 +7,12 @@ import hashlib
 import json
 import socket
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core.management import call_command
+from pyld import jsonld
 
 from channelops.badges import proofs
 from channelops.badges.models import Badge, BadgeStatus, StatusList
@@ -408,3 +410,119 @@ def test_the_badge_lists_run_a_constant_number_of_queries(
 # measured; the same with 3 and 30 badges (each page includes the notification-badge query)
 CONSOLE_BADGE_QUERIES = 9
 PORTAL_BADGE_QUERIES = 7
+
+
+# --- issue 11: stock verifiers (JSON-LD safe mode), unsigned terms, the CLI, approved badges ----
+
+SEC = "https://w3id.org/security#"
+DATA = Path(__file__).parent / "data" / "badges"
+
+
+def _dropped_terms(document: dict) -> list:
+    """The properties pyld drops while expanding ``document`` (what a safe-mode processor refuses)."""
+    dropped: list = []
+    jsonld.expand(document, {"documentLoader": proofs.document_loader}, on_property_dropped=dropped.append)
+    return dropped
+
+
+def test_the_credential_the_issuer_profile_and_the_status_list_expand_in_safe_mode_with_nothing_dropped(
+    partner_a, auto, deliver
+):
+    badge = issued(partner_a, deliver)
+    profile = issuer_profile(with_keys=True)
+    status = status_list_credential(badge.status_list_id)
+    for document in (badge.credential, profile, status):
+        assert _dropped_terms(document) == []
+        proofs.expand_safe(document)  # also no relative IRI, no dropped value
+    # the profile is a controller document: a verifier finds the key under assertionMethod
+    (node,) = jsonld.expand(profile, {"documentLoader": proofs.document_loader})
+    method = badge.credential["proof"]["verificationMethod"]
+    assert {"@id": method} in node[SEC + "assertionMethod"]
+    (key,) = [k for k in node[SEC + "verificationMethod"] if k["@id"] == method]
+    assert key["@type"] == [SEC + "Multikey"]
+    assert key[SEC + "controller"] == [{"@id": profile["id"]}]
+    assert key[SEC + "publicKeyMultibase"][0]["@value"].startswith("z6Mk")
+    assert status["issuer"] == profile["id"]  # the status list's controller document is the same
+
+
+def test_the_shipped_controller_contexts_combine_with_the_others_and_nothing_else_loads():
+    # protected terms (id, type, Multikey) are defined identically: no "protected term redefinition"
+    doc = {
+        "@context": [proofs.VC_V2, proofs.OB_V3, proofs.CID_V1, proofs.MULTIKEY_V1],
+        "id": "https://issuer.example/badges/issuer",
+        "type": ["Profile"],
+        "name": "x",
+        "assertionMethod": ["https://issuer.example/badges/issuer#k"],
+    }
+    assert proofs.expand_safe(doc)
+    assert set(proofs.CONTEXT_FILES) == {proofs.VC_V2, proofs.OB_V3, proofs.CID_V1, proofs.MULTIKEY_V1}
+    for url in ("https://w3id.org/security/data-integrity/v2", "https://w3id.org/security/v2"):
+        with pytest.raises(proofs.ContextRefused):
+            proofs.document_loader(url)
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        pytest.param(lambda d: d.__setitem__("evilClaim", "is admin"), id="undefined-top-level-term"),
+        pytest.param(
+            lambda d: d["credentialSubject"].__setitem__("evilClaim", "is admin"), id="undefined-subject-term"
+        ),
+        pytest.param(
+            lambda d: d["credentialSubject"]["achievement"].__setitem__("level", "grand master"),
+            id="undefined-achievement-term",
+        ),
+        pytest.param(lambda d: d["type"].append("AdminCredential"), id="undefined-type"),
+        pytest.param(lambda d: d["credentialSubject"].__setitem__("id", "mallory"), id="relative-id"),
+        pytest.param(
+            lambda d: d["credentialSubject"].__setitem__("name", {"@language": "en"}), id="dropped-value"
+        ),
+    ],
+)
+def test_a_badge_with_anything_the_signature_does_not_cover_does_not_verify(partner_a, auto, deliver, tamper):
+    badge = issued(partner_a, deliver)
+    doc = copy.deepcopy(badge.credential)
+    tamper(doc)
+    with pytest.raises(BadgeInvalid) as exc:
+        verify_badge(doc, keys=issuer_profile(with_keys=True))
+    assert exc.value.reason == TAMPERED
+    with pytest.raises(proofs.UnsafeJsonLd):  # and nothing like it is ever signed
+        proofs.add_proof(
+            doc,
+            private_key=Ed25519PrivateKey.generate(),
+            verification_method="https://issuer.example/badges/issuer#k",
+            created="2026-12-01T00:00:00Z",
+        )
+
+
+def test_a_status_list_with_an_unsigned_term_is_refused(partner_a, auto, deliver):
+    badge = issued(partner_a, deliver)
+    status = copy.deepcopy(status_list_credential(badge.status_list_id))
+    status["credentialSubject"]["note"] = "nobody is revoked"
+    with pytest.raises(BadgeInvalid) as exc:
+        verify_badge(badge.credential, keys=issuer_profile(with_keys=True), status=status)
+    assert exc.value.reason == TAMPERED and "status list" in str(exc.value)
+
+
+def test_the_verify_command_says_invalid_for_an_unsigned_top_level_term(
+    partner_a, auto, deliver, tmp_path, capsys
+):
+    badge = issued(partner_a, deliver)
+    doc = copy.deepcopy(badge.credential)
+    doc["evilClaim"] = "is admin"
+    evil = tmp_path / "evil.json"
+    evil.write_text(json.dumps(doc))
+    keys = tmp_path / "issuer.json"
+    keys.write_text(json.dumps(issuer_profile(with_keys=True)))
+    with pytest.raises(SystemExit) as exit_:
+        call_command("badge", "verify", str(evil), "--keys", str(keys))
+    out = capsys.readouterr().out
+    assert exit_.value.code == 1 and out.startswith("INVALID: tampered") and "evilClaim" in out
+
+
+def test_a_badge_signed_before_the_controller_context_change_still_verifies():
+    """Issue 11 changed the unsigned issuer profile, not the credential's contexts: old badges verify."""
+    old = json.loads((DATA / "signed-before-issue-11.json").read_text())
+    keys = json.loads((DATA / "issuer-before-issue-11.json").read_text())
+    result = verify_badge(old, keys=keys, today=date(2027, 6, 1))
+    assert result.holder == "Maria Lopez" and result.key_id == old["proof"]["verificationMethod"]

@@ -5,7 +5,10 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import os
 import socket
+import subprocess
+import sys
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -526,3 +529,85 @@ def test_a_badge_signed_before_the_controller_context_change_still_verifies():
     keys = json.loads((DATA / "issuer-before-issue-11.json").read_text())
     result = verify_badge(old, keys=keys, today=date(2027, 6, 1))
     assert result.holder == "Maria Lopez" and result.key_id == old["proof"]["verificationMethod"]
+
+
+def _cli(*args: str, tmp_path: Path, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+    exe = os.path.join(os.path.dirname(sys.executable), "channelops")
+    env = os.environ | {"DATABASE_URL": f"sqlite:///{tmp_path / 'unused.sqlite3'}"}
+    return subprocess.run(
+        [exe, "badge", "verify", *args], input=stdin, capture_output=True, env=env, timeout=120
+    )
+
+
+KEY_ID = "https://issuer.example/badges/issuer#k"
+PROOF = {
+    "type": "DataIntegrityProof",
+    "cryptosuite": "eddsa-rdfc-2022",
+    "verificationMethod": KEY_ID,
+    "proofPurpose": "assertionMethod",
+    "proofValue": "z1111",
+}
+BADGE_TYPES = ["VerifiableCredential", "OpenBadgeCredential"]
+
+
+def _bad_files() -> dict[str, bytes]:
+    def doc(**kw: object) -> bytes:
+        return json.dumps({"type": BADGE_TYPES, "proof": PROOF, **kw}).encode()
+
+    return {
+        "deep-array.json": b"[" * 100_000 + b"]" * 100_000,
+        "deep-object.json": b'{"a":' * 5_000 + b"1" + b"}" * 5_000,
+        "deep-but-parsable.json": doc(credentialSubject={"x": json.loads("[" * 200 + "]" * 200)}),
+        "not-json.json": b"this is not JSON",
+        "not-utf8.json": b'\xff\xfe{"a": 1}',
+        "array.json": b"[1, 2, 3]",
+        "string.json": b'"a badge"',
+        "empty.json": b"",
+        "no-proof.json": json.dumps({"type": BADGE_TYPES, "proof": "x", "credentialSubject": 5}).encode(),
+        "context-a-number.json": doc(**{"@context": 7}),
+        "context-elsewhere.json": doc(**{"@context": ["https://evil.example/ctx"]}),
+        "context-inline-bad.json": doc(**{"@context": [proofs.VC_V2, {"@version": 2}]}),
+        "id-a-number.json": doc(**{"@context": [proofs.VC_V2, proofs.OB_V3], "id": 5}),
+        "bad-signature.json": doc(**{"@context": [proofs.VC_V2, proofs.OB_V3], "name": "x"}),
+        "bad-dates.json": doc(**{"@context": [proofs.VC_V2, proofs.OB_V3], "validFrom": ["x"]}),
+    }
+
+
+def test_every_verify_command_failure_is_one_clear_line_and_a_non_zero_exit(tmp_path):
+    key = Ed25519PrivateKey.generate().public_key()
+    profile = tmp_path / "issuer.json"
+    profile.write_text(
+        json.dumps({"verificationMethod": [{"id": KEY_ID, "publicKeyMultibase": proofs.multikey(key)}]})
+    )
+    status = tmp_path / "status.json"
+    status.write_text(json.dumps({"type": ["VerifiableCredential", "BitstringStatusListCredential"]}))
+    bad = _bad_files()
+    for name, content in bad.items():
+        (tmp_path / name).write_bytes(content)
+    cases = [(name, [str(tmp_path / name)], None) for name in bad]
+    cases += [
+        ("missing file", [str(tmp_path / "missing.json")], None),
+        ("a directory", [str(tmp_path)], None),
+        ("deep on standard input", ["-"], bad["deep-array.json"]),
+        ("keys not JSON", [str(tmp_path / "array.json"), "--keys", str(tmp_path / "not-json.json")], None),
+        (
+            "keys too deep",
+            [str(tmp_path / "string.json"), "--keys", str(tmp_path / "deep-object.json")],
+            None,
+        ),
+        ("keys an array", [str(tmp_path / "array.json"), "--keys", str(tmp_path / "array.json")], None),
+        ("keys a string", [str(tmp_path / "array.json"), "--keys", str(tmp_path / "string.json")], None),
+        ("status missing", [str(tmp_path / "string.json"), "--keys", str(profile), "--status", "nope"], None),
+    ]
+    for label, args, stdin in cases:
+        if "--keys" not in args:
+            args = [*args, "--keys", str(profile), "--status", str(status)]
+        run = _cli(*args, tmp_path=tmp_path, stdin=stdin)
+        output = (run.stdout + run.stderr).decode("utf-8", "replace")
+        lines = [line for line in output.splitlines() if line.strip()]
+        assert run.returncode == 1, (label, output)
+        assert "Traceback" not in output, (label, output)
+        assert len(lines) == 1, (label, output)
+        assert len(lines[0]) < 300, (label, output)
+    deep = _cli(str(tmp_path / "deep-array.json"), "--keys", str(profile), tmp_path=tmp_path)
+    assert b"nests deeper than 64 levels" in deep.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import html
 import json
 import os
 import socket
@@ -19,7 +20,7 @@ from pyld import jsonld
 
 from channelops.badges import proofs
 from channelops.badges.models import Badge, BadgeStatus, StatusList
-from channelops.badges.services import badge_revoke, badges_create_for_records, issuer_profile
+from channelops.badges.services import badge_approve, badge_revoke, badges_create_for_records, issuer_profile
 from channelops.badges.statuslist import decode_bits, status_list_credential
 from channelops.badges.verify import EXPIRED, REVOKED, TAMPERED, UNKNOWN_KEY, BadgeInvalid, verify_badge
 from channelops.core.models import OutboxMessage
@@ -611,3 +612,25 @@ def test_every_verify_command_failure_is_one_clear_line_and_a_non_zero_exit(tmp_
         assert len(lines[0]) < 300, (label, output)
     deep = _cli(str(tmp_path / "deep-array.json"), "--keys", str(profile), tmp_path=tmp_path)
     assert b"nests deeper than 64 levels" in deep.stderr
+
+
+def test_an_approved_badge_says_it_is_being_signed_on_every_page(
+    partner_a, admin_a, manual, program_manager, client
+):
+    badge = Badge.objects.get(record=certify(partner_a))
+    badge_approve(badge=badge, by=program_manager)  # signing happens in the background, not yet here
+    label = "Approved — being signed, ready in a moment"
+    pages = {
+        f"/badges/{badge.pk}/": None,
+        "/portal/badges/": admin_a,
+        "/console/badges/": program_manager,
+        f"/console/badges/{badge.pk}/": program_manager,
+    }
+    for path, user in pages.items():
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+        page = html.unescape(client.get(path).content.decode())
+        assert page.count(label) == 1, path
+        for stale in ("Not yet approved", "not been approved", "(Approved, being signed)"):
+            assert stale not in page, (path, stale)

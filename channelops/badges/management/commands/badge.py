@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import http.client
 import sys
 import urllib.request
 from pathlib import Path
@@ -50,6 +51,8 @@ def load_document(source: str) -> Any:
         raise CommandError(one_line(f"Cannot read {source}: not JSON ({exc})")) from None
     except OSError as exc:
         raise CommandError(one_line(f"Cannot read {source}: {exc.strerror or exc}")) from None
+    except http.client.HTTPException as exc:  # e.g. a connection closed mid-body
+        raise CommandError(one_line(f"Cannot read {source}: {exc.__class__.__name__} {exc}")) from None
 
 
 def _local_status(document: dict[str, Any]) -> dict[str, Any] | None:

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import html
 import json
+import os
 import socket
+import subprocess
+import sys
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core.management import call_command
+from pyld import jsonld
 
 from channelops.badges import proofs
 from channelops.badges.models import Badge, BadgeStatus, StatusList
-from channelops.badges.services import badge_revoke, badges_create_for_records, issuer_profile
+from channelops.badges.services import badge_approve, badge_revoke, badges_create_for_records, issuer_profile
 from channelops.badges.statuslist import decode_bits, status_list_credential
 from channelops.badges.verify import EXPIRED, REVOKED, TAMPERED, UNKNOWN_KEY, BadgeInvalid, verify_badge
 from channelops.core.models import OutboxMessage
@@ -408,3 +414,223 @@ def test_the_badge_lists_run_a_constant_number_of_queries(
 # measured; the same with 3 and 30 badges (each page includes the notification-badge query)
 CONSOLE_BADGE_QUERIES = 9
 PORTAL_BADGE_QUERIES = 7
+
+
+# --- issue 11: stock verifiers (JSON-LD safe mode), unsigned terms, the CLI, approved badges ----
+
+SEC = "https://w3id.org/security#"
+DATA = Path(__file__).parent / "data" / "badges"
+
+
+def _dropped_terms(document: dict) -> list:
+    """The properties pyld drops while expanding ``document`` (what a safe-mode processor refuses)."""
+    dropped: list = []
+    jsonld.expand(document, {"documentLoader": proofs.document_loader}, on_property_dropped=dropped.append)
+    return dropped
+
+
+def test_the_credential_the_issuer_profile_and_the_status_list_expand_in_safe_mode_with_nothing_dropped(
+    partner_a, auto, deliver
+):
+    badge = issued(partner_a, deliver)
+    profile = issuer_profile(with_keys=True)
+    status = status_list_credential(badge.status_list_id)
+    for document in (badge.credential, profile, status):
+        assert _dropped_terms(document) == []
+        proofs.expand_safe(document)  # also no relative IRI, no dropped value
+    # the profile is a controller document: a verifier finds the key under assertionMethod
+    (node,) = jsonld.expand(profile, {"documentLoader": proofs.document_loader})
+    method = badge.credential["proof"]["verificationMethod"]
+    assert {"@id": method} in node[SEC + "assertionMethod"]
+    (key,) = [k for k in node[SEC + "verificationMethod"] if k["@id"] == method]
+    assert key["@type"] == [SEC + "Multikey"]
+    assert key[SEC + "controller"] == [{"@id": profile["id"]}]
+    assert key[SEC + "publicKeyMultibase"][0]["@value"].startswith("z6Mk")
+    assert status["issuer"] == profile["id"]  # the status list's controller document is the same
+
+
+def test_the_shipped_controller_contexts_combine_with_the_others_and_nothing_else_loads():
+    # protected terms (id, type, Multikey) are defined identically: no "protected term redefinition"
+    doc = {
+        "@context": [proofs.VC_V2, proofs.OB_V3, proofs.CID_V1, proofs.MULTIKEY_V1],
+        "id": "https://issuer.example/badges/issuer",
+        "type": ["Profile"],
+        "name": "x",
+        "assertionMethod": ["https://issuer.example/badges/issuer#k"],
+    }
+    assert proofs.expand_safe(doc)
+    assert set(proofs.CONTEXT_FILES) == {proofs.VC_V2, proofs.OB_V3, proofs.CID_V1, proofs.MULTIKEY_V1}
+    for url in ("https://w3id.org/security/data-integrity/v2", "https://w3id.org/security/v2"):
+        with pytest.raises(proofs.ContextRefused):
+            proofs.document_loader(url)
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        pytest.param(lambda d: d.__setitem__("evilClaim", "is admin"), id="undefined-top-level-term"),
+        pytest.param(
+            lambda d: d["credentialSubject"].__setitem__("evilClaim", "is admin"), id="undefined-subject-term"
+        ),
+        pytest.param(
+            lambda d: d["credentialSubject"]["achievement"].__setitem__("level", "grand master"),
+            id="undefined-achievement-term",
+        ),
+        pytest.param(lambda d: d["type"].append("AdminCredential"), id="undefined-type"),
+        pytest.param(lambda d: d["credentialSubject"].__setitem__("id", "mallory"), id="relative-id"),
+        pytest.param(
+            lambda d: d["credentialSubject"].__setitem__("name", {"@language": "en"}), id="dropped-value"
+        ),
+    ],
+)
+def test_a_badge_with_anything_the_signature_does_not_cover_does_not_verify(partner_a, auto, deliver, tamper):
+    badge = issued(partner_a, deliver)
+    doc = copy.deepcopy(badge.credential)
+    tamper(doc)
+    with pytest.raises(BadgeInvalid) as exc:
+        verify_badge(doc, keys=issuer_profile(with_keys=True))
+    assert exc.value.reason == TAMPERED
+    with pytest.raises(proofs.UnsafeJsonLd):  # and nothing like it is ever signed
+        proofs.add_proof(
+            doc,
+            private_key=Ed25519PrivateKey.generate(),
+            verification_method="https://issuer.example/badges/issuer#k",
+            created="2026-12-01T00:00:00Z",
+        )
+
+
+def test_a_status_list_with_an_unsigned_term_is_refused(partner_a, auto, deliver):
+    badge = issued(partner_a, deliver)
+    status = copy.deepcopy(status_list_credential(badge.status_list_id))
+    status["credentialSubject"]["note"] = "nobody is revoked"
+    with pytest.raises(BadgeInvalid) as exc:
+        verify_badge(badge.credential, keys=issuer_profile(with_keys=True), status=status)
+    assert exc.value.reason == TAMPERED and "status list" in str(exc.value)
+
+
+def test_the_verify_command_says_invalid_for_an_unsigned_top_level_term(
+    partner_a, auto, deliver, tmp_path, capsys
+):
+    badge = issued(partner_a, deliver)
+    doc = copy.deepcopy(badge.credential)
+    doc["evilClaim"] = "is admin"
+    evil = tmp_path / "evil.json"
+    evil.write_text(json.dumps(doc))
+    keys = tmp_path / "issuer.json"
+    keys.write_text(json.dumps(issuer_profile(with_keys=True)))
+    with pytest.raises(SystemExit) as exit_:
+        call_command("badge", "verify", str(evil), "--keys", str(keys))
+    out = capsys.readouterr().out
+    assert exit_.value.code == 1 and out.startswith("INVALID: tampered") and "evilClaim" in out
+
+
+def test_a_badge_signed_before_the_controller_context_change_still_verifies():
+    """Issue 11 changed the unsigned issuer profile, not the credential's contexts: old badges verify."""
+    old = json.loads((DATA / "signed-before-issue-11.json").read_text())
+    keys = json.loads((DATA / "issuer-before-issue-11.json").read_text())
+    result = verify_badge(old, keys=keys, today=date(2027, 6, 1))
+    assert result.holder == "Maria Lopez" and result.key_id == old["proof"]["verificationMethod"]
+
+
+def _cli(*args: str, tmp_path: Path, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+    exe = os.path.join(os.path.dirname(sys.executable), "channelops")
+    env = os.environ | {"DATABASE_URL": f"sqlite:///{tmp_path / 'unused.sqlite3'}"}
+    return subprocess.run(
+        [exe, "badge", "verify", *args], input=stdin, capture_output=True, env=env, timeout=120
+    )
+
+
+KEY_ID = "https://issuer.example/badges/issuer#k"
+PROOF = {
+    "type": "DataIntegrityProof",
+    "cryptosuite": "eddsa-rdfc-2022",
+    "verificationMethod": KEY_ID,
+    "proofPurpose": "assertionMethod",
+    "proofValue": "z1111",
+}
+BADGE_TYPES = ["VerifiableCredential", "OpenBadgeCredential"]
+
+
+def _bad_files() -> dict[str, bytes]:
+    def doc(**kw: object) -> bytes:
+        return json.dumps({"type": BADGE_TYPES, "proof": PROOF, **kw}).encode()
+
+    return {
+        "deep-array.json": b"[" * 100_000 + b"]" * 100_000,
+        "deep-object.json": b'{"a":' * 5_000 + b"1" + b"}" * 5_000,
+        "deep-but-parsable.json": doc(credentialSubject={"x": json.loads("[" * 200 + "]" * 200)}),
+        "not-json.json": b"this is not JSON",
+        "not-utf8.json": b'\xff\xfe{"a": 1}',
+        "array.json": b"[1, 2, 3]",
+        "string.json": b'"a badge"',
+        "empty.json": b"",
+        "no-proof.json": json.dumps({"type": BADGE_TYPES, "proof": "x", "credentialSubject": 5}).encode(),
+        "context-a-number.json": doc(**{"@context": 7}),
+        "context-elsewhere.json": doc(**{"@context": ["https://evil.example/ctx"]}),
+        "context-inline-bad.json": doc(**{"@context": [proofs.VC_V2, {"@version": 2}]}),
+        "id-a-number.json": doc(**{"@context": [proofs.VC_V2, proofs.OB_V3], "id": 5}),
+        "bad-signature.json": doc(**{"@context": [proofs.VC_V2, proofs.OB_V3], "name": "x"}),
+        "bad-dates.json": doc(**{"@context": [proofs.VC_V2, proofs.OB_V3], "validFrom": ["x"]}),
+    }
+
+
+def test_every_verify_command_failure_is_one_clear_line_and_a_non_zero_exit(tmp_path):
+    key = Ed25519PrivateKey.generate().public_key()
+    profile = tmp_path / "issuer.json"
+    profile.write_text(
+        json.dumps({"verificationMethod": [{"id": KEY_ID, "publicKeyMultibase": proofs.multikey(key)}]})
+    )
+    status = tmp_path / "status.json"
+    status.write_text(json.dumps({"type": ["VerifiableCredential", "BitstringStatusListCredential"]}))
+    bad = _bad_files()
+    for name, content in bad.items():
+        (tmp_path / name).write_bytes(content)
+    cases = [(name, [str(tmp_path / name)], None) for name in bad]
+    cases += [
+        ("missing file", [str(tmp_path / "missing.json")], None),
+        ("a directory", [str(tmp_path)], None),
+        ("deep on standard input", ["-"], bad["deep-array.json"]),
+        ("keys not JSON", [str(tmp_path / "array.json"), "--keys", str(tmp_path / "not-json.json")], None),
+        (
+            "keys too deep",
+            [str(tmp_path / "string.json"), "--keys", str(tmp_path / "deep-object.json")],
+            None,
+        ),
+        ("keys an array", [str(tmp_path / "array.json"), "--keys", str(tmp_path / "array.json")], None),
+        ("keys a string", [str(tmp_path / "array.json"), "--keys", str(tmp_path / "string.json")], None),
+        ("status missing", [str(tmp_path / "string.json"), "--keys", str(profile), "--status", "nope"], None),
+    ]
+    for label, args, stdin in cases:
+        if "--keys" not in args:
+            args = [*args, "--keys", str(profile), "--status", str(status)]
+        run = _cli(*args, tmp_path=tmp_path, stdin=stdin)
+        output = (run.stdout + run.stderr).decode("utf-8", "replace")
+        lines = [line for line in output.splitlines() if line.strip()]
+        assert run.returncode == 1, (label, output)
+        assert "Traceback" not in output, (label, output)
+        assert len(lines) == 1, (label, output)
+        assert len(lines[0]) < 300, (label, output)
+    deep = _cli(str(tmp_path / "deep-array.json"), "--keys", str(profile), tmp_path=tmp_path)
+    assert b"nests deeper than 64 levels" in deep.stderr
+
+
+def test_an_approved_badge_says_it_is_being_signed_on_every_page(
+    partner_a, admin_a, manual, program_manager, client
+):
+    badge = Badge.objects.get(record=certify(partner_a))
+    badge_approve(badge=badge, by=program_manager)  # signing happens in the background, not yet here
+    label = "Approved — being signed, ready in a moment"
+    pages = {
+        f"/badges/{badge.pk}/": None,
+        "/portal/badges/": admin_a,
+        "/console/badges/": program_manager,
+        f"/console/badges/{badge.pk}/": program_manager,
+    }
+    for path, user in pages.items():
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+        page = html.unescape(client.get(path).content.decode())
+        assert page.count(label) == 1, path
+        for stale in ("Not yet approved", "not been approved", "(Approved, being signed)"):
+            assert stale not in page, (path, stale)

@@ -31,7 +31,10 @@ class BadgeOut(Schema):
     certification: str = Field(..., alias="certification.name")
     holder_name: str
     status: BadgeStatus
-    state: str = Field(..., description="valid, expired, revoked or pending")
+    state: str = Field(
+        ...,
+        description="valid, expired, revoked, pending (awaiting approval) or signing (approved, being signed)",
+    )
     valid_from: date
     valid_until: date | None
     issued_at: datetime | None

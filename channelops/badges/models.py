@@ -111,10 +111,13 @@ class Badge(models.Model):
         return f"{self.holder_name}: {self.certification_id} ({self.status})"
 
     def state(self, today: date | None = None) -> str:
-        """What the public page says: valid, expired, revoked, pending (not yet approved/signed)."""
+        """What the pages say: valid, expired, revoked, pending (awaiting approval) or signing
+        (approved, the credential is being signed in the background)."""
         today = today or timezone.localdate()
         if self.status == BadgeStatus.REVOKED:
             return "revoked"
+        if self.status == BadgeStatus.APPROVED:
+            return "signing"
         if self.status != BadgeStatus.ISSUED:
             return "pending"
         if self.valid_until is not None and self.valid_until <= today:

@@ -1,8 +1,13 @@
 """Data Integrity proofs ``eddsa-rdfc-2022`` (W3C VC Data Integrity EdDSA Cryptosuites v1.0).
 
-* JSON-LD is processed **offline**: :func:`document_loader` maps the W3C VC 2.0 and Open Badges
-  3.0.3 context URLs to the copies shipped in ``channelops/badges/contexts/`` and refuses every
-  other URL (:class:`ContextRefused`); nothing is ever fetched from the network.
+* JSON-LD is processed **offline**: :func:`document_loader` maps the W3C VC 2.0, Open Badges
+  3.0.3 and Controlled Identifiers v1 context URLs to the copies shipped in
+  ``channelops/badges/contexts/`` and refuses every other URL (:class:`ContextRefused`); nothing
+  is ever fetched from the network.
+* JSON-LD **safe mode** (as ``jsonld.js``'s ``safe: true``, which stock verifiers use): a term
+  that does not expand to an absolute IRI, a relative ``id``/``type`` reference or any other
+  value that expansion would silently drop raises :class:`UnsafeJsonLd` — when signing and when
+  verifying — because canonicalization would leave it out of what the signature covers.
 * Canonicalization is RDF Dataset Canonicalization (RDFC-1.0, which is URDNA2015) by ``pyld``.
 * The signature is Ed25519 over ``sha256(canonical proof options) || sha256(canonical document)``;
   ``proofValue`` is multibase base58-btc (``z…``). Public keys are published as Multikeys
@@ -16,6 +21,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import re
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -27,10 +33,20 @@ from pyld import jsonld
 
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 OB_V3 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+#: Controlled Identifiers v1: ``verificationMethod``, ``assertionMethod``, ``Multikey`` — the terms
+#: of the issuer profile as a controller document (docs/badges.md, docs/dependencies.md).
+CID_V1 = "https://www.w3.org/ns/cid/v1"
+#: Multikey v1: stock verifiers (``@digitalbazaar/ed25519-multikey``) want it in a key's context.
+MULTIKEY_V1 = "https://w3id.org/security/multikey/v1"
 CRYPTOSUITE = "eddsa-rdfc-2022"
 
 #: The only documents the loader hands out: URL → file in channelops/badges/contexts/.
-CONTEXT_FILES = {VC_V2: "credentials-v2.jsonld", OB_V3: "ob-context-3.0.3.json"}
+CONTEXT_FILES = {
+    VC_V2: "credentials-v2.jsonld",
+    OB_V3: "ob-context-3.0.3.json",
+    CID_V1: "cid-v1.jsonld",
+    MULTIKEY_V1: "multikey-v1.jsonld",
+}
 
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _ED25519_PUB_PREFIX = b"\xed\x01"
@@ -42,6 +58,11 @@ class ContextRefused(Exception):
 
 class ProofError(Exception):
     """The proof is missing, malformed, or its signature does not match the document."""
+
+
+class UnsafeJsonLd(ProofError):
+    """JSON-LD safe mode: part of the document does not expand (an undefined term, a relative
+    ``id`` or ``type``…), so canonicalization would drop it and the signature would not cover it."""
 
 
 @cache
@@ -64,29 +85,150 @@ def document_loader(url: str, options: dict[str, Any] | None = None) -> dict[str
     }
 
 
-def canonicalize(document: dict[str, Any]) -> str:
-    """RDFC-1.0 (URDNA2015) N-Quads of a JSON-LD document, with the offline loader.
+#: jsonld.js warns about (and safe mode refuses) language tags that do not match this.
+_LANGUAGE_TAG = re.compile(r"^[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*$")
 
-    Raises :class:`ContextRefused` for an unknown context URL and :class:`ProofError` when the
+
+def _absolute_or_blank(value: Any) -> bool:
+    return isinstance(value, str) and (value.startswith("_:") or bool(jsonld._is_absolute_iri(value)))
+
+
+def _unsafe(what: str) -> UnsafeJsonLd:
+    return UnsafeJsonLd(f"{what} (JSON-LD safe mode: the signature would not cover it)")
+
+
+class _SafeProcessor(jsonld.JsonLdProcessor):
+    """pyld's processor with jsonld.js's safe mode: whatever expansion would drop is an error.
+
+    pyld (3.3) has no ``safe`` option; this checks the same conditions: a property that does not
+    expand to an absolute IRI or keyword (pyld's ``on_property_dropped``), an element that expands
+    to nothing (free-floating value, ``@value: null``, an object with only ``@language``…), and in
+    the expanded document a relative or non-IRI ``@id``/``@type``, a blank-node predicate, an
+    ill-formed ``@language`` or an ``@direction`` (which RDF canonicalization drops).
+    """
+
+    def __init__(self) -> None:
+        super().__init__(on_property_dropped=self._property_dropped)
+
+    @staticmethod
+    def _property_dropped(expanded_property: str | None) -> None:
+        raise _unsafe(
+            f"the property {expanded_property!r} is not defined by the document's JSON-LD contexts"
+            if expanded_property
+            else "a property that looks like a JSON-LD keyword is not one"
+        )
+
+    def _expand(
+        self, active_ctx: Any, active_property: Any, element: Any, options: Any, *args: Any, **kwargs: Any
+    ) -> Any:
+        result = super()._expand(active_ctx, active_property, element, options, *args, **kwargs)
+        if result is None and element is not None:
+            raise _unsafe(
+                f"the value {json.dumps(element)[:80]} of {active_property!r} is dropped by JSON-LD expansion"
+            )
+        return result
+
+    def expand(self, input_: Any, options: Any) -> Any:
+        expanded = super().expand(input_, options)
+        _check_expanded(expanded)
+        return expanded
+
+
+def _check_expanded(expanded: Any) -> None:
+    """Refuse what RDF conversion of an expanded document would drop (iteratively: no recursion)."""
+    stack = [expanded]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+            continue
+        if not isinstance(node, dict):
+            continue
+        is_value = "@value" in node
+        for key, value in node.items():
+            if key == "@id":
+                if not _absolute_or_blank(value):
+                    raise _unsafe(f"the id {value!r} is not an absolute IRI")
+            elif key == "@type":
+                types = value if isinstance(value, list) else [value]
+                for t in types:
+                    if not (_absolute_or_blank(t) or (is_value and t == "@json")):
+                        raise _unsafe(f"the type {t!r} is not defined by the document's JSON-LD contexts")
+            elif key == "@language":
+                if not (isinstance(value, str) and _LANGUAGE_TAG.match(value)):
+                    raise _unsafe(f"the language tag {value!r} is not well-formed")
+            elif key == "@direction":
+                raise _unsafe("@direction is dropped by RDF canonicalization")
+            elif key == "@value":
+                continue  # a literal (including @json): nothing below it is expanded
+            elif key.startswith("_:"):
+                raise _unsafe(f"the property {key!r} is a blank node")
+            else:
+                stack.append(value)
+
+
+def _options(**extra: Any) -> dict[str, Any]:
+    # base None: a relative IRI stays relative (and is refused) instead of being resolved against
+    # pyld's placeholder base http://example.org/base/ (jsonld.js verifiers use base: null too)
+    return {"documentLoader": document_loader, "base": None, **extra}
+
+
+def _reraise(exc: jsonld.JsonLdError) -> None:
+    """Raise the ContextRefused / UnsafeJsonLd that caused a pyld error, else ProofError."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, (ContextRefused, UnsafeJsonLd)):
+            raise cause from None
+        cause = getattr(cause, "cause", None) or cause.__cause__
+    raise ProofError(f"not valid JSON-LD: {exc}") from exc
+
+
+#: What pyld raises besides JsonLdError on malformed input (e.g. ``"@context": 7``).
+_PYLD_FAILURES = (
+    jsonld.JsonLdError,
+    TypeError,
+    ValueError,
+    KeyError,
+    AttributeError,
+    IndexError,
+    RecursionError,
+)
+
+
+def expand_safe(document: dict[str, Any]) -> list[Any]:
+    """JSON-LD expansion in safe mode with the offline loader (what a stock verifier does first).
+
+    Raises :class:`UnsafeJsonLd` when anything would be dropped, :class:`ContextRefused` for an
+    unknown context URL and :class:`ProofError` when the document is not valid JSON-LD.
+    """
+    try:
+        return list(_SafeProcessor().expand(document, _options()))
+    except (ContextRefused, UnsafeJsonLd):
+        raise
+    except _PYLD_FAILURES as exc:
+        if isinstance(exc, jsonld.JsonLdError):
+            _reraise(exc)
+        raise ProofError(f"not valid JSON-LD: {exc}") from exc
+
+
+def canonicalize(document: dict[str, Any]) -> str:
+    """RDFC-1.0 (URDNA2015) N-Quads of a JSON-LD document, in safe mode with the offline loader.
+
+    Raises :class:`UnsafeJsonLd` when part of the document would not be canonicalized (so not
+    signed), :class:`ContextRefused` for an unknown context URL and :class:`ProofError` when the
     document is not valid JSON-LD.
     """
     try:
         return str(
-            jsonld.normalize(
-                document,
-                {
-                    "algorithm": "URDNA2015",
-                    "format": "application/n-quads",
-                    "documentLoader": document_loader,
-                },
+            _SafeProcessor().normalize(
+                document, _options(algorithm="URDNA2015", format="application/n-quads")
             )
         )
-    except jsonld.JsonLdError as exc:
-        cause: BaseException | None = exc
-        while cause is not None:
-            if isinstance(cause, ContextRefused):
-                raise cause from None
-            cause = getattr(cause, "cause", None) or cause.__cause__
+    except (ContextRefused, UnsafeJsonLd):
+        raise
+    except _PYLD_FAILURES as exc:
+        if isinstance(exc, jsonld.JsonLdError):
+            _reraise(exc)
         raise ProofError(f"not valid JSON-LD: {exc}") from exc
 
 

@@ -25,7 +25,7 @@ from channelops.enablement.models import PractitionerRecord
 
 from . import keys
 from .models import STATUS_LIST_BITS, Badge, BadgeStatus, StatusList
-from .proofs import OB_V3, VC_V2, add_proof
+from .proofs import CID_V1, MULTIKEY_V1, OB_V3, VC_V2, add_proof
 
 APPROVE_PERM = "badges.approve_badge"
 REVOKE_PERM = "badges.revoke_badge"
@@ -57,7 +57,12 @@ def achievement_id(badge: Badge) -> str:
 
 
 def issuer_profile(*, with_keys: bool = False) -> dict[str, Any]:
-    """The issuer Profile; with ``with_keys`` the published document (``/badges/issuer``)."""
+    """The issuer Profile; with ``with_keys`` the published document (``/badges/issuer``).
+
+    The published profile is also the **controller document** of the badge keys: Controlled
+    Identifiers v1 (``CID_V1``) defines ``verificationMethod``, ``assertionMethod`` and ``Multikey``,
+    so a stock verifier's assertion proof purpose (JSON-LD safe mode) finds the key there.
+    """
     profile: dict[str, Any] = {
         "id": keys.issuer_id(),
         "type": ["Profile"],
@@ -67,7 +72,7 @@ def issuer_profile(*, with_keys: bool = False) -> dict[str, Any]:
     if with_keys:
         methods = keys.public_keys()
         profile = {
-            "@context": [VC_V2, OB_V3, "https://w3id.org/security/multikey/v1"],
+            "@context": [VC_V2, OB_V3, CID_V1, MULTIKEY_V1],
             **profile,
             "verificationMethod": methods,
             "assertionMethod": [m["id"] for m in methods],

@@ -91,6 +91,17 @@ def _parse_time(value: Any, name: str) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def _types(document: dict[str, Any]) -> set[str]:
+    """The ``type`` values of a JSON-LD node (a string or a list of strings; anything else: none)."""
+    value = document.get("type")
+    values = value if isinstance(value, list) else [value]
+    return {v for v in values if isinstance(v, str)}
+
+
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _verify_proof(document: dict[str, Any], keys: dict[str, Ed25519PublicKey], what: str) -> str:
     proof = document.get("proof")
     method = proof.get("verificationMethod") if isinstance(proof, dict) else None
@@ -114,12 +125,12 @@ def _check_status(
     entry = document.get("credentialStatus")
     if not isinstance(entry, dict) or entry.get("type") != "BitstringStatusListEntry":
         raise BadgeInvalid(BAD_STATUS, "the badge has no BitstringStatusListEntry")
-    if not isinstance(status, dict) or "BitstringStatusListCredential" not in (status.get("type") or []):
+    if not isinstance(status, dict) or "BitstringStatusListCredential" not in _types(status):
         raise BadgeInvalid(BAD_STATUS, "the status document is not a BitstringStatusListCredential")
     if status.get("id") != entry.get("statusListCredential"):
         raise BadgeInvalid(BAD_STATUS, f"the badge's status list is {entry.get('statusListCredential')}")
     _verify_proof(status, keys, "status list")
-    subject = status.get("credentialSubject") or {}
+    subject = _object(status.get("credentialSubject"))
     if subject.get("statusPurpose") != entry.get("statusPurpose"):
         raise BadgeInvalid(BAD_STATUS, "the status list's purpose differs from the badge's")
     try:
@@ -146,10 +157,8 @@ def verify_badge(
     """
     if not isinstance(document, dict):
         raise BadgeInvalid(NOT_A_BADGE, "expected a JSON object")
-    types = document.get("type") or []
-    if "VerifiableCredential" not in types or not {"OpenBadgeCredential", "AchievementCredential"} & set(
-        types
-    ):
+    types = _types(document)
+    if "VerifiableCredential" not in types or not {"OpenBadgeCredential", "AchievementCredential"} & types:
         raise BadgeInvalid(NOT_A_BADGE, "type is not OpenBadgeCredential")
     key_map = keys_from(keys)
     method = _verify_proof(document, key_map, "badge")
@@ -163,13 +172,13 @@ def verify_badge(
         raise BadgeInvalid(EXPIRED, f"expired on {valid_until.isoformat()}")
     if status is not None:
         _check_status(document, status, key_map)
-    subject = document.get("credentialSubject") or {}
+    subject = _object(document.get("credentialSubject"))
     issuer = document.get("issuer")
     issuer_id = issuer.get("id", "") if isinstance(issuer, dict) else str(issuer or "")
     return VerifiedBadge(
         id=str(document.get("id", "")),
         holder=str(subject.get("name", "")),
-        achievement=str((subject.get("achievement") or {}).get("name", "")),
+        achievement=str(_object(subject.get("achievement")).get("name", "")),
         issuer=issuer_id,
         issuer_name=str(issuer.get("name", "")) if isinstance(issuer, dict) else "",
         valid_from=valid_from,

@@ -39,6 +39,7 @@ STATE_LABELS = {
     "expired": gettext_lazy("Expired"),
     "revoked": gettext_lazy("Revoked"),
     "pending": gettext_lazy("Not yet approved"),
+    "signing": gettext_lazy("Approved — being signed, ready in a moment"),
 }
 
 

@@ -19,7 +19,7 @@ import itertools
 import logging
 import warnings
 import zipfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -154,7 +154,7 @@ class RowSource:
                 )
             yield n, dict(zip(header, values, strict=False))
 
-    def _raw(self) -> Iterator[Sequence[Any]]:
+    def _raw(self) -> Generator[Sequence[Any], None, None]:
         """Every row's values (the header's too), each cell checked against the length limit."""
         most = self.limits.cell_chars
         for n, values in enumerate(self._xlsx_rows() if self.xlsx else self._csv_rows(), 1):

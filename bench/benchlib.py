@@ -8,6 +8,7 @@ import os
 import platform
 import shutil
 import sqlite3
+import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -71,3 +72,42 @@ def scratch_dir(name: str, *, keep: bool) -> Iterator[Path]:
             print(f"  database kept in {tmp}")
         else:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+# Runs argv[2:] and writes its exit status, peak RSS (ru_maxrss of that one child, KiB) and wall time to
+# argv[1]. A separate small process: Linux hands a parent's high-water mark down through exec, so a
+# child started straight from the (large) benchmark process would report the benchmark's own peak.
+_PEAK_RSS_LAUNCHER = """
+import json, os, subprocess, sys, time
+t = time.perf_counter()
+child = subprocess.Popen(sys.argv[2:])
+_pid, status, usage = os.wait4(child.pid, 0)
+seconds = time.perf_counter() - t
+with open(sys.argv[1], "w") as f:
+    json.dump({"exit": os.waitstatus_to_exitcode(status), "peak_rss_kib": usage.ru_maxrss, "seconds": seconds}, f)
+"""
+
+
+def peak_rss(argv: list[str], *, env: dict[str, str], cwd: Path = ROOT) -> dict[str, Any]:
+    """Run ``argv`` as a child process; returns its exit status, peak resident memory (``peak_rss_mb``,
+    from ``getrusage`` via ``wait4``), wall time and what it printed (``stdout``, ``stderr``)."""
+    with tempfile.TemporaryDirectory(prefix="channelops-bench-rss-") as tmp:
+        out = Path(tmp) / "usage.json"
+        proc = subprocess.run(
+            [sys.executable, "-c", _PEAK_RSS_LAUNCHER, str(out), *argv],
+            env=env,
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if not out.exists():
+            raise RuntimeError(f"peak_rss launcher failed: {proc.stderr}")
+        usage = json.loads(out.read_text())
+    return {
+        "exit": usage["exit"],
+        "peak_rss_mb": round(usage["peak_rss_kib"] / 1024, 1),
+        "seconds": round(usage["seconds"], 2),
+        "stdout": proc.stdout,
+        "stderr": proc.stderr,
+    }

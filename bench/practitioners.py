@@ -18,6 +18,17 @@ the partners). It then times:
   one transaction. No parsing, no checks, no history, no receivers: the least any implementation
   must do.
 
+Then the **memory** scenario: the peak resident memory (``getrusage`` of the child process) of
+``channelops practitioners import`` run as its own process — what a worker does for a console upload —
+on a copy of the database taken before the import:
+
+* the baseline: the same command importing a one-row file (Django started, the import code loaded);
+* the ``--records`` CSV, and the same rows as an XLSX (written by openpyxl);
+* a refused file: an XLSX a few hundred KB big whose one shared string expands to 300 MB (the zip
+  bomb of issue 11), which must exit 1 with one line and stay as small as the goal.
+
+Goal: 100,000 rows imported in at most 200 MB peak RSS, and the 300 MB file refused within it too.
+
 Prints the figures and the ratio, and writes ``bench/results/practitioners.json``.
 """
 
@@ -25,17 +36,22 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import io
+import os
 import sqlite3
 import sys
 import time
+import zipfile
 from pathlib import Path
 from typing import Any
 
-from benchlib import django_on_fresh_sqlite, machine, scratch_dir, write_results
+from benchlib import django_on_fresh_sqlite, machine, peak_rss, scratch_dir, write_results
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "practitioners.json"
 CERTS = ("solution-architect-core", "Professional Services Engineer", "certified-trainer")
+GOAL_PEAK_RSS_MB = 200
+BOMB_EXPANDED_MB = 300
 
 
 def _setup(tmp: Path) -> Path:
@@ -81,6 +97,83 @@ def _csv(records: int, partner_ids: list[int]) -> bytes:
             f"yes,{'yes' if i % 10 else 'no'},{60 + i % 41},{start + dt.timedelta(days=i % 690)},,LMS-{i:07d}"
         )
     return ("\n".join(lines) + "\n").encode()
+
+
+def _xlsx(content: bytes, path: Path) -> None:
+    """The CSV's rows as an XLSX written by openpyxl (streaming writer)."""
+    import csv
+
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet()
+    for values in csv.reader(io.StringIO(content.decode())):
+        ws.append(values)
+    wb.save(path)
+
+
+def _zip_bomb(path: Path, expanded_mb: int) -> None:
+    """A workbook whose one shared string is ``expanded_mb`` MB of text: a few hundred KB on disk,
+    written in 1 MB pieces so building it stays small too."""
+    parts = {
+        "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+        "_rels/.rels": '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Target="xl/workbook.xml" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"/></Relationships>',
+        "xl/workbook.xml": '<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        "xl/_rels/workbook.xml.rels": '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Target="worksheets/sheet1.xml" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"/><Relationship Id="rId2" Target="sharedStrings.xml" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"/></Relationships>',
+        "xl/worksheets/sheet1.xml": '<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c t="s"><v>0</v></c></row></sheetData></worksheet>',
+    }
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        for name, text in parts.items():
+            z.writestr(name, text)
+        with z.open("xl/sharedStrings.xml", "w", force_zip64=True) as f:
+            f.write(
+                b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>'
+            )
+            chunk = b"A" * (1024 * 1024)
+            for _ in range(expanded_mb):
+                f.write(chunk)
+            f.write(b"</t></si></sst>")
+
+
+def _memory(tmp: Path, db: Path, content: bytes, partner_ids: list[int]) -> dict[str, Any]:
+    """Peak RSS of ``channelops practitioners import`` processes (see the module docstring)."""
+    files = {
+        "baseline: one-row CSV": (tmp / "one.csv", _csv(1, partner_ids)),
+        "CSV": (tmp / "bench.csv", content),
+    }
+    for path, data in files.values():
+        path.write_bytes(data)
+    _xlsx(content, tmp / "bench.xlsx")
+    files["XLSX"] = (tmp / "bench.xlsx", b"")
+    _zip_bomb(tmp / "bomb.xlsx", BOMB_EXPANDED_MB)
+    files[f"refused: XLSX expanding to {BOMB_EXPANDED_MB} MB"] = (tmp / "bomb.xlsx", b"")
+    out: dict[str, Any] = {}
+    for label, (path, _data) in files.items():
+        copy = tmp / "memory.sqlite3"
+        with sqlite3.connect(db) as s, sqlite3.connect(copy) as d:
+            s.backup(d)
+        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | {
+            "DATABASE_URL": f"sqlite:///{copy}"
+        }
+        run = peak_rss(
+            [sys.executable, "-m", "django", "practitioners", "import", str(path), "--quiet"], env=env
+        )
+        out[label] = {
+            "file_bytes": path.stat().st_size,
+            "exit": run["exit"],
+            "peak_rss_mb": run["peak_rss_mb"],
+            "seconds": run["seconds"],
+            "said": (run["stdout"] or run["stderr"]).strip(),
+        }
+        copy.unlink()
+    for label, v in out.items():
+        refused = label.startswith("refused")
+        if v["exit"] != (1 if refused else 0) or (refused and "expands to more than" not in v["said"]):
+            raise RuntimeError(f"{label}: unexpected outcome {v}")
+    base = out["baseline: one-row CSV"]["peak_rss_mb"]
+    for v in out.values():
+        v["above_baseline_mb"] = round(v["peak_rss_mb"] - base, 1)
+    return out
 
 
 class _Counter:
@@ -190,6 +283,9 @@ def main() -> int:
         copy = tmp / "baseline.sqlite3"
         with sqlite3.connect(db) as s, sqlite3.connect(copy) as d:
             s.backup(d)
+        before = tmp / "before-import.sqlite3"
+        with sqlite3.connect(db) as s, sqlite3.connect(before) as d:
+            s.backup(d)
 
         run = _timed_import(content)
         if run["created"] != args.records or run["errors"]:
@@ -202,6 +298,7 @@ def main() -> int:
         connection.close()
 
         base = _baseline(db, copy)
+        memory = _memory(tmp, before, content, partner_ids)
         ratio = run["seconds"] / base["seconds"] if base["seconds"] else float("inf")
         result = {
             "scenario": "practitioner records import (CSV)",
@@ -222,6 +319,9 @@ def main() -> int:
             )
             if base["seconds"]
             else None,
+            "memory": memory,
+            "memory_goal_mb": GOAL_PEAK_RSS_MB,
+            "memory_goal_met": all(v["peak_rss_mb"] <= GOAL_PEAK_RSS_MB for v in memory.values()),
         }
         write_results(RESULTS, result)
         i = result["import"]
@@ -240,6 +340,14 @@ def main() -> int:
         print(
             f"  ratio             {ratio:8.1f} x  ({result['ratio_to_baseline_without_receivers']} x without the receivers)"
         )
+        print(f"  peak RSS of `channelops practitioners import` (goal: at most {GOAL_PEAK_RSS_MB} MB)")
+        for label, m in memory.items():
+            print(
+                f"    {label:34s} {m['peak_rss_mb']:7.1f} MB  (+{m['above_baseline_mb']:.1f} MB, "
+                f"{m['seconds']:.1f} s, exit {m['exit']}, {m['file_bytes']:,} bytes)"
+            )
+        bomb = memory[f"refused: XLSX expanding to {BOMB_EXPANDED_MB} MB"]
+        print(f"    the refused file said: {bomb['said']}")
         print(f"  written to {RESULTS.relative_to(ROOT)}")
         return 0
 

@@ -275,6 +275,24 @@ NFR_CERTIFICATIONS = env.list(
 LEARNING_WEBHOOK_SECRET = env.str("CHANNELOPS_LEARNING_WEBHOOK_SECRET", default="")
 
 
+# Practitioner-record imports (CSV/XLSX, console and CLI): what a file may hold; see
+# docs/certifications.md. The proxy's body limit for the import page must allow IMPORT_MAX_FILE_MB.
+def _positive(name: str, default: int, *, most: int | None = None) -> int:
+    value = env.int(name, default=default)
+    if value < 1 or (most is not None and value > most):
+        raise ImproperlyConfigured(
+            f"{name} must be a whole number from 1{f' to {most}' if most else ''} (got {value})."
+        )
+    return value
+
+
+IMPORT_MAX_FILE_MB = _positive("CHANNELOPS_IMPORT_MAX_FILE_MB", 50)
+IMPORT_MAX_ROWS = _positive("CHANNELOPS_IMPORT_MAX_ROWS", 200_000)
+# at most the CSV reader's own field limit (csv.field_size_limit(), 131072)
+IMPORT_MAX_CELL_CHARS = _positive("CHANNELOPS_IMPORT_MAX_CELL_CHARS", 32_767, most=131_072)
+IMPORT_MAX_EXPANDED_MB = _positive("CHANNELOPS_IMPORT_MAX_EXPANDED_MB", 200)
+
+
 # Expiry reminders for NFR licenses (S7): days before expiry, e.g. "30,7"; see docs/licenses.md
 def _reminder_days(raw: str) -> tuple[int, ...]:
     try:

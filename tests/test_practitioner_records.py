@@ -674,3 +674,291 @@ def test_a_partner_person_with_the_records_email_at_another_partner_is_not_linke
     run_file(csv_bytes(row(other.email, partner_a.pk)), by=edu)
     assert PractitionerRecord.objects.get().user is None
     PartnerFactory()  # unrelated partners do not matter
+
+
+# --- bounded imports: hostile and broken files (issue 11) -----------------------------------------
+
+XLSX_CONTENT_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/xl/workbook.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+    '<Override PartName="/xl/worksheets/sheet1.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+    '<Override PartName="/xl/sharedStrings.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+    "</Types>"
+)
+XLSX_RELS = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Target="xl/workbook.xml" '
+    'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"/>'
+    "</Relationships>"
+)
+XLSX_WORKBOOK = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+    '<sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>'
+)
+XLSX_WORKBOOK_RELS = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Target="worksheets/sheet1.xml" '
+    'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"/>'
+    '<Relationship Id="rId2" Target="sharedStrings.xml" '
+    'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"/>'
+    "</Relationships>"
+)
+SHEET_OPEN = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+)
+SHEET_CLOSE = "</sheetData></worksheet>"
+
+
+def hand_built_xlsx(*, sheet: str, strings: list[str] | str = ()) -> bytes:  # type: ignore[assignment]
+    """An XLSX written part by part with zipfile (deflated), so a test can make any part hostile."""
+    import zipfile
+
+    if isinstance(strings, str):
+        sst = strings
+    else:
+        sst = (
+            '<?xml version="1.0" encoding="UTF-8"?>'
+            '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            + "".join(f"<si><t>{s}</t></si>" for s in strings)
+            + "</sst>"
+        )
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", XLSX_CONTENT_TYPES)
+        z.writestr("_rels/.rels", XLSX_RELS)
+        z.writestr("xl/workbook.xml", XLSX_WORKBOOK)
+        z.writestr("xl/_rels/workbook.xml.rels", XLSX_WORKBOOK_RELS)
+        z.writestr("xl/sharedStrings.xml", sst)
+        z.writestr("xl/worksheets/sheet1.xml", sheet)
+    return buf.getvalue()
+
+
+def sheet_of(rows: list[list[str]]) -> str:
+    """Sheet XML with inline-string cells."""
+    out = [SHEET_OPEN]
+    for r, values in enumerate(rows, 1):
+        cells = "".join(f'<c t="inlineStr"><is><t>{v}</t></is></c>' for v in values)
+        out.append(f'<row r="{r}">{cells}</row>')
+    out.append(SHEET_CLOSE)
+    return "".join(out)
+
+
+def good_xlsx(partner_pk: int) -> bytes:
+    return hand_built_xlsx(
+        sheet=sheet_of([HEADER.split(","), row("hand@acme.example", partner_pk).split(",")])
+    )
+
+
+def zip_bomb_xlsx(expanded: int) -> bytes:
+    """One shared string of ``expanded`` characters: a few KB on disk (the issue's 300 MB case, smaller)."""
+    head = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>'
+    )
+    return hand_built_xlsx(
+        sheet=SHEET_OPEN + '<row r="1"><c t="s"><v>0</v></c></row>' + SHEET_CLOSE,
+        strings=head + "A" * expanded + "</t></si></sst>",
+    )
+
+
+def malformed_sheet_xlsx(partner_pk: int) -> bytes:
+    sheet = sheet_of([HEADER.split(","), row("m@acme.example", partner_pk).split(",")])
+    return hand_built_xlsx(sheet=sheet.replace("</row>", "</rw>", 1))
+
+
+def corrupt_deflate_xlsx(partner_pk: int) -> bytes:
+    """A workbook whose sheet's compressed data is damaged in the middle (the zip directory is intact)."""
+    import zipfile
+
+    rows = [HEADER.split(",")] + [row(f"c{i}@acme.example", partner_pk).split(",") for i in range(200)]
+    content = bytearray(hand_built_xlsx(sheet=sheet_of(rows)))
+    info = zipfile.ZipFile(io.BytesIO(bytes(content))).getinfo("xl/worksheets/sheet1.xml")
+    name_len, extra_len = (
+        int.from_bytes(content[info.header_offset + 26 : info.header_offset + 28], "little"),
+        (int.from_bytes(content[info.header_offset + 28 : info.header_offset + 30], "little")),
+    )
+    data_start = info.header_offset + 30 + name_len + extra_len
+    middle = data_start + info.compress_size // 2
+    content[middle : middle + 64] = b"\xff" * 64
+    return bytes(content)
+
+
+def lying_size_xlsx(partner_pk: int) -> bytes:
+    """The central directory says the sheet expands to 100 bytes; its data expands to far more."""
+    import zipfile
+
+    rows = [HEADER.split(",")] + [row(f"l{i}@acme.example", partner_pk).split(",") for i in range(200)]
+    content = bytearray(hand_built_xlsx(sheet=sheet_of(rows)))
+    name = b"xl/worksheets/sheet1.xml"
+    at = content.find(b"PK\x01\x02")
+    while at != -1:
+        n = int.from_bytes(content[at + 28 : at + 30], "little")
+        if bytes(content[at + 46 : at + 46 + n]) == name:
+            content[at + 24 : at + 28] = (100).to_bytes(4, "little")
+            break
+        at = content.find(b"PK\x01\x02", at + 4)
+    assert zipfile.ZipFile(io.BytesIO(bytes(content))).getinfo(name.decode()).file_size == 100
+    return bytes(content)
+
+
+def test_an_xlsx_whose_shared_strings_expand_past_the_limit_is_refused_before_reading_them(
+    partner_a, edu, settings
+):
+    settings.IMPORT_MAX_EXPANDED_MB = 1
+    content = zip_bomb_xlsx(3 * 1024 * 1024)
+    assert len(content) < 20_000  # 3 MB of text, a few KB on disk
+    run, result = run_file(content, name="bomb.xlsx", by=edu)
+    run.refresh_from_db()
+    assert run.status == ImportStatus.FAILED and not result.applied
+    assert "expands to more than 1 MB" in run.failure and result.errors == [run.failure]
+    assert not PractitionerRecord.objects.exists()
+
+
+def test_an_xlsx_cell_longer_than_the_limit_is_refused(partner_a, edu, settings):
+    settings.IMPORT_MAX_CELL_CHARS = 200
+    content = hand_built_xlsx(
+        sheet=sheet_of([HEADER.split(","), row("long@acme.example", partner_a.pk, name="N" * 201).split(",")])
+    )
+    run, result = run_file(content, name="long.xlsx", by=edu)
+    run.refresh_from_db()
+    assert run.status == ImportStatus.FAILED
+    assert run.failure == "row 2: a cell holds more than 200 characters; the file is refused."
+    assert not PractitionerRecord.objects.exists()
+
+
+def test_a_csv_cell_longer_than_the_limit_is_refused(partner_a, edu, settings):
+    settings.IMPORT_MAX_CELL_CHARS = 200
+    run, _result = run_file(csv_bytes(row("long@acme.example", partner_a.pk, ext="x" * 201)), by=edu)
+    run.refresh_from_db()
+    assert run.status == ImportStatus.FAILED
+    assert run.failure == "row 2: a cell holds more than 200 characters; the file is refused."
+    assert not PractitionerRecord.objects.exists()
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_a_file_with_more_rows_than_the_limit_is_refused_and_changes_nothing(kind, partner_a, edu, settings):
+    settings.IMPORT_MAX_ROWS = 3
+    lines = [row(f"r{i}@acme.example", partner_a.pk) for i in range(4)]
+    if kind == "csv":
+        content = csv_bytes(*lines)
+    else:
+        content = hand_built_xlsx(sheet=sheet_of([HEADER.split(",")] + [v.split(",") for v in lines]))
+    run, result = run_file(content, name=f"many.{kind}", by=edu)
+    run.refresh_from_db()
+    assert run.status == ImportStatus.FAILED and not result.applied
+    assert run.failure == "The file has more than 3 rows; split it (at most 3 rows per file)."
+    assert not PractitionerRecord.objects.exists()
+    # at the limit it imports
+    settings.IMPORT_MAX_ROWS = 4
+    _run, result = run_file(content, name=f"many.{kind}", by=edu)
+    assert result.created == 4
+
+
+@pytest.mark.parametrize("broken", ["malformed sheet XML", "corrupt deflate data", "lying sizes"])
+def test_a_broken_xlsx_fails_the_run_with_a_clear_error_and_changes_nothing(broken, partner_a, edu):
+    make = {
+        "malformed sheet XML": malformed_sheet_xlsx,
+        "corrupt deflate data": corrupt_deflate_xlsx,
+        "lying sizes": lying_size_xlsx,
+    }[broken]
+    assert run_file(good_xlsx(partner_a.pk), name="good.xlsx", by=edu)[1].created == 1  # the builder works
+    run, result = run_file(make(partner_a.pk), name="broken.xlsx", by=edu)
+    run.refresh_from_db()
+    assert run.status == ImportStatus.FAILED and not result.applied
+    assert run.failure.startswith("The file is not a readable XLSX workbook")
+    assert "\n" not in run.failure and "Traceback" not in run.failure
+    assert PractitionerRecord.objects.count() == 1
+
+
+def test_a_broken_xlsx_uploaded_in_the_console_ends_in_a_clear_error_on_the_run_page(
+    partner_a, edu, login, immediate_tasks, django_capture_on_commit_callbacks
+):
+    client = login(edu)
+    with django_capture_on_commit_callbacks(execute=True):
+        resp = client.post(
+            "/console/certifications/import/",
+            {"file": SimpleUploadedFile("lms.xlsx", malformed_sheet_xlsx(partner_a.pk))},
+        )
+    run = ImportRun.objects.get()
+    assert resp.status_code == 302 and resp["Location"] == f"/console/certifications/import/{run.pk}/"
+    page = client.get(resp["Location"])
+    body = page.content.decode()
+    assert page.status_code == 200 and 'data-status="failed"' in body
+    assert "The file is not a readable XLSX workbook" in body and 'http-equiv="refresh"' not in body
+    assert not PractitionerRecord.objects.exists()
+
+
+@pytest.mark.parametrize("broken", ["malformed sheet XML", "corrupt deflate data", "zip bomb"])
+def test_the_cli_reports_a_broken_xlsx_in_one_line_and_exits_non_zero(broken, migrated_sqlite, tmp_path):
+    import subprocess
+    import sys
+
+    from .conftest import worker_env
+
+    make = {
+        "malformed sheet XML": lambda: malformed_sheet_xlsx(1),
+        "corrupt deflate data": lambda: corrupt_deflate_xlsx(1),
+        "zip bomb": lambda: zip_bomb_xlsx(3 * 1024 * 1024),
+    }[broken]
+    path = tmp_path / "broken.xlsx"
+    path.write_bytes(make())
+    env = worker_env(migrated_sqlite, 1) | {"CHANNELOPS_IMPORT_MAX_EXPANDED_MB": "1"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "django", "practitioners", "import", str(path), "--quiet"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 1 and proc.stdout == ""
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert lines[0].startswith("CommandError: broken.xlsx: The file ")
+
+
+def test_the_cli_refuses_a_file_over_the_upload_limit_without_reading_it(partner_a, tmp_path, settings):
+    settings.IMPORT_MAX_FILE_MB = 1
+    big = tmp_path / "big.csv"
+    big.write_bytes(csv_bytes(row("a@acme.example", partner_a.pk)) + b"#" * (1024 * 1024))
+    with pytest.raises(CommandError, match=r"^big.csv: The file is larger than 1 MB; split it.$"):
+        call_command("practitioners", "import", str(big), "--quiet")
+    assert not ImportRun.objects.exists()
+
+
+def test_the_import_page_states_the_upload_limit_and_refuses_a_bigger_file(partner_a, edu, login, settings):
+    settings.IMPORT_MAX_FILE_MB = 1
+    client = login(edu)
+    assert "at most 1 MB" in client.get("/console/certifications/import/").content.decode()
+    content = csv_bytes(row("a@acme.example", partner_a.pk)) + b"#" * (1024 * 1024)
+    resp = client.post("/console/certifications/import/", {"file": SimpleUploadedFile("big.csv", content)})
+    assert resp.status_code == 400 and "The file is larger than 1 MB; split it." in resp.content.decode()
+    assert not ImportRun.objects.exists()
+
+
+def test_the_deployment_guides_proxy_body_limit_agrees_with_the_upload_limit():
+    import re
+    from pathlib import Path
+
+    from django.conf import settings as django_settings
+
+    docs = Path(__file__).resolve().parent.parent / "docs"
+    nginx = (docs / "deployment.md").read_text()
+    block = re.search(r"location = /console/certifications/import/ \{[^}]*\}", nginx)
+    assert block is not None, "the nginx example has no location for the import page"
+    limit = re.search(r"client_max_body_size (\d+)m;", block.group(0))
+    assert limit is not None and int(limit.group(1)) == django_settings.IMPORT_MAX_FILE_MB
+    documented = re.search(
+        r"\| `CHANNELOPS_IMPORT_MAX_FILE_MB` \| `(\d+)` \|", (docs / "configuration.md").read_text()
+    )
+    assert documented is not None and int(documented.group(1)) == django_settings.IMPORT_MAX_FILE_MB

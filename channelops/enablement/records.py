@@ -189,6 +189,10 @@ def check_header(header: Iterable[str], *, partner_column: str = "") -> list[str
     return [_("row 1: missing column '%(col)s'") % {"col": c} for c in missing]
 
 
+def _lowered(r: Mapping[str, Any]) -> dict[str, Any]:
+    return {str(k).strip().lower(): v for k, v in r.items() if k is not None}
+
+
 def validate_rows(
     rows: Iterable[tuple[int, Mapping[str, Any]]],
     *,
@@ -199,32 +203,46 @@ def validate_rows(
 ) -> Validated:
     """Check every row; returns the valid ones as :class:`RecordInput` and one message per bad row.
 
-    ``rows``: (row number, {column: value}) with lower-case column names. The partner is in the
-    ``partner`` column (a partner id, or else a CRM account id) or in ``crm_account_id``;
-    ``partner_column`` names another column (``crm_account_id`` or any column: digits are a
-    partner id, anything else a CRM account id).
+    ``rows``: (row number, {column: value}), iterated **twice** — once to collect what to look up
+    (partners, e-mails), once to check each row — so a file is streamed instead of held in memory:
+    pass a list, or a re-iterable reader such as :class:`channelops.enablement.importing.RowSource`.
+    The partner is in the ``partner`` column (a partner id, or else a CRM account id) or in
+    ``crm_account_id``; ``partner_column`` names another column (``crm_account_id`` or any column:
+    digits are a partner id, anything else a CRM account id).
     """
     today = today or timezone.localdate()
-    items = [(n, {str(k).strip().lower(): v for k, v in r.items() if k is not None}) for n, r in rows]
-    out = Validated(total=len(items))
-    if not items:
-        return out
     pcol = (partner_column or "").strip().lower()
-    if not pcol:
-        pcol = "partner" if any("partner" in r for _n, r in items[:1]) else CRM_COLUMN
+
+    # pass 1: what to look up, once for the whole file
+    total = 0
+    refs: set[str] = set()
+    crm_refs: set[str] = set()
+    emails: set[str] = set()
+    for _n, raw in rows:
+        r = _lowered(raw)
+        if not total and not pcol:
+            pcol = "partner" if "partner" in r else CRM_COLUMN
+        total += 1
+        ref = _text(r.get(pcol))
+        refs.add(ref)
+        if not ref:
+            crm_refs.add(_text(r.get(CRM_COLUMN)))
+        emails.add(_text(r.get("email")).lower())
+    out = Validated(total=total)
+    if not total:
+        return out
     crm_only = pcol == CRM_COLUMN
 
-    # lookups, once for the whole file
     certs = list(Certification.objects.all())
     cert_by: dict[str, Certification] = {}
     for c in certs:
         cert_by[c.slug.lower()] = c
         cert_by[c.name.lower()] = c
-    refs = {_text(r.get(pcol)) for _n, r in items}
     ids = sorted({int(v) for v in refs if v.isdigit() and not crm_only and len(v) < 12})
     crms = {v for v in refs if v and (crm_only or not v.isdigit())}
     if not crm_only:
-        crms |= {_text(r.get(CRM_COLUMN)) for _n, r in items if not _text(r.get(pcol))} - {""}
+        crms |= crm_refs - {""}
+    del refs, crm_refs
     partners: dict[int, tuple[str, str]] = {}  # id → (status, crm id)
     by_crm: dict[str, int] = {}
     for chunk in _chunks(ids):
@@ -238,19 +256,23 @@ def validate_rows(
         ):
             partners[pk] = (status, crm)
             by_crm.setdefault(crm, pk)
-    emails = sorted({_text(r.get("email")).lower() for _n, r in items} - {""})
     people: dict[tuple[str, int], int] = {}  # (e-mail, partner id) → user id
-    for chunk in _chunks(emails):
+    for chunk in _chunks(sorted(emails - {""})):
         for uid, pid, mail in (
             PartnerMembership.objects.annotate(mail=Lower("user__email"))
             .filter(mail__in=chunk)
             .values_list("user_id", "partner_id", "mail")
         ):
             people[(mail, pid)] = uid
+    del emails
     status_labels = dict(PartnerStatus.choices)
 
+    # pass 2: check each row
     seen: dict[tuple[int, str, date], int] = {}
-    for i, (n, r) in enumerate(items, 1):
+    i = 0
+    for n, raw in rows:
+        i += 1
+        r = _lowered(raw)
         problems: list[str] = []
         email = _text(r.get("email")).lower()
         if not email:
@@ -371,8 +393,10 @@ def validate_rows(
                     external_id=external_id,
                 )
             )
-        if progress is not None and (i % BATCH_SIZE == 0 or i == len(items)):
-            progress("validating", i, len(items))
+        if progress is not None and (i % BATCH_SIZE == 0 or i == total):
+            progress("validating", i, total)
+    if i != total:  # a reader must give the same rows on each pass
+        raise RuntimeError(f"the rows changed between the two passes ({total} then {i})")
     return out
 
 

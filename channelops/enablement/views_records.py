@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -19,6 +20,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
@@ -28,7 +30,7 @@ from channelops.console.views import staff_required
 from channelops.core.forms import add_service_errors
 from channelops.portal.views import partner_required
 
-from .importing import MAX_FILE_BYTES, import_run_create, import_run_queue, import_run_retry_valid_rows
+from .importing import MB, import_run_create, import_run_queue, import_run_retry_valid_rows, too_large_message
 from .models import Certification, ImportRun, ImportStatus, PractitionerRecord
 from .querysets import EXPIRING_SOON_DAYS, catalog_with_counts, expiring_soon, records_for
 from .records import (
@@ -65,13 +67,7 @@ class CertificationForm(forms.ModelForm):
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(
-        label=gettext_lazy("File (CSV or XLSX)"),
-        help_text=gettext_lazy(
-            "Columns: email, name, partner (or crm_account_id), certification, training_completed, "
-            "exam_passed, exam_score, completed_on, expires_on, external_id."
-        ),
-    )
+    file = forms.FileField(label=gettext_lazy("File (CSV or XLSX)"))
     valid_rows = forms.BooleanField(
         label=gettext_lazy("Import the valid rows even if some rows have errors"),
         required=False,
@@ -84,10 +80,21 @@ class ImportForm(forms.Form):
         help_text=gettext_lazy("Empty: “partner” (a partner id or CRM account id), else “crm_account_id”."),
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _(
+            "Columns: email, name, partner (or crm_account_id), certification, training_completed, "
+            "exam_passed, exam_score, completed_on, expires_on, external_id. A file holds at most "
+            "%(mb)s MB and %(rows)s rows."
+        ) % {
+            "mb": settings.IMPORT_MAX_FILE_MB,
+            "rows": number_format(settings.IMPORT_MAX_ROWS, force_grouping=True),
+        }
+
     def clean_file(self) -> Any:
         f = self.cleaned_data["file"]
-        if f.size > MAX_FILE_BYTES:
-            raise ValidationError(_("The file is larger than 50 MB; split it."))
+        if f.size > settings.IMPORT_MAX_FILE_MB * MB:
+            raise ValidationError(too_large_message())
         return f
 
 

@@ -3,7 +3,8 @@
 Imports practitioner records from the learning system's CSV or XLSX export (docs/certifications.md):
 every row is checked, errors are printed per row, and a file with errors changes nothing unless
 ``--valid-rows``. One transaction; a rich progress bar on stderr. Exit status 0 when imported,
-1 when refused (rows with errors, file unreadable).
+1 when refused (rows with errors, a file over a limit or unreadable) — each such error is one line
+(``--traceback`` shows the traceback of an unexpected one).
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from channelops.enablement.importing import import_file
+from channelops.enablement.importing import MB, import_file, too_large_message
 from channelops.enablement.models import ImportStatus
 
 SHOWN_ERRORS = 50
@@ -53,6 +55,8 @@ class Command(BaseCommand):
             by = get_user_model().objects.filter(email__iexact=opts["by"], is_staff=True).first()
             if by is None:
                 raise CommandError(f"--by {opts['by']}: no staff person with that e-mail")
+        if path.stat().st_size > settings.IMPORT_MAX_FILE_MB * MB:  # before reading it
+            raise CommandError(f"{path.name}: {too_large_message()}")
         content = path.read_bytes()
         console = Console(stderr=True)
         with Progress(
@@ -71,21 +75,30 @@ class Command(BaseCommand):
                     tasks[phase] = bar.add_task(label, total=total)
                 bar.update(tasks[phase], completed=done, total=total)
 
-            run, result = import_file(
-                name=path.name,
-                content=content,
-                by=by,
-                valid_rows=opts["valid_rows"],
-                partner_column=opts["partner_column"],
-                progress=progress,
-                batch_size=opts["batch_size"] or None,
-            )
+            try:
+                run, result = import_file(
+                    name=path.name,
+                    content=content,
+                    by=by,
+                    valid_rows=opts["valid_rows"],
+                    partner_column=opts["partner_column"],
+                    progress=progress,
+                    batch_size=opts["batch_size"] or None,
+                )
+            except Exception as exc:  # recorded on the run as failed; one line here
+                if opts.get("traceback"):
+                    raise
+                reason = (str(exc).strip().splitlines() or [""])[0][:300]
+                raise CommandError(
+                    f"{path.name}: the import failed ({type(exc).__name__}: {reason}); "
+                    "run again with --traceback for details"
+                ) from None
+        if run.status == ImportStatus.FAILED:  # the file itself was refused: its one message
+            raise CommandError(f"{path.name}: {run.failure}")
         for message in result.errors[:SHOWN_ERRORS]:
             self.stderr.write(message)
         if len(result.errors) > SHOWN_ERRORS:
             self.stderr.write(f"… and {len(result.errors) - SHOWN_ERRORS} more rows with errors")
-        if run.status == ImportStatus.FAILED:
-            raise CommandError(f"{path.name}: {run.failure}")
         if not result.applied:
             raise CommandError(
                 f"{path.name}: {result.error_count} rows with errors; nothing imported "

@@ -112,6 +112,7 @@ if env.bool("CHANNELOPS_TASKS_IMMEDIATE", default=False):
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "channelops.core.middleware.ApiJsonErrorsMiddleware",
     "channelops.core.middleware.RejectNulCharactersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -449,3 +449,162 @@ def test_the_console_script_verifies_with_exit_codes(tmp_path):
     bad = run(write(tmp_path, "bad.license", text.replace("-----END", "-----BND")))
     assert bad.returncode == 1
     assert "INVALID: not a license file" in bad.stdout
+
+
+# --- `license verify` never prints a traceback (issue 11) -------------------------------------------
+
+
+def _cli(capsys, *args: str) -> tuple[int, str, str]:
+    """Run `channelops license verify ARGS` as the console script does; (exit code, stdout, stderr)."""
+    from channelops.cli import main as channelops_cli
+
+    try:
+        channelops_cli(["channelops", "license", "verify", *args])
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _nested(depth: int) -> str:
+    return '{"keys": ' + "[" * depth + "]" * depth + "}"
+
+
+@pytest.fixture
+def bad_server():
+    """A local HTTP server answering each path with a fixed (status, body)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    answers = {
+        "/deep/keys.json": (200, _nested(100_000).encode()),
+        "/latin1/keys.json": (200, b'{"keys": [], "note": "\xe9"}'),
+        "/html/keys.json": (200, b"<html>Sign in</html>"),
+        "/error/keys.json": (500, b"{}"),
+    }
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            status, body = answers.get(self.path, (404, b""))
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):  # quiet
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "missing license file",
+        "license file is a directory",
+        "license file not UTF-8",
+        "keys nested 100000 deep",
+        "keys not JSON",
+        "keys not UTF-8",
+        "keys missing",
+        "keys not a JWKS",
+        "keys URL nested 100000 deep",
+        "keys URL not UTF-8",
+        "keys URL answers HTML",
+        "keys URL answers 500",
+        "keys URL unreachable",
+        "keys URL malformed",
+        "keys URL bad port",
+        "revocations nested 100000 deep",
+        "revocations not a list",
+        "revocations with odd rows",
+    ],
+)
+def test_license_verify_reports_every_error_in_one_line_without_a_traceback(
+    tmp_path, capsys, bad_server, case
+):
+    text = license_sign(payload(starts=str(date.today()), expires=str(date.today() + timedelta(days=30))))
+    lic = write(tmp_path, "ok.license", text)
+    jwks = write(tmp_path, "keys.json", json.dumps(keys.public_jwks()))
+    revoked = write(tmp_path, "revoked.json", json.dumps({"revoked": []}))
+    latin1 = tmp_path / "latin1.json"
+    latin1.write_bytes(b'{"keys": [], "n": "\xe9"}')
+    args = {
+        "missing license file": [str(tmp_path / "nope.license"), "--keys", jwks, "--revoked", revoked],
+        "license file is a directory": [str(tmp_path), "--keys", jwks, "--revoked", revoked],
+        "license file not UTF-8": [str(latin1), "--keys", jwks, "--revoked", revoked],
+        "keys nested 100000 deep": [lic, "--keys", write(tmp_path, "deep.json", _nested(100_000))],
+        "keys not JSON": [lic, "--keys", write(tmp_path, "nojson.json", "{keys: ")],
+        "keys not UTF-8": [lic, "--keys", str(latin1)],
+        "keys missing": [lic, "--keys", str(tmp_path / "nokeys.json")],
+        "keys not a JWKS": [lic, "--keys", write(tmp_path, "list.json", "[1, 2]"), "--revoked", revoked],
+        "keys URL nested 100000 deep": [lic, "--keys", f"{bad_server}/deep/keys.json"],
+        "keys URL not UTF-8": [lic, "--keys", f"{bad_server}/latin1/keys.json"],
+        "keys URL answers HTML": [lic, "--keys", f"{bad_server}/html/keys.json"],
+        "keys URL answers 500": [lic, "--keys", f"{bad_server}/error/keys.json"],
+        "keys URL unreachable": [lic, "--keys", f"http://127.0.0.1:{_closed_port()}/licenses/keys.json"],
+        "keys URL malformed": [lic, "--keys", "http://[::1/licenses/keys.json"],
+        "keys URL bad port": [lic, "--keys", "http://127.0.0.1:99999/licenses/keys.json"],
+        "revocations nested 100000 deep": [
+            lic,
+            "--keys",
+            jwks,
+            "--revoked",
+            write(tmp_path, "r-deep.json", '{"revoked": ' + "[" * 100_000 + "]" * 100_000 + "}"),
+        ],
+        "revocations not a list": [
+            lic,
+            "--keys",
+            jwks,
+            "--revoked",
+            write(tmp_path, "r-five.json", '{"revoked": 5}'),
+        ],
+        "revocations with odd rows": [
+            lic,
+            "--keys",
+            jwks,
+            "--revoked",
+            write(tmp_path, "r-odd.json", '{"revoked": [{"id": {"a": [1]}}, "x", 3, null]}'),
+        ],
+    }[case]
+    code, out, err = _cli(capsys, *args)
+    assert "Traceback" not in out + err
+    if case == "revocations with odd rows":
+        # odd rows are skipped; the license itself is fine
+        assert code == 0 and out.startswith("VALID"), (out, err)
+        return
+    assert code == 1, (out, err)
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("CommandError: "), err
+
+
+def test_a_license_whose_signed_header_nests_too_deep_is_invalid_not_a_crash(tmp_path, capsys):
+    text = license_sign(payload(starts=str(date.today()), expires=str(date.today() + timedelta(days=30))))
+    jwks = write(tmp_path, "keys.json", json.dumps(keys.public_jwks()))
+    revoked = write(tmp_path, "revoked.json", json.dumps({"revoked": []}))
+    _h, pay, sig = compact_of(text).split(".")
+    deep = base64.urlsafe_b64encode(("[" * 100_000 + "]" * 100_000).encode()).rstrip(b"=").decode()
+    forged = rearmour(text, f"{deep}.{pay}.{sig}")
+    code, out, err = _cli(
+        capsys, write(tmp_path, "deep.license", forged), "--keys", jwks, "--revoked", revoked
+    )
+    assert code == 1 and "Traceback" not in out + err
+    assert (
+        out.strip()
+        == "INVALID: bad signature or tampered payload: the header, payload or signature does not decode"
+    )

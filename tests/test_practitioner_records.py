@@ -620,6 +620,66 @@ def test_webhook_rows_with_errors_change_nothing(partner_a, webhook):
     assert not PractitionerRecord.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        "9" * 309,  # float(int) overflows: answered 500 before the signature was checked
+        "1" + "0" * 5000,  # more digits than int() converts
+        "abc",
+        "nan",
+        "NaN",
+        "inf",
+        "-inf",
+        "1e9",
+        "1.5",
+        "-1",
+        "0x10",
+        "1_700_000_000",
+        "\u0661\u0667\u0660\u0660",  # Arabic-Indic digits, which int() would accept
+        "",
+    ],
+)
+def test_a_malformed_webhook_timestamp_is_a_401_and_changes_nothing(partner_a, settings, client, stamp):
+    settings.LEARNING_WEBHOOK_SECRET = SECRET
+    body = json.dumps([{**ITEM, "partner": partner_a.pk}]).encode()
+    headers = {
+        "HTTP_X_CHANNELOPS_TIMESTAMP": stamp,
+        # signed over the given timestamp, so only the timestamp's format can refuse it
+        "HTTP_X_CHANNELOPS_SIGNATURE": webhook_signature(secret=SECRET, timestamp=stamp, body=body),
+    }
+    resp = client.post("/webhooks/learning-system", body, content_type="application/json", **headers)
+    assert resp.status_code == 401, resp.content
+    assert resp.json()["detail"]
+    assert not PractitionerRecord.objects.exists()
+
+
+def test_a_signed_webhook_body_nested_100000_deep_is_a_400_and_changes_nothing(settings, client):
+    settings.LEARNING_WEBHOOK_SECRET = SECRET
+    body = ("[" * 100_000 + "]" * 100_000).encode()
+    stamp = str(int(time.time()))
+    headers = {
+        "HTTP_X_CHANNELOPS_TIMESTAMP": stamp,
+        "HTTP_X_CHANNELOPS_SIGNATURE": webhook_signature(secret=SECRET, timestamp=stamp, body=body),
+    }
+    resp = client.post("/webhooks/learning-system", body, content_type="application/json", **headers)
+    assert resp.status_code == 400, resp.content
+    assert resp.json() == {"detail": "The body is not JSON: the JSON document nests deeper than 64 levels"}
+    assert not PractitionerRecord.objects.exists()
+
+
+def test_a_signed_webhook_body_that_is_not_utf8_is_a_400(settings, client):
+    settings.LEARNING_WEBHOOK_SECRET = SECRET
+    body = b'{"email": "\xff"}'
+    stamp = str(int(time.time()))
+    headers = {
+        "HTTP_X_CHANNELOPS_TIMESTAMP": stamp,
+        "HTTP_X_CHANNELOPS_SIGNATURE": webhook_signature(secret=SECRET, timestamp=stamp, body=body),
+    }
+    resp = client.post("/webhooks/learning-system", body, content_type="application/json", **headers)
+    assert resp.status_code == 400 and resp.json()["detail"].startswith("The body is not JSON")
+    assert not PractitionerRecord.objects.exists()
+
+
 def test_without_a_secret_the_webhook_is_disabled(settings, client):
     settings.LEARNING_WEBHOOK_SECRET = ""
     resp = client.post("/webhooks/learning-system", b"{}", content_type="application/json")

@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
+from channelops.core.apischema import ID_MAX, Error, InSchema
 from channelops.core.pagination import Pagination
-from channelops.partners.api import ERRORS, ID_MAX, Error
 from channelops.partners.models import Partner
 from channelops.partners.querysets import _partner_scope
 
@@ -207,23 +207,23 @@ class LegalRequestDetailOut(LegalRequestOut):
         return list(obj.comments.select_related("author").order_by("created_at", "pk"))
 
 
-class LegalRequestIn(Schema):
+class LegalRequestIn(InSchema):
     template_id: int = Field(..., ge=1, le=ID_MAX, description="The agreement template to negotiate")
     proposed_changes: str = Field(..., min_length=1, max_length=20_000)
 
 
-class CommentIn(Schema):
+class CommentIn(InSchema):
     body: str = Field(..., min_length=1, max_length=20_000)
 
 
-class WithdrawIn(Schema):
+class WithdrawIn(InSchema):
     note: str = Field("", max_length=5000, description="Why the request is withdrawn (optional)")
 
 
 # --- templates and versions ----------------------------------------------------------------------
 
 
-@router.get("/agreement-templates", response=list[TemplateOut], openapi_extra=ERRORS)
+@router.get("/agreement-templates", response=list[TemplateOut])
 @paginate(Pagination)
 def list_agreement_templates(request, active: bool | None = None):  # type: ignore[no-untyped-def]
     qs = _templates_with_current(request.user)
@@ -235,7 +235,6 @@ def list_agreement_templates(request, active: bool | None = None):  # type: igno
 @router.get(
     "/agreement-templates/{template_id}",
     response={200: TemplateDetailOut, 404: Error},
-    openapi_extra=ERRORS,
 )
 def get_agreement_template(request, template_id: int):  # type: ignore[no-untyped-def]
     template = get_object_or_404(_templates_with_current(request.user), pk=template_id)
@@ -248,9 +247,7 @@ def get_agreement_template(request, template_id: int):  # type: ignore[no-untype
     return template
 
 
-@router.get(
-    "/agreement-versions/{version_id}", response={200: VersionDetailOut, 404: Error}, openapi_extra=ERRORS
-)
+@router.get("/agreement-versions/{version_id}", response={200: VersionDetailOut, 404: Error})
 def get_agreement_version(request, version_id: int):  # type: ignore[no-untyped-def]
     return get_object_or_404(
         AgreementVersion.objects.visible_to(request.user).select_related("template"), pk=version_id
@@ -268,7 +265,7 @@ def _acceptances(request):  # type: ignore[no-untyped-def]
     )
 
 
-@router.get("/acceptances", response=list[AcceptanceOut], openapi_extra=ERRORS)
+@router.get("/acceptances", response=list[AcceptanceOut])
 @paginate(Pagination)
 def list_acceptances(  # type: ignore[no-untyped-def]
     request,
@@ -283,7 +280,7 @@ def list_acceptances(  # type: ignore[no-untyped-def]
     return qs.order_by("-accepted_at", "-pk")
 
 
-@router.get("/acceptances/{acceptance_id}", response={200: AcceptanceOut, 404: Error}, openapi_extra=ERRORS)
+@router.get("/acceptances/{acceptance_id}", response={200: AcceptanceOut, 404: Error})
 def get_acceptance(request, acceptance_id: int):  # type: ignore[no-untyped-def]
     return get_object_or_404(_acceptances(request), pk=acceptance_id)
 
@@ -291,7 +288,6 @@ def get_acceptance(request, acceptance_id: int):  # type: ignore[no-untyped-def]
 @router.get(
     "/partners/{partner_id}/agreements",
     response={200: list[PartnerAgreementOut], 404: Error},
-    openapi_extra=ERRORS,
 )
 def list_partner_agreements(request, partner_id: int):  # type: ignore[no-untyped-def]
     """What the partner must accept and the state of each (accepted, due, overdue, required, negotiating)."""
@@ -310,7 +306,7 @@ def _legal_requests(request):  # type: ignore[no-untyped-def]
     )
 
 
-@router.get("/legal-requests", response=list[LegalRequestOut], tags=LEGAL, openapi_extra=ERRORS)
+@router.get("/legal-requests", response=list[LegalRequestOut], tags=LEGAL)
 @paginate(Pagination)
 def list_legal_requests(  # type: ignore[no-untyped-def]
     request,
@@ -332,7 +328,6 @@ def list_legal_requests(  # type: ignore[no-untyped-def]
     "/legal-requests/{request_id}",
     response={200: LegalRequestDetailOut, 404: Error},
     tags=LEGAL,
-    openapi_extra=ERRORS,
 )
 def get_legal_request(request, request_id: int):  # type: ignore[no-untyped-def]
     return get_object_or_404(_legal_requests(request), pk=request_id)
@@ -340,9 +335,8 @@ def get_legal_request(request, request_id: int):  # type: ignore[no-untyped-def]
 
 @router.post(
     "/legal-requests",
-    response={201: LegalRequestDetailOut, 403: Error, 404: Error, 422: Error},
+    response={201: LegalRequestDetailOut, 403: Error, 404: Error},
     tags=LEGAL,
-    openapi_extra=ERRORS,
 )
 def create_legal_request(request, body: LegalRequestIn):  # type: ignore[no-untyped-def]
     """A partner admin proposes changes to an agreement that applies to their company."""
@@ -361,9 +355,8 @@ def create_legal_request(request, body: LegalRequestIn):  # type: ignore[no-unty
 
 @router.post(
     "/legal-requests/{request_id}/comments",
-    response={201: CommentOut, 403: Error, 404: Error, 422: Error},
+    response={201: CommentOut, 403: Error, 404: Error},
     tags=LEGAL,
-    openapi_extra=ERRORS,
 )
 def add_legal_comment(request, request_id: int, body: CommentIn):  # type: ignore[no-untyped-def]
     lr = get_object_or_404(LegalRequest.objects.visible_to(request.user), pk=request_id)
@@ -373,9 +366,8 @@ def add_legal_comment(request, request_id: int, body: CommentIn):  # type: ignor
 
 @router.post(
     "/legal-requests/{request_id}/withdraw",
-    response={200: LegalRequestDetailOut, 403: Error, 404: Error, 422: Error},
+    response={200: LegalRequestDetailOut, 403: Error, 404: Error},
     tags=LEGAL,
-    openapi_extra=ERRORS,
 )
 def withdraw_legal_request(request, request_id: int, body: WithdrawIn | None = None):  # type: ignore[no-untyped-def]
     """Close the request without a custom version (its partner's admins, or legal)."""

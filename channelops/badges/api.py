@@ -16,8 +16,8 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
+from channelops.core.apischema import Error, InSchema
 from channelops.core.pagination import Pagination
-from channelops.partners.api import ERRORS, Error
 
 from .models import Badge, BadgeStatus
 from .services import badge_approve, badge_revoke, public_url
@@ -59,7 +59,7 @@ class BadgeFilter(Schema):
     status: BadgeStatus | None = None
 
 
-class RevokeIn(Schema):
+class RevokeIn(InSchema):
     reason: str = Field(..., min_length=1, max_length=2000)
 
 
@@ -67,7 +67,7 @@ def _badge(request: Any, pk: UUID) -> Badge:
     return get_object_or_404(Badge.objects.visible_to(request.user).select_related("certification"), pk=pk)
 
 
-@router.get("/badges", response=list[BadgeOut], summary="List badges", openapi_extra=ERRORS)
+@router.get("/badges", response=list[BadgeOut], summary="List badges")
 @paginate(Pagination)
 def list_badges(request: Any, filters: Query[BadgeFilter]) -> QuerySet[Badge]:
     rows = (
@@ -82,7 +82,6 @@ def list_badges(request: Any, filters: Query[BadgeFilter]) -> QuerySet[Badge]:
     "/badges/{badge_id}",
     response={200: BadgeDetailOut, 404: Error},
     summary="Get a badge",
-    openapi_extra=ERRORS,
 )
 def get_badge(request: Any, badge_id: UUID) -> Badge:
     return _badge(request, badge_id)
@@ -92,7 +91,6 @@ def get_badge(request: Any, badge_id: UUID) -> Badge:
     "/badges/{badge_id}/approve",
     response={200: BadgeOut, 403: Error, 404: Error, 409: Error},
     summary="Approve a badge",
-    openapi_extra=ERRORS,
 )
 def approve_badge(request: Any, badge_id: UUID) -> Any:
     badge = _badge(request, badge_id)
@@ -108,7 +106,6 @@ def approve_badge(request: Any, badge_id: UUID) -> Any:
     "/badges/{badge_id}/revoke",
     response={200: BadgeOut, 403: Error, 404: Error, 409: Error},
     summary="Revoke a badge",
-    openapi_extra=ERRORS,
 )
 def revoke_badge(request: Any, badge_id: UUID, body: RevokeIn) -> Any:
     badge = _badge(request, badge_id)

@@ -1,13 +1,50 @@
-"""Reject NUL characters in input before they reach a database that cannot store them."""
+"""Request guards: JSON errors for the API, and no NUL characters in input."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils.translation import gettext_lazy as _
 
 MESSAGE = _("The request contains a NUL character (\\x00), which is not allowed in any field.")
+
+
+API_PREFIX = "/api/"
+
+
+class ApiJsonErrorsMiddleware:
+    """Every error answer under ``/api/`` is JSON ``{"detail": ...}``, also those produced before
+    django-ninja sees the request (docs/api.md, "Errors").
+
+    - A body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` is read here first, so it answers a JSON 413
+      instead of Django's HTML 400 (raised by the first ``request.body`` read, in a middleware).
+    - Any other error answer that is not JSON (Django's 400 for a form with too many fields, its 404
+      page for an unknown path, the plain-text 405) is replaced by ``{"detail": <reason>}`` with the
+      same status and headers such as ``Allow``.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path.startswith(API_PREFIX):
+            return self.get_response(request)
+        try:
+            _body = request.body  # kept on the request for everything after this
+        except RequestDataTooBig:
+            return JsonResponse({"detail": "The request body is too large."}, status=413)
+        response = self.get_response(request)
+        if response.status_code >= 400 and not response.get("Content-Type", "").startswith(
+            "application/json"
+        ):
+            json_response = JsonResponse({"detail": response.reason_phrase}, status=response.status_code)
+            for header in ("Allow", "WWW-Authenticate", "Retry-After"):
+                if header in response:
+                    json_response[header] = response[header]
+            return json_response
+        return response
 
 
 class RejectNulCharactersMiddleware:

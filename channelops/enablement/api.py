@@ -14,8 +14,8 @@ from typing import Annotated, Any
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
+from channelops.core.apischema import ID_MAX, Error, InSchema, IsoDate
 from channelops.core.pagination import Pagination
-from channelops.partners.api import ERRORS, ID_MAX, Error
 
 from .querysets import filter_records, records_for
 from .records import practitioner_records_submit
@@ -25,7 +25,7 @@ router = Router(tags=["Enablement"])
 MAX_ITEMS = 5000
 
 
-class PractitionerRecordIn(Schema):
+class PractitionerRecordIn(InSchema):
     email: str = Field(..., min_length=3, max_length=254)
     name: str = Field(..., min_length=1, max_length=150, description="The person's full name")
     partner: int | None = Field(
@@ -36,8 +36,10 @@ class PractitionerRecordIn(Schema):
     training_completed: bool = False
     exam_passed: bool = False
     exam_score: int | None = Field(None, ge=0, le=100)
-    completed_on: date
-    expires_on: date | None = Field(None, description="Default: completed_on + the certification's validity")
+    completed_on: IsoDate
+    expires_on: IsoDate | None = Field(
+        None, description="Default: completed_on + the certification's validity"
+    )
     external_id: str = Field("", max_length=100, description="The learning system's id of the result")
 
 
@@ -77,10 +79,12 @@ class RecordFilter(Schema):
     certification: str | None = Field(None, max_length=150, description="Slug or name")
     email: str | None = Field(None, max_length=254)
     certified: bool | None = Field(None, description="Only records that certify today (true) or not (false)")
-    expires_before: date | None = None
+    expires_before: IsoDate | None = Field(
+        None, description="Only records that expire before this date (YYYY-MM-DD)"
+    )
 
 
-@router.get("/practitioner-records", response=list[PractitionerRecordOut], openapi_extra=ERRORS)
+@router.get("/practitioner-records", response=list[PractitionerRecordOut])
 @paginate(Pagination)
 def list_practitioner_records(request, filters: Query[RecordFilter]):  # type: ignore[no-untyped-def]
     qs = filter_records(
@@ -96,8 +100,7 @@ def list_practitioner_records(request, filters: Query[RecordFilter]):  # type: i
 
 @router.post(
     "/practitioner-records",
-    response={201: RecordsWritten, 403: Error, 422: Error},
-    openapi_extra=ERRORS,
+    response={201: RecordsWritten, 403: Error},
 )
 def create_practitioner_records(  # type: ignore[no-untyped-def]
     request,

@@ -9,8 +9,8 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
+from channelops.core.apischema import ID_MAX, Error
 from channelops.core.pagination import Pagination
-from channelops.partners.api import ERRORS, ID_MAX, Error
 from channelops.partners.models import Partner
 
 from .awards import partner_progress
@@ -80,7 +80,7 @@ class PartnerCertProgressOut(Schema):
     business_plan: bool | None
 
 
-@awards_router.get("/partner-certifications", response=list[PartnerCertificationOut], openapi_extra=ERRORS)
+@awards_router.get("/partner-certifications", response=list[PartnerCertificationOut])
 def list_partner_certifications(request):  # type: ignore[no-untyped-def]
     """The partner certifications offered and their requirements."""
     return list(
@@ -88,9 +88,7 @@ def list_partner_certifications(request):  # type: ignore[no-untyped-def]
     )
 
 
-@awards_router.get(
-    "/partner-certification-statuses", response=list[PartnerCertStatusOut], openapi_extra=ERRORS
-)
+@awards_router.get("/partner-certification-statuses", response=list[PartnerCertStatusOut])
 @paginate(Pagination)
 def list_partner_certification_statuses(request, filters: Query[PartnerCertStatusFilter]):  # type: ignore[no-untyped-def]
     """Where partners stand with each partner certification (partner people: their own partner only)."""
@@ -109,7 +107,6 @@ def list_partner_certification_statuses(request, filters: Query[PartnerCertStatu
 @awards_router.get(
     "/partners/{partner_id}/certification-progress",
     response={200: list[PartnerCertProgressOut], 404: Error},
-    openapi_extra=ERRORS,
 )
 def get_partner_certification_progress(request, partner_id: int):  # type: ignore[no-untyped-def]
     """What the partner has and still needs for each partner certification."""

@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 
-from channelops.partners.api import ERRORS, Error
+from channelops.core.apischema import Error, InSchema, IsoDate
 from channelops.partners.models import Partner
 
 from . import plans as svc
@@ -23,15 +23,15 @@ from .models import BusinessPlan
 plans_router = Router(tags=["Enablement plans"])
 
 
-class EntryIn(Schema):
+class EntryIn(InSchema):
     full_name: str = Field(max_length=150)
     email: str = Field(max_length=254)
     certification_id: int
-    target_date: date
+    target_date: IsoDate
     note: str = Field("", max_length=500)
 
 
-class EnablementPlanIn(Schema):
+class EnablementPlanIn(InSchema):
     entries: list[EntryIn]
 
 
@@ -59,13 +59,13 @@ class EnablementPlanOut(Schema):
     progress: list[ProgressOut]
 
 
-class TargetIn(Schema):
+class TargetIn(InSchema):
     certification_id: int
     people: int
-    by_date: date
+    by_date: IsoDate
 
 
-class BusinessPlanIn(Schema):
+class BusinessPlanIn(InSchema):
     target_customers: str = ""
     services_offered: str = ""
     go_to_market: str = ""
@@ -147,7 +147,6 @@ def _enablement_out(partner: Partner) -> dict[str, Any]:
 @plans_router.get(
     "/partners/{partner_id}/enablement-plan",
     response={200: EnablementPlanOut, 404: Error},
-    openapi_extra=ERRORS,
 )
 def get_enablement_plan(request: HttpRequest, partner_id: int) -> Any:
     """The partner's enablement plan: each person with whether they are certified now, and per certification
@@ -157,8 +156,7 @@ def get_enablement_plan(request: HttpRequest, partner_id: int) -> Any:
 
 @plans_router.put(
     "/partners/{partner_id}/enablement-plan",
-    response={200: EnablementPlanOut, 403: Error, 404: Error, 422: Error},
-    openapi_extra=ERRORS,
+    response={200: EnablementPlanOut, 403: Error, 404: Error},
 )
 def put_enablement_plan(request: HttpRequest, partner_id: int, payload: EnablementPlanIn) -> Any:
     """Replace the enablement plan (partner admins). Rows keeping a person and certification keep their id."""
@@ -169,8 +167,7 @@ def put_enablement_plan(request: HttpRequest, partner_id: int, payload: Enableme
 
 @plans_router.post(
     "/partners/{partner_id}/enablement-plan",
-    response={200: EnablementPlanOut, 403: Error, 404: Error, 422: Error},
-    openapi_extra=ERRORS,
+    response={200: EnablementPlanOut, 403: Error, 404: Error},
 )
 def add_enablement_plan_entry(request: HttpRequest, partner_id: int, payload: EntryIn) -> Any:
     """Add one person to the enablement plan (partner admins)."""
@@ -219,9 +216,7 @@ def _business_out(partner: Partner) -> dict[str, Any]:
     }
 
 
-@plans_router.get(
-    "/partners/{partner_id}/business-plan", response={200: BusinessPlanOut, 404: Error}, openapi_extra=ERRORS
-)
+@plans_router.get("/partners/{partner_id}/business-plan", response={200: BusinessPlanOut, 404: Error})
 def get_business_plan(request: HttpRequest, partner_id: int) -> Any:
     """The partner's business plan: the current version (or the draft), every version, and the targets with
     the people certified now."""
@@ -247,8 +242,7 @@ def _save(request: HttpRequest, partner_id: int, payload: BusinessPlanIn) -> Any
 
 @plans_router.put(
     "/partners/{partner_id}/business-plan",
-    response={200: BusinessPlanOut, 403: Error, 404: Error, 422: Error},
-    openapi_extra=ERRORS,
+    response={200: BusinessPlanOut, 403: Error, 404: Error},
 )
 def put_business_plan(request: HttpRequest, partner_id: int, payload: BusinessPlanIn) -> Any:
     """Save the draft (partner admins; a new version when the latest is submitted); `submit: true` submits it."""
@@ -257,8 +251,7 @@ def put_business_plan(request: HttpRequest, partner_id: int, payload: BusinessPl
 
 @plans_router.post(
     "/partners/{partner_id}/business-plan",
-    response={200: BusinessPlanOut, 403: Error, 404: Error, 422: Error},
-    openapi_extra=ERRORS,
+    response={200: BusinessPlanOut, 403: Error, 404: Error},
 )
 def post_business_plan(request: HttpRequest, partner_id: int, payload: BusinessPlanIn) -> Any:
     """Same as PUT (save the draft; `submit: true` submits it)."""

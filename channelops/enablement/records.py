@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -564,6 +565,7 @@ def practitioner_records_submit(*, items: Sequence[Mapping[str, Any]], by: Any) 
 SIGNATURE_HEADER = "X-Channelops-Signature"
 TIMESTAMP_HEADER = "X-Channelops-Timestamp"
 WEBHOOK_TOLERANCE_SECONDS = 300
+_TIMESTAMP_RE = re.compile(r"[0-9]{1,12}")
 
 
 class WebhookRefused(Exception):
@@ -582,10 +584,11 @@ def webhook_verify(
     """Raise :class:`WebhookRefused` unless the signature is right and the timestamp recent."""
     if not signature or not timestamp:
         raise WebhookRefused(_("Missing signature or timestamp header."))
-    try:
-        ts = int(timestamp.strip())
-    except ValueError:
-        raise WebhookRefused(_("The timestamp must be Unix seconds.")) from None
+    # ASCII digits only, at most 12 (int() also takes "1_000", " 12", Arabic-Indic digits, and a
+    # 309-digit number overflowed the float comparison below: an anonymous 500).
+    if not _TIMESTAMP_RE.fullmatch(timestamp.strip()):
+        raise WebhookRefused(_("The timestamp must be Unix seconds."))
+    ts = int(timestamp.strip())
     now = time.time() if now is None else now
     if abs(now - ts) > WEBHOOK_TOLERANCE_SECONDS:
         raise WebhookRefused(_("The timestamp is more than 5 minutes away from the server's clock."))

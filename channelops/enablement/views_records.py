@@ -8,7 +8,6 @@ webhook (no session, no CSRF: an HMAC signature instead).
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django import forms
@@ -27,7 +26,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from channelops.console.views import staff_required
+from channelops.core import jsonlimits
 from channelops.core.forms import add_service_errors
+from channelops.core.jsonlimits import JsonTooDeep
 from channelops.portal.views import partner_required
 
 from .importing import MB, import_run_create, import_run_queue, import_run_retry_valid_rows, too_large_message
@@ -281,8 +282,10 @@ def learning_webhook(request: HttpRequest) -> HttpResponse:
     except WebhookRefused as exc:
         return JsonResponse({"detail": str(exc)}, status=401)
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        data = jsonlimits.loads(body)
+    except JsonTooDeep as exc:
+        return JsonResponse({"detail": f"The body is not JSON: {exc}"}, status=400)
+    except ValueError:  # also UnicodeDecodeError
         return JsonResponse({"detail": "The body is not JSON."}, status=400)
     if isinstance(data, dict) and isinstance(data.get("records"), list):
         items = data["records"]

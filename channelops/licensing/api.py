@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
+from channelops.core.apischema import ID_MAX, Error, InSchema
 from channelops.core.pagination import Pagination
-from channelops.partners.api import ERRORS, ID_MAX, Error
 from channelops.partners.models import Partner
 
 from .models import License, NfrRequest, Plan, RequestStatus
@@ -37,7 +37,7 @@ from .services import (
 router = Router(tags=["NFR requests"])
 
 
-class NfrRequestIn(Schema):
+class NfrRequestIn(InSchema):
     partner_id: int | None = Field(
         None, ge=1, le=ID_MAX, description="Staff: the partner. Partner people: ignored (their own partner)."
     )
@@ -94,15 +94,15 @@ class NfrRequestDetailOut(NfrRequestOut):
         return list(obj.events.select_related("by").order_by("at", "pk"))
 
 
-class RejectIn(Schema):
+class RejectIn(InSchema):
     reason: str = Field(..., min_length=1, max_length=5000)
 
 
-class QuestionIn(Schema):
+class QuestionIn(InSchema):
     question: str = Field(..., min_length=1, max_length=5000)
 
 
-class AnswerIn(Schema):
+class AnswerIn(InSchema):
     answer: str = Field(..., min_length=1, max_length=5000)
 
 
@@ -140,7 +140,7 @@ def _act(request, request_id: int, step):  # type: ignore[no-untyped-def]
     return _requests(request).get(pk=req.pk)
 
 
-@router.get("/nfr-requests", response=list[NfrRequestOut], openapi_extra=ERRORS)
+@router.get("/nfr-requests", response=list[NfrRequestOut])
 @paginate(Pagination)
 def list_nfr_requests(request, filters: Query[NfrFilter]):  # type: ignore[no-untyped-def]
     qs = _requests(request)
@@ -155,17 +155,14 @@ def list_nfr_requests(request, filters: Query[NfrFilter]):  # type: ignore[no-un
     return qs.order_by("-created_at", "-pk")
 
 
-@router.get(
-    "/nfr-requests/{request_id}", response={200: NfrRequestDetailOut, 404: Error}, openapi_extra=ERRORS
-)
+@router.get("/nfr-requests/{request_id}", response={200: NfrRequestDetailOut, 404: Error})
 def get_nfr_request(request, request_id: int):  # type: ignore[no-untyped-def]
     return get_object_or_404(_requests(request), pk=request_id)
 
 
 @router.post(
     "/nfr-requests",
-    response={201: NfrRequestDetailOut, 403: Error, 404: Error, 422: Error},
-    openapi_extra=ERRORS,
+    response={201: NfrRequestDetailOut, 403: Error, 404: Error},
 )
 def create_nfr_request(request, body: NfrRequestIn):  # type: ignore[no-untyped-def]
     """Request NFR licenses: a second open request for the same contact and plan is refused (422)."""
@@ -197,8 +194,7 @@ def create_nfr_request(request, body: NfrRequestIn):  # type: ignore[no-untyped-
 
 @router.post(
     "/nfr-requests/{request_id}/reject",
-    response={200: NfrRequestDetailOut, 403: Error, 404: Error, 422: Error},
-    openapi_extra=ERRORS,
+    response={200: NfrRequestDetailOut, 403: Error, 404: Error},
 )
 def reject_nfr_request(request, request_id: int, body: RejectIn):  # type: ignore[no-untyped-def]
     return _act(
@@ -208,8 +204,7 @@ def reject_nfr_request(request, request_id: int, body: RejectIn):  # type: ignor
 
 @router.post(
     "/nfr-requests/{request_id}/request-info",
-    response={200: NfrRequestDetailOut, 403: Error, 404: Error, 422: Error},
-    openapi_extra=ERRORS,
+    response={200: NfrRequestDetailOut, 403: Error, 404: Error},
 )
 def request_info_nfr_request(request, request_id: int, body: QuestionIn):  # type: ignore[no-untyped-def]
     """Ask the partner for more information: the request waits for their answer (in the portal)."""
@@ -220,8 +215,7 @@ def request_info_nfr_request(request, request_id: int, body: QuestionIn):  # typ
 
 @router.post(
     "/nfr-requests/{request_id}/answer",
-    response={200: NfrRequestDetailOut, 403: Error, 404: Error, 422: Error},
-    openapi_extra=ERRORS,
+    response={200: NfrRequestDetailOut, 403: Error, 404: Error},
 )
 def answer_nfr_request(request, request_id: int, body: AnswerIn):  # type: ignore[no-untyped-def]
     """The partner answers the reviewer's question: the request is back in the queue."""
@@ -232,8 +226,7 @@ def answer_nfr_request(request, request_id: int, body: AnswerIn):  # type: ignor
 
 @router.post(
     "/nfr-requests/{request_id}/approve",
-    response={200: NfrRequestDetailOut, 403: Error, 404: Error, 422: Error},
-    openapi_extra=ERRORS,
+    response={200: NfrRequestDetailOut, 403: Error, 404: Error},
 )
 def approve_nfr_request(request, request_id: int):  # type: ignore[no-untyped-def]
     """Approve: sign the license and queue its delivery (the e-mail with the file, the CRM
@@ -253,7 +246,7 @@ def _license(request, license_id: UUID) -> License:  # type: ignore[no-untyped-d
     return get_object_or_404(_licenses(request), pk=license_id)
 
 
-@license_router.get("/licenses/{license_id}", response={200: LicenseOut, 404: Error}, openapi_extra=ERRORS)
+@license_router.get("/licenses/{license_id}", response={200: LicenseOut, 404: Error})
 def get_license(request, license_id: UUID):  # type: ignore[no-untyped-def]
     return _license(request, license_id)
 
@@ -263,7 +256,6 @@ def get_license(request, license_id: UUID):  # type: ignore[no-untyped-def]
     response={200: str, 403: Error, 404: Error},
     openapi_extra={
         "responses": {
-            **ERRORS["responses"],
             200: {
                 "description": "The signed license file (armoured text)",
                 "content": {"text/plain": {"schema": {"type": "string"}}},

@@ -32,6 +32,8 @@ from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, OKPKey
 
+from channelops.core import jsonlimits
+
 from .keys import JWS_ALG, SigningKey, current_signing_key
 
 BEGIN = "-----BEGIN CHANNELOPS LICENSE-----"
@@ -210,7 +212,7 @@ def verify_license(
     header_seg, payload_seg, sig_seg = compact.split(".")
     try:
         header_raw = _b64url_decode(header_seg)
-        header = json.loads(header_raw)
+        header = jsonlimits.loads(header_raw)
         payload_raw = _b64url_decode(payload_seg)
         signature = _b64url_decode(sig_seg)
     except (binascii.Error, ValueError):
@@ -242,7 +244,7 @@ def verify_license(
     if obj.headers() != header or obj.payload != payload_raw:
         raise LicenseInvalid(BAD_SIGNATURE, "header or payload differs from what was signed")
     try:
-        payload = json.loads(payload_raw.decode("utf-8"))
+        payload = jsonlimits.loads(payload_raw.decode("utf-8"))
     except ValueError:
         raise LicenseInvalid(BAD_SIGNATURE, "the payload is not JSON") from None
     if not isinstance(payload, dict) or canonical_json(payload) != payload_raw:

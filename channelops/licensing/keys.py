@@ -19,7 +19,6 @@ import atexit
 import base64
 import contextlib
 import hashlib
-import json
 import os
 import re
 import shutil
@@ -34,6 +33,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
 from django.utils import timezone
+
+from channelops.core import jsonlimits
 
 #: The JWS algorithm: RFC 9864's fully specified name for EdDSA over Ed25519. (joserfc ≥1.6
 #: warns that the polymorphic ``EdDSA`` is deprecated; the signature bytes are the same.)
@@ -215,7 +216,7 @@ class KeyStore:
         if not raw:
             return []
         try:
-            data = json.loads(raw)
+            data = jsonlimits.loads(raw)
         except ValueError as exc:
             raise LicenseKeyError(f"{self._env('RETIRED_KEYS')} must be a JWKS (JSON).") from exc
         keys = data.get("keys", []) if isinstance(data, dict) else []

@@ -11,6 +11,7 @@ from ninja import Field, FilterSchema, Query, Router, Schema
 from ninja.pagination import paginate
 from pydantic import field_validator
 
+from channelops.core.apischema import ID_MAX, Error, InSchema
 from channelops.core.pagination import Pagination
 
 from .models import Application, ApplicationStatus, Contact, Partner, PartnerStatus, Tier
@@ -18,20 +19,6 @@ from .registration import _require_approver, application_approve, application_re
 from .services import contact_create, partner_profile_update
 
 router = Router(tags=["partners"])
-
-# Documented on every operation (ninja does not add them for auth failures or validation errors).
-ERRORS = {
-    "responses": {
-        "400": {"description": "The request body is not valid JSON."},
-        "401": {"description": "Missing, unknown or revoked token."},
-        "422": {"description": "Invalid input: `detail` lists each problem."},
-    }
-}
-
-
-# The largest id a filter accepts: a bigger integer overflowed the database's 64-bit integer in
-# foreign-key filters (`?partner_id=<huge>` answered 500; found by fuzzing with more examples).
-ID_MAX = 2**63 - 1
 
 
 class PartnerOut(Schema):
@@ -56,7 +43,7 @@ class PartnerFilter(FilterSchema):
     status: PartnerStatus | None = None
 
 
-class PartnerPatch(Schema):
+class PartnerPatch(InSchema):
     website: str | None = Field(None, max_length=300)
     phone: str | None = Field(None, max_length=40)
     description: str | None = Field(None, max_length=5000)
@@ -85,7 +72,7 @@ def _django_email(value: str) -> str:
     return value
 
 
-class ContactIn(Schema):
+class ContactIn(InSchema):
     partner_id: int
     first_name: str = Field(..., min_length=1, max_length=100)
     last_name: str = Field(..., min_length=1, max_length=100)
@@ -99,11 +86,7 @@ class ContactIn(Schema):
         return _django_email(value)
 
 
-class Error(Schema):
-    detail: object
-
-
-@router.get("/partners", response=list[PartnerOut], openapi_extra=ERRORS)
+@router.get("/partners", response=list[PartnerOut])
 @paginate(Pagination)
 def list_partners(request, filters: Query[PartnerFilter]):  # type: ignore[no-untyped-def]
     qs = Partner.objects.visible_to(request.user).for_directory()
@@ -113,15 +96,14 @@ def list_partners(request, filters: Query[PartnerFilter]):  # type: ignore[no-un
     return qs.order_by("legal_name", "pk")
 
 
-@router.get("/partners/{partner_id}", response={200: PartnerOut, 404: Error}, openapi_extra=ERRORS)
+@router.get("/partners/{partner_id}", response={200: PartnerOut, 404: Error})
 def get_partner(request, partner_id: int):  # type: ignore[no-untyped-def]
     return get_object_or_404(Partner.objects.visible_to(request.user).for_directory(), pk=partner_id)
 
 
 @router.patch(
     "/partners/{partner_id}",
-    response={200: PartnerOut, 403: Error, 404: Error, 422: Error},
-    openapi_extra=ERRORS,
+    response={200: PartnerOut, 403: Error, 404: Error},
 )
 def patch_partner(request, partner_id: int, body: PartnerPatch):  # type: ignore[no-untyped-def]
     partner = get_object_or_404(Partner.objects.visible_to(request.user).for_directory(), pk=partner_id)
@@ -131,7 +113,7 @@ def patch_partner(request, partner_id: int, body: PartnerPatch):  # type: ignore
     return Partner.objects.for_directory().get(pk=partner.pk)
 
 
-@router.get("/contacts", response=list[ContactOut], tags=["contacts"], openapi_extra=ERRORS)
+@router.get("/contacts", response=list[ContactOut], tags=["contacts"])
 @paginate(Pagination)
 def list_contacts(  # type: ignore[no-untyped-def]
     request,
@@ -146,18 +128,15 @@ def list_contacts(  # type: ignore[no-untyped-def]
     return qs.order_by("last_name", "first_name", "pk")
 
 
-@router.get(
-    "/contacts/{contact_id}", response={200: ContactOut, 404: Error}, tags=["contacts"], openapi_extra=ERRORS
-)
+@router.get("/contacts/{contact_id}", response={200: ContactOut, 404: Error}, tags=["contacts"])
 def get_contact(request, contact_id: int):  # type: ignore[no-untyped-def]
     return get_object_or_404(Contact.objects.visible_to(request.user), pk=contact_id)
 
 
 @router.post(
     "/contacts",
-    response={201: ContactOut, 403: Error, 404: Error, 422: Error},
+    response={201: ContactOut, 403: Error, 404: Error},
     tags=["contacts"],
-    openapi_extra=ERRORS,
 )
 def create_contact(request, body: ContactIn):  # type: ignore[no-untyped-def]
     partner = get_object_or_404(Partner.objects.visible_to(request.user), pk=body.partner_id)
@@ -203,7 +182,7 @@ class ApplicationOut(Schema):
         return [p.slug for p in obj.programs.all()]
 
 
-class ApplicationIn(Schema):
+class ApplicationIn(InSchema):
     company_name: str = Field(..., min_length=1, max_length=200)
     website: str = Field(..., min_length=1, max_length=300, description="The company's website (URL)")
     country: str = Field(..., min_length=2, max_length=2, description="Two-letter ISO country code")
@@ -231,12 +210,12 @@ class ApplicationIn(Schema):
         return value
 
 
-class ApplicationApproveIn(Schema):
+class ApplicationApproveIn(InSchema):
     tier: str | None = Field(None, max_length=50, description="Tier slug; default: the lowest tier")
     cam: str | None = Field(None, max_length=254, description="E-mail of the channel account manager (a CAM)")
 
 
-class ApplicationRejectIn(Schema):
+class ApplicationRejectIn(InSchema):
     reason: str = Field(..., min_length=1, max_length=5000, description="E-mailed to the applicant")
 
 
@@ -248,7 +227,7 @@ def _applications(request):  # type: ignore[no-untyped-def]
     )
 
 
-@router.get("/applications", response=list[ApplicationOut], tags=["applications"], openapi_extra=ERRORS)
+@router.get("/applications", response=list[ApplicationOut], tags=["applications"])
 @paginate(Pagination)
 def list_applications(request, status: ApplicationStatus | None = None):  # type: ignore[no-untyped-def]
     qs = _applications(request)
@@ -261,7 +240,6 @@ def list_applications(request, status: ApplicationStatus | None = None):  # type
     "/applications/{application_id}",
     response={200: ApplicationOut, 404: Error},
     tags=["applications"],
-    openapi_extra=ERRORS,
 )
 def get_application(request, application_id: int):  # type: ignore[no-untyped-def]
     return get_object_or_404(_applications(request), pk=application_id)
@@ -269,9 +247,8 @@ def get_application(request, application_id: int):  # type: ignore[no-untyped-de
 
 @router.post(
     "/applications",
-    response={201: ApplicationOut, 403: Error, 422: Error},
+    response={201: ApplicationOut, 403: Error},
     tags=["applications"],
-    openapi_extra=ERRORS,
 )
 def create_application(request, body: ApplicationIn):  # type: ignore[no-untyped-def]
     """Register a company on its behalf (staff): no e-mail verification, the application is submitted."""
@@ -294,9 +271,8 @@ def create_application(request, body: ApplicationIn):  # type: ignore[no-untyped
 
 @router.post(
     "/applications/{application_id}/approve",
-    response={200: ApplicationOut, 403: Error, 404: Error, 422: Error},
+    response={200: ApplicationOut, 403: Error, 404: Error},
     tags=["applications"],
-    openapi_extra=ERRORS,
 )
 def approve_application(request, application_id: int, body: ApplicationApproveIn | None = None):  # type: ignore[no-untyped-def]
     """Approve: creates the partner (active) and invites the applicant as its partner admin."""
@@ -319,9 +295,8 @@ def approve_application(request, application_id: int, body: ApplicationApproveIn
 
 @router.post(
     "/applications/{application_id}/reject",
-    response={200: ApplicationOut, 403: Error, 404: Error, 422: Error},
+    response={200: ApplicationOut, 403: Error, 404: Error},
     tags=["applications"],
-    openapi_extra=ERRORS,
 )
 def reject_application(request, application_id: int, body: ApplicationRejectIn):  # type: ignore[no-untyped-def]
     """Reject with a reason, which is e-mailed to the applicant."""

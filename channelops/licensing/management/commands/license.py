@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-import json
+import http.client
 import sys
 import urllib.parse
 import urllib.request
@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from channelops.core import jsonlimits
 from channelops.licensing.files import LicenseInvalid, verify_license
 from channelops.licensing.keys import LicenseKeyError, public_jwks
 
@@ -20,20 +21,28 @@ def _is_url(value: str) -> bool:
 
 
 def load_json(source: str) -> Any:
-    """A JSON document from a local file or an http(s) URL."""
+    """A JSON document from a local file or an http(s) URL; any failure is one ``CommandError`` line."""
     try:
         if _is_url(source):
             req = urllib.request.Request(source, headers={"Accept": "application/json"})  # noqa: S310
             with urllib.request.urlopen(req, timeout=TIMEOUT) as resp:  # noqa: S310 (http/https only)
-                return json.loads(resp.read())
-        return json.loads(Path(source).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise CommandError(f"Cannot read {source}: {exc}") from exc
+                return jsonlimits.loads(resp.read())
+        return jsonlimits.loads(Path(source).read_text(encoding="utf-8"))
+    # OSError: missing, unreadable, unreachable, HTTP error status; ValueError: not JSON, too deep,
+    # not UTF-8, a malformed URL; HTTPException: a broken HTTP answer (or an invalid port).
+    except (OSError, ValueError, http.client.HTTPException) as exc:
+        raise CommandError(f"Cannot read {source}: {_one_line(exc)}") from exc
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 def revoked_ids(document: Any) -> set[str]:
-    rows = document.get("revoked", []) if isinstance(document, dict) else []
-    return {str(r["id"]) for r in rows if isinstance(r, dict) and "id" in r}
+    rows = document.get("revoked", []) if isinstance(document, dict) else None
+    if not isinstance(rows, list):
+        raise CommandError('The revocation list is not {"revoked": [...]}.')
+    return {str(r["id"]) for r in rows if isinstance(r, dict) and isinstance(r.get("id"), (str, int))}
 
 
 class Command(BaseCommand):
@@ -61,8 +70,8 @@ class Command(BaseCommand):
         source = opts["file"]
         try:
             text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise CommandError(f"Cannot read {source}: {exc}") from exc
+        except (OSError, ValueError) as exc:  # ValueError: not UTF-8 (UnicodeDecodeError)
+            raise CommandError(f"Cannot read {source}: {_one_line(exc)}") from exc
         keys_source = opts.get("keys")
         revoked_source = opts.get("revoked")
         if keys_source:
@@ -92,7 +101,7 @@ class Command(BaseCommand):
             self.stdout.write(f"INVALID: {exc}")
             raise SystemExit(1) from None
         except ValueError as exc:
-            raise CommandError(str(exc)) from exc
+            raise CommandError(_one_line(exc)) from exc
         self.stdout.write(
             "\n".join(
                 [

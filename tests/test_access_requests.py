@@ -296,8 +296,8 @@ def test_approval_refuses_a_grant_longer_than_the_setting(client, phd_emea, mana
     assert AccessRequest.objects.get(pk=req.pk).granted_until == timezone.localdate() + timedelta(days=30)
 
 
-def test_has_privilege_is_for_active_staff_with_a_grant_and_superusers(phd_emea, manager, administrator):
-    assert has_privilege(administrator, PERM)
+def test_has_privilege_is_for_active_staff_with_a_grant_superusers_included(phd_emea, manager, administrator):
+    assert not has_privilege(administrator, PERM)  # a superuser, but no grant
     assert not has_privilege(None, PERM)
     req = access_request_create(perm=PERM, justification=JUSTIFICATION, by=phd_emea)
     access_request_approve(request=req, by=manager)
@@ -429,3 +429,211 @@ def test_demo_phd_specialists_hold_the_license_privilege_through_an_approved_req
         assert events[:3] == ["requested", "approved", "granted"]
         assert set(events[3:]) <= {"used"}  # the demo's Acme license was issued with it
     assert not has_privilege(User.objects.get(email=f"cam@{DEMO_DOMAIN}"), PERM)
+
+
+# --- no self-escalation: is_staff, is_superuser, roles and permissions (issue 11 item 5) ----------
+
+
+def _user_form(user: User, **changes: object) -> dict[str, object]:
+    """The data console's change form of ``user`` as a browser would post it, with ``changes``."""
+    joined = timezone.localtime(user.date_joined)
+    data: dict[str, object] = {
+        "email": user.email,
+        "full_name": user.full_name,
+        "date_joined_0": joined.date().isoformat(),
+        "date_joined_1": joined.time().replace(microsecond=0).isoformat(),
+        "last_login_0": "",
+        "last_login_1": "",
+    }
+    if user.is_active:
+        data["is_active"] = "on"
+    data.update(changes)
+    return data
+
+
+def _group(name: str) -> int:
+    from django.contrib.auth.models import Group
+
+    return Group.objects.get(name=name).pk
+
+
+def test_an_administrator_cannot_make_themselves_superuser_in_the_data_console(db, client):
+    admin_only = StaffFactory(email="admin.only@vendor.test", roles=["administrator"])
+    client.force_login(admin_only)
+    url = f"/console/admin/accounts/user/{admin_only.pk}/change/"
+    crafted = _user_form(
+        admin_only, is_staff="on", is_superuser="on", groups=[_group("administrator")], user_permissions=[]
+    )
+    assert client.post(url, crafted).status_code == 403
+    page = client.get(url)
+    assert page.status_code == 200
+    form = page.context["adminform"].form
+    assert not {"is_superuser", "is_staff", "groups", "user_permissions"} & set(form.fields)
+    admin_only = _fresh(admin_only)
+    assert not admin_only.is_superuser
+    assert not has_privilege(admin_only, PERM)
+    [refused] = AccessEvent.objects.filter(user=admin_only)
+    assert (refused.kind, refused.by, refused.perm) == ("access_refused", admin_only, "account")
+    assert "is_superuser" in refused.detail
+
+
+def test_an_administrator_cannot_change_anothers_flags_or_roles_in_the_data_console(client, cam):
+    admin_only = StaffFactory(email="admin.only@vendor.test", roles=["administrator"])
+    client.force_login(admin_only)
+    url = f"/console/admin/accounts/user/{cam.pk}/change/"
+    form = client.get(url).context["adminform"].form
+    assert not {"is_superuser", "is_staff", "groups", "user_permissions"} & set(form.fields)
+    crafted = _user_form(cam, is_staff="on", is_superuser="on", groups=[_group("administrator")])
+    assert client.post(url, crafted).status_code == 403
+    cam = _fresh(cam)
+    assert not cam.is_superuser and set(cam.groups.values_list("name", flat=True)) == {"cam"}
+    # Other fields stay editable for the administrator.
+    assert client.post(url, _user_form(cam, full_name="Cam Renamed")).status_code == 302
+    assert _fresh(cam).full_name == "Cam Renamed"
+
+
+def test_a_superuser_cannot_change_their_own_access_in_the_data_console(client, administrator):
+    client.force_login(administrator)
+    url = f"/console/admin/accounts/user/{administrator.pk}/change/"
+    form = client.get(url).context["adminform"].form
+    assert not {"is_superuser", "is_staff", "groups", "user_permissions"} & set(form.fields)
+    crafted = _user_form(administrator, is_staff="on", is_superuser="on", groups=[_group("legal")])
+    assert client.post(url, crafted).status_code == 403
+    assert set(_fresh(administrator).groups.values_list("name", flat=True)) == {"administrator"}
+
+
+def test_a_superuser_changes_someone_elses_access_and_each_change_is_an_access_event(
+    client, administrator, cam
+):
+    from django.contrib.auth.models import Permission
+
+    client.force_login(administrator)
+    url = f"/console/admin/accounts/user/{cam.pk}/change/"
+    form = client.get(url).context["adminform"].form
+    assert {"is_superuser", "is_staff", "groups", "user_permissions"} <= set(form.fields)
+    # Privileged permissions are granted through access requests only, never ticked here.
+    assert not form.fields["user_permissions"].queryset.filter(codename="issue_license").exists()
+    export = Permission.objects.get(codename="view_outboxmessage")
+    data = _user_form(
+        cam, is_staff="on", groups=[_group("cam"), _group("legal")], user_permissions=[export.pk]
+    )
+    assert client.post(url, data).status_code == 302
+    cam = _fresh(cam)
+    assert set(cam.groups.values_list("name", flat=True)) == {"cam", "legal"}
+    assert cam.has_perm("core.view_outboxmessage")
+    events = sorted(AccessEvent.objects.filter(user=cam).values_list("kind", "perm", "by_id"))
+    assert events == [
+        ("access_added", "core.view_outboxmessage", administrator.pk),
+        ("access_added", "role:legal", administrator.pk),
+    ]
+    crafted = _user_form(
+        cam,
+        is_staff="on",
+        groups=[_group("cam"), _group("legal")],
+        user_permissions=[export.pk, Permission.objects.get(codename="issue_license").pk],
+    )
+    assert client.post(url, crafted).status_code == 200  # not a valid choice
+    assert not _fresh(cam).user_permissions.filter(codename="issue_license").exists()
+    # Taking the role away and making them superuser are recorded too …
+    data = _user_form(cam, is_staff="on", is_superuser="on", groups=[_group("cam")])
+    assert client.post(url, data).status_code == 302
+    assert sorted(AccessEvent.objects.filter(user=cam).values_list("kind", "perm"))[-3:] == [
+        ("access_added", "superuser"),
+        ("access_removed", "core.view_outboxmessage"),
+        ("access_removed", "role:legal"),
+    ]
+    # … and the new superuser still needs a grant for a privileged permission.
+    assert not has_privilege(_fresh(cam), PERM)
+    # The audit log page filters them and exports them.
+    page = client.get("/console/access/", {"kind": "access_added", "user": "cam@"}).content.decode()
+    assert "role:legal" in page and "superuser" in page
+    export_rows = list(
+        csv.reader(
+            io.StringIO(
+                b"".join(
+                    client.get("/console/access/events.csv", {"perm": "superuser"}).streaming_content
+                ).decode()
+            )
+        )
+    )
+    assert [(r[1], r[2], r[3], r[4]) for r in export_rows[1:]] == [
+        ("access_added", "cam@vendor.test", "superuser", administrator.email)
+    ]
+
+
+def test_the_access_service_refuses_non_superusers_self_changes_and_privileged_permissions(
+    administrator, cam, leadership
+):
+    from django.contrib.auth.models import Group, Permission
+    from django.core.exceptions import ValidationError
+
+    from channelops.accounts.services import user_access_change
+
+    admin_only = StaffFactory(email="admin.only@vendor.test", roles=["administrator"])
+    with pytest.raises(PermissionError):
+        user_access_change(user=admin_only, by=admin_only, is_superuser=True)
+    with pytest.raises(PermissionError):
+        user_access_change(user=cam, by=admin_only, groups=Group.objects.filter(name="administrator"))
+    with pytest.raises(PermissionError):
+        user_access_change(user=administrator, by=administrator, is_staff=False)
+    with pytest.raises(ValidationError):
+        user_access_change(
+            user=cam, by=administrator, permissions=Permission.objects.filter(codename="issue_license")
+        )
+    assert not _fresh(admin_only).is_superuser and not _fresh(cam).is_superuser
+    assert not AccessEvent.objects.filter(kind="access_added").exists()
+    events = user_access_change(
+        user=cam, by=administrator, is_superuser=True, groups=Group.objects.filter(name="legal")
+    )
+    assert sorted((e.kind, e.perm) for e in events) == [
+        ("access_added", "role:legal"),
+        ("access_added", "superuser"),
+        ("access_removed", "role:cam"),
+    ]
+    assert user_access_change(user=cam, by=administrator, is_superuser=True) == []  # no change, no event
+
+
+def test_a_superuser_needs_an_approved_request_for_a_privileged_permission(administrator, leadership):
+    assert not has_privilege(administrator, PERM)
+    req = access_request_create(perm=PERM, justification=JUSTIFICATION, by=administrator)
+    with pytest.raises(PermissionError):
+        access_request_approve(request=req, by=administrator)  # not even a superuser approves their own
+    assert not has_privilege(administrator, PERM)
+    access_request_approve(request=req, by=leadership)
+    assert has_privilege(administrator, PERM)
+
+
+def test_a_superuser_sees_the_request_form_for_a_privilege_they_lack(client, administrator):
+    client.force_login(administrator)
+    page = client.get("/console/access/").content.decode()
+    assert 'action="/console/access/request/"' in page
+    resp = client.post("/console/access/request/", {"perm": PERM, "justification": JUSTIFICATION})
+    assert resp.status_code == 302
+    assert AccessRequest.objects.get(user=administrator, perm=PERM).status == AccessStatus.REQUESTED
+
+
+@pytest.mark.usefixtures("license_key_dir")
+def test_a_superuser_cannot_issue_licenses_through_the_api_or_console_without_a_grant(
+    partner_a, admin_a, cam, administrator, leadership, api_client, client
+):
+    from channelops.licensing.models import RequestStatus
+    from channelops.licensing.services import nfr_request_submit
+
+    from .test_nfr_requests import FORM, accept_all
+
+    partner_a.cam = cam
+    partner_a.save(update_fields=["cam"])
+    accept_all(partner_a, admin_a)
+    ready = nfr_request_submit(partner=partner_a, by=admin_a, **{**FORM, "seats": 5, "term_months": 12})
+    client.force_login(administrator)
+    page = client.get(f"/console/nfr/{ready.pk}/").content.decode()
+    assert "Ask for it with an access request" in page
+    assert client.post(f"/console/nfr/{ready.pk}/approve/").status_code == 403
+    assert api_client(administrator).post(f"/api/v1/nfr-requests/{ready.pk}/approve").status_code == 403
+    ready.refresh_from_db()
+    assert ready.status == RequestStatus.SUBMITTED
+    req = access_request_create(perm=PERM, justification=JUSTIFICATION, by=administrator)
+    access_request_approve(request=req, by=leadership)
+    response = api_client(administrator).post(f"/api/v1/nfr-requests/{ready.pk}/approve")
+    assert response.status_code == 200, response.content
+    assert _events(req)[-1] == "used"

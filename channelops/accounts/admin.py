@@ -1,6 +1,11 @@
+from typing import Any
+
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin
@@ -9,15 +14,48 @@ from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationFo
 from channelops.core.admin import ReadOnlyAdmin
 
 from .models import AccessEvent, AccessRequest, ApiToken, Invitation, StaffTeam, User
-from .services import api_token_revoke
+from .roles import PRIVILEGED
+from .services import (
+    ACCESS_FIELDS,
+    api_token_revoke,
+    may_change_access,
+    user_access_change,
+    user_access_refused,
+)
 
 admin.site.unregister(Group)
 
 
+def _assignable_permissions() -> Any:
+    """Every permission except the privileged ones, which only approved access requests grant."""
+    privileged = Q(pk__in=[])
+    for perm in PRIVILEGED:
+        app_label, _sep, codename = perm.partition(".")
+        privileged |= Q(content_type__app_label=app_label, codename=codename)
+    return Permission.objects.exclude(privileged).select_related("content_type")
+
+
 @admin.register(Group)
 class GroupAdmin(ModelAdmin):
+    """Roles are groups: only a superuser changes them (administrators see them read-only), and a
+    privileged permission is never part of one."""
+
     search_fields = ["name"]
     filter_horizontal = ["permissions"]
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return bool(request.user.is_superuser) and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return bool(request.user.is_superuser) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return bool(request.user.is_superuser) and super().has_delete_permission(request, obj)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
+        if db_field.name == "permissions":
+            kwargs["queryset"] = _assignable_permissions()
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 class _UserCreationForm(UserCreationForm):
@@ -49,6 +87,63 @@ class UserAdmin(SimpleHistoryAdmin, BaseUserAdmin, ModelAdmin):
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
     filter_horizontal = ["groups", "user_permissions"]
+
+    # The staff flag, superuser flag, roles and direct permissions: only a superuser changes them,
+    # never on their own account, through ``user_access_change`` (one access event per change).
+    # Anyone else sees them read-only, and a crafted POST naming them is refused and recorded.
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False  # nor a superuser's address or password
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and not may_change_access(user=obj, by=request.user):
+            readonly += [f for f in ACCESS_FIELDS if f not in readonly]
+        return readonly
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
+        if db_field.name == "user_permissions":
+            kwargs["queryset"] = _assignable_permissions()
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):  # type: ignore[no-untyped-def]
+        if request.method == "POST" and object_id is not None:
+            obj = self.get_object(request, unquote(object_id))
+            crafted = [f for f in ACCESS_FIELDS if f in request.POST]
+            if obj is not None and crafted and not may_change_access(user=obj, by=request.user):
+                user_access_refused(user=obj, by=request.user, fields=crafted)
+                raise PermissionDenied
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+        flags = {f: form.cleaned_data[f] for f in ("is_staff", "is_superuser") if f in form.cleaned_data}
+        if change and flags:
+            stored = User.objects.filter(pk=obj.pk).values(*flags).get()
+            for field in flags:
+                setattr(obj, field, stored[field])  # changed by the service in save_related
+        obj._access_flags = flags
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
+        m2m = {f: form.cleaned_data.pop(f) for f in ("groups", "user_permissions") if f in form.cleaned_data}
+        super().save_related(request, form, formsets, change)
+        flags = getattr(form.instance, "_access_flags", {})
+        if flags or m2m:
+            user_access_change(
+                user=form.instance,
+                by=request.user,
+                is_staff=flags.get("is_staff"),
+                is_superuser=flags.get("is_superuser"),
+                groups=m2m.get("groups"),
+                permissions=m2m.get("user_permissions"),
+            )
 
 
 @admin.register(StaffTeam)

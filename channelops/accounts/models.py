@@ -286,11 +286,18 @@ class AccessEventKind(models.TextChoices):
     REVOKED = "revoked", _("Revoked")
     EXPIRED = "expired", _("Expired")
     WITHDRAWN = "withdrawn", _("Withdrawn")
+    # A person's staff flag, superuser flag, roles (groups) or direct permissions changed
+    # (``services.user_access_change``; ``perm`` names what: "staff", "superuser", "role:<group>"
+    # or "app_label.codename"), or such a change was refused.
+    ACCESS_ADDED = "access_added", _("Access added")
+    ACCESS_REMOVED = "access_removed", _("Access removed")
+    ACCESS_REFUSED = "access_refused", _("Access change refused")
 
 
 class AccessEvent(models.Model):
     """The audit trail of privileged permissions: one row per request, decision, grant, use,
-    revocation, expiry or withdrawal. Append-only (never changed, never deleted)."""
+    revocation, expiry or withdrawal, and of every change (or refused change) of a person's staff
+    and superuser flags, roles and direct permissions. Append-only (never changed, never deleted)."""
 
     request = models.ForeignKey(
         AccessRequest,

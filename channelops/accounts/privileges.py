@@ -49,12 +49,11 @@ def privileges() -> dict[str, Privilege]:
 
 
 def has_privilege(user: Any, perm: str) -> bool:
-    """True when ``user`` is active staff holding an unexpired, unrevoked grant of ``perm``
-    (superusers: always). One query at most; it reads the grants, never a permission cache."""
+    """True when ``user`` is active staff holding an unexpired, unrevoked grant of ``perm``.
+    Superusers too need a grant: they may approve someone else's request, never skip their own.
+    One query at most; it reads the grants, never a permission cache (nor ``is_superuser``)."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
-    if user.is_superuser:
-        return True
     if not user.is_staff:
         return False
     from .models import AccessRequest

@@ -131,12 +131,10 @@ def demo_people() -> list[DemoPerson]:
                 full_name=person.name,
                 password=DEMO_PASSWORD,
                 is_staff=True,
+                is_superuser="administrator" in person.staff_roles,
                 roles=list(person.staff_roles),
                 email_verified=True,
             )
-            if "administrator" in person.staff_roles:
-                user.is_superuser = True
-                user.save(update_fields=["is_superuser"])
             user_totp_activate(user=user, secret=person.totp_secret)
         if person.region:
             routing, _ = RegionRouting.objects.get_or_create(region=Region.objects.get(code=person.region))

@@ -18,6 +18,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from channelops.core.deploy_checks import HOW_TO_FIX_KEY, allowed_hosts_problem, secret_key_problem
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("CHANNELOPS_VAR_DIR", default=str(BASE_DIR / "var")))
 
@@ -27,6 +29,7 @@ PRODUCTION = env.bool("CHANNELOPS_PRODUCTION", default=False)
 DEBUG = env.bool("DEBUG", default=False)
 TESTING = env.bool("CHANNELOPS_TESTING", default="pytest" in sys.modules)
 
+# The public development key (refused in production, see channelops/core/deploy_checks.py).
 _INSECURE_DEV_KEY = "dev-only-insecure-key-do-not-use-in-production-0123456789abcdef"
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
@@ -36,6 +39,10 @@ if not SECRET_KEY:
             "Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
         )
     SECRET_KEY = _INSECURE_DEV_KEY
+elif PRODUCTION and secret_key_problem(SECRET_KEY):
+    raise ImproperlyConfigured(
+        f"{secret_key_problem(SECRET_KEY)} It is refused when CHANNELOPS_PRODUCTION=true. {HOW_TO_FIX_KEY}"
+    )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 if not ALLOWED_HOSTS:
@@ -45,9 +52,14 @@ if not ALLOWED_HOSTS:
             "(comma-separated host names, e.g. partners.example.com)."
         )
     ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver", "[::1]"]
+elif PRODUCTION and allowed_hosts_problem(ALLOWED_HOSTS):
+    raise ImproperlyConfigured(
+        f"{allowed_hosts_problem(ALLOWED_HOSTS)} It is refused when CHANNELOPS_PRODUCTION=true."
+    )
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
-# The public address of the site, used in e-mails (links in invitations etc.).
+# The public address of the site: every link in an e-mail starts with it (invitations, password
+# resets, address confirmations…), never with the Host header of the request that caused it.
 SITE_URL = env.str("CHANNELOPS_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # Demo mode: the demo data's staff sign-ins get known TOTP secrets (printed by

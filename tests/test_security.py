@@ -297,6 +297,72 @@ def test_production_without_database_or_email_settings_refuses_to_start(tmp_path
     assert f"{missing} is required when CHANNELOPS_PRODUCTION=true" in result.stderr
 
 
+# Keys anyone can read: the development key of settings.py (also named in the docs), Django's
+# startproject keys, and keys too short to resist guessing.
+WEAK_KEYS = {
+    "development": "dev-only-insecure-key-do-not-use-in-production-0123456789abcdef",
+    "django-insecure": "django-insecure-" + secrets.token_urlsafe(50),
+    "short": secrets.token_urlsafe(30)[:40],
+    "repetitive": "ab" * 40,
+}
+
+
+@pytest.mark.parametrize("weak", WEAK_KEYS)
+def test_production_refuses_a_known_development_or_short_secret_key(tmp_path, weak):
+    result = _run(
+        ["manage.py", "check", "--deploy"],
+        tmp_path,
+        CHANNELOPS_PRODUCTION="true",
+        SECRET_KEY=WEAK_KEYS[weak],
+        ALLOWED_HOSTS="partners.example.com",
+        **PROD_SERVICES,
+    )
+    assert result.returncode != 0, result.stdout + result.stderr
+    assert "SECRET_KEY" in result.stderr
+    assert "secrets.token_urlsafe(50)" in result.stderr  # says what to do
+
+
+@pytest.mark.parametrize("hosts", ["*", "partners.example.com,*"])
+def test_production_refuses_a_wildcard_allowed_host(tmp_path, hosts):
+    result = _run(
+        ["manage.py", "check", "--deploy"],
+        tmp_path,
+        CHANNELOPS_PRODUCTION="true",
+        SECRET_KEY=_secret_key(),
+        ALLOWED_HOSTS=hosts,
+        **PROD_SERVICES,
+    )
+    assert result.returncode != 0, result.stdout + result.stderr
+    assert "ALLOWED_HOSTS" in result.stderr and "'*'" in result.stderr
+
+
+def test_the_deployment_checks_fail_on_the_development_key_outside_production_mode(tmp_path):
+    result = _run(["manage.py", "check", "--deploy"], tmp_path)
+    assert result.returncode != 0
+    assert "channelops.E001" in result.stderr and "development key" in result.stderr
+
+
+def test_a_password_reset_with_a_forged_host_links_to_the_configured_site(
+    client, clean_rate_limits, admin_a, smtp_server, deliver, settings
+):
+    from .conftest import Mailbox
+
+    settings.SITE_URL = "https://partners.example.com"
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "evil.example"]
+    for address in (admin_a.email, "nobody@unknown.example"):  # a reset link; a "no account" mail
+        resp = client.post("/accounts/password/reset/", {"email": address}, HTTP_HOST="evil.example")
+        assert resp.status_code == 302, resp.content
+    deliver()
+    (reset,) = smtp_server.box.to(admin_a.email)
+    (unknown,) = smtp_server.box.to("nobody@unknown.example")
+    assert "https://partners.example.com/accounts/password/reset/key/" in Mailbox.text(reset)
+    assert "https://partners.example.com/accounts/" in Mailbox.text(unknown)
+    for mail in (reset, unknown):
+        assert "evil.example" not in mail.as_string()
+    link = next(w for w in Mailbox.text(reset).split() if "/password/reset/key/" in w)
+    assert client.get(link.removeprefix("https://partners.example.com")).status_code in (200, 302)
+
+
 def test_demo_mode_without_production_starts(tmp_path):
     result = _run(
         ["-c", "import django; django.setup(); from django.conf import settings as s; print(s.DEMO_MODE)"],

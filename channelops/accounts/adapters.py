@@ -1,23 +1,55 @@
-"""allauth adapters: e-mail goes through the outbox; sign-up is by invitation only."""
+"""allauth adapters: e-mail goes through the outbox with links to the configured site address;
+sign-up is by invitation only."""
 
 from __future__ import annotations
 
 import uuid
+from types import SimpleNamespace
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from django.conf import settings
 from django.http import HttpRequest
 
 from channelops.core.outbox import outbox_enqueue
 
 
+def configured_site() -> SimpleNamespace:
+    """The site's name and domain for e-mail templates, from the configured site address."""
+    domain = urlsplit(settings.SITE_URL).netloc
+    return SimpleNamespace(name=domain, domain=domain)
+
+
+def on_site(url: str) -> str:
+    """``url`` (absolute or a path) moved onto the configured site address: its path, query and
+    fragment after CHANNELOPS_SITE_URL, whatever host and scheme the request had."""
+    if not url:
+        return url
+    bits = urlsplit(url)
+    return settings.SITE_URL + urlunsplit(("", "", bits.path or "/", bits.query, bits.fragment))
+
+
 class AccountAdapter(DefaultAccountAdapter):
+    def get_reset_password_from_key_url(self, key: str) -> str:
+        return on_site(super().get_reset_password_from_key_url(key))
+
+    def get_email_confirmation_url(self, request: HttpRequest, emailconfirmation: Any) -> str:
+        return on_site(super().get_email_confirmation_url(request, emailconfirmation))
+
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         # People join by invitation (and, later, by partner registration).
         return False
 
     def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        # allauth builds its links (password reset, address confirmation, sign-up…) and the site
+        # name from the request's Host header; a forged header would poison them. Every link
+        # and the site's name come from the configured site address (CHANNELOPS_SITE_URL).
+        context = {
+            **{k: on_site(v) if k.endswith("_url") and isinstance(v, str) else v for k, v in context.items()},
+            "current_site": configured_site(),
+        }
         msg = self.render_mail(template_prefix, email, context)
         payload: dict[str, Any] = {"to": list(msg.to), "subject": msg.subject, "text": msg.body}
         for content, mimetype in getattr(msg, "alternatives", []) or []:

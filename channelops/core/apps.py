@@ -8,7 +8,12 @@ class CoreConfig(AppConfig):
     verbose_name = _("Platform")
 
     def ready(self) -> None:
+        from django.core import checks
+
         from . import outbox  # noqa: F401  (registers the e-mail handler)
+        from .deploy_checks import check_deployment_settings
+
+        checks.register(check_deployment_settings, checks.Tags.security, deploy=True)
         from .schedules import register_schedule
 
         register_schedule(

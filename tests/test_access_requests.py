@@ -637,3 +637,66 @@ def test_a_superuser_cannot_issue_licenses_through_the_api_or_console_without_a_
     response = api_client(administrator).post(f"/api/v1/nfr-requests/{ready.pk}/approve")
     assert response.status_code == 200, response.content
     assert _events(req)[-1] == "used"
+
+
+def test_no_api_endpoint_accepts_staff_superuser_role_or_permission_fields(client, db):
+    """The API changes nobody's access: no request body or parameter carries those fields."""
+    schema = client.get("/api/v1/openapi.json").json()
+    components = schema["components"]["schemas"]
+
+    def names(node: object, seen: set[str]) -> set[str]:
+        found: set[str] = set()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref not in seen:
+                found |= names(components[ref.rsplit("/", 1)[-1]], seen | {ref})
+            found |= set(node.get("properties", {}))
+            for value in node.values():
+                found |= names(value, seen)
+        elif isinstance(node, list):
+            for value in node:
+                found |= names(value, seen)
+        return found
+
+    accepted: set[str] = set()
+    writes = 0
+    for path_item in schema["paths"].values():
+        for method, op in path_item.items():
+            if method in ("post", "put", "patch", "delete"):
+                writes += 1
+                accepted |= names(op.get("requestBody", {}), set())
+                accepted |= {p["name"] for p in op.get("parameters", [])}
+    assert writes > 10 and "email" in accepted  # the walk sees the bodies
+    assert not accepted & {"is_staff", "is_superuser", "groups", "user_permissions", "roles", "permissions"}
+
+
+def test_an_administrator_cannot_edit_a_superusers_account(client, administrator):
+    admin_only = StaffFactory(email="admin.only@vendor.test", roles=["administrator"])
+    client.force_login(admin_only)
+    base = f"/console/admin/accounts/user/{administrator.pk}"
+    assert (
+        client.post(f"{base}/change/", _user_form(administrator, email="mine@evil.test")).status_code == 403
+    )
+    assert client.get(f"{base}/password/").status_code == 403
+    assert client.post(f"{base}/delete/", {"post": "yes"}).status_code == 403
+    assert _fresh(administrator).email == "root@vendor.test"
+
+
+def test_only_a_superuser_changes_a_roles_permissions_and_never_to_a_privileged_one(client, administrator):
+    from django.contrib.auth.models import Group, Permission
+
+    legal = Group.objects.get(name="legal")
+    issue = Permission.objects.get(codename="issue_license")
+    admin_only = StaffFactory(email="admin.only@vendor.test", roles=["administrator"])
+    client.force_login(admin_only)
+    url = f"/console/admin/auth/group/{legal.pk}/change/"
+    assert client.get(url).status_code == 200  # read-only view
+    before = set(legal.permissions.values_list("pk", flat=True))
+    grab = {"name": "legal", "permissions": [*before, Permission.objects.get(codename="change_user").pk]}
+    assert client.post(url, grab).status_code == 403
+    assert client.post("/console/admin/auth/group/add/", {"name": "mine"}).status_code == 403
+    assert set(legal.permissions.values_list("pk", flat=True)) == before
+    client.force_login(administrator)
+    assert not client.get(url).context["adminform"].form.fields["permissions"].queryset.filter(pk=issue.pk)
+    assert client.post(url, {"name": "legal", "permissions": [*before, issue.pk]}).status_code == 200
+    assert not legal.permissions.filter(pk=issue.pk).exists()

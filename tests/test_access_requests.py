@@ -700,3 +700,15 @@ def test_only_a_superuser_changes_a_roles_permissions_and_never_to_a_privileged_
     assert not client.get(url).context["adminform"].form.fields["permissions"].queryset.filter(pk=issue.pk)
     assert client.post(url, {"name": "legal", "permissions": [*before, issue.pk]}).status_code == 200
     assert not legal.permissions.filter(pk=issue.pk).exists()
+    # A superuser's change of a role is an access event for each of its members.
+    lawyer = StaffFactory(email="lawyer@vendor.test", roles=["legal"])
+    outbox = Permission.objects.get(codename="view_outboxmessage")
+    assert client.post(url, {"name": "legal", "permissions": [*before, outbox.pk]}).status_code == 302
+    assert legal.permissions.filter(pk=outbox.pk).exists()
+    [event] = AccessEvent.objects.filter(user=lawyer)
+    assert (event.kind, event.perm, event.by, event.detail) == (
+        "access_added",
+        "core.view_outboxmessage",
+        administrator,
+        "through role:legal",
+    )

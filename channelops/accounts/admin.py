@@ -19,6 +19,7 @@ from .services import (
     ACCESS_FIELDS,
     api_token_revoke,
     may_change_access,
+    role_permissions_change,
     user_access_change,
     user_access_refused,
 )
@@ -56,6 +57,12 @@ class GroupAdmin(ModelAdmin):
         if db_field.name == "permissions":
             kwargs["queryset"] = _assignable_permissions()
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
+        permissions = form.cleaned_data.pop("permissions", None)
+        super().save_related(request, form, formsets, change)
+        if permissions is not None:
+            role_permissions_change(group=form.instance, by=request.user, permissions=permissions)
 
 
 class _UserCreationForm(UserCreationForm):

@@ -148,6 +148,43 @@ def user_access_change(
 
 
 @transaction.atomic
+def role_permissions_change(
+    *, group: Group, by: User, permissions: Iterable[Permission]
+) -> list[AccessEvent]:
+    """Set the permissions of a role (group). Only an active superuser; privileged permissions
+    are never part of a role (``ValidationError``). Each added or removed permission is an
+    access event for every member of the role (detail ``through role:<name>``)."""
+    if not (by.is_active and by.is_staff and by.is_superuser):
+        raise PermissionError(_("Only a superuser can change the permissions of a role."))
+    wanted = {p.pk: p for p in Permission.objects.filter(pk__in=[p.pk for p in permissions])}
+    privileged = sorted(_perm_key(p) for p in wanted.values() if _perm_key(p) in PRIVILEGED)
+    if privileged:
+        raise ValidationError(
+            {
+                "permissions": _("%(perms)s can only be granted through an access request.")
+                % {"perms": ", ".join(privileged)}
+            }
+        )
+    current = {p.pk: p for p in group.permissions.select_related("content_type")}
+    changes = [(AccessEventKind.ACCESS_ADDED, wanted[pk]) for pk in sorted(set(wanted) - set(current))]
+    changes += [(AccessEventKind.ACCESS_REMOVED, current[pk]) for pk in sorted(set(current) - set(wanted))]
+    group.permissions.set(list(wanted.values()))
+    members = list(User.objects.filter(groups=group).order_by("pk"))
+    return [
+        _access_event(
+            request=None,
+            user=member,
+            perm=_perm_key(p),
+            kind=kind,
+            by=by,
+            detail=f"through {_role_key(group)}",
+        )
+        for kind, p in changes
+        for member in members
+    ]
+
+
+@transaction.atomic
 def _user_access_apply(
     *,
     user: User,

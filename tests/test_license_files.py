@@ -456,15 +456,31 @@ def test_the_console_script_verifies_with_exit_codes(tmp_path):
 
 def _cli(capsys, *args: str) -> tuple[int, str, str]:
     """Run `channelops license verify ARGS` as the console script does; (exit code, stdout, stderr)."""
+    import threading
+
     from channelops.cli import main as channelops_cli
 
-    try:
-        channelops_cli(["channelops", "license", "verify", *args])
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
+    outcome: dict[str, BaseException | int] = {}
+
+    def run() -> None:
+        try:
+            channelops_cli(["channelops", "license", "verify", *args])
+            outcome["code"] = 0
+        except SystemExit as exc:
+            outcome["code"] = int(exc.code or 0)
+        except BaseException as exc:  # re-raised in the test's thread below
+            outcome["error"] = exc
+
+    # In a thread of its own: in an xdist worker that already ran the Playwright tests, the test
+    # thread has a running event loop and Django refuses the command's database check there
+    # (SynchronousOnlyOperation; docs/architecture.md, traps).
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
     out, err = capsys.readouterr()
-    return code, out, err
+    return int(outcome["code"]), out, err  # type: ignore[arg-type]
 
 
 def _nested(depth: int) -> str:

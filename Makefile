@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 PYTEST_WORKERS ?= auto
 
-.PHONY: run test lint bench install clean test-postgres test-redis test-browser
+.PHONY: run test lint bench install clean test-postgres test-redis test-browser test-clock
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,12 @@ lint: install
 # Against the real PostgreSQL server (see DESIGN.md §6); used by .ci/run.
 test-postgres: install
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(VENV)/bin/pytest -n $(PYTEST_WORKERS) -q -m "not browser"
+
+# The suite with every test starting at 23:59:30 UTC on 31 December, its clock running on across
+# midnight and the new year (docs/architecture.md, Tests); used by .ci/run.
+TEST_CLOCK ?= 2026-12-31T23:59:30Z
+test-clock: install
+	CHANNELOPS_TEST_CLOCK=$(TEST_CLOCK) $(VENV)/bin/pytest -n $(PYTEST_WORKERS) -q -m "not browser"
 
 # The task-backend tests against the real Redis server; used by .ci/run.
 test-redis: install

@@ -11,6 +11,7 @@ import threading
 from dataclasses import dataclass, field
 
 import pytest
+import time_machine
 from aiosmtpd.controller import Controller
 
 from .factories import MembershipFactory, PartnerFactory, StaffFactory, UserFactory
@@ -27,6 +28,78 @@ BROWSER_MARKS = [
 ]
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
+
+
+# --- the clock: CHANNELOPS_TEST_CLOCK runs every test at a chosen instant ---------------------
+#
+# `CHANNELOPS_TEST_CLOCK=2026-12-31T23:59:30Z pytest …` starts every test at that instant with
+# time-machine; the clock keeps ticking, so a test that starts seconds before midnight crosses it
+# while it runs. `CHANNELOPS_TEST_CLOCK_TICK=0` freezes it instead. Tests that travel themselves
+# nest inside. What exists before a test — module constants, the test database and its default
+# rows (session fixtures), rows re-created by a transactional test's flush — is dated a day
+# earlier: the clock never runs backwards from one test's data to the next. Subprocesses (worker,
+# `channelops run`, the console script, the SSO flows) and the browser read the real clock.
+# See docs/architecture.md (Tests).
+TEST_CLOCK = os.environ.get("CHANNELOPS_TEST_CLOCK", "").strip()
+TEST_CLOCK_TICK = os.environ.get("CHANNELOPS_TEST_CLOCK_TICK", "1").strip().lower() not in {
+    "0",
+    "false",
+    "no",
+}
+
+
+def _test_clock_at():  # type: ignore[no-untyped-def]
+    """The instant as an aware datetime (ISO 8601; without an offset it is UTC)."""
+    from datetime import UTC
+
+    from dateutil.parser import isoparse
+
+    at = isoparse(TEST_CLOCK)
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def pytest_configure(config):
+    """The run itself (collection, module constants, session fixtures such as the test database and
+    its defaults) happens the day before the instant, as if the suite started then."""
+    if TEST_CLOCK:
+        from datetime import timedelta
+
+        config._channelops_clock = time_machine.travel(_test_clock_at() - timedelta(days=1))
+        config._channelops_clock.start()
+
+
+def pytest_unconfigure(config):
+    clock = getattr(config, "_channelops_clock", None)
+    if clock is not None:
+        clock.stop()
+
+
+@pytest.fixture(autouse=True)
+def _test_clock():
+    """Every test (and its function fixtures after pytest-django's) starts at the instant."""
+    if not TEST_CLOCK:
+        yield
+        return
+    with time_machine.travel(_test_clock_at(), tick=TEST_CLOCK_TICK):
+        yield
+
+
+@pytest.fixture
+def frozen_clock():
+    """Stops the clock where it is (list it first, before the fixtures that create rows): a test
+    that reads today's date or the time more than once gets the same answer even when it runs
+    across midnight. The traveller can ``move_to()`` a chosen instant or ``shift()`` it."""
+    from django.utils import timezone
+
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        yield traveller
+
+
+def pytest_report_header(config):
+    if TEST_CLOCK:
+        how = "ticking" if TEST_CLOCK_TICK else "frozen"
+        return f"channelops test clock: every test starts at {_test_clock_at().isoformat()} ({how})"
+    return None
 
 
 # --- a real SMTP server (aiosmtpd) -------------------------------------------------------------

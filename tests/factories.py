@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 import factory
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
@@ -86,9 +88,9 @@ def _sac():  # type: ignore[no-untyped-def]
 
 
 def _days_ago(n: int):  # type: ignore[no-untyped-def]
-    import datetime
+    from django.utils import timezone
 
-    return datetime.date.today() - datetime.timedelta(days=n)
+    return timezone.localdate() - datetime.timedelta(days=n)  # the product's today (settings.TIME_ZONE)
 
 
 class PractitionerRecordFactory(factory.django.DjangoModelFactory):
@@ -106,5 +108,5 @@ class PractitionerRecordFactory(factory.django.DjangoModelFactory):
     exam_passed = True
     exam_score = 85
     completed_on = factory.LazyFunction(lambda: _days_ago(30))
-    expires_on = factory.LazyAttribute(lambda o: o.completed_on + (_days_ago(0) - _days_ago(730)))
+    expires_on = factory.LazyAttribute(lambda o: o.completed_on + datetime.timedelta(days=730))
     source = "manual"

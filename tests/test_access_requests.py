@@ -285,7 +285,7 @@ def test_the_daily_job_ends_grants_that_ran_out(phd_emea, manager, smtp_server, 
     assert [s.split(":")[0] for s in subjects] == ["Expired", "Granted"]
 
 
-def test_approval_refuses_a_grant_longer_than_the_setting(client, phd_emea, manager, settings):
+def test_approval_refuses_a_grant_longer_than_the_setting(frozen_clock, client, phd_emea, manager, settings):
     settings.ACCESS_GRANT_DAYS = 30
     req = access_request_create(perm=PERM, justification=JUSTIFICATION, by=phd_emea)
     client.force_login(manager)

@@ -54,3 +54,20 @@ def test_record_accepts_a_partner_id(partner_a):
     engagement_record(partner=partner_a.pk, kind=EngagementKind.DOWNLOAD, detail="x" * 500)
     ev = EngagementEvent.objects.get()
     assert ev.partner == partner_a and len(ev.detail) == 200
+
+
+def test_the_score_counts_the_last_90_days_of_the_sites_time_zone_whatever_the_utc_date(partner_a, settings):
+    # 23:30 UTC on 1 January is 00:30 on 2 January in Berlin: the rollup's days are Berlin days
+    # (TruncDate in TIME_ZONE), so the window must be 90 Berlin days too, not 90 UTC days.
+    settings.TIME_ZONE = "Europe/Berlin"
+    now = datetime(2027, 1, 1, 23, 30, tzinfo=UTC)
+    berlin_noon = {day: datetime(2026, 10, day, 10, 0, tzinfo=UTC) for day in (4, 5)}  # 12:00 in Berlin
+    EngagementEvent.objects.create(partner=partner_a, kind="download", at=berlin_noon[4])  # 90 days ago: out
+    EngagementEvent.objects.create(partner=partner_a, kind="sign_in", at=berlin_noon[5])  # 89 days ago: in
+    engagement_rollup(since=datetime(2026, 9, 1).date(), now=now)
+    assert sorted(EngagementDaily.objects.values_list("day", "points")) == [
+        (datetime(2026, 10, 4).date(), 3),
+        (datetime(2026, 10, 5).date(), 2),
+    ]
+    partner_a.refresh_from_db()
+    assert partner_a.engagement_score == 2

@@ -258,7 +258,8 @@ def test_keys_generate_prints_the_new_kid_and_keys_list_marks_it_current(capsys,
 
 
 def test_license_verify_against_a_jwks_file(tmp_path, capsys):
-    text = license_sign(payload(starts=str(date.today()), expires=str(date.today() + timedelta(days=30))))
+    today = timezone.localdate()  # the date the command checks against (settings.TIME_ZONE)
+    text = license_sign(payload(starts=str(today), expires=str(today + timedelta(days=30))))
     jwks = write(tmp_path, "keys.json", json.dumps(keys.public_jwks()))
     call_command("license", "verify", write(tmp_path, "ok.license", text), "--keys", jwks)
     out = capsys.readouterr().out
@@ -429,7 +430,9 @@ def test_the_console_script_verifies_with_exit_codes(tmp_path):
     import subprocess
     import sys
 
-    text = license_sign(payload(starts=str(date.today()), expires=str(date.today() + timedelta(days=30))))
+    # The subprocess reads the real clock, this test may run on another one (CHANNELOPS_TEST_CLOCK):
+    # a license valid on any date of either. The date rules are tested in-process with `today=`.
+    text = license_sign(payload(starts="2000-01-01", expires="2999-01-01"))
     jwks = write(tmp_path, "keys.json", json.dumps(keys.public_jwks()))
     revoked = write(tmp_path, "revoked.json", json.dumps({"revoked": []}))
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}} | {

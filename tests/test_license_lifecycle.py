@@ -181,7 +181,9 @@ def test_a_license_first_seen_late_gets_the_smallest_lead_time_not_below_the_day
     assert sorted(lic.reminders.values_list("days_before", flat=True)) == [7, 30]
 
 
-def test_no_reminders_for_revoked_licenses_or_with_a_renewal_open_or_approved(partner_a, admin_a, phd_emea):
+def test_no_reminders_for_revoked_licenses_or_with_a_renewal_open_or_approved(
+    frozen_clock, partner_a, admin_a, phd_emea
+):
     revoked = issued(partner_a, contact="r@acme.example")
     license_revoke(license=revoked, by=phd_emea, reason="fraud")
     renewing = issued(partner_a, contact="n@acme.example")

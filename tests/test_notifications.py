@@ -309,8 +309,12 @@ def test_the_daily_digest_lists_every_change_once_in_one_email_per_person(
 
 
 def test_a_second_digest_run_the_same_day_sends_nothing_and_keeps_new_changes_for_tomorrow(
-    partner_a, admin_a, cam, smtp_server, deliver
+    frozen_clock, partner_a, admin_a, cam, smtp_server, deliver
 ):
+    # 8:00 tomorrow morning: "two hours later" stays the same day whenever the suite runs.
+    frozen_clock.move_to(
+        (timezone.localtime() + timedelta(days=1)).replace(hour=8, minute=0, second=0, microsecond=0)
+    )
     rule(cam, "work_items", how=How.DIGEST)
     item = _changes(partner_a, admin_a, cam, n=2)
     morning = timezone.now() + timedelta(seconds=1)

@@ -354,7 +354,7 @@ def test_meeting_the_requirements_again_restores_a_flagged_certification(ready_a
 # --- the portal: what the partner has and still needs ----------------------------------------------------
 
 
-def test_the_portal_says_exactly_what_is_still_needed(partner_a, admin_a, login, plans_on_file):
+def test_the_portal_says_exactly_what_is_still_needed(frozen_clock, partner_a, admin_a, login, plans_on_file):
     certify(partner_a, PSE, name="Maria Muster", expires_in=20)
     certify(partner_a, PSE, name="Otto Normal")
     page = login(admin_a).get("/portal/enablement/certifications/").content.decode()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from django.utils import timezone
 
 from channelops.enablement import plans
 from channelops.enablement.models import (
@@ -26,10 +27,17 @@ from channelops.enablement.plans import (
 from .conftest import Mailbox
 from .factories import MembershipFactory, PartnerFactory, StaffFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+# Every test reads `today()` more than once: the clock stops where each test starts.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_clock")]
 
-TODAY = date.today()
-SOON = TODAY + timedelta(days=30)
+
+def today() -> date:
+    """The product's today (settings.TIME_ZONE), read when the test runs — not at import."""
+    return timezone.localdate()
+
+
+def soon() -> date:
+    return today() + timedelta(days=30)
 
 
 @pytest.fixture
@@ -50,8 +58,8 @@ def certify(partner, cert, email: str, *, expired: bool = False) -> Practitioner
         certification=cert,
         training_completed=True,
         exam_passed=True,
-        completed_on=TODAY - timedelta(days=400 if expired else 10),
-        expires_on=TODAY - timedelta(days=1) if expired else TODAY + timedelta(days=300),
+        completed_on=today() - timedelta(days=400 if expired else 10),
+        expires_on=today() - timedelta(days=1) if expired else today() + timedelta(days=300),
         source="manual",
     )
 
@@ -61,7 +69,7 @@ def row(cert, **kw) -> dict:  # type: ignore[no-untyped-def]
         "full_name": "Maria Muster",
         "email": "maria@acme.example",
         "certification": str(cert.pk),
-        "target_date": SOON.isoformat(),
+        "target_date": soon().isoformat(),
         "note": "",
         **kw,
     }
@@ -81,7 +89,7 @@ def full_plan(partner, admin, cert, people: int = 2):  # type: ignore[no-untyped
         partner=partner,
         by=admin,
         sections=SECTIONS,
-        targets=[{"certification": cert.pk, "people": people, "by_date": SOON}],
+        targets=[{"certification": cert.pk, "people": people, "by_date": soon()}],
     )
 
 
@@ -96,7 +104,7 @@ def test_partner_admin_adds_edits_and_removes_plan_rows_in_the_portal(admin_a, s
     assert (entry.email, entry.certification, entry.target_date, entry.note) == (
         "maria@acme.example",
         sac,
-        SOON,
+        soon(),
         "Lead",
     )
     page = client.get("/portal/enablement/plan/").content.decode()
@@ -113,7 +121,7 @@ def test_partner_admin_adds_edits_and_removes_plan_rows_in_the_portal(admin_a, s
 @pytest.mark.parametrize(
     ("bad", "field_message"),
     [
-        ({"target_date": (TODAY - timedelta(days=1)).isoformat()}, "cannot be in the past"),
+        ({"target_date": lambda: (today() - timedelta(days=1)).isoformat()}, "cannot be in the past"),
         ({"email": "not-an-address"}, "valid email address"),
         ({"certification": "999999"}, "Choose a certification from the catalog"),
         ({"full_name": ""}, "This field is required"),
@@ -123,6 +131,7 @@ def test_bad_plan_rows_are_refused_with_a_clear_message_and_change_nothing(
     admin_a, sac, login, bad, field_message
 ):
     client = login(admin_a)
+    bad = {k: v() if callable(v) else v for k, v in bad.items()}  # dates are read when the test runs
     resp = client.post("/portal/enablement/plan/", row(sac, **bad))
     assert resp.status_code == 400
     assert field_message in resp.content.decode()
@@ -136,7 +145,7 @@ def test_the_same_person_and_certification_cannot_be_planned_twice(partner_a, ad
         full_name="Maria",
         email="maria@acme.example",
         certification=sac,
-        target_date=SOON,
+        target_date=soon(),
     )
     client = login(admin_a)
     resp = client.post("/portal/enablement/plan/", row(sac, email="MARIA@acme.example"))
@@ -150,10 +159,10 @@ def test_progress_shows_who_is_certified_now_and_who_is_overdue(
 ):
     for email, cert in (("done@acme.example", sac), ("late@acme.example", sac), ("soon@acme.example", pse)):
         EnablementPlanEntry.objects.create(
-            partner=partner_a, full_name=email, email=email, certification=cert, target_date=SOON
+            partner=partner_a, full_name=email, email=email, certification=cert, target_date=soon()
         )
     EnablementPlanEntry.objects.filter(email="late@acme.example").update(
-        target_date=TODAY - timedelta(days=3)
+        target_date=today() - timedelta(days=3)
     )
     certify(partner_a, sac, "DONE@acme.example")
     certify(partner_a, sac, "late@acme.example", expired=True)  # expired: not certified now
@@ -171,10 +180,10 @@ def test_progress_shows_who_is_certified_now_and_who_is_overdue(
 
 def test_charts_are_inline_svg_with_a_title_and_a_data_table(partner_a, admin_a, sac, login):
     EnablementPlanEntry.objects.create(
-        partner=partner_a, full_name="A", email="a@acme.example", certification=sac, target_date=SOON
+        partner=partner_a, full_name="A", email="a@acme.example", certification=sac, target_date=soon()
     )
     EnablementPlanEntry.objects.create(
-        partner=partner_a, full_name="B", email="b@acme.example", certification=sac, target_date=SOON
+        partner=partner_a, full_name="B", email="b@acme.example", certification=sac, target_date=soon()
     )
     certify(partner_a, sac, "a@acme.example")
     full_plan(partner_a, admin_a, sac, people=4)
@@ -201,7 +210,7 @@ def test_partner_users_who_are_not_admins_can_view_but_not_edit(
         full_name="Maria",
         email="maria@acme.example",
         certification=sac,
-        target_date=SOON,
+        target_date=soon(),
     )
     client = login(user_a)
     page = client.get("/portal/enablement/plan/").content.decode()
@@ -226,7 +235,7 @@ def test_partner_users_who_are_not_admins_can_view_but_not_edit(
             full_name="X",
             email="x@acme.example",
             certification=sac,
-            target_date=SOON,
+            target_date=soon(),
         )
 
 
@@ -238,7 +247,7 @@ def _post_plan(client, cert, action: str, **extra):  # type: ignore[no-untyped-d
         **SECTIONS,
         "t-0-certification": str(cert.pk),
         "t-0-people": "2",
-        "t-0-by_date": SOON.isoformat(),
+        "t-0-by_date": soon().isoformat(),
         "action": action,
         **extra,
     }
@@ -302,7 +311,7 @@ def test_a_returned_plan_is_revised_as_a_new_version_that_supersedes_it(
         portal,
         sac,
         "submit",
-        **{"t-1-certification": str(pse.pk), "t-1-people": "1", "t-1-by_date": SOON.isoformat()},
+        **{"t-1-certification": str(pse.pk), "t-1-people": "1", "t-1-by_date": soon().isoformat()},
     )
     assert resp.status_code == 302
     v1.refresh_from_db()
@@ -376,7 +385,7 @@ def _partners_with_plans(n: int, cert) -> None:  # type: ignore[no-untyped-def]
         p = PartnerFactory()
         admin = MembershipFactory(partner=p, role="admin", user=UserFactory()).user
         EnablementPlanEntry.objects.create(
-            partner=p, full_name="P", email=f"p{i}@x.example", certification=cert, target_date=SOON
+            partner=p, full_name="P", email=f"p{i}@x.example", certification=cert, target_date=soon()
         )
         certify(p, cert, f"p{i}@x.example")
         full_plan(p, admin, cert)
@@ -412,7 +421,7 @@ def test_the_portal_plan_pages_run_a_constant_number_of_queries(
             full_name=f"P{i}",
             email=f"p{i}@acme.example",
             certification=sac if i % 2 else pse,
-            target_date=SOON,
+            target_date=soon(),
         )
         certify(partner_a, sac, f"p{i}@acme.example")
     full_plan(partner_a, admin_a, sac)
@@ -451,13 +460,13 @@ def test_the_api_reads_and_saves_the_enablement_plan(partner_a, admin_a, sac, ps
                 "full_name": "Maria",
                 "email": "maria@acme.example",
                 "certification_id": sac.pk,
-                "target_date": str(SOON),
+                "target_date": str(soon()),
             },
             {
                 "full_name": "Max",
                 "email": "max@acme.example",
                 "certification_id": pse.pk,
-                "target_date": str(SOON),
+                "target_date": str(soon()),
             },
         ]
     }
@@ -485,7 +494,7 @@ def test_the_api_reads_and_saves_the_enablement_plan(partner_a, admin_a, sac, ps
 def test_the_api_saves_and_submits_the_business_plan(partner_a, admin_a, sac, api_client):
     api = api_client(admin_a)
     url = f"/api/v1/partners/{partner_a.pk}/business-plan"
-    payload = {**SECTIONS, "targets": [{"certification_id": sac.pk, "people": 3, "by_date": str(SOON)}]}
+    payload = {**SECTIONS, "targets": [{"certification_id": sac.pk, "people": 3, "by_date": str(soon())}]}
     resp = api.put(url, payload, content_type="application/json")
     assert resp.status_code == 200 and resp.json()["current"]["state"] == "draft"
     resp = api.post(url, {**payload, "go_to_market": "", "submit": True}, content_type="application/json")
@@ -498,7 +507,7 @@ def test_the_api_saves_and_submits_the_business_plan(partner_a, admin_a, sac, ap
             "certification_id": sac.pk,
             "certification": sac.name,
             "people": 3,
-            "by_date": str(SOON),
+            "by_date": str(soon()),
             "certified_now": 0,
         }
     ]
@@ -511,7 +520,7 @@ def test_partner_b_cannot_read_or_change_partner_as_plans(partner_a, admin_a, us
         full_name="Maria",
         email="maria@acme.example",
         certification=sac,
-        target_date=SOON,
+        target_date=soon(),
     )
     full_plan(partner_a, admin_a, sac)
     business_plan_submit(partner=partner_a, by=admin_a)

@@ -11,9 +11,11 @@ import time
 from datetime import date, timedelta
 
 import pytest
+from dateutil.relativedelta import relativedelta
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.utils import timezone
 from openpyxl import Workbook
 
 from channelops.enablement.importing import import_file, practitioner_import_task
@@ -30,8 +32,12 @@ from .factories import MembershipFactory, PartnerFactory, PractitionerRecordFact
 pytestmark = pytest.mark.django_db
 
 HEADER = "email,name,partner,certification,training_completed,exam_passed,exam_score,completed_on,expires_on,external_id"
-TODAY = date.today()
-DONE = (TODAY - timedelta(days=10)).isoformat()
+# DONE is read at import (any recent date does); `today()` when the test runs, in settings.TIME_ZONE.
+DONE = (timezone.localdate() - timedelta(days=10)).isoformat()
+
+
+def today() -> date:
+    return timezone.localdate()
 
 
 def csv_bytes(*lines: str, header: str = HEADER) -> bytes:
@@ -111,7 +117,7 @@ def test_a_clean_file_imports_every_row_links_partner_people_and_defaults_the_ex
     linked = PractitionerRecord.objects.get(email=user_a.email.lower())
     assert linked.user == user_a and linked.source == "import" and linked.exam_score == 88
     sac = Certification.objects.get(slug="solution-architect-core")
-    assert linked.expires_on == date.fromisoformat(DONE).replace(year=date.fromisoformat(DONE).year + 2)
+    assert linked.expires_on == date.fromisoformat(DONE) + relativedelta(years=2)  # 29 Feb → 28 Feb
     assert sac.validity_months == 24
     pse = PractitionerRecord.objects.get(email="pse@acme.example")
     assert pse.user is None and pse.expires_on == date(2031, 1, 1)
@@ -381,10 +387,10 @@ def test_staff_without_the_add_permission_cannot_import(partner_a, cam, login):
 def test_the_catalog_counts_people_certified_now(partner_a, partner_b, cam, login):
     PractitionerRecordFactory(partner=partner_a, email="a@acme.example")
     PractitionerRecordFactory(  # the same person, a second (older) record: counted once
-        partner=partner_a, email="a@acme.example", completed_on=TODAY - timedelta(days=60)
+        partner=partner_a, email="a@acme.example", completed_on=today() - timedelta(days=60)
     )
     PractitionerRecordFactory(partner=partner_b, email="b@beta.example")
-    PractitionerRecordFactory(partner=partner_b, email="expired@beta.example", expires_on=TODAY)
+    PractitionerRecordFactory(partner=partner_b, email="expired@beta.example", expires_on=today())
     PractitionerRecordFactory(partner=partner_b, email="failed@beta.example", exam_passed=False)
     body = login(cam).get("/console/certifications/").content.decode()
     assert '<td data-certified="solution-architect-core">2</td>' in body
@@ -442,7 +448,7 @@ def test_the_portal_people_page_shows_the_partners_records_and_what_expires_soon
     partner_a, partner_b, user_a, login
 ):
     PractitionerRecordFactory(
-        partner=partner_a, full_name="Maria Soon", expires_on=TODAY + timedelta(days=20)
+        partner=partner_a, full_name="Maria Soon", expires_on=today() + timedelta(days=20)
     )
     PractitionerRecordFactory(partner=partner_a, full_name="Omar Later")
     PractitionerRecordFactory(partner=partner_b, full_name="Beta Person")
@@ -457,7 +463,7 @@ def test_the_portal_people_page_runs_a_constant_number_of_queries(
     n, partner_a, user_a, login, django_assert_num_queries
 ):
     for i in range(n):
-        PractitionerRecordFactory(partner=partner_a, expires_on=TODAY + timedelta(days=5 + i))
+        PractitionerRecordFactory(partner=partner_a, expires_on=today() + timedelta(days=5 + i))
     client = login(user_a)
     client.get("/portal/enablement/people/")
     # session, user, membership, partner (region, tier, cam), count, the page's rows (with
@@ -705,7 +711,7 @@ def test_a_certified_person_passes_the_nfr_certification_criterion(partner_a, ad
     )
     crit = {c.name: c for c in evaluate(req)}["certification"]
     assert not crit.passed and "No one at the partner holds" in crit.reason
-    PractitionerRecordFactory(partner=partner_a, expires_on=TODAY)  # expired today: not counted
+    PractitionerRecordFactory(partner=partner_a, expires_on=today())  # expired today: not counted
     PractitionerRecordFactory(partner=partner_a, training_completed=False)  # training missing
     assert not {c.name: c for c in evaluate(req)}["certification"].passed
     pse = Certification.objects.get(slug="professional-services-engineer")

@@ -5,7 +5,7 @@ collaboration space, tick their own tasks and comment; internal items never reac
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.db import connection
@@ -27,7 +27,7 @@ from channelops.work.services import journey_assign, milestone_for, work_item_cr
 
 from .factories import MembershipFactory, UserFactory
 
-TODAY = date.today
+TODAY = timezone.localdate  # the product's today (settings.TIME_ZONE), read when called
 
 
 def make_item(dri, *, title="Plan the QBR", partner=None, shared=False, tasks=(), **kw):
@@ -150,7 +150,7 @@ def test_another_partners_person_cannot_be_assigned_even_on_shared_work(cam, log
 
 
 def test_a_work_item_from_a_template_fills_its_placeholders_and_dates_its_tasks(
-    cam, phd_emea, login, partner_a
+    frozen_clock, cam, phd_emea, login, partner_a
 ):
     partner_a.cam = cam
     partner_a.save()
@@ -469,7 +469,7 @@ def test_a_new_partner_user_invited_through_the_portal_sees_the_onboarding_journ
 # --- my work, board, journeys, partner page ----------------------------------------------------------------
 
 
-def test_my_work_lists_my_items_and_tasks_with_overdue_ones_marked(cam, leadership, login):
+def test_my_work_lists_my_items_and_tasks_with_overdue_ones_marked(frozen_clock, cam, leadership, login):
     mine = make_item(cam, title="Mine as DRI")
     make_item(leadership, title="Assigned to me", assignees=[cam])
     make_item(leadership, title="Not mine")

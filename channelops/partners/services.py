@@ -314,7 +314,9 @@ def engagement_rollup(*, since: date | None = None, now: datetime | None = None)
     points of the last 90 days.
     """
     now = now or timezone.now()
-    since = since or (now - timedelta(days=1)).date()
+    # Days are days of settings.TIME_ZONE, as TruncDate counts them — not the UTC date of `now`.
+    today = timezone.localdate(now)
+    since = since or today - timedelta(days=1)
     start = timezone.make_aware(datetime.combine(since, datetime.min.time()))
     rows = (
         EngagementEvent.objects.filter(at__gte=start)
@@ -337,7 +339,7 @@ def engagement_rollup(*, since: date | None = None, now: datetime | None = None)
             unique_fields=["partner", "day"],
             update_fields=["events", "points", "sign_ins", "downloads", "requests"],
         )
-        window = (now - timedelta(days=SCORE_WINDOW_DAYS)).date()
+        window = today - timedelta(days=SCORE_WINDOW_DAYS)
         scores = dict(
             EngagementDaily.objects.filter(day__gt=window)
             .values("partner_id")

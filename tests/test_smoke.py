@@ -18,6 +18,7 @@ def test_the_site_icon_is_served_so_no_page_asks_for_a_missing_favicon(client, d
     assert resp["Content-Type"] == "image/vnd.microsoft.icon"
     assert resp.content[:4] == b"\x00\x00\x01\x00"  # an ICO header
     assert "max-age=" in resp["Cache-Control"]
+    assert client.head("/favicon.ico").status_code == 200
     # The product's own pages name both icons, and the SVG one is served by the static files.
     home = client.get("/").content.decode()
     assert 'rel="icon" href="/static/channelops/favicon.svg"' in home

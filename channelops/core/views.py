@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import cache_control, never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ def _favicon_bytes() -> bytes:
     return (Path(__file__).resolve().parent.parent / "static" / "channelops" / "favicon.ico").read_bytes()
 
 
-@require_GET
+@require_safe
 @cache_control(public=True, max_age=7 * 24 * 3600)
 def favicon(request: HttpRequest) -> HttpResponse:
     """/favicon.ico, which browsers ask for on every page that names no icon (admin, API docs)."""

@@ -234,6 +234,7 @@ class _FakeOidc(BaseHTTPRequestHandler):
 
     def do_POST(self):  # noqa: N802
         import base64
+        import time as _time
 
         import jwt
         from time_machine import escape_hatch
@@ -255,7 +256,8 @@ class _FakeOidc(BaseHTTPRequestHandler):
             return self._json(400, {"error": "invalid_grant"})
         # This provider runs in the test process, where time-machine may move the clock
         # (CHANNELOPS_TEST_CLOCK); the product checks iat/exp in its subprocess on the real clock.
-        now = int(escape_hatch.time.time())
+        # (escape_hatch.time raises when nothing travels.)
+        now = int(escape_hatch.time.time() if escape_hatch.is_travelling() else _time.time())
         id_token = jwt.encode(
             {"iss": self.base, "aud": "oidc-client", "sub": user["sub"], "iat": now, "exp": now + 300,
              "email": user["email"], "email_verified": True},

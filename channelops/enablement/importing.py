@@ -411,6 +411,11 @@ def import_file(
     run = import_run_create(
         name=name, content=content, by=by, valid_rows=valid_rows, partner_column=partner_column
     )
+    if connection.vendor == "sqlite" and not connection.in_atomic_block:
+        # Python's sqlite3 keeps the last parameters bound to its cached INSERT statement — a copy
+        # of the whole file — until that statement runs again or the connection closes; the
+        # import needs the memory (Django reconnects on the next query)
+        connection.close()
     result = import_run_execute(run, progress=progress, batch_size=batch_size)
     return run, result
 

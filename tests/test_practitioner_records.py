@@ -985,7 +985,7 @@ def test_the_checked_rows_are_kept_compactly_until_the_write_and_duplicates_are_
     ]
     rows.append((n + 2, dict(rows[10][1])))  # the same key as row 12 …
     rows.append((n + 3, dict(rows[4000][1], email="P4000@ACME.EXAMPLE")))  # … and as row 4002
-    validate_rows(rows[:3])  # look-ups and translations loaded once, outside the measurement
+    validate_rows([*rows[:3], (99, rows[0][1])])  # look-ups, translations (a duplicate's too) loaded once
     tracemalloc.start()
     try:
         before = tracemalloc.get_traced_memory()[0]
@@ -999,7 +999,7 @@ def test_the_checked_rows_are_kept_compactly_until_the_write_and_duplicates_are_
     ]
     assert len(checked.records) == n and checked.records[4000].email == "p4000@acme.example"
     assert [checked.records[i].row for i in (0, n - 1)] == [2, n + 1]
-    assert (kept - before) / n < 150  # bytes a kept row
+    assert (kept - before) / n < 200  # bytes a kept row (~100 bytes and the process's caches; was ~290)
     assert (
         peak - before
     ) / n < 700  # at the peak of the check (look-ups included; ~380 on SQLite, ~490 on PostgreSQL)

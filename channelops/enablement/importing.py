@@ -321,12 +321,21 @@ class _ProgressWriter:
 def import_run_execute(
     run: ImportRun, *, progress: Progress | None = None, batch_size: int | None = None
 ) -> ImportResult:
-    """Run a stored import: parse, validate, write (one transaction) and record the outcome."""
-    ImportRun.objects.filter(pk=run.pk).update(status=ImportStatus.VALIDATING, started_at=timezone.now())
+    """Run a stored import: parse, validate, write (one transaction) and record the outcome.
+
+    While it runs, the file is held in memory and the run's row does not keep it: SQLite rewrites a
+    whole row — the file included — on every progress update, which took ~2× the file's size of
+    memory each time. It is stored again if the run ends refused or failed (a refused run can be
+    re-run with "import the valid rows"); a done run does not keep it anyway.
+    """
+    content = run.content = bytes(run.content)  # PostgreSQL gives a memoryview: one copy, not two
+    ImportRun.objects.filter(pk=run.pk).update(
+        status=ImportStatus.VALIDATING, started_at=timezone.now(), content=b""
+    )
     writer = _ProgressWriter(run.pk, extra=progress)
     source: RowSource | None = None
     try:
-        source = RowSource(name=run.file_name, content=run.content)
+        source = RowSource(name=run.file_name, content=content)
         header_errors = check_header(source.header, partner_column=run.partner_column)
         kwargs: dict[str, Any] = {"batch_size": batch_size} if batch_size else {}
         result = practitioner_records_import(
@@ -340,10 +349,12 @@ def import_run_execute(
             **kwargs,
         )
     except FileRefused as exc:
-        _finish(run, status=ImportStatus.FAILED, failure=str(exc))
+        _finish(run, status=ImportStatus.FAILED, failure=str(exc), content=content)
         return ImportResult(errors=[str(exc)])
     except Exception as exc:
-        _finish(run, status=ImportStatus.FAILED, failure=f"{type(exc).__name__}: {exc}"[:2000])
+        _finish(
+            run, status=ImportStatus.FAILED, failure=f"{type(exc).__name__}: {exc}"[:2000], content=content
+        )
         raise
     finally:
         writer.close()
@@ -354,6 +365,7 @@ def import_run_execute(
         status=ImportStatus.DONE if result.applied else ImportStatus.REFUSED,
         result=result,
         total=result.total,
+        content=content,
     )
     return result
 
@@ -365,8 +377,10 @@ def _finish(
     result: ImportResult | None = None,
     failure: str = "",
     total: int | None = None,
+    content: bytes = b"",
 ) -> None:
     fields: dict[str, Any] = {"status": status, "finished_at": timezone.now(), "failure": failure}
+    fields["content"] = content  # back in the row (see import_run_execute) …
     if result is not None:
         fields |= {
             "created": result.created,
@@ -378,7 +392,7 @@ def _finish(
             "total": total or 0,
         }
     if status == ImportStatus.DONE:
-        fields["content"] = b""  # imported: the file is not needed any more
+        fields["content"] = b""  # … unless imported: the file is not needed any more
     ImportRun.objects.filter(pk=run.pk).update(**fields)
     for k, v in fields.items():
         setattr(run, k, v)
@@ -411,6 +425,11 @@ def import_file(
     run = import_run_create(
         name=name, content=content, by=by, valid_rows=valid_rows, partner_column=partner_column
     )
+    if connection.vendor == "sqlite" and not connection.in_atomic_block:
+        # Python's sqlite3 keeps the last parameters bound to its cached INSERT statement — a copy
+        # of the whole file — until that statement runs again or the connection closes; the
+        # import needs the memory (Django reconnects on the next query)
+        connection.close()
     result = import_run_execute(run, progress=progress, batch_size=batch_size)
     return run, result
 

@@ -19,10 +19,12 @@ caller chose ``valid_rows=True`` ("import the valid rows").
 from __future__ import annotations
 
 import hashlib
+import heapq
 import hmac
 import re
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -101,9 +103,128 @@ class RecordInput:
         return (self.certification_id, self.email, self.completed_on)
 
 
+class ValidRows(Sequence[RecordInput]):
+    """Valid rows kept compactly until the write: a :class:`RecordInput` per row costs ~500 bytes
+    (the object, its strings, dates and ints), a row here ~100 — numbers in typed arrays, the three
+    texts UTF-8 encoded in one buffer. Indexing or iterating gives :class:`RecordInput` objects made
+    on the fly; :meth:`write_order` gives the order the write wants and :meth:`duplicates` the rows
+    repeating an earlier row's natural key, without building them all."""
+
+    def __init__(self) -> None:
+        self.rows = array("q")  # row number in the file (or the item's position)
+        self.partner = array("q")
+        self.user = array("q")  # 0: none
+        self.cert = array("q")
+        self.completed = array("l")  # date ordinals
+        self.expires = array("l")  # 0: none
+        self.score = array("b")  # -1: none
+        self.flags = array("B")  # 1: training completed, 2: exam passed
+        self.text = bytearray()  # e-mail, full name, external id of each row, UTF-8
+        self.ends = array("q")  # where each of those three ends in ``text``
+        self.key_hash = array("q")  # hash of each row's natural key
+
+    def append(self, r: RecordInput) -> None:
+        self.key_hash.append(hash(r.key))
+        self.rows.append(r.row)
+        self.partner.append(r.partner_id)
+        self.user.append(r.user_id or 0)
+        self.cert.append(r.certification_id)
+        self.completed.append(r.completed_on.toordinal())
+        self.expires.append(r.expires_on.toordinal() if r.expires_on else 0)
+        self.score.append(-1 if r.exam_score is None else r.exam_score)
+        self.flags.append(int(r.training_completed) | int(r.exam_passed) << 1)
+        for value in (r.email, r.full_name, r.external_id):
+            self.text += value.encode("utf-8", "surrogatepass")
+            self.ends.append(len(self.text))
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def _str(self, j: int) -> str:
+        start = self.ends[j - 1] if j else 0
+        return self.text[start : self.ends[j]].decode("utf-8", "surrogatepass")
+
+    def email(self, i: int) -> str:
+        return self._str(3 * i)
+
+    def key(self, i: int) -> tuple[int, str, date]:
+        """The natural key of valid row ``i`` (as :attr:`RecordInput.key`)."""
+        return (self.cert[i], self.email(i), date.fromordinal(self.completed[i]))
+
+    def __getitem__(self, i: int) -> RecordInput:  # type: ignore[override]
+        if not -len(self) <= i < len(self):
+            raise IndexError(i)
+        i %= len(self)
+        flags, score, expires = self.flags[i], self.score[i], self.expires[i]
+        return RecordInput(
+            row=self.rows[i],
+            email=self._str(3 * i),
+            full_name=self._str(3 * i + 1),
+            partner_id=self.partner[i],
+            user_id=self.user[i] or None,
+            certification_id=self.cert[i],
+            training_completed=bool(flags & 1),
+            exam_passed=bool(flags & 2),
+            exam_score=None if score < 0 else score,
+            completed_on=date.fromordinal(self.completed[i]),
+            expires_on=date.fromordinal(expires) if expires else None,
+            external_id=self._str(3 * i + 2),
+        )
+
+    def __iter__(self) -> Iterator[RecordInput]:
+        for i in range(len(self)):
+            yield self[i]
+
+    def duplicates(self) -> list[tuple[int, int]]:
+        """``(index, index of the first row with the same natural key)`` for every row that repeats
+        an earlier row's key, in row order. A bitmap of the key hashes finds the few candidate rows;
+        only their keys are compared (no set or dict of every key)."""
+        bits = 1 << max(16, (16 * len(self)).bit_length())  # ≥ 16 bits a row: few false candidates
+        bitmap, mask = bytearray(bits // 8), bits - 1
+        candidates: set[int] = set()
+        for h in self.key_hash:
+            b = h & mask
+            if bitmap[b >> 3] & (1 << (b & 7)):
+                candidates.add(h)
+            else:
+                bitmap[b >> 3] |= 1 << (b & 7)
+        del bitmap
+        first: dict[tuple[int, str, date], int] = {}
+        out: list[tuple[int, int]] = []
+        if candidates:
+            for i, h in enumerate(self.key_hash):
+                if h in candidates:
+                    j = first.setdefault(self.key(i), i)
+                    if j != i:
+                        out.append((i, j))
+        return out
+
+    def drop(self, indexes: set[int]) -> None:
+        """Remove the rows at ``indexes`` (the others keep their order)."""
+        if not indexes:
+            return
+        kept = ValidRows()
+        for i in range(len(self)):
+            if i not in indexes:
+                kept.append(self[i])
+        self.__dict__.update(kept.__dict__)
+
+    def write_order(self) -> array[int]:
+        """Indexes sorted by (partner, e-mail, certification, completion date), built one partner at
+        a time so no key of every row exists at once."""
+        by_partner: dict[int, array[int]] = {}
+        for i, pid in enumerate(self.partner):
+            by_partner.setdefault(pid, array("l")).append(i)
+        order = array("l")
+        for pid in sorted(by_partner):
+            group = by_partner.pop(pid)
+            order.extend(sorted(group, key=lambda i: (self.email(i), self.cert[i], self.completed[i])))
+        return order
+
+
 @dataclass
 class Validated:
-    records: list[RecordInput] = field(default_factory=list)
+    records: ValidRows = field(default_factory=ValidRows)
     errors: list[str] = field(default_factory=list)  # one message per row with errors
     total: int = 0
 
@@ -268,8 +389,9 @@ def validate_rows(
     del emails
     status_labels = dict(PartnerStatus.choices)
 
-    # pass 2: check each row
-    seen: dict[tuple[int, str, date], int] = {}
+    # pass 2: check each row; the rows repeating an earlier valid row's natural key are found
+    # afterwards among the kept rows (ValidRows.duplicates), and their messages merged in row order
+    error_rows = array("q")  # the row number of each message in out.errors
     i = 0
     for n, raw in rows:
         i += 1
@@ -364,18 +486,9 @@ def validate_rows(
         external_id = _text(r.get("external_id"))
         if len(external_id) > 100:
             problems.append(_("external_id longer than 100 characters"))
-        if not problems and cert is not None and partner_id is not None and completed_on is not None:
-            key = (cert.pk, email, completed_on)
-            first = seen.get(key)
-            if first is not None:
-                problems.append(
-                    _("duplicate of %(label)s %(n)s (same certification, e-mail and completion date)")
-                    % {"label": label, "n": first}
-                )
-            else:
-                seen[key] = n
         if problems:
             out.errors.append(f"{label} {n}: " + "; ".join(problems))
+            error_rows.append(n)
         else:
             assert cert is not None and partner_id is not None and completed_on is not None
             out.records.append(
@@ -398,6 +511,22 @@ def validate_rows(
             progress("validating", i, total)
     if i != total:  # a reader must give the same rows on each pass
         raise RuntimeError(f"the rows changed between the two passes ({total} then {i})")
+    duplicates = out.records.duplicates()
+    if duplicates:
+        rows_of = out.records.rows
+        found = [
+            (
+                rows_of[at],
+                f"{label} {rows_of[at]}: "
+                + _("duplicate of %(label)s %(n)s (same certification, e-mail and completion date)")
+                % {"label": label, "n": rows_of[first]},
+            )
+            for at, first in duplicates
+        ]
+        out.errors = [
+            m for _n, m in heapq.merge(zip(error_rows, out.errors, strict=True), found, key=lambda e: e[0])
+        ]
+        out.records.drop({at for at, _first in duplicates})
     return out
 
 
@@ -423,10 +552,22 @@ def practitioner_records_upsert(
     user = by if by is not None and getattr(by, "pk", None) else None
     total = len(records)
     # one partner's rows together: each batch then concerns few partners, so the receivers
-    # (partner re-evaluation) run about once per partner instead of once per partner per batch
-    records = sorted(records, key=lambda r: (r.partner_id, r.email, r.certification_id, r.completed_on))
+    # (partner re-evaluation) run about once per partner instead of once per partner per batch.
+    # Only the order is sorted; a batch's rows are made from ``records`` when it is written.
+    if isinstance(records, ValidRows):
+        order: Sequence[int] = records.write_order()
+    else:
+        order = sorted(
+            range(total),
+            key=lambda i: (
+                records[i].partner_id,
+                records[i].email,
+                records[i].certification_id,
+                records[i].completed_on,
+            ),
+        )
     for start in range(0, total, batch_size):
-        batch = records[start : start + batch_size]
+        batch = [records[i] for i in order[start : start + batch_size]]
         existing: dict[tuple[int, str, date], PractitionerRecord] = {}
         for chunk in _chunks(sorted({r.email for r in batch})):
             for rec in PractitionerRecord.objects.filter(email__in=chunk).only(
@@ -472,14 +613,15 @@ def practitioner_records_upsert(
             else:
                 result.unchanged += 1
         if new:
-            created = bulk_create_with_history(
-                new,
-                PractitionerRecord,
-                batch_size=batch_size,
-                default_user=user,
-                default_change_reason=reason,
+            result.created += len(
+                bulk_create_with_history(
+                    new,
+                    PractitionerRecord,
+                    batch_size=batch_size,
+                    default_user=user,
+                    default_change_reason=reason,
+                )
             )
-            result.created += len(created)
         if changed:
             bulk_update_with_history(
                 changed,
@@ -505,6 +647,7 @@ def practitioner_records_upsert(
             )
         if progress is not None:
             progress("writing", min(start + batch_size, total), total)
+        del batch, existing, new, changed, touched  # before the next batch is built
     return result
 
 

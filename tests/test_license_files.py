@@ -6,6 +6,8 @@ import base64
 import json
 import os
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
@@ -285,25 +287,18 @@ def test_license_verify_defaults_to_this_servers_keys_and_revocations(tmp_path, 
     assert "revoked" in capsys.readouterr().out
 
 
-@pytest.fixture
-def published(client):
-    """A real HTTP server publishing what this server answers at /licenses/keys.json and
-    /licenses/revoked.json (read through the Django test client at each request): the CLI
-    fetches them over HTTP like a customer's machine would. (No live_server: a live server
-    test cannot use the ORM in a worker that already ran the Playwright browser tests.)"""
+@contextmanager
+def _http_server(answers: dict[str, tuple[int, bytes]]) -> Iterator[str]:
+    """A local HTTP server answering each path with ``answers[path]`` (status, JSON body), else
+    404; yields its base URL. (No live_server: a live server test cannot use the ORM in a worker
+    that already ran the Playwright browser tests.)"""
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-    answers: dict[str, bytes] = {}
-
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802
-            body = answers.get(self.path)
-            if body is None:
-                self.send_response(404)
-                self.end_headers()
-                return
-            self.send_response(200)
+            status, body = answers.get(self.path, (404, b""))
+            self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
@@ -313,19 +308,30 @@ def published(client):
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
-    def refresh() -> str:
-        for path in ("/licenses/keys.json", "/licenses/revoked.json"):
-            resp = client.get(path)
-            assert resp.status_code == 200
-            answers[path] = resp.content
-        return f"http://127.0.0.1:{server.server_address[1]}/licenses/keys.json"
 
-    yield refresh
-    server.shutdown()
-    server.server_close()
+@pytest.fixture
+def published(client):
+    """A real HTTP server publishing what this server answers at /licenses/keys.json and
+    /licenses/revoked.json (read through the Django test client at each request): the CLI
+    fetches them over HTTP like a customer's machine would."""
+    answers: dict[str, tuple[int, bytes]] = {}
+    with _http_server(answers) as base:
+
+        def refresh() -> str:
+            for path in ("/licenses/keys.json", "/licenses/revoked.json"):
+                resp = client.get(path)
+                assert resp.status_code == 200
+                answers[path] = (200, resp.content)
+            return f"{base}/licenses/keys.json"
+
+        yield refresh
 
 
 def test_license_verify_against_the_published_keys_url(db, published, tmp_path, capsys):
@@ -493,34 +499,14 @@ def _nested(depth: int) -> str:
 @pytest.fixture
 def bad_server():
     """A local HTTP server answering each path with a fixed (status, body)."""
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
     answers = {
         "/deep/keys.json": (200, _nested(100_000).encode()),
         "/latin1/keys.json": (200, b'{"keys": [], "note": "\xe9"}'),
         "/html/keys.json": (200, b"<html>Sign in</html>"),
         "/error/keys.json": (500, b"{}"),
     }
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
-            status, body = answers.get(self.path, (404, b""))
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):  # quiet
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with _http_server(answers) as base:
+        yield base
 
 
 def _closed_port() -> int:

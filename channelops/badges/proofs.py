@@ -22,6 +22,7 @@ import copy
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -201,14 +202,7 @@ def expand_safe(document: dict[str, Any]) -> list[Any]:
     Raises :class:`UnsafeJsonLd` when anything would be dropped, :class:`ContextRefused` for an
     unknown context URL and :class:`ProofError` when the document is not valid JSON-LD.
     """
-    try:
-        return list(_SafeProcessor().expand(document, _options()))
-    except (ContextRefused, UnsafeJsonLd):
-        raise
-    except _PYLD_FAILURES as exc:
-        if isinstance(exc, jsonld.JsonLdError):
-            _reraise(exc)
-        raise ProofError(f"not valid JSON-LD: {exc}") from exc
+    return list(_pyld(lambda: _SafeProcessor().expand(document, _options())))
 
 
 def canonicalize(document: dict[str, Any]) -> str:
@@ -218,12 +212,19 @@ def canonicalize(document: dict[str, Any]) -> str:
     signed), :class:`ContextRefused` for an unknown context URL and :class:`ProofError` when the
     document is not valid JSON-LD.
     """
-    try:
-        return str(
-            _SafeProcessor().normalize(
+    return str(
+        _pyld(
+            lambda: _SafeProcessor().normalize(
                 document, _options(algorithm="URDNA2015", format="application/n-quads")
             )
         )
+    )
+
+
+def _pyld(call: Callable[[], Any]) -> Any:
+    """Run a pyld call; our own refusals pass through, pyld's failures become :class:`ProofError`."""
+    try:
+        return call()
     except (ContextRefused, UnsafeJsonLd):
         raise
     except _PYLD_FAILURES as exc:

@@ -9,7 +9,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from channelops.portal.attention import Attention, register_attention
+from channelops.core.attention import Attention, register_attention
 
 
 def _agreements_due(partner: Any, user: Any) -> list[Attention]:
@@ -43,7 +43,4 @@ def _agreements_due(partner: Any, user: Any) -> list[Attention]:
 
 
 def register_attention_items() -> None:
-    from channelops.portal import attention
-
-    if _agreements_due not in attention._PROVIDERS:
-        register_attention(_agreements_due)
+    register_attention(_agreements_due)

@@ -17,9 +17,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
-from channelops.console.views import staff_required
+from channelops.core.pages import partner_required, staff_required
 from channelops.enablement.models import Certification
-from channelops.portal.views import partner_required
 
 from . import keys
 from .models import Badge, BadgeStatus, StatusList

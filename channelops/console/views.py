@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import csv
 import html
-from collections.abc import Callable, Iterator
-from functools import wraps
+from collections.abc import Iterator
 from io import BytesIO
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -24,6 +22,9 @@ from django.views.decorators.http import require_POST
 from channelops.agreements.querysets import partner_agreement_rows
 from channelops.core.models import OutboxMessage, OutboxStatus
 from channelops.core.outbox import outbox_retry
+from channelops.core.pages import Echo as _Echo
+from channelops.core.pages import safe_cell as _safe_cell
+from channelops.core.pages import staff_required
 from channelops.core.queues import get_queue, queues_for
 from channelops.partners.models import Partner, PartnerStatus
 from channelops.work.selectors import partner_work
@@ -32,17 +33,6 @@ from .forms import DirectoryFilterForm
 from .timeline import engagement_series, engagement_weeks, partner_timeline
 
 PAGE_SIZE = 50
-
-
-def staff_required(view: Callable[..., Any]) -> Callable[..., Any]:
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        if not request.user.is_staff:  # type: ignore[union-attr]
-            raise PermissionDenied(_("The console is for staff."))
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 @staff_required
@@ -170,18 +160,6 @@ def _export_rows(qs: Any) -> Iterator[list[Any]]:
             p.last_phd_review.isoformat() if p.last_phd_review else "",
             p.created_at.isoformat(),
         ]
-
-
-def _safe_cell(v: Any) -> Any:
-    """Neutralise spreadsheet formulas in exported text (CSV injection)."""
-    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + v
-    return v
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
 
 
 @staff_required

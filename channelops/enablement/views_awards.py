@@ -16,9 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from channelops.console.views import staff_required
+from channelops.core.pages import partner_required, staff_required
 from channelops.partners.models import Partner
-from channelops.portal.views import partner_required
 
 from .awards import next_certification, partner_certification_review_resolve, partner_progress
 from .models import Admission, CertState, PartnerCertification, PartnerCertificationStatus

@@ -16,10 +16,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from channelops.console.views import staff_required
 from channelops.core.forms import add_service_errors
+from channelops.core.pages import partner_required, staff_required
 from channelops.partners.models import Partner
-from channelops.portal.views import partner_required
 
 from . import plans as svc
 from .models import BusinessPlan, BusinessPlanState, Certification, EnablementPlanEntry

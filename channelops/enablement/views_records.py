@@ -25,11 +25,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from channelops.console.views import staff_required
 from channelops.core import jsonlimits
 from channelops.core.forms import add_service_errors
 from channelops.core.jsonlimits import JsonTooDeep
-from channelops.portal.views import partner_required
+from channelops.core.pages import partner_required, staff_required
 
 from .importing import MB, import_run_create, import_run_queue, import_run_retry_valid_rows, too_large_message
 from .models import Certification, ImportRun, ImportStatus, PractitionerRecord

@@ -18,9 +18,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from channelops.console.views import staff_required
 from channelops.core.forms import add_service_errors
-from channelops.portal.views import partner_required
+from channelops.core.pages import partner_required, staff_required
 
 from .lifecycle import (
     REVOCATION_REASON_MAX,

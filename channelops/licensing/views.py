@@ -19,9 +19,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from channelops.console.views import _Echo, _safe_cell, staff_required
 from channelops.core.forms import add_service_errors
-from channelops.portal.views import partner_required
+from channelops.core.pages import Echo as _Echo
+from channelops.core.pages import partner_required, staff_required
+from channelops.core.pages import safe_cell as _safe_cell
 
 from .delivery import delivery_status
 from .eligibility import approvable, evaluate

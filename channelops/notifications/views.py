@@ -20,9 +20,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from channelops.console.views import staff_required
 from channelops.core.forms import add_service_errors
-from channelops.portal.views import partner_required
+from channelops.core.pages import partner_required, staff_required
 
 from .forms import NotificationRuleForm
 from .models import Notification, NotificationRule

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from channelops.console.views import staff_required
+from channelops.core.pages import staff_required
 from channelops.core.views import client_ip
 
 from .forms import APPLICATION_STATUS_FILTER, ApplicationFilterForm, ApproveForm, RegistrationForm, RejectForm

@@ -7,8 +7,6 @@ of queries whatever the data size.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from django.urls import reverse
@@ -16,28 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-
-@dataclass(frozen=True)
-class Attention:
-    title: str
-    detail: str
-    url: str
-
-
-Provider = Callable[[Any, Any], list[Attention]]
-_PROVIDERS: list[Provider] = []
-
-
-def register_attention(provider: Provider) -> Provider:
-    _PROVIDERS.append(provider)
-    return provider
-
-
-def attention_for(partner: Any, user: Any) -> list[Attention]:
-    items: list[Attention] = []
-    for provider in _PROVIDERS:
-        items.extend(provider(partner, user))
-    return items
+from channelops.core.attention import Attention, attention_for, register_attention  # noqa: F401 (re-exported)
 
 
 def _pending_invitations(partner: Any, user: Any) -> list[Attention]:
@@ -93,5 +70,4 @@ def _not_active(partner: Any, user: Any) -> list[Attention]:
 
 def register_defaults() -> None:
     for p in (_not_active, _profile_incomplete, _pending_invitations):
-        if p not in _PROVIDERS:
-            register_attention(p)
+        register_attention(p)

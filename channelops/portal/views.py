@@ -2,42 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from channelops.core.pages import partner_required
 from channelops.partners.models import EngagementEvent, Partner, PartnerMembership
 from channelops.partners.services import partner_person_add, partner_person_deactivate, partner_profile_update
 
 from .attention import attention_for
 from .forms import CompanyProfileForm, InviteColleagueForm
-
-
-def partner_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Signed in as a partner person; staff are sent to the console."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        user = request.user
-        if user.is_staff:  # type: ignore[union-attr]
-            return redirect("console:home")
-        membership = user.partner_membership  # type: ignore[union-attr]
-        if membership is None:
-            raise Http404(_("You are not linked to a partner."))
-        request.partner = Partner.objects.visible_to(user).select_related("region", "tier", "cam").get()  # type: ignore[attr-defined]
-        request.membership = membership  # type: ignore[attr-defined]
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _admin_only(request: HttpRequest) -> None:

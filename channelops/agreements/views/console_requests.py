@@ -10,8 +10,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from channelops.console.views import staff_required
 from channelops.core.forms import add_service_errors
+from channelops.core.pages import staff_required
 
 from ..forms import (
     LEGAL_STATUS_CHOICES,

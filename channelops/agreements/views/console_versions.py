@@ -18,8 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from channelops.console.views import _safe_cell, staff_required
 from channelops.core.forms import add_service_errors
+from channelops.core.pages import safe_cell as _safe_cell
+from channelops.core.pages import staff_required
 from channelops.partners.models import Region
 
 from ..forms import (

@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from channelops.core.forms import add_service_errors
+from channelops.core.pages import partner_required
 from channelops.core.views import client_ip
-from channelops.portal.views import partner_required
 
 from ..forms import (
     AcceptForm,

@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from channelops.accounts.models import User
-from channelops.console.views import staff_required
 from channelops.core.forms import add_service_errors
+from channelops.core.pages import staff_required
 from channelops.partners.models import Partner
 
 from ..item_forms import (

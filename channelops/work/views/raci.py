@@ -15,8 +15,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from channelops.accounts.models import StaffTeam
-from channelops.console.views import staff_required
 from channelops.core.forms import add_service_errors
+from channelops.core.pages import staff_required
 
 from ..models import Deliverable, RaciMatrix
 from ..raci import (

@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 PYTEST_WORKERS ?= auto
 
-.PHONY: run test lint bench install clean test-postgres test-redis test-browser test-clock
+.PHONY: run test lint bench install clean test-postgres test-redis test-browser test-clock vendor
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,12 @@ test-redis: install
 # Browser tests only, failing (not skipping) when Chromium is missing; used by .ci/run.
 test-browser: install
 	CHANNELOPS_REQUIRE_BROWSER=1 $(VENV)/bin/pytest -q -m browser
+
+# The UI kit (Tabler, htmx, Chart.js, Tabler icons) from the npm registry into channelops/static/vendor,
+# checked against the registry's sha512 and recorded in vendor.lock.json (docs/dependencies.md).
+# The files are committed: nothing is fetched when the product runs.
+vendor: $(PY)
+	$(PY) scripts/vendor.py
 
 bench: install
 	$(PY) bench/run.py

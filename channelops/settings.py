@@ -85,6 +85,9 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
+    "django_filters",
+    "django_htmx",
+    "csp",
     "ninja",  # serves the API docs' Swagger UI from local static files (no CDN)
     "django_tasks",
     "django_tasks_db",
@@ -126,18 +129,40 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "channelops.core.middleware.ApiJsonErrorsMiddleware",
     "channelops.core.middleware.RejectNulCharactersMiddleware",
+    "channelops.core.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "channelops.accounts.middleware.StaffMfaRequiredMiddleware",
     "channelops.core.middleware.ServicePermissionErrorMiddleware",
 ]
+
+# A strict Content-Security-Policy on every response (django-csp): scripts and styles only from
+# the app's own static files, no inline script or event handler, no framing. Violations are
+# reported to /csp-report (logged). The data console is relaxed (core/middleware.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "report-uri": ["/csp-report"],
+    }
+}
+CSRF_FAILURE_VIEW = "channelops.core.views.csrf_failure"
+FORM_RENDERER = "channelops.core.forms.TablerFormRenderer"
 
 ROOT_URLCONF = "channelops.urls"
 WSGI_APPLICATION = "channelops.wsgi.application"
@@ -431,6 +456,8 @@ if PRODUCTION:
         SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 # --- API ------------------------------------------------------------------
+# Rows per page of every list page in the portal and the console (core/listing.py).
+CHANNELOPS_PAGE_SIZE = env.int("CHANNELOPS_PAGE_SIZE", default=50)
 NINJA_PAGINATION_PER_PAGE = env.int("CHANNELOPS_API_PAGE_SIZE", default=50)
 NINJA_MAX_PER_PAGE_SIZE = env.int("CHANNELOPS_API_MAX_PAGE_SIZE", default=500)
 

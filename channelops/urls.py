@@ -16,6 +16,7 @@ urlpatterns = [
     path("", TemplateView.as_view(template_name="home.html"), name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("favicon.ico", core_views.favicon, name="favicon"),
+    path("csp-report", core_views.csp_report, name="csp_report"),
     path("webhooks/learning-system", learning_webhook, name="learning_webhook"),
     path("readyz", core_views.readyz, name="readyz"),
     path("accounts/", include("channelops.accounts.urls")),

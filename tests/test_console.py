@@ -93,9 +93,10 @@ def test_directory_query_count_is_constant(cam, login, django_assert_num_queries
     for _ in range(3):
         PartnerFactory()
     client.get("/console/partners/")  # warm caches
-    # session, user, MFA check, page count, page rows, unread notifications badge (the filter choices
-    # are memoised per process after the warm-up request: regions, tiers, programs and CAMs are 4
-    # more on a cold process)
+    # session, user, MFA check, page count, page rows, and one UNION query for the navigation: the
+    # unread notifications badge with the person's permissions and roles (only permitted entries are
+    # shown; the filter choices are memoised per process after the warm-up request: regions, tiers,
+    # programs and CAMs are 4 more on a cold process)
     with django_assert_num_queries(6) as ctx:
         client.get("/console/partners/")
     small = len(ctx.captured_queries)

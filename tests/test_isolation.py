@@ -569,6 +569,8 @@ RULES: dict[str, Rule] = {
     ":home": Rule(PUBLIC, get_post("/")),
     ":healthz": Rule(PUBLIC, get_post("/healthz")),
     ":favicon": Rule(PUBLIC, get_post("/favicon.ico")),
+    # browsers' CSP violation reports: logged, nothing stored or shown
+    ":csp_report": Rule(PUBLIC, get_post("/csp-report")),
     ":readyz": Rule(PUBLIC, get_post("/readyz")),
     # --- registration (public) ---
     # REGISTRATION-RULES

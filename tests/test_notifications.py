@@ -407,7 +407,10 @@ def test_the_console_list_shows_only_my_notifications_with_an_unread_badge(cam, 
     body = login(cam).get("/console/notifications/").content.decode()
     assert "Change 0" in body and "Change 1" in body
     assert "Not for the CAM" not in body
-    assert '<span class="badge">2<span class="visually-hidden"> unread</span></span>' in body
+    assert (
+        '<span class="badge bg-red text-red-fg ms-auto">2<span class="visually-hidden"> unread</span></span>'
+        in body
+    )
 
 
 def test_marking_one_read_and_opening_it(cam, login):
@@ -419,7 +422,7 @@ def test_marking_one_read_and_opening_it(cam, login):
     resp = client.post(f"/console/notifications/{second.pk}/read/", {"open": "1"})
     assert resp["Location"] == "/console/work/1/"
     assert Notification.objects.filter(user=cam, read_at__isnull=True).count() == 0
-    assert 'class="badge"' not in client.get("/console/notifications/").content.decode()
+    assert 'visually-hidden"> unread' not in client.get("/console/notifications/").content.decode()
     assert client.get(f"/console/notifications/{first.pk}/read/").status_code == 405
 
 
@@ -459,7 +462,7 @@ def test_partner_people_have_the_same_pages_in_the_portal(admin_a, login):
     client = login(admin_a)
     body = client.get("/portal/notifications/").content.decode()
     assert "Change 0" in body and "Acme Test Partner" in body
-    assert '<span class="badge">1' in body
+    assert '<span class="badge bg-red text-red-fg ms-auto">1<span class="visually-hidden"> unread' in body
     assert client.get("/console/notifications/").status_code == 403
     assert login(StaffFactory(roles=["cam"])).get("/portal/notifications/")["Location"] == "/console/"
 

@@ -10,6 +10,10 @@ class ConsoleConfig(AppConfig):
     def ready(self) -> None:
         from django.urls import reverse
 
+        from . import nav
+
+        nav.register()
+
         from channelops.core.models import OutboxMessage, OutboxStatus
         from channelops.core.queues import WorkQueue, register_queue
 

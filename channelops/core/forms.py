@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.core.exceptions import ValidationError
-from django.forms import Form
+from django.forms import BoundField, Form
+from django.forms.renderers import DjangoTemplates
 
 
 def add_service_errors(form: Form, exc: ValidationError) -> None:
@@ -13,3 +17,44 @@ def add_service_errors(form: Form, exc: ValidationError) -> None:
             form.add_error(name if name in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
+
+
+class TablerFormRenderer(DjangoTemplates):
+    """Every ``{{ form }}`` renders in the shell's layout: Tabler classes, the label above the
+    field, the help text and the errors beside it (``core/forms/*.html``)."""
+
+    form_template_name = "core/forms/form.html"
+    field_template_name = "core/forms/field.html"
+
+
+class DateInput(forms.DateInput):
+    """The one date input of every form: the browser's date picker, ISO values (YYYY-MM-DD)."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def widget_class(widget: forms.Widget) -> str:
+    """The Tabler class for a widget."""
+    if isinstance(widget, forms.CheckboxInput | forms.RadioSelect | forms.CheckboxSelectMultiple):
+        return "form-check-input"
+    if isinstance(widget, forms.Select | forms.SelectMultiple) and not isinstance(
+        widget, forms.RadioSelect | forms.CheckboxSelectMultiple
+    ):
+        return "form-select"
+    return "form-control"
+
+
+def render_widget(field: BoundField) -> str:
+    """The field's widget with the Tabler class (and ``is-invalid`` when it has errors); a plain
+    text date input becomes :class:`DateInput`."""
+    widget = field.field.widget
+    classes = [widget.attrs.get("class", ""), widget_class(widget)]
+    if field.errors:
+        classes.append("is-invalid")
+    attrs: dict[str, str | bool] = {"class": " ".join(c for c in classes if c)}
+    if isinstance(field.field, forms.DateField) and type(widget) is forms.DateInput:
+        return field.as_widget(widget=DateInput(attrs=widget.attrs), attrs=attrs)
+    return field.as_widget(attrs=attrs)

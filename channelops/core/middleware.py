@@ -1,11 +1,13 @@
-"""Request guards: JSON errors for the API, and no NUL characters in input."""
+"""Request guards: JSON errors for the API, no NUL characters in input, the Content-Security-Policy."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from csp.middleware import CSPMiddleware
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http.response import HttpResponseBase
 from django.utils.translation import gettext_lazy as _
 
 MESSAGE = _("The request contains a NUL character (\\x00), which is not allowed in any field.")
@@ -96,3 +98,21 @@ class ServicePermissionErrorMiddleware:
 
             return permission_denied(request, PermissionDenied(str(exception)))
         return None
+
+
+# The data console (django-unfold) runs Alpine.js, which evaluates expressions with Function(),
+# and sets style attributes in its templates; only administrators use it. Everything else gets the
+# strict policy of settings.CONTENT_SECURITY_POLICY.
+RELAXED_CSP_PREFIXES = ("/console/admin/",)
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's middleware, with the data console's two relaxations (see above)."""
+
+    def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+        if request.path.startswith(RELAXED_CSP_PREFIXES):
+            response._csp_update = {  # type: ignore[attr-defined]
+                "script-src": ["'unsafe-eval'"],
+                "style-src": ["'unsafe-inline'"],
+            }
+        return super().process_response(request, response)

@@ -1,16 +1,21 @@
-"""Operator endpoints (liveness, readiness) and the site icon."""
+"""Operator endpoints (liveness, readiness), the site icon, CSP reports and the CSRF failure page."""
 
 from __future__ import annotations
 
 import logging
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.views.decorators.cache import cache_control, never_cache
-from django.views.decorators.http import require_GET, require_safe
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST, require_safe
+
+from . import jsonlimits
 
 log = logging.getLogger(__name__)
 
@@ -85,3 +90,38 @@ def _favicon_bytes() -> bytes:
 def favicon(request: HttpRequest) -> HttpResponse:
     """/favicon.ico, which browsers ask for on every page that names no icon (admin, API docs)."""
     return HttpResponse(_favicon_bytes(), content_type="image/vnd.microsoft.icon")
+
+
+CSP_REPORT_MAX_BYTES = 16 * 1024
+
+
+@csrf_exempt
+@require_POST
+def csp_report(request: HttpRequest) -> HttpResponse:
+    """Browsers post Content-Security-Policy violations here (the policy's ``report-uri``); they
+    are logged at WARNING for operators. Oversized or malformed reports are dropped."""
+    body = request.body[: CSP_REPORT_MAX_BYTES + 1]
+    if len(body) > CSP_REPORT_MAX_BYTES:
+        return HttpResponse(status=413)
+    try:
+        report = jsonlimits.loads(body.decode("utf-8", "replace"), max_depth=8).get("csp-report", {})
+    except (ValueError, AttributeError, jsonlimits.JsonTooDeep):
+        return HttpResponse(status=400)
+    log.warning(
+        "CSP violation: %s blocked %s on %s",
+        str(report.get("violated-directive", ""))[:200],
+        str(report.get("blocked-uri", ""))[:200],
+        str(report.get("document-uri", ""))[:200],
+    )
+    return HttpResponse(status=204)
+
+
+def _error_page(
+    request: HttpRequest, template: str, status: int, context: dict[str, Any] | None = None
+) -> HttpResponse:
+    return render(request, template, context or {}, status=status)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """The CSRF check failed (an expired form, cookies blocked): say so in the site's layout."""
+    return _error_page(request, "403_csrf.html", 403)

@@ -8,6 +8,8 @@ class PortalConfig(AppConfig):
     verbose_name = _("Partner portal")
 
     def ready(self) -> None:
+        from . import nav
         from .attention import register_defaults
 
         register_defaults()
+        nav.register()

@@ -80,11 +80,6 @@ def _forbidden(request: HttpRequest, exc: PermissionDenied):  # type: ignore[no-
     return api.create_response(request, {"detail": str(exc) or "Forbidden"}, status=403)
 
 
-@api.exception_handler(PermissionError)
-def _forbidden2(request: HttpRequest, exc: PermissionError):  # type: ignore[no-untyped-def]
-    return api.create_response(request, {"detail": str(exc) or "Forbidden"}, status=403)
-
-
 from channelops.agreements.api import router as agreements_router  # noqa: E402
 from channelops.badges.api import router as badges_router  # noqa: E402
 from channelops.enablement.api import router as enablement_router  # noqa: E402

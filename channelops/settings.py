@@ -136,7 +136,6 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "channelops.accounts.middleware.StaffMfaRequiredMiddleware",
-    "channelops.core.middleware.ServicePermissionErrorMiddleware",
 ]
 
 ROOT_URLCONF = "channelops.urls"

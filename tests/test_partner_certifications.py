@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from channelops.agreements.querysets import partner_agreement_rows
 from channelops.agreements.services import agreement_accept
+from channelops.core.exceptions import NotAllowed
 from channelops.core.models import OutboxMessage
 from channelops.core.queues import get_queue
 from channelops.enablement import awards
@@ -569,7 +570,7 @@ def test_the_api_lists_the_catalog_and_the_partners_own_progress(ready_a, admin_
 
 def test_another_partners_admin_cannot_join_for_partner_a(open_applications, partner_a):
     other = MembershipFactory(role="admin", user=UserFactory(email="other@c.test")).user
-    with pytest.raises(PermissionError):
+    with pytest.raises(NotAllowed):
         ctp_join(partner=partner_a, certification=PartnerCertification.objects.get(slug=CTP), by=other)
 
 

@@ -16,6 +16,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from channelops.core.apischema import ID_MAX, Error, InSchema
+from channelops.core.exceptions import NotAllowed
 from channelops.core.pagination import Pagination
 from channelops.partners.models import Partner
 from channelops.partners.querysets import _partner_scope
@@ -342,7 +343,7 @@ def create_legal_request(request, body: LegalRequestIn):  # type: ignore[no-unty
     """A partner admin proposes changes to an agreement that applies to their company."""
     membership = request.user.partner_membership
     if membership is None:
-        raise PermissionError(_("Only a partner's admins may open legal requests."))
+        raise NotAllowed(_("Only a partner's admins may open legal requests."))
     template = get_object_or_404(_templates(request.user), pk=body.template_id)
     lr = legal_request_open(
         partner=membership.partner,

@@ -35,6 +35,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from channelops.core.exceptions import NotAllowed
 from channelops.core.outbox import email_enqueue, outbox_enqueue
 from channelops.partners.models import MembershipRole, Partner, PartnerStatus
 
@@ -621,7 +622,7 @@ def partner_certification_award(
     """Award the certification: recorded on the status row, e-mailed to the partner admins, and an
     outbox message ``crm.partner_update`` with the partner's certifications."""
     if by is not None and not by.is_staff:
-        raise PermissionError(_("Only staff may award a partner certification."))
+        raise NotAllowed(_("Only staff may award a partner certification."))
     partner = Partner.objects.select_for_update(of=("self",)).get(pk=status.partner_id)
     status = PartnerCertificationStatus.objects.select_related("certification").get(pk=status.pk)
     if status.state in HELD_STATES:
@@ -655,7 +656,7 @@ def partner_certification_review_resolve(
 ) -> PartnerCertificationStatus:
     """Staff decide on a certification under review: keep it (awarded) or withdraw it (not certified)."""
     if by is None or not by.is_staff:
-        raise PermissionError(_("Only staff may resolve a review."))
+        raise NotAllowed(_("Only staff may resolve a review."))
     Partner.objects.select_for_update(of=("self",)).get(pk=status.partner_id)
     status = PartnerCertificationStatus.objects.select_related("certification", "partner").get(pk=status.pk)
     if status.state != CertState.UNDER_REVIEW:

@@ -17,6 +17,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from channelops.core.apischema import ID_MAX, Error, InSchema
+from channelops.core.exceptions import NotAllowed
 from channelops.core.pagination import Pagination
 from channelops.partners.models import Partner
 
@@ -176,7 +177,7 @@ def create_nfr_request(request, body: NfrRequestIn):  # type: ignore[no-untyped-
     else:
         membership = user.partner_membership
         if membership is None:
-            raise PermissionError(_("Only a partner's people may request NFR licenses."))
+            raise NotAllowed(_("Only a partner's people may request NFR licenses."))
         partner = membership.partner
     req = nfr_request_submit(
         partner=partner,
@@ -267,7 +268,7 @@ def get_license_file(request, license_id: UUID):  # type: ignore[no-untyped-def]
     """The signed license file, as an attachment (partner people who may request NFR licenses; staff)."""
     lic = _license(request, license_id)
     if not may_download(request.user, lic):
-        raise PermissionError(_("Only the partner's people who may request NFR licenses can download them."))
+        raise NotAllowed(_("Only the partner's people who may request NFR licenses can download them."))
     response = HttpResponse(lic.file_text, content_type="text/plain; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{lic.filename}"'
     return response

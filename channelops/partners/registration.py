@@ -21,6 +21,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from channelops.accounts.models import User
+from channelops.core.exceptions import NotAllowed
 from channelops.core.outbox import email_enqueue
 from channelops.notifications.hooks import application_changed
 
@@ -161,7 +162,7 @@ def application_submit(
     Staff registering a company on its behalf (``by``) skip the e-mail verification.
     """
     if by is not None and (not by.is_staff or not by.has_perm(APPROVE_PERM)):
-        raise PermissionError(_("Your role does not allow registering partners."))
+        raise NotAllowed(_("Your role does not allow registering partners."))
     if isinstance(region, str):
         found = Region.objects.filter(code=region.strip().upper(), active=True).first()
         if found is None:
@@ -295,7 +296,7 @@ def application_verify(*, application: Application) -> Application:
 
 def _require_approver(by: User) -> None:
     if not by.is_staff or not by.has_perm(APPROVE_PERM):
-        raise PermissionError(_("Your role does not allow deciding on applications."))
+        raise NotAllowed(_("Your role does not allow deciding on applications."))
 
 
 @transaction.atomic

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from channelops.accounts.models import User
 from channelops.accounts.services import invitation_send, user_create
+from channelops.core.exceptions import NotAllowed
 
 from .models import (
     ENGAGEMENT_WEIGHTS,
@@ -39,18 +40,18 @@ PROFILE_FIELDS = ("website", "phone", "description")
 
 def _require_staff(by: User | None) -> None:
     if by is not None and not by.is_staff:
-        raise PermissionError(_("Only staff may do this."))
+        raise NotAllowed(_("Only staff may do this."))
 
 
 def _require_partner_admin(*, partner: Partner, by: User, perm: str = "partners.change_partner") -> None:
     """A partner admin of this partner, or staff whose role grants ``perm``."""
     if by.is_staff:
         if not by.has_perm(perm):
-            raise PermissionError(_("Your staff role does not allow this."))
+            raise NotAllowed(_("Your staff role does not allow this."))
         return
     m = by.partner_membership
     if m is None or m.partner_id != partner.pk or not m.is_admin:
-        raise PermissionError(_("Only this partner's admins may do this."))
+        raise NotAllowed(_("Only this partner's admins may do this."))
 
 
 @transaction.atomic

@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from channelops.accounts.models import User
+from channelops.core.exceptions import NotAllowed
 from channelops.core.outbox import email_enqueue
 from channelops.partners.models import Partner, PartnerMembership, Tier
 
@@ -249,7 +250,7 @@ def workflows_run(
                 trigger,
                 partner.pk,
                 exc,
-                exc_info=not isinstance(exc, (ValidationError, PermissionError)),
+                exc_info=not isinstance(exc, (ValidationError, NotAllowed)),
             )
         finally:
             _running.reset(token)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from channelops.accounts.models import StaffTeam
+from channelops.core.exceptions import NotAllowed
 from channelops.core.forms import add_service_errors
 from channelops.core.pages import staff_required
 
@@ -86,7 +87,7 @@ def matrix(request: HttpRequest, pk: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         if not can_edit:
-            raise PermissionError(_("Your role does not allow editing RACI matrices."))
+            raise NotAllowed(_("Your role does not allow editing RACI matrices."))
         action = request.POST.get("action", "")
         by = request.user
         try:

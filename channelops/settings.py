@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "channelops.notifications",
     "channelops.portal",
     "channelops.console",
+    "channelops.demo",  # the `demo` and `run` commands (project level: imports every app)
 ]
 
 REDIS_URL = env.str("REDIS_URL", default="")

@@ -415,7 +415,7 @@ def test_the_access_pages_run_the_same_number_of_queries_with_3_or_30_requests(
 
 
 def test_demo_phd_specialists_hold_the_license_privilege_through_an_approved_request(db):
-    from channelops.core.demo import DEMO_DOMAIN, demo_people
+    from channelops.demo.data import DEMO_DOMAIN, demo_people
 
     demo_people()
     demo_people()  # idempotent

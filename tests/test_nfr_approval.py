@@ -517,7 +517,7 @@ def test_killing_the_worker_mid_delivery_and_restarting_delivers_each_email_once
 
 
 def test_the_demo_has_an_issued_license_a_queued_request_and_a_question(db):
-    from channelops.core.demo import demo_people
+    from channelops.demo.data import demo_people
 
     demo_people()
     demo_people()  # idempotent

@@ -600,7 +600,7 @@ def test_the_daily_task_runs_the_evaluation(ready_a):
 
 def test_the_demo_has_certified_people_plans_an_open_award_and_badges(db, license_key_dir):
     from channelops.badges.models import Badge
-    from channelops.core.demo import demo_people
+    from channelops.demo.data import demo_people
     from channelops.enablement.models import BusinessPlan, PartnerCertificationStatus, PractitionerRecord
     from channelops.partners.models import Partner
 

@@ -68,7 +68,7 @@ def register_watchables() -> None:
 # --- hooks called by the features' services --------------------------------------------------------
 
 
-def application_changed(application: Any, *, by: Any, new: bool) -> None:
+def application_changed(*, application: Any, by: Any, new: bool) -> None:
     """An application entered the queue (verified, or registered by staff) or was decided."""
     name = application.company_name
     if new:

@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 from channelops.accounts.models import User
 from channelops.core.exceptions import NotAllowed
 from channelops.core.outbox import email_enqueue
-from channelops.notifications.hooks import application_changed
 
+from .hooks import application_changed
 from .models import (
     APPLICATION_TRANSITIONS,
     Application,
@@ -231,7 +231,7 @@ def application_submit(
         )
     else:
         _notify_staff_of_submission(app)
-        application_changed(app, by=by, new=True)
+        application_changed.call(application=app, by=by, new=True)
     return app, token
 
 
@@ -290,7 +290,7 @@ def application_verify(*, application: Application) -> Application:
     app.verified_at = timezone.now()
     app.save(update_fields=["status", "verified_at"])
     _notify_staff_of_submission(app)
-    application_changed(app, by=None, new=True)
+    application_changed.call(application=app, by=None, new=True)
     return app
 
 
@@ -349,7 +349,7 @@ def application_approve(
     app.decided_at = timezone.now()
     app._history_user = by  # type: ignore[attr-defined]
     app.save()
-    application_changed(app, by=by, new=False)
+    application_changed.call(application=app, by=by, new=False)
     return partner
 
 
@@ -377,5 +377,5 @@ def application_reject(*, application: Application, by: User, reason: str) -> Ap
         key=f"application-rejected:{app.pk}",
         topic=f"application:{app.pk}",
     )
-    application_changed(app, by=by, new=False)
+    application_changed.call(application=app, by=by, new=False)
     return app

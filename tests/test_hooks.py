@@ -67,3 +67,26 @@ def test_registered_holds_a_function_for_the_block_only():
     hook.call(n=2)
     assert seen == [{"n": 1}]
     assert hook.functions == []
+
+
+def test_the_apps_register_on_the_owners_hooks_in_the_order_the_signals_ran():
+    from channelops.badges.services import on_records_changed
+    from channelops.enablement import awards
+    from channelops.enablement.hooks import practitioner_records_changed
+    from channelops.notifications import hooks as notification_hooks
+    from channelops.partners import hooks as partners_hooks
+    from channelops.work import gitlab_mirror, partner_hooks
+    from channelops.work.hooks import work_item_changed
+
+    assert work_item_changed.functions == [
+        gitlab_mirror.on_work_item_changed,
+        awards._on_work_item_changed,
+        notification_hooks.work_item_changed,
+    ]
+    assert practitioner_records_changed.functions == [awards._on_records_changed, on_records_changed]
+    # the default journeys first, so a workflow assigning the same journey finds it open
+    assert partners_hooks.partner_person_added.functions == [
+        partner_hooks._assign_default_journeys,
+        partner_hooks._workflows_person_added,
+    ]
+    assert partners_hooks.application_changed.functions == [notification_hooks.application_changed]

@@ -16,6 +16,7 @@ from channelops.accounts.models import User
 from channelops.accounts.services import invitation_send, user_create
 from channelops.core.exceptions import NotAllowed
 
+from . import hooks
 from .models import (
     ENGAGEMENT_WEIGHTS,
     PARTNER_TRANSITIONS,
@@ -32,7 +33,6 @@ from .models import (
     RegionRouting,
     Tier,
 )
-from .signals import partner_changed, partner_created, partner_person_added, partner_person_changed
 
 SCORE_WINDOW_DAYS = 90
 PROFILE_FIELDS = ("website", "phone", "description")
@@ -83,7 +83,7 @@ def partner_create(
     partner._history_user = by  # type: ignore[attr-defined]
     partner.save()
     PartnerStatusChange.objects.create(partner=partner, from_status="", to_status=status, by=by)
-    partner_created.send(sender=Partner, partner=partner, by=by)
+    hooks.partner_created.call(partner=partner, by=by)
     return partner
 
 
@@ -102,7 +102,7 @@ def partner_profile_update(*, partner: Partner, by: User, data: dict[str, Any]) 
     partner.full_clean()
     partner._history_user = by  # type: ignore[attr-defined]
     partner.save()
-    partner_changed.send(sender=Partner, partner=partner, by=by, fields=sorted(data))
+    hooks.partner_changed.call(partner=partner, by=by, fields=sorted(data))
     return partner
 
 
@@ -126,7 +126,7 @@ def partner_set_status(*, partner: Partner, to: str, by: User | None, note: str 
     partner._history_user = by  # type: ignore[attr-defined]
     partner.save(update_fields=["status", "updated_at"])
     original.status = to  # the caller's instance stays current
-    partner_changed.send(sender=Partner, partner=partner, by=by, fields=["status"])
+    hooks.partner_changed.call(partner=partner, by=by, fields=["status"])
     return partner
 
 
@@ -138,7 +138,7 @@ def partner_assign_cam(*, partner: Partner, cam: User | None, by: User) -> Partn
     partner.cam = cam
     partner._history_user = by  # type: ignore[attr-defined]
     partner.save(update_fields=["cam", "updated_at"])
-    partner_changed.send(sender=Partner, partner=partner, by=by, fields=["cam"])
+    hooks.partner_changed.call(partner=partner, by=by, fields=["cam"])
     return partner
 
 
@@ -179,7 +179,7 @@ def partner_fields_set(
     partner.save(update_fields=[*changed, "updated_at"])
     for k in changed:  # the caller's instance stays current
         setattr(original, k, getattr(partner, k))
-    partner_changed.send(sender=Partner, partner=partner, by=by, fields=sorted(changed))
+    hooks.partner_changed.call(partner=partner, by=by, fields=sorted(changed))
     return partner
 
 
@@ -266,7 +266,7 @@ def partner_person_add(
     if invite:
         invitation_send(user=user, invited_by=by, context={"partner": partner})
     engagement_record(partner=partner, kind=EngagementKind.USER_ADDED, user=by, detail=user.email)
-    partner_person_added.send(sender=PartnerMembership, membership=membership, by=by)
+    hooks.partner_person_added.call(membership=membership, by=by)
     return membership
 
 
@@ -286,7 +286,7 @@ def partner_person_deactivate(*, membership: PartnerMembership, by: User) -> Par
     user.is_active = False
     user.save(update_fields=["is_active"])
     user.api_tokens.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
-    partner_person_changed.send(sender=PartnerMembership, membership=membership, by=by, fields=["is_active"])
+    hooks.partner_person_changed.call(membership=membership, by=by, fields=["is_active"])
     return membership
 
 
@@ -370,5 +370,5 @@ def partner_review_record(*, partner: Partner, reviewed_on: date, notes: str, by
     locked._history_user = by  # type: ignore[attr-defined]
     locked.save(update_fields=["last_phd_review", "account_notes", "updated_at"])
     partner.last_phd_review, partner.account_notes = locked.last_phd_review, locked.account_notes
-    partner_changed.send(sender=Partner, partner=locked, by=by, fields=["last_phd_review", "account_notes"])
+    hooks.partner_changed.call(partner=locked, by=by, fields=["last_phd_review", "account_notes"])
     return locked

@@ -459,10 +459,10 @@ def _lead_for(task: Task) -> User | None:
     return _team_lead(TeamKind.CHANNEL)
 
 
-# --- change hook (notification rules subscribe here) --------------------------------------------------
+# --- change hook (the GitLab mirror, the certification awards and notification rules register) ----------
 
 
 def _work_changed(item: WorkItem, *, by: User | None, new: bool) -> None:
-    from .signals import work_item_changed
+    from .hooks import work_item_changed
 
-    work_item_changed.send(sender=WorkItem, item=item, by=by, new=new)
+    work_item_changed.call(item=item, by=by, new=new)

@@ -202,7 +202,7 @@ def _user_access_apply(
             setattr(target, field, bool(value))
             changes.append((AccessEventKind.ACCESS_ADDED if value else AccessEventKind.ACCESS_REMOVED, key))
     if changes:
-        target._history_user = by  # type: ignore[attr-defined]
+        target._history_user = by
         target.save(update_fields=["is_staff", "is_superuser"])
     if groups is not None:
         wanted = {g.pk: g for g in groups}

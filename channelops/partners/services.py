@@ -298,7 +298,7 @@ def engagement_record(
     EngagementEvent.objects.create(partner_id=pid, kind=kind, user=user, detail=detail[:200])
 
 
-def _points_case():  # type: ignore[no-untyped-def]
+def _points_case():
     from django.db.models import Case, IntegerField, Value, When
 
     return Case(

@@ -80,7 +80,7 @@ def _errors(exc: ValidationError) -> list[str]:
 @staff_required
 def matrix(request: HttpRequest, pk: int) -> HttpResponse:
     m = get_object_or_404(RaciMatrix, pk=pk)
-    can_edit = request.user.has_perm(EDIT_PERM)  # type: ignore[union-attr]
+    can_edit = request.user.has_perm(EDIT_PERM)
     add_form = DeliverableForm(prefix="new") if can_edit else None
     errors: list[str] = []
     failed: dict[str, Any] = {}

@@ -9,9 +9,10 @@ service calls it inside its own transaction::
     # channelops/work/services.py, inside the @transaction.atomic service
     hooks.work_item_changed.call(item=item, by=by, new=new)
 
-An app that depends on the owner registers a function in its ``AppConfig.ready``::
+An app that depends on the owner (here enablement, above work) registers a function in its
+``AppConfig.ready``::
 
-    from channelops.work.hooks import work_item_changed
+    from ..work.hooks import work_item_changed   # in channelops/enablement/awards.py
     work_item_changed.register(award_on_close)
 
 Unlike a Django signal, the dependency is visible where it is made (the listening app imports

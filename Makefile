@@ -1,4 +1,5 @@
-# channelops — `make run` runs the product, `make test` runs the whole test suite.
+# channelops — `make run` runs the product, `make test` runs the checks (ruff, the import layers,
+# mypy) and the whole test suite.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -25,11 +26,14 @@ run: install
 test: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy channelops
 	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) -q
 
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy channelops
 
 # Against the real PostgreSQL server (see DESIGN.md §6); used by .ci/run.

@@ -126,12 +126,12 @@ def main() -> int:
         from channelops.badges.models import Badge, BadgeStatus
         from channelops.badges.services import deliver_badges_sign
         from channelops.core.models import OutboxMessage
-        from channelops.enablement.signals import practitioner_records_changed
+        from channelops.enablement.hooks import practitioner_records_changed
 
         current_key()  # the key is generated on first use: not part of the timing
         t0, c0 = time.perf_counter(), time.process_time()
         with transaction.atomic():
-            practitioner_records_changed.send(sender=None, partner_ids=set(), record_ids=record_ids, by=None)
+            practitioner_records_changed.call(partner_ids=set(), record_ids=record_ids, by=None)
         created = time.perf_counter() - t0
         for msg in OutboxMessage.objects.filter(kind="badges.sign").order_by("pk"):
             deliver_badges_sign(msg)

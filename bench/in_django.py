@@ -62,7 +62,7 @@ def cmd_template(args: argparse.Namespace) -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from channelops.core.demo import demo_people
+    from channelops.demo.data import demo_people
 
     t0 = time.perf_counter()
     emit("PROGRESS", {"phase": "migrate"})
@@ -76,7 +76,7 @@ def cmd_template(args: argparse.Namespace) -> None:
 
 
 def _build(args: argparse.Namespace) -> dict[str, Any]:
-    from channelops.core.demo import demo_build
+    from channelops.demo.data import demo_build
 
     def progress(label: str, done: int, total: int) -> None:
         emit("PROGRESS", {"phase": label, "done": done, "total": total})

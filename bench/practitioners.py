@@ -192,13 +192,13 @@ class _Counter:
 def _timed_import(content: bytes) -> dict[str, Any]:
     from django.db import connection
 
+    from channelops.enablement.hooks import practitioner_records_changed
     from channelops.enablement.importing import import_file
-    from channelops.enablement.signals import practitioner_records_changed
 
     counter = _Counter()
     receiver_seconds = 0.0
     receiver_queries = 0
-    real_send = practitioner_records_changed.send
+    real_send = practitioner_records_changed.call
 
     def timed_send(*a: Any, **kw: Any) -> Any:
         nonlocal receiver_seconds, receiver_queries
@@ -209,14 +209,14 @@ def _timed_import(content: bytes) -> dict[str, Any]:
             receiver_seconds += time.perf_counter() - t
             receiver_queries += counter.queries - q
 
-    practitioner_records_changed.send = timed_send  # type: ignore[method-assign]
+    practitioner_records_changed.call = timed_send  # type: ignore[method-assign]
     try:
         with connection.execute_wrapper(counter):
             t0, c0 = time.perf_counter(), time.process_time()
             _run, result = import_file(name="bench.csv", content=content)
             seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     finally:
-        practitioner_records_changed.send = real_send  # type: ignore[method-assign]
+        practitioner_records_changed.call = real_send  # type: ignore[method-assign]
     return {
         "receiver_seconds": receiver_seconds,
         "receiver_queries": receiver_queries,
@@ -275,17 +275,16 @@ def main() -> int:
 
         from django.db import connection
 
+        from channelops.enablement.hooks import practitioner_records_changed
         from channelops.enablement.models import PractitionerRecord
-        from channelops.enablement.signals import practitioner_records_changed
 
         t = time.perf_counter()
         partner_ids = _build_partners(args.partners)
         content = _csv(args.records, partner_ids)
         build_seconds = time.perf_counter() - t
         receivers = sorted(
-            f"{getattr(r(), '__module__', '?')}.{getattr(r(), '__name__', '?')}"
-            for _key, r, *_rest in practitioner_records_changed.receivers
-            if callable(r) and r() is not None
+            f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__name__', '?')}"
+            for fn in practitioner_records_changed.functions
         )
 
         connection.close()

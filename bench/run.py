@@ -83,7 +83,7 @@ def _schema_fingerprint() -> str:
     for path in sorted((ROOT / "channelops").glob("*/migrations/*.py")):
         h.update(path.relative_to(ROOT).as_posix().encode())
         h.update(path.read_bytes())
-    for path in (ROOT / "requirements.lock", ROOT / "channelops" / "core" / "demo.py"):
+    for path in (ROOT / "requirements.lock", ROOT / "channelops" / "demo" / "data.py"):
         if path.exists():
             h.update(path.read_bytes())
     return h.hexdigest()[:16]

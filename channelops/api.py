@@ -62,7 +62,7 @@ api = ChannelopsAPI(
 
 
 @api.exception_handler(HttpError)
-def _http_error(request: HttpRequest, exc: HttpError):  # type: ignore[no-untyped-def]
+def _http_error(request: HttpRequest, exc: HttpError):
     detail = exc.message
     if isinstance(exc.__cause__, JsonTooDeep):  # raised by JsonParser, wrapped by ninja
         detail = f"{detail}: {exc.__cause__}"
@@ -70,18 +70,13 @@ def _http_error(request: HttpRequest, exc: HttpError):  # type: ignore[no-untype
 
 
 @api.exception_handler(ValidationError)
-def _validation_error(request: HttpRequest, exc: ValidationError):  # type: ignore[no-untyped-def]
+def _validation_error(request: HttpRequest, exc: ValidationError):
     detail = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
     return api.create_response(request, {"detail": detail}, status=422)
 
 
 @api.exception_handler(PermissionDenied)
-def _forbidden(request: HttpRequest, exc: PermissionDenied):  # type: ignore[no-untyped-def]
-    return api.create_response(request, {"detail": str(exc) or "Forbidden"}, status=403)
-
-
-@api.exception_handler(PermissionError)
-def _forbidden2(request: HttpRequest, exc: PermissionError):  # type: ignore[no-untyped-def]
+def _forbidden(request: HttpRequest, exc: PermissionDenied):
     return api.create_response(request, {"detail": str(exc) or "Forbidden"}, status=403)
 
 

@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "channelops.notifications",
     "channelops.portal",
     "channelops.console",
+    "channelops.demo",  # the `demo` and `run` commands (project level: imports every app)
 ]
 
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -141,7 +142,6 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "channelops.accounts.middleware.StaffMfaRequiredMiddleware",
-    "channelops.core.middleware.ServicePermissionErrorMiddleware",
 ]
 
 # A strict Content-Security-Policy on every response (django-csp): scripts and styles only from

@@ -19,6 +19,7 @@ from channelops.agreements.services import (
     version_create,
     version_publish,
 )
+from channelops.core.exceptions import NotAllowed
 from channelops.core.models import OutboxMessage
 from channelops.partners.models import Program, Region
 
@@ -130,7 +131,7 @@ def test_a_deadline_in_the_past_is_refused_and_nothing_is_published(manager):
 
 def test_only_staff_who_manage_agreements_create_versions(cam):
     master = AgreementTemplate.objects.get(slug="master-partner-agreement")
-    with pytest.raises(PermissionError):
+    with pytest.raises(NotAllowed):
         version_create(template=master, body="# A text long enough to count\n", by=cam)
     assert master.versions.count() == 1
 

@@ -24,8 +24,8 @@ from channelops.badges.services import badge_approve, badge_revoke, badges_creat
 from channelops.badges.statuslist import decode_bits, status_list_credential
 from channelops.badges.verify import EXPIRED, REVOKED, TAMPERED, UNKNOWN_KEY, BadgeInvalid, verify_badge
 from channelops.core.models import OutboxMessage
+from channelops.enablement.hooks import practitioner_records_changed
 from channelops.enablement.models import Certification, PractitionerRecord
-from channelops.enablement.signals import practitioner_records_changed
 
 from .factories import PractitionerRecordFactory, StaffFactory
 
@@ -50,7 +50,7 @@ def program_manager(db):
 def certify(partner, **kw) -> PractitionerRecord:
     """A record as an import would write it, and the signal the import sends."""
     record = PractitionerRecordFactory(partner=partner, **kw)
-    practitioner_records_changed.send(sender=None, partner_ids={partner.pk}, record_ids=[record.pk], by=None)
+    practitioner_records_changed.call(partner_ids={partner.pk}, record_ids=[record.pk], by=None)
     return record
 
 
@@ -135,9 +135,7 @@ def test_no_badge_for_an_uncertified_record_or_a_certification_without_a_badge(p
 def test_one_badge_per_record_even_when_signals_repeat(partner_a, auto, deliver):
     record = certify(partner_a)
     for _ in range(3):
-        practitioner_records_changed.send(
-            sender=None, partner_ids={partner_a.pk}, record_ids=[record.pk], by=None
-        )
+        practitioner_records_changed.call(partner_ids={partner_a.pk}, record_ids=[record.pk], by=None)
     assert badges_create_for_records(record_ids=[record.pk, record.pk]) == []
     assert Badge.objects.filter(record=record).count() == 1
     deliver()

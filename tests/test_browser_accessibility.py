@@ -430,7 +430,7 @@ def test_nfr_license_and_access_pages_have_no_axe_violations(page: Page, live_se
 def test_enablement_badge_and_plan_pages_have_no_axe_violations(page: Page, live_server, settings, tmp_path):
     from channelops.accounts.models import User
     from channelops.badges.models import Badge
-    from channelops.core.demo import demo_people
+    from channelops.demo.data import demo_people
     from channelops.enablement.models import Certification, PartnerCertificationStatus
     from channelops.partners.models import Partner
 

@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 
 from channelops.accounts.models import ApiToken
 from channelops.accounts.services import api_token_authenticate
-from channelops.core.demo import DEMO_PASSWORD, PARTNER_PEOPLE, STAFF
+from channelops.demo.data import DEMO_PASSWORD, PARTNER_PEOPLE, STAFF
 from channelops.partners.models import Contact, EngagementEvent, Partner
 
 

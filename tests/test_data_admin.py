@@ -12,7 +12,7 @@ APPS = ("licensing", "enablement", "badges")
 
 
 def test_every_model_of_the_new_apps_is_listed_and_shown(administrator, login):
-    from channelops.core.demo import demo_people
+    from channelops.demo.data import demo_people
 
     demo_people()  # one of (nearly) everything: requests, a license, records, plans, badges
     client = login(administrator)

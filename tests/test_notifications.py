@@ -18,6 +18,7 @@ from channelops.agreements.services import (
     region_exception_decide,
     region_exception_request,
 )
+from channelops.core.exceptions import NotAllowed
 from channelops.core.models import OutboxMessage
 from channelops.core.schedules import schedules
 from channelops.notifications.models import How, Notification, NotificationRule, When
@@ -574,7 +575,7 @@ def test_the_portal_rules_page_offers_only_partner_scoped_queues(user_a, login):
 
 
 def test_rules_are_personal(cam, phd_emea):
-    with pytest.raises(PermissionError):
+    with pytest.raises(NotAllowed):
         notification_rule_save(user=phd_emea, watch="applications", when="any_change", how="digest", by=cam)
 
 

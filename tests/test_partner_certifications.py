@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from channelops.agreements.querysets import partner_agreement_rows
 from channelops.agreements.services import agreement_accept
+from channelops.core.exceptions import NotAllowed
 from channelops.core.models import OutboxMessage
 from channelops.core.queues import get_queue
 from channelops.enablement import awards
@@ -24,6 +25,7 @@ from channelops.enablement.awards import (
     partner_certifications_evaluate,
     partner_progress,
 )
+from channelops.enablement.hooks import practitioner_records_changed
 from channelops.enablement.models import (
     Certification,
     CertState,
@@ -31,7 +33,6 @@ from channelops.enablement.models import (
     PartnerCertificationStatus,
     PractitionerRecord,
 )
-from channelops.enablement.signals import practitioner_records_changed
 from channelops.enablement.training_partners import ctp_join, onboarding_deadlines_run, trainer_candidates
 from channelops.work.models import WorkItem, WorkStatus
 from channelops.work.services import task_set_done, work_item_set_status
@@ -78,8 +79,8 @@ def certify(partner, slug, n=1, *, name=None, expires_in=365, send=True):  # typ
             )
         )
     if send:
-        practitioner_records_changed.send(
-            sender=None, partner_ids={partner.pk}, record_ids=[r.pk for r in records], by=None
+        practitioner_records_changed.call(
+            partner_ids={partner.pk}, record_ids=[r.pk for r in records], by=None
         )
     return records
 
@@ -154,7 +155,7 @@ def test_the_award_is_opened_once_when_the_partner_first_meets_the_requirements(
     assert any("community space" in t.title for t in help_desk)
     # repeated signals, more practitioners, the daily job: still one
     for _ in range(3):
-        practitioner_records_changed.send(sender=None, partner_ids={ready_a.pk}, record_ids=[], by=None)
+        practitioner_records_changed.call(partner_ids={ready_a.pk}, record_ids=[], by=None)
     certify(ready_a, PSE, 2)
     partner_certifications_daily()
     assert award_items(ready_a).count() == 1
@@ -219,9 +220,7 @@ def test_two_concurrent_imports_reaching_the_threshold_open_one_award(partner_a,
             with transaction.atomic():
                 certify(partner_a, PSE, send=False)
                 barrier.wait(timeout=10)
-                practitioner_records_changed.send(
-                    sender=None, partner_ids={partner_a.pk}, record_ids=[], by=None
-                )
+                practitioner_records_changed.call(partner_ids={partner_a.pk}, record_ids=[], by=None)
             results.append("ok")
         except Exception as exc:  # pragma: no cover - reported by the assertion below
             results.append(exc)
@@ -569,7 +568,7 @@ def test_the_api_lists_the_catalog_and_the_partners_own_progress(ready_a, admin_
 
 def test_another_partners_admin_cannot_join_for_partner_a(open_applications, partner_a):
     other = MembershipFactory(role="admin", user=UserFactory(email="other@c.test")).user
-    with pytest.raises(PermissionError):
+    with pytest.raises(NotAllowed):
         ctp_join(partner=partner_a, certification=PartnerCertification.objects.get(slug=CTP), by=other)
 
 
@@ -599,7 +598,7 @@ def test_the_daily_task_runs_the_evaluation(ready_a):
 
 def test_the_demo_has_certified_people_plans_an_open_award_and_badges(db, license_key_dir):
     from channelops.badges.models import Badge
-    from channelops.core.demo import demo_people
+    from channelops.demo.data import demo_people
     from channelops.enablement.models import BusinessPlan, PartnerCertificationStatus, PractitionerRecord
     from channelops.partners.models import Partner
 

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
+from channelops.core.exceptions import NotAllowed
 from channelops.enablement import plans
 from channelops.enablement.models import (
     BusinessPlan,
@@ -228,7 +229,7 @@ def test_partner_users_who_are_not_admins_can_view_but_not_edit(
     )
     assert resp.status_code == 403
     assert EnablementPlanEntry.objects.count() == 1 and not BusinessPlan.objects.exists()
-    with pytest.raises(PermissionError):
+    with pytest.raises(NotAllowed):
         enablement_plan_entry_add(
             partner=partner_a,
             by=user_a,
@@ -544,5 +545,5 @@ def test_partner_b_cannot_read_or_change_partner_as_plans(partner_a, admin_a, us
 def test_business_plan_return_needs_a_reviewer(partner_a, admin_a, sac):
     full_plan(partner_a, admin_a, sac)
     plan = business_plan_submit(partner=partner_a, by=admin_a)
-    with pytest.raises(PermissionError):
+    with pytest.raises(NotAllowed):
         business_plan_return(plan=plan, by=admin_a, comment="x")

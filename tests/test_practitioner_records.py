@@ -18,13 +18,13 @@ from django.db import connection
 from django.utils import timezone
 from openpyxl import Workbook
 
+from channelops.enablement.hooks import practitioner_records_changed
 from channelops.enablement.importing import import_file, practitioner_import_task
 from channelops.enablement.models import Certification, ImportRun, ImportStatus, PractitionerRecord
 from channelops.enablement.records import (
     practitioner_records_import,
     webhook_signature,
 )
-from channelops.enablement.signals import practitioner_records_changed
 from channelops.licensing.eligibility import evaluate
 
 from .factories import MembershipFactory, PartnerFactory, PractitionerRecordFactory, StaffFactory, UserFactory
@@ -87,12 +87,11 @@ def changes():
     """Every ``practitioner_records_changed`` sent during the test: (partner_ids, record_ids, in a transaction)."""
     seen: list[tuple[set, list, bool]] = []
 
-    def receiver(sender, partner_ids, record_ids, by, **kw):  # type: ignore[no-untyped-def]
+    def receiver(*, partner_ids, record_ids, by, **kw):  # type: ignore[no-untyped-def]
         seen.append((set(partner_ids), list(record_ids), connection.in_atomic_block))
 
-    practitioner_records_changed.connect(receiver, dispatch_uid="test-records-changed")
-    yield seen
-    practitioner_records_changed.disconnect(dispatch_uid="test-records-changed")
+    with practitioner_records_changed.registered(receiver):
+        yield seen
 
 
 def run_file(content: bytes, name: str = "export.csv", **kw):  # type: ignore[no-untyped-def]
@@ -270,19 +269,15 @@ def test_partners_can_be_named_by_crm_account_id(partner_a, edu):
 def test_the_import_is_one_transaction_a_crash_in_a_later_batch_leaves_nothing(partner_a, edu):
     calls = []
 
-    def crash(sender, **kw):  # type: ignore[no-untyped-def]
+    def crash(**kw):  # type: ignore[no-untyped-def]
         calls.append(kw["record_ids"])
         if len(calls) == 2:
             raise RuntimeError("disk on fire")
 
-    practitioner_records_changed.connect(crash, dispatch_uid="crash")
-    try:
-        with pytest.raises(RuntimeError):
-            run_file(
-                csv_bytes(*[row(f"p{i}@acme.example", partner_a.pk) for i in range(5)]), by=edu, batch_size=2
-            )
-    finally:
-        practitioner_records_changed.disconnect(dispatch_uid="crash")
+    with practitioner_records_changed.registered(crash), pytest.raises(RuntimeError):
+        run_file(
+            csv_bytes(*[row(f"p{i}@acme.example", partner_a.pk) for i in range(5)]), by=edu, batch_size=2
+        )
     assert len(calls) == 2 and PractitionerRecord.objects.count() == 0
     run = ImportRun.objects.get()
     assert run.status == ImportStatus.FAILED and "disk on fire" in run.failure
@@ -1080,15 +1075,12 @@ def test_while_an_import_runs_its_row_does_not_hold_the_file_and_a_refused_run_k
     memory each time), so the file leaves the row while the import runs."""
     during = []
 
-    def look(sender, **kw):  # type: ignore[no-untyped-def]
+    def look(**kw):  # type: ignore[no-untyped-def]
         during.append(bytes(ImportRun.objects.values_list("content", flat=True).get()))
 
     good = csv_bytes(row("a@acme.example", partner_a.pk), row("b@acme.example", partner_a.pk))
-    practitioner_records_changed.connect(look, dispatch_uid="look")
-    try:
+    with practitioner_records_changed.registered(look):
         run, result = run_file(good, by=edu)
-    finally:
-        practitioner_records_changed.disconnect(dispatch_uid="look")
     assert result.created == 2 and during == [b""]
     run.refresh_from_db()
     assert run.status == ImportStatus.DONE and bytes(run.content) == b""

@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 
+from channelops.core.exceptions import NotAllowed
 from channelops.core.models import OutboxMessage, OutboxStatus
 from channelops.helpdesk.models import AccountReview, ItemStatus, ReviewItem, ReviewKind, ReviewStatus
 from channelops.helpdesk.selection import quarter_bounds
@@ -578,7 +579,7 @@ def test_staff_without_a_review_role_may_look_but_not_complete(monthly_review, c
     assert client.get(f"/console/reviews/{monthly_review.pk}/").status_code == 200
     resp = client.post(f"/console/reviews/{monthly_review.pk}/complete/", {"notes": "x"})
     assert resp.status_code == 403
-    with pytest.raises(PermissionError):
+    with pytest.raises(NotAllowed):
         review_complete(review=monthly_review, notes="x", by=cam)
 
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from channelops.core.exceptions import NotAllowed
 from channelops.core.forms import add_service_errors
 from channelops.core.pages import staff_required
 
@@ -114,7 +115,7 @@ def access_request_new(request: HttpRequest) -> HttpResponse:
                 justification=form.cleaned_data["justification"],
                 by=request.user,  # type: ignore[arg-type]
             )
-        except PermissionError as exc:
+        except NotAllowed as exc:
             raise PermissionDenied(str(exc)) from exc
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -176,7 +177,7 @@ def _act(request: HttpRequest, pk: int, name: str, form: Any, call: Any, done: s
     if form is None or form.is_valid():
         try:
             call(req, form.cleaned_data if form is not None else {})
-        except PermissionError as exc:
+        except NotAllowed as exc:
             raise PermissionDenied(str(exc)) from exc
         except ValidationError as exc:
             if form is None:

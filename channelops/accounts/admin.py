@@ -44,21 +44,21 @@ class GroupAdmin(ModelAdmin):
     search_fields = ["name"]
     filter_horizontal = ["permissions"]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request):
         return bool(request.user.is_superuser) and super().has_add_permission(request)
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None):
         return bool(request.user.is_superuser) and super().has_change_permission(request, obj)
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request, obj=None):
         return bool(request.user.is_superuser) and super().has_delete_permission(request, obj)
 
-    def formfield_for_manytomany(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "permissions":
             kwargs["queryset"] = _assignable_permissions()
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
-    def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
+    def save_related(self, request, form, formsets, change):
         permissions = form.cleaned_data.pop("permissions", None)
         super().save_related(request, form, formsets, change)
         if permissions is not None:
@@ -99,28 +99,28 @@ class UserAdmin(SimpleHistoryAdmin, BaseUserAdmin, ModelAdmin):
     # never on their own account, through ``user_access_change`` (one access event per change).
     # Anyone else sees them read-only, and a crafted POST naming them is refused and recorded.
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None):
         if obj is not None and obj.is_superuser and not request.user.is_superuser:
             return False  # nor a superuser's address or password
         return super().has_change_permission(request, obj)
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request, obj=None):
         if obj is not None and obj.is_superuser and not request.user.is_superuser:
             return False
         return super().has_delete_permission(request, obj)
 
-    def get_readonly_fields(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
         if obj is not None and not may_change_access(user=obj, by=request.user):
             readonly += [f for f in ACCESS_FIELDS if f not in readonly]
         return readonly
 
-    def formfield_for_manytomany(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "user_permissions":
             kwargs["queryset"] = _assignable_permissions()
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):  # type: ignore[no-untyped-def]
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         if request.method == "POST" and object_id is not None:
             obj = self.get_object(request, unquote(object_id))
             crafted = [f for f in ACCESS_FIELDS if f in request.POST]
@@ -129,7 +129,7 @@ class UserAdmin(SimpleHistoryAdmin, BaseUserAdmin, ModelAdmin):
                 raise PermissionDenied
         return super().changeform_view(request, object_id, form_url, extra_context)
 
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+    def save_model(self, request, obj, form, change):
         flags = {f: form.cleaned_data[f] for f in ("is_staff", "is_superuser") if f in form.cleaned_data}
         if change and flags:
             stored = User.objects.filter(pk=obj.pk).values(*flags).get()
@@ -138,7 +138,7 @@ class UserAdmin(SimpleHistoryAdmin, BaseUserAdmin, ModelAdmin):
         obj._access_flags = flags
         super().save_model(request, obj, form, change)
 
-    def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
+    def save_related(self, request, form, formsets, change):
         m2m = {f: form.cleaned_data.pop(f) for f in ("groups", "user_permissions") if f in form.cleaned_data}
         super().save_related(request, form, formsets, change)
         flags = getattr(form.instance, "_access_flags", {})
@@ -166,7 +166,7 @@ class InvitationAdmin(SimpleHistoryAdmin, ModelAdmin):
     readonly_fields = ["user", "token_hash", "invited_by", "created_at", "expires_at", "accepted_at"]
     search_fields = ["user__email"]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request):
         return False
 
 
@@ -177,11 +177,11 @@ class ApiTokenAdmin(SimpleHistoryAdmin, ModelAdmin):
     search_fields = ["user__email", "prefix"]
     actions = ["revoke"]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request):
         return False
 
     @admin.action(description=_("Revoke the selected tokens"))
-    def revoke(self, request, queryset):  # type: ignore[no-untyped-def]
+    def revoke(self, request, queryset):
         for token in queryset:
             api_token_revoke(token=token, by=request.user)
 

@@ -14,11 +14,11 @@ class InvitationAcceptForm(forms.Form):
         label=_("Password (again)"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
 
-    def __init__(self, *args, user=None, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, user=None, **kwargs):
         self.user = user
         super().__init__(*args, **kwargs)
 
-    def clean(self):  # type: ignore[no-untyped-def]
+    def clean(self):
         data = super().clean()
         p1, p2 = data.get("password1"), data.get("password2")
         if p1 and p2 and p1 != p2:
@@ -49,9 +49,9 @@ class AccessRequestForm(forms.Form):
         help_text=_("Why you need it, for which work (at least 20 characters). Your manager decides."),
     )
 
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["perm"].choices = _privilege_choices()  # type: ignore[attr-defined]
+        self.fields["perm"].choices = _privilege_choices()
 
 
 class AccessApproveForm(forms.Form):
@@ -79,8 +79,8 @@ class AccessEventFilterForm(forms.Form):
     perm = forms.CharField(label=_("Privilege"), required=False, max_length=150)
     kind = forms.ChoiceField(label=_("Event"), required=False, choices=())
 
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs):
         from .models import AccessEventKind
 
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [("", _("any")), *AccessEventKind.choices]  # type: ignore[attr-defined]
+        self.fields["kind"].choices = [("", _("any")), *AccessEventKind.choices]

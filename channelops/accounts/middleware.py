@@ -25,7 +25,7 @@ class StaffMfaRequiredMiddleware:
             and user.is_authenticated
             and user.is_staff
             and request.path.startswith(PROTECTED_PREFIXES)
-            and not user_has_mfa(user)  # type: ignore[arg-type]
+            and not user_has_mfa(user)
         ):
             messages.warning(
                 request, _("Staff accounts must set up an authenticator app before using the console.")

@@ -17,7 +17,7 @@ from .querysets import AccessEventQuerySet, AccessRequestQuerySet, ApiTokenQuery
 class UserManager(BaseUserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
     use_in_migrations = True
 
-    def _create(self, email: str, password: str | None, **extra):  # type: ignore[no-untyped-def]
+    def _create(self, email: str, password: str | None, **extra):
         if not email:
             raise ValueError("An e-mail address is required.")
         user = self.model(email=self.normalize_email(email).lower(), **extra)
@@ -28,12 +28,12 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):  # type: ignore[
         user.save(using=self._db)
         return user
 
-    def create_user(self, email: str, password: str | None = None, **extra):  # type: ignore[no-untyped-def]
+    def create_user(self, email: str, password: str | None = None, **extra):
         extra.setdefault("is_staff", False)
         extra.setdefault("is_superuser", False)
         return self._create(email, password, **extra)
 
-    def create_superuser(self, email: str, password: str | None = None, **extra):  # type: ignore[no-untyped-def]
+    def create_superuser(self, email: str, password: str | None = None, **extra):
         extra.update(is_staff=True, is_superuser=True)
         return self._create(email, password, **extra)
 
@@ -82,12 +82,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.is_superuser or bool(self.staff_roles & set(roles))
 
     @cached_property
-    def partner_membership(self):  # type: ignore[no-untyped-def]
+    def partner_membership(self):
         """The partner membership of a partner person, or None (staff, or none)."""
         if self.is_staff:
             return None
         try:
-            return self.membership  # type: ignore[attr-defined]
+            return self.membership
         except Exception:
             return None
 
@@ -261,7 +261,7 @@ class AccessRequest(models.Model):
     def __str__(self) -> str:
         return f"{self.perm} for {self.user_id} ({self.status})"
 
-    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def delete(self, *args, **kwargs):
         raise ValueError("Access requests are kept: revoke or withdraw instead of deleting.")
 
     @property
@@ -334,10 +334,10 @@ class AccessEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.kind} {self.perm}"
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def save(self, *args, **kwargs):
         if self.pk is not None and not self._state.adding:
             raise ValueError("Access events are an audit trail: they cannot be changed.")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def delete(self, *args, **kwargs):
         raise ValueError("Access events are an audit trail: they cannot be deleted.")

@@ -12,7 +12,7 @@ The app that owns the permission registers it in its ``AppConfig.ready``::
 and, where the privilege is exercised::
 
     if not has_privilege(user, "licensing.issue_license"):
-        raise PermissionError(...)
+        raise NotAllowed(...)
     ...
     privilege_used(user=user, perm="licensing.issue_license", detail=f"license {lic.pk}")
 """

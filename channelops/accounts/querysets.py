@@ -79,8 +79,8 @@ class AccessEventQuerySet(models.QuerySet):
             return self
         return self.filter(_access_scope(user, "user"))
 
-    def update(self, **kwargs):  # type: ignore[no-untyped-def]
+    def update(self, **kwargs):
         raise ValueError("Access events are an audit trail: they cannot be changed.")
 
-    def delete(self):  # type: ignore[no-untyped-def]
+    def delete(self):
         raise ValueError("Access events are an audit trail: they cannot be deleted.")

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from channelops.core.exceptions import NotAllowed
 from channelops.core.outbox import email_enqueue
 
 from .models import (
@@ -127,7 +128,7 @@ def user_access_change(
     permissions: Iterable[Permission] | None = None,
 ) -> list[AccessEvent]:
     """Set ``user``'s staff flag, superuser flag, roles (groups) and direct permissions (None: leave
-    as it is). Only an active superuser, never on their own account (``PermissionError``; the
+    as it is). Only an active superuser, never on their own account (``NotAllowed``; the
     refusal is recorded). Privileged permissions are not given or taken here: they come only from
     approved access requests (a ``ValidationError`` if asked; existing grants are kept). Each
     change is an ``AccessEvent`` (``access_added``/``access_removed``); returns them."""
@@ -139,7 +140,7 @@ def user_access_change(
         ]
         if by is not None and by.is_authenticated:
             user_access_refused(user=user, by=by, fields=asked)  # kept unless the caller rolls back
-        raise PermissionError(
+        raise NotAllowed(
             _("Only a superuser can change staff, superuser, role or permission settings, never their own.")
         )
     return _user_access_apply(
@@ -155,7 +156,7 @@ def role_permissions_change(
     are never part of a role (``ValidationError``). Each added or removed permission is an
     access event for every member of the role (detail ``through role:<name>``)."""
     if not (by.is_active and by.is_staff and by.is_superuser):
-        raise PermissionError(_("Only a superuser can change the permissions of a role."))
+        raise NotAllowed(_("Only a superuser can change the permissions of a role."))
     wanted = {p.pk: p for p in Permission.objects.filter(pk__in=[p.pk for p in permissions])}
     privileged = sorted(_perm_key(p) for p in wanted.values() if _perm_key(p) in PRIVILEGED)
     if privileged:
@@ -201,7 +202,7 @@ def _user_access_apply(
             setattr(target, field, bool(value))
             changes.append((AccessEventKind.ACCESS_ADDED if value else AccessEventKind.ACCESS_REMOVED, key))
     if changes:
-        target._history_user = by  # type: ignore[attr-defined]
+        target._history_user = by
         target.save(update_fields=["is_staff", "is_superuser"])
     if groups is not None:
         wanted = {g.pk: g for g in groups}
@@ -422,7 +423,7 @@ def _lock(req: AccessRequest) -> AccessRequest:
 def access_request_create(*, perm: str, justification: str, by: User) -> AccessRequest:
     """``by`` (staff) asks for a registered privilege; their manager(s) are e-mailed."""
     if not by.is_active or not by.is_staff:
-        raise PermissionError(_("Only staff can request privileged permissions."))
+        raise NotAllowed(_("Only staff can request privileged permissions."))
     perm = (perm or "").strip()
     if perm not in privileges():
         raise ValidationError({"perm": _("Choose one of the privileges that can be requested.")})
@@ -467,7 +468,7 @@ def access_request_approve(
     plus ACCESS_GRANT_DAYS)."""
     req = _lock(request)
     if not access_may_decide(req, by):
-        raise PermissionError(
+        raise NotAllowed(
             _(
                 "Only the requester's manager, channel leadership or an administrator can decide, never the requester."
             )
@@ -519,7 +520,7 @@ def access_request_reject(*, request: AccessRequest, by: User, note: str) -> Acc
     """Reject an open request; the note (required) is sent to the requester."""
     req = _lock(request)
     if not access_may_decide(req, by):
-        raise PermissionError(
+        raise NotAllowed(
             _(
                 "Only the requester's manager, channel leadership or an administrator can decide, never the requester."
             )
@@ -545,9 +546,7 @@ def access_request_revoke(*, request: AccessRequest, by: User, reason: str) -> A
     """End a grant now (leadership, administrator, or the holder relinquishing it)."""
     req = _lock(request)
     if not access_may_revoke(req, by):
-        raise PermissionError(
-            _("Only channel leadership, an administrator or the holder can revoke a grant.")
-        )
+        raise NotAllowed(_("Only channel leadership, an administrator or the holder can revoke a grant."))
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the permission is revoked.")})
@@ -577,7 +576,7 @@ def access_request_withdraw(*, request: AccessRequest, by: User) -> AccessReques
     """The requester takes back their open request."""
     req = _lock(request)
     if by.pk != req.user_id:
-        raise PermissionError(_("Only the requester can withdraw a request."))
+        raise NotAllowed(_("Only the requester can withdraw a request."))
     if req.status != AccessStatus.REQUESTED:
         raise ValidationError(_("This request is no longer open (%(s)s).") % {"s": req.get_status_display()})
     req.status = AccessStatus.WITHDRAWN

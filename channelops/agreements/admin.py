@@ -30,12 +30,12 @@ class AgreementVersionAdmin(SimpleHistoryAdmin, ModelAdmin):
     list_filter = ["status", "template"]
     readonly_fields = ["content_hash", "published_at", "published_by", "created_by", "created_at"]
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None):
         if obj is not None and obj.status == "published":
             return False  # published text never changes: publish a new version instead
         return super().has_change_permission(request, obj)
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request, obj=None):
         return False
 
 
@@ -48,32 +48,32 @@ class AcceptanceAdmin(SimpleHistoryAdmin, ModelAdmin):
     search_fields = ["partner__legal_name", "accepted_by_email"]
     list_select_related = ["partner", "template", "version__template"]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request):
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None):
         return False
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request, obj=None):
         return False
 
-    def _refuse(self, request, object_id, how):  # type: ignore[no-untyped-def]
+    def _refuse(self, request, object_id, how):
         obj = Acceptance.objects.filter(pk=object_id).select_related("partner", "version").first()
         if obj is not None and request.user.is_staff:
             acceptance_edit_refused(acceptance=obj, by=request.user, how=how)
         return HttpResponseForbidden(_("Acceptance evidence cannot be changed or deleted."))
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):  # type: ignore[no-untyped-def]
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         if request.method == "POST" and object_id and request.user.is_staff:
             return self._refuse(request, object_id, "the data admin (change)")
         return super().changeform_view(request, object_id, form_url, extra_context)
 
-    def delete_view(self, request, object_id, extra_context=None):  # type: ignore[no-untyped-def]
+    def delete_view(self, request, object_id, extra_context=None):
         if request.method == "POST" and request.user.is_staff:
             return self._refuse(request, object_id, "the data admin (delete)")
         raise PermissionDenied
 
-    def history_form_view(self, request, object_id, version_id, extra_context=None):  # type: ignore[no-untyped-def]
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
         if request.method == "POST" and request.user.is_staff:
             return self._refuse(request, object_id, "the data admin (revert)")
         return super().history_form_view(request, object_id, version_id, extra_context)
@@ -91,7 +91,7 @@ class LegalCommentInline(admin.TabularInline):
     extra = 0
     readonly_fields = ["author", "body", "created_at"]
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request, obj=None):
         return False
 
 
@@ -107,11 +107,11 @@ class AgreementEventAdmin(ModelAdmin):
     list_display = ["at", "partner", "kind", "by", "detail"]
     list_filter = ["kind"]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request):
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None):
         return False
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request, obj=None):
         return False

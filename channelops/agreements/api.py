@@ -16,6 +16,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from channelops.core.apischema import ID_MAX, Error, InSchema
+from channelops.core.exceptions import NotAllowed
 from channelops.core.pagination import Pagination
 from channelops.partners.models import Partner
 from channelops.partners.querysets import _partner_scope
@@ -225,7 +226,7 @@ class WithdrawIn(InSchema):
 
 @router.get("/agreement-templates", response=list[TemplateOut])
 @paginate(Pagination)
-def list_agreement_templates(request, active: bool | None = None):  # type: ignore[no-untyped-def]
+def list_agreement_templates(request, active: bool | None = None):
     qs = _templates_with_current(request.user)
     if active is not None:
         qs = qs.filter(active=active)
@@ -236,7 +237,7 @@ def list_agreement_templates(request, active: bool | None = None):  # type: igno
     "/agreement-templates/{template_id}",
     response={200: TemplateDetailOut, 404: Error},
 )
-def get_agreement_template(request, template_id: int):  # type: ignore[no-untyped-def]
+def get_agreement_template(request, template_id: int):
     template = get_object_or_404(_templates_with_current(request.user), pk=template_id)
     template.versions_visible = list(
         AgreementVersion.objects.visible_to(request.user)
@@ -248,7 +249,7 @@ def get_agreement_template(request, template_id: int):  # type: ignore[no-untype
 
 
 @router.get("/agreement-versions/{version_id}", response={200: VersionDetailOut, 404: Error})
-def get_agreement_version(request, version_id: int):  # type: ignore[no-untyped-def]
+def get_agreement_version(request, version_id: int):
     return get_object_or_404(
         AgreementVersion.objects.visible_to(request.user).select_related("template"), pk=version_id
     )
@@ -257,7 +258,7 @@ def get_agreement_version(request, version_id: int):  # type: ignore[no-untyped-
 # --- acceptances (read only: the evidence never changes) -----------------------------------------
 
 
-def _acceptances(request):  # type: ignore[no-untyped-def]
+def _acceptances(request):
     return (
         Acceptance.objects.visible_to(request.user)
         .select_related("template", "version")
@@ -267,7 +268,7 @@ def _acceptances(request):  # type: ignore[no-untyped-def]
 
 @router.get("/acceptances", response=list[AcceptanceOut])
 @paginate(Pagination)
-def list_acceptances(  # type: ignore[no-untyped-def]
+def list_acceptances(
     request,
     partner_id: int | None = Query(None, ge=1, le=ID_MAX),
     template_id: int | None = Query(None, ge=1, le=ID_MAX),
@@ -281,7 +282,7 @@ def list_acceptances(  # type: ignore[no-untyped-def]
 
 
 @router.get("/acceptances/{acceptance_id}", response={200: AcceptanceOut, 404: Error})
-def get_acceptance(request, acceptance_id: int):  # type: ignore[no-untyped-def]
+def get_acceptance(request, acceptance_id: int):
     return get_object_or_404(_acceptances(request), pk=acceptance_id)
 
 
@@ -289,7 +290,7 @@ def get_acceptance(request, acceptance_id: int):  # type: ignore[no-untyped-def]
     "/partners/{partner_id}/agreements",
     response={200: list[PartnerAgreementOut], 404: Error},
 )
-def list_partner_agreements(request, partner_id: int):  # type: ignore[no-untyped-def]
+def list_partner_agreements(request, partner_id: int):
     """What the partner must accept and the state of each (accepted, due, overdue, required, negotiating)."""
     partner = get_object_or_404(Partner.objects.visible_to(request.user), pk=partner_id)
     return partner_agreement_rows(partner)
@@ -298,7 +299,7 @@ def list_partner_agreements(request, partner_id: int):  # type: ignore[no-untype
 # --- legal requests ------------------------------------------------------------------------------
 
 
-def _legal_requests(request):  # type: ignore[no-untyped-def]
+def _legal_requests(request):
     return (
         LegalRequest.objects.visible_to(request.user)
         .select_related("template", "version", "opened_by")
@@ -308,7 +309,7 @@ def _legal_requests(request):  # type: ignore[no-untyped-def]
 
 @router.get("/legal-requests", response=list[LegalRequestOut], tags=LEGAL)
 @paginate(Pagination)
-def list_legal_requests(  # type: ignore[no-untyped-def]
+def list_legal_requests(
     request,
     status: LegalStatus | None = None,
     partner_id: int | None = Query(None, ge=1, le=ID_MAX),
@@ -329,7 +330,7 @@ def list_legal_requests(  # type: ignore[no-untyped-def]
     response={200: LegalRequestDetailOut, 404: Error},
     tags=LEGAL,
 )
-def get_legal_request(request, request_id: int):  # type: ignore[no-untyped-def]
+def get_legal_request(request, request_id: int):
     return get_object_or_404(_legal_requests(request), pk=request_id)
 
 
@@ -338,11 +339,11 @@ def get_legal_request(request, request_id: int):  # type: ignore[no-untyped-def]
     response={201: LegalRequestDetailOut, 403: Error, 404: Error},
     tags=LEGAL,
 )
-def create_legal_request(request, body: LegalRequestIn):  # type: ignore[no-untyped-def]
+def create_legal_request(request, body: LegalRequestIn):
     """A partner admin proposes changes to an agreement that applies to their company."""
     membership = request.user.partner_membership
     if membership is None:
-        raise PermissionError(_("Only a partner's admins may open legal requests."))
+        raise NotAllowed(_("Only a partner's admins may open legal requests."))
     template = get_object_or_404(_templates(request.user), pk=body.template_id)
     lr = legal_request_open(
         partner=membership.partner,
@@ -358,7 +359,7 @@ def create_legal_request(request, body: LegalRequestIn):  # type: ignore[no-unty
     response={201: CommentOut, 403: Error, 404: Error},
     tags=LEGAL,
 )
-def add_legal_comment(request, request_id: int, body: CommentIn):  # type: ignore[no-untyped-def]
+def add_legal_comment(request, request_id: int, body: CommentIn):
     lr = get_object_or_404(LegalRequest.objects.visible_to(request.user), pk=request_id)
     comment = legal_comment_add(request=lr, body=body.body, by=request.user)
     return 201, LegalComment.objects.select_related("author").get(pk=comment.pk)
@@ -369,7 +370,7 @@ def add_legal_comment(request, request_id: int, body: CommentIn):  # type: ignor
     response={200: LegalRequestDetailOut, 403: Error, 404: Error},
     tags=LEGAL,
 )
-def withdraw_legal_request(request, request_id: int, body: WithdrawIn | None = None):  # type: ignore[no-untyped-def]
+def withdraw_legal_request(request, request_id: int, body: WithdrawIn | None = None):
     """Close the request without a custom version (its partner's admins, or legal)."""
     lr = get_object_or_404(
         LegalRequest.objects.visible_to(request.user).select_related("partner"), pk=request_id

@@ -133,7 +133,7 @@ class AgreementVersion(models.Model):
         custom = f" ({self.partner})" if self.partner_id else ""
         return f"{self.template} v{self.number}{custom}"
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def save(self, *args, **kwargs):
         if self.pk and self.status == VersionStatus.PUBLISHED:
             stored = AgreementVersion.objects.filter(pk=self.pk).values_list("body", "status").first()
             if stored and stored[1] == VersionStatus.PUBLISHED and stored[0] != self.body:
@@ -206,12 +206,12 @@ class Acceptance(models.Model):
     def __str__(self) -> str:
         return f"{self.partner_id}: {self.version_id} by {self.accepted_by_email}"
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def save(self, *args, **kwargs):
         if self.pk is not None and not self._state.adding:
             raise ImmutableEvidenceError("Acceptance evidence cannot be changed.")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def delete(self, *args, **kwargs):
         raise ImmutableEvidenceError("Acceptance evidence cannot be deleted.")
 
 

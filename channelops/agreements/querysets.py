@@ -34,12 +34,12 @@ class AgreementVersionQuerySet(models.QuerySet):
 
 
 class AcceptanceQuerySet(PartnerScopedQuerySet):
-    def delete(self):  # type: ignore[no-untyped-def]
+    def delete(self):
         from .models import ImmutableEvidenceError
 
         raise ImmutableEvidenceError("Acceptance evidence cannot be deleted.")
 
-    def update(self, **kwargs):  # type: ignore[no-untyped-def]
+    def update(self, **kwargs):
         from .models import ImmutableEvidenceError
 
         raise ImmutableEvidenceError("Acceptance evidence cannot be changed.")

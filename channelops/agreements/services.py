@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channelops.accounts.models import User
+from channelops.core.exceptions import NotAllowed
 from channelops.core.models import OutboxMessage
 from channelops.core.outbox import email_enqueue, outbox_enqueue, register_handler
 from channelops.notifications.hooks import legal_request_changed, region_exception_changed
@@ -90,13 +91,13 @@ def _event(
 
 def _require_staff_perm(by: User, perm: str) -> None:
     if not by.is_staff or not by.has_perm(perm):
-        raise PermissionError(_("Your role does not allow this."))
+        raise NotAllowed(_("Your role does not allow this."))
 
 
 def _require_partner_admin(partner: Partner, by: User) -> None:
     m = by.partner_membership
     if by.is_staff or m is None or m.partner_id != partner.pk or not m.is_admin:
-        raise PermissionError(_("Only this partner's admins may do this."))
+        raise NotAllowed(_("Only this partner's admins may do this."))
 
 
 # --- versions ------------------------------------------------------------------------------------
@@ -466,7 +467,7 @@ def _may_discuss(lr: LegalRequest, by: User) -> bool:
 @transaction.atomic
 def legal_comment_add(*, request: LegalRequest, body: str, by: User) -> LegalComment:
     if not _may_discuss(request, by):
-        raise PermissionError(_("You may not comment on this legal request."))
+        raise NotAllowed(_("You may not comment on this legal request."))
     lr = LegalRequest.objects.select_for_update().select_related("partner").get(pk=request.pk)
     if not lr.is_open:
         raise ValidationError(_("This legal request is closed."))

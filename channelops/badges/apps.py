@@ -8,8 +8,8 @@ class BadgesConfig(AppConfig):
     verbose_name = _("Badges")
 
     def ready(self) -> None:
-        from channelops.enablement.signals import practitioner_records_changed
+        from channelops.enablement.hooks import practitioner_records_changed
 
         from .services import on_records_changed  # also registers the badges.sign outbox handler
 
-        practitioner_records_changed.connect(on_records_changed, dispatch_uid="badges.on_records_changed")
+        practitioner_records_changed.register(on_records_changed)

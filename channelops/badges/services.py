@@ -228,8 +228,8 @@ def _queue_signing(badge_ids: list[Any]) -> None:
         )
 
 
-def on_records_changed(sender: Any = None, *, record_ids: Iterable[int] = (), **kwargs: Any) -> None:
-    """Receiver of ``practitioner_records_changed``."""
+def on_records_changed(*, record_ids: Iterable[int] = (), **kwargs: Any) -> None:
+    """Registered on ``channelops.enablement.hooks.practitioner_records_changed``."""
     badges_create_for_records(record_ids=list(record_ids))
 
 

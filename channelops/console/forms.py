@@ -29,7 +29,7 @@ class DirectoryFilterForm(forms.Form):
         ],
     )
 
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         any_ = [("", _("Any"))]
         regions, tiers, programs, cams = _choice_lists()

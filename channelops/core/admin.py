@@ -11,7 +11,7 @@ class OutboxMessageAdmin(ModelAdmin):
     search_fields = ["idempotency_key", "topic"]
     readonly_fields = [f.name for f in OutboxMessage._meta.fields]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request):
         return False
 
 
@@ -20,7 +20,7 @@ class ScheduleRunAdmin(ModelAdmin):
     list_display = ["name", "slot", "enqueued_at"]
     list_filter = ["name"]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request):
         return False
 
 
@@ -28,11 +28,11 @@ class ReadOnlyAdmin(ModelAdmin):
     """A data-console view of records that change only through their services (and whose audit
     trail never changes): list, search, detail and history, no add/change/delete."""
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request, obj=None):
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None):
         return False
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request, obj=None):
         return False

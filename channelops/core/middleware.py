@@ -81,25 +81,6 @@ class RejectNulCharactersMiddleware:
         return False
 
 
-class ServicePermissionErrorMiddleware:
-    """Services raise ``PermissionError`` when the acting person may not do something; a page
-    answers that with the same 403 as Django's ``PermissionDenied`` (the API maps it itself)."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
-
-    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if isinstance(exception, PermissionError):
-            from django.core.exceptions import PermissionDenied
-            from django.views.defaults import permission_denied
-
-            return permission_denied(request, PermissionDenied(str(exception)))
-        return None
-
-
 # The data console (django-unfold) runs Alpine.js, which evaluates expressions with Function(),
 # and sets style attributes in its templates; only administrators use it. Everything else gets the
 # strict policy of settings.CONTENT_SECURITY_POLICY.

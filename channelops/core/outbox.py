@@ -120,7 +120,7 @@ def send_email_message(msg: OutboxMessage) -> None:
     email.send(fail_silently=False)
 
 
-def _due_filter(now):  # type: ignore[no-untyped-def]
+def _due_filter(now):
     return Q(status=OutboxStatus.PENDING, next_attempt_at__lte=now) | Q(
         status=OutboxStatus.SENDING, lease_until__lt=now
     )

@@ -24,7 +24,7 @@ def staff_required(view: Callable[..., Any]) -> Callable[..., Any]:
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        if not request.user.is_staff:  # type: ignore[union-attr]
+        if not request.user.is_staff:
             raise PermissionDenied(_("The console is for staff."))
         return view(request, *args, **kwargs)
 
@@ -39,7 +39,7 @@ def partner_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         user = request.user
-        if user.is_staff:  # type: ignore[union-attr]
+        if user.is_staff:
             return redirect("console:home")
         membership = user.partner_membership  # type: ignore[union-attr]
         if membership is None:

@@ -42,7 +42,7 @@ class Schedule:
     def enabled(self) -> bool:
         return self.effective_rule.lower() not in {"off", "none", ""}
 
-    def _rule(self, now: datetime):  # type: ignore[no-untyped-def]
+    def _rule(self, now: datetime):
         return rrulestr(self.effective_rule, dtstart=_anchor(self.effective_rule, now))
 
     def latest_slot(self, now: datetime) -> datetime | None:
@@ -78,7 +78,7 @@ def schedules() -> list[Schedule]:
     return sorted(_REGISTRY.values(), key=lambda s: s.name)
 
 
-def _load_task(path: str):  # type: ignore[no-untyped-def]
+def _load_task(path: str):
     module, _, attr = path.rpartition(".")
     return getattr(importlib.import_module(module), attr)
 

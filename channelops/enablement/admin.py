@@ -26,7 +26,7 @@ class CertificationAdmin(SimpleHistoryAdmin, ModelAdmin):
     list_filter = ["active", "grants_badge"]
     search_fields = ["name", "slug"]
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request, obj=None):
         return False  # records point to it; deactivate instead
 
 
@@ -42,7 +42,7 @@ class PartnerCertificationAdmin(SimpleHistoryAdmin, ModelAdmin):
     search_fields = ["name", "slug"]
     inlines = [RequirementInline]
 
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request, obj=None):
         return False
 
 

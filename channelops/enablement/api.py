@@ -86,7 +86,7 @@ class RecordFilter(Schema):
 
 @router.get("/practitioner-records", response=list[PractitionerRecordOut])
 @paginate(Pagination)
-def list_practitioner_records(request, filters: Query[RecordFilter]):  # type: ignore[no-untyped-def]
+def list_practitioner_records(request, filters: Query[RecordFilter]):
     qs = filter_records(
         records_for(request.user),
         partner_id=filters.partner_id,
@@ -102,7 +102,7 @@ def list_practitioner_records(request, filters: Query[RecordFilter]):  # type: i
     "/practitioner-records",
     response={201: RecordsWritten, 403: Error},
 )
-def create_practitioner_records(  # type: ignore[no-untyped-def]
+def create_practitioner_records(
     request,
     body: PractitionerRecordIn
     | Annotated[list[PractitionerRecordIn], Field(min_length=1, max_length=MAX_ITEMS)],

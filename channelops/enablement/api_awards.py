@@ -81,7 +81,7 @@ class PartnerCertProgressOut(Schema):
 
 
 @awards_router.get("/partner-certifications", response=list[PartnerCertificationOut])
-def list_partner_certifications(request):  # type: ignore[no-untyped-def]
+def list_partner_certifications(request):
     """The partner certifications offered and their requirements."""
     return list(
         PartnerCertification.objects.filter(active=True).prefetch_related("requirements__certification")
@@ -90,7 +90,7 @@ def list_partner_certifications(request):  # type: ignore[no-untyped-def]
 
 @awards_router.get("/partner-certification-statuses", response=list[PartnerCertStatusOut])
 @paginate(Pagination)
-def list_partner_certification_statuses(request, filters: Query[PartnerCertStatusFilter]):  # type: ignore[no-untyped-def]
+def list_partner_certification_statuses(request, filters: Query[PartnerCertStatusFilter]):
     """Where partners stand with each partner certification (partner people: their own partner only)."""
     qs = PartnerCertificationStatus.objects.visible_to(request.user).select_related(
         "partner", "certification"
@@ -108,7 +108,7 @@ def list_partner_certification_statuses(request, filters: Query[PartnerCertStatu
     "/partners/{partner_id}/certification-progress",
     response={200: list[PartnerCertProgressOut], 404: Error},
 )
-def get_partner_certification_progress(request, partner_id: int):  # type: ignore[no-untyped-def]
+def get_partner_certification_progress(request, partner_id: int):
     """What the partner has and still needs for each partner certification."""
     partner = get_object_or_404(Partner.objects.visible_to(request.user), pk=partner_id)
     return [

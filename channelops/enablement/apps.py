@@ -14,7 +14,7 @@ class EnablementConfig(AppConfig):
 
         post_migrate.connect(ensure_defaults, sender=self)
 
-        # Partner certifications (awards.py): defaults after the catalog's, receivers, queue, daily job
+        # Partner certifications (awards.py): defaults after the catalog's, hooks, queue, daily job
         from . import awards
 
         post_migrate.connect(

@@ -35,6 +35,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from channelops.core.exceptions import NotAllowed
 from channelops.core.outbox import email_enqueue, outbox_enqueue
 from channelops.partners.models import MembershipRole, Partner, PartnerStatus
 
@@ -582,8 +583,8 @@ def _evaluate_chunk(
             result["opened"] += 1
 
 
-def _on_records_changed(sender: Any, partner_ids: Iterable[int] = (), by: Any = None, **kwargs: Any) -> None:
-    """Receiver of ``practitioner_records_changed`` (runs in the sender's transaction)."""
+def _on_records_changed(*, partner_ids: Iterable[int] = (), by: Any = None, **kwargs: Any) -> None:
+    """Registered on ``practitioner_records_changed`` (runs in the caller's transaction)."""
     partner_certifications_evaluate(partner_ids=partner_ids, by=by)
 
 
@@ -621,7 +622,7 @@ def partner_certification_award(
     """Award the certification: recorded on the status row, e-mailed to the partner admins, and an
     outbox message ``crm.partner_update`` with the partner's certifications."""
     if by is not None and not by.is_staff:
-        raise PermissionError(_("Only staff may award a partner certification."))
+        raise NotAllowed(_("Only staff may award a partner certification."))
     partner = Partner.objects.select_for_update(of=("self",)).get(pk=status.partner_id)
     status = PartnerCertificationStatus.objects.select_related("certification").get(pk=status.pk)
     if status.state in HELD_STATES:
@@ -655,7 +656,7 @@ def partner_certification_review_resolve(
 ) -> PartnerCertificationStatus:
     """Staff decide on a certification under review: keep it (awarded) or withdraw it (not certified)."""
     if by is None or not by.is_staff:
-        raise PermissionError(_("Only staff may resolve a review."))
+        raise NotAllowed(_("Only staff may resolve a review."))
     Partner.objects.select_for_update(of=("self",)).get(pk=status.partner_id)
     status = PartnerCertificationStatus.objects.select_related("certification", "partner").get(pk=status.pk)
     if status.state != CertState.UNDER_REVIEW:
@@ -696,7 +697,7 @@ def may_award_onboarding(user: Any) -> bool:
     )
 
 
-def _on_work_item_changed(sender: Any, item: Any, by: Any = None, new: bool = False, **kwargs: Any) -> None:
+def _on_work_item_changed(*, item: Any, by: Any = None, new: bool = False, **kwargs: Any) -> None:
     """Closing an award or onboarding item: done with every task done → award; done with open tasks →
     refused (ValidationError, the close is rolled back); cancelled → back to "not certified"."""
     from channelops.work.models import CLOSED_STATUSES, WorkStatus
@@ -764,15 +765,15 @@ def partner_certifications_daily(*, today: date | None = None) -> dict[str, int]
 
 
 def connect() -> None:
-    """Connect the receivers and register the queue and the daily job (``EnablementConfig.ready``)."""
+    """Register on the hooks, and register the queue and the daily job (``EnablementConfig.ready``)."""
     from channelops.core.queues import WorkQueue, register_queue
     from channelops.core.schedules import register_schedule
-    from channelops.work.signals import work_item_changed
+    from channelops.work.hooks import work_item_changed
 
-    from .signals import practitioner_records_changed
+    from .hooks import practitioner_records_changed
 
-    practitioner_records_changed.connect(_on_records_changed, dispatch_uid="partner_certifications_evaluate")
-    work_item_changed.connect(_on_work_item_changed, dispatch_uid="partner_certifications_award")
+    practitioner_records_changed.register(_on_records_changed)
+    work_item_changed.register(_on_work_item_changed)
     register_queue(
         WorkQueue(
             key="partner_certs_review",

@@ -29,6 +29,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from channelops.core.exceptions import NotAllowed
 from channelops.core.outbox import email_enqueue
 from channelops.partners.models import MembershipRole, Partner, PartnerMembership
 
@@ -182,7 +183,7 @@ def _clean_entry(
 
 def _require_editor(by: Any, partner: Partner) -> None:
     if not may_edit_plans(by, partner):
-        raise PermissionError(_("Only the partner's admins can change its plans."))
+        raise NotAllowed(_("Only the partner's admins can change its plans."))
 
 
 @transaction.atomic
@@ -607,7 +608,7 @@ def business_plan_submit(*, partner: Partner, by: Any) -> BusinessPlan:
 
 def _decide(*, plan: BusinessPlan, by: Any, state: str, comment: str) -> BusinessPlan:
     if not may_review(by):
-        raise PermissionError(_("Your role does not allow reviewing business plans."))
+        raise NotAllowed(_("Your role does not allow reviewing business plans."))
     plan = BusinessPlan.objects.select_for_update(of=("self",)).get(pk=plan.pk)
     if plan.state != BusinessPlanState.SUBMITTED or plan.superseded_at is not None:
         raise ValidationError(_("Only a submitted, current business plan can be accepted or returned."))

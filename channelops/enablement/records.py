@@ -41,8 +41,8 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from channelops.partners.models import Partner, PartnerMembership, PartnerStatus
 
+from .hooks import practitioner_records_changed
 from .models import Certification, PractitionerRecord, RecordSource
-from .signals import practitioner_records_changed
 
 ADD_PERM = "enablement.add_practitionerrecord"
 VIEW_PERM = "enablement.view_practitionerrecord"
@@ -642,9 +642,7 @@ def practitioner_records_upsert(
             pids = {rec.partner_id for rec in touched}
             result.record_ids.extend(ids)
             result.partner_ids |= pids
-            practitioner_records_changed.send(
-                sender=PractitionerRecord, partner_ids=pids, record_ids=ids, by=user
-            )
+            practitioner_records_changed.call(partner_ids=pids, record_ids=ids, by=user)
         if progress is not None:
             progress("writing", min(start + batch_size, total), total)
         del batch, existing, new, changed, touched  # before the next batch is built

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from channelops.core.exceptions import NotAllowed
 from channelops.core.outbox import email_enqueue
 from channelops.partners.models import Partner
 
@@ -54,7 +55,7 @@ def ctp_invite(
 ) -> PartnerCertificationStatus:
     """A CAM (or other staff) invites the partner; its admins are e-mailed a link to accept."""
     if by is None or not by.is_staff:
-        raise PermissionError(_("Only staff may invite a partner."))
+        raise NotAllowed(_("Only staff may invite a partner."))
     _onboarding_certification(certification)
     partner = Partner.objects.select_for_update(of=("self",)).get(pk=partner.pk)
     status = _status_for(partner, certification)
@@ -91,7 +92,7 @@ def ctp_join(
     if by is None or (
         not by.is_staff and (by.partner_id != partner.pk or not by.partner_membership.is_admin)
     ):
-        raise PermissionError(_("Only the partner's admins may accept or apply."))
+        raise NotAllowed(_("Only the partner's admins may accept or apply."))
     partner = Partner.objects.select_for_update(of=("self",)).select_related("cam").get(pk=partner.pk)
     status = _status_for(partner, certification)
     if status.state == CertState.INVITED:
@@ -146,7 +147,7 @@ def trainer_candidate_add(*, status: PartnerCertificationStatus, full_name: str,
     from channelops.work.services import _role_people, work_item_create
 
     if by is None or (not by.is_staff and by.partner_id != status.partner_id):
-        raise PermissionError(_("You may not add candidates for this partner."))
+        raise NotAllowed(_("You may not add candidates for this partner."))
     status = PartnerCertificationStatus.objects.select_related(
         "partner__cam", "onboarding_item", "certification"
     ).get(pk=status.pk)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from channelops.core.exceptions import NotAllowed
 from channelops.core.pages import partner_required, staff_required
 from channelops.partners.models import Partner
 
@@ -100,7 +101,7 @@ def portal_partner_certification_join(request: HttpRequest, slug: str) -> HttpRe
         ctp_join(partner=request.partner, certification=pc, by=request.user)  # type: ignore[attr-defined]
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
-    except PermissionError as exc:
+    except NotAllowed as exc:
         raise PermissionDenied(str(exc)) from exc
     else:
         messages.success(

@@ -53,7 +53,7 @@ RECENT_RUNS = 10
 
 
 def _require(request: HttpRequest, perm: str) -> None:
-    if not request.user.has_perm(perm):  # type: ignore[union-attr]
+    if not request.user.has_perm(perm):
         raise PermissionDenied(_("Your staff role does not include this page."))
 
 
@@ -109,7 +109,7 @@ def console_certifications(request: HttpRequest) -> HttpResponse:
         "enablement/records_catalog.html",
         {
             "certifications": catalog_with_counts(),
-            "may_import": request.user.has_perm(ADD_PERM),  # type: ignore[union-attr]
+            "may_import": request.user.has_perm(ADD_PERM),
             "nav": "certifications",
         },
     )
@@ -119,7 +119,7 @@ def console_certifications(request: HttpRequest) -> HttpResponse:
 def console_certification(request: HttpRequest, slug: str) -> HttpResponse:
     _require(request, VIEW_CERT_PERM)
     cert = get_object_or_404(catalog_with_counts(), slug=slug)
-    may_edit = request.user.has_perm("enablement.change_certification")  # type: ignore[union-attr]
+    may_edit = request.user.has_perm("enablement.change_certification")
     form = CertificationForm(request.POST or None, instance=cert) if may_edit else None
     status = 200
     if request.method == "POST":
@@ -146,7 +146,7 @@ def console_certification(request: HttpRequest, slug: str) -> HttpResponse:
         .filter(certification=cert)
         .select_related("partner")
         .order_by("-updated_at", "-pk")[:RECENT_RECORDS]
-        if request.user.has_perm(VIEW_PERM)  # type: ignore[union-attr]
+        if request.user.has_perm(VIEW_PERM)
         else PractitionerRecord.objects.none()
     )
     return render(

@@ -126,7 +126,7 @@ class AccountReview(models.Model):
     def is_open(self) -> bool:
         return self.status == ReviewStatus.OPEN
 
-    def is_overdue(self, today=None) -> bool:  # type: ignore[no-untyped-def]
+    def is_overdue(self, today=None) -> bool:
         return self.is_open and self.due_date < (today or timezone.localdate())
 
     @property

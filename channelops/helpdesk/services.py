@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from channelops.accounts.models import User
 from channelops.accounts.roles import ADMINISTRATOR, LEADERSHIP, PHD
+from channelops.core.exceptions import NotAllowed
 from channelops.core.outbox import email_enqueue, outbox_enqueue
 from channelops.partners.models import Partner, RegionRouting
 from channelops.partners.services import partner_review_record
@@ -56,9 +57,7 @@ def may_work_on(review: AccountReview, user: Any) -> bool:
 
 def _require_reviewer(review: AccountReview, by: User) -> None:
     if not may_work_on(review, by):
-        raise PermissionError(
-            _("Only PHD specialists, channel leadership and administrators work on reviews.")
-        )
+        raise NotAllowed(_("Only PHD specialists, channel leadership and administrators work on reviews."))
 
 
 def _require_open(review: AccountReview) -> None:

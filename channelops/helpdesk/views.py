@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from channelops.accounts.models import User
 from channelops.accounts.roles import PHD
+from channelops.core.exceptions import NotAllowed
 from channelops.core.forms import add_service_errors
 from channelops.core.pages import staff_required
 from channelops.work.models import Occurrence
@@ -207,7 +208,7 @@ def item_check(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     try:
         by: Any = request.user
         review_item_check(item=item, checked=request.POST.get("checked") in ("1", "on", "true"), by=by)
-    except PermissionError as exc:
+    except NotAllowed as exc:
         raise PermissionDenied(str(exc)) from exc
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -220,7 +221,7 @@ def item_remind(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     item = _item_or_404(request, pk, item_pk)
     try:
         review_remind(item=item, by=request.user)  # type: ignore[arg-type]
-    except PermissionError as exc:
+    except NotAllowed as exc:
         raise PermissionDenied(str(exc)) from exc
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -237,7 +238,7 @@ def complete(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             review_complete(review=review, notes=form.cleaned_data["notes"], by=request.user)  # type: ignore[arg-type]
-        except PermissionError as exc:
+        except NotAllowed as exc:
             raise PermissionDenied(str(exc)) from exc
         except ValidationError as exc:
             add_service_errors(form, exc)

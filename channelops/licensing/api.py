@@ -17,6 +17,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from channelops.core.apischema import ID_MAX, Error, InSchema
+from channelops.core.exceptions import NotAllowed
 from channelops.core.pagination import Pagination
 from channelops.partners.models import Partner
 
@@ -129,11 +130,11 @@ class NfrFilter(Schema):
     plan: Plan | None = None
 
 
-def _requests(request) -> QuerySet:  # type: ignore[no-untyped-def]
+def _requests(request) -> QuerySet:
     return NfrRequest.objects.visible_to(request.user).select_related("partner", "requested_by", "license")
 
 
-def _act(request, request_id: int, step):  # type: ignore[no-untyped-def]
+def _act(request, request_id: int, step):
     """One review step on a request the caller may see (404 otherwise); the request as it is now."""
     req = get_object_or_404(_requests(request), pk=request_id)
     step(req)
@@ -142,7 +143,7 @@ def _act(request, request_id: int, step):  # type: ignore[no-untyped-def]
 
 @router.get("/nfr-requests", response=list[NfrRequestOut])
 @paginate(Pagination)
-def list_nfr_requests(request, filters: Query[NfrFilter]):  # type: ignore[no-untyped-def]
+def list_nfr_requests(request, filters: Query[NfrFilter]):
     qs = _requests(request)
     if filters.status:
         qs = qs.filter(status=filters.status)
@@ -156,7 +157,7 @@ def list_nfr_requests(request, filters: Query[NfrFilter]):  # type: ignore[no-un
 
 
 @router.get("/nfr-requests/{request_id}", response={200: NfrRequestDetailOut, 404: Error})
-def get_nfr_request(request, request_id: int):  # type: ignore[no-untyped-def]
+def get_nfr_request(request, request_id: int):
     return get_object_or_404(_requests(request), pk=request_id)
 
 
@@ -164,7 +165,7 @@ def get_nfr_request(request, request_id: int):  # type: ignore[no-untyped-def]
     "/nfr-requests",
     response={201: NfrRequestDetailOut, 403: Error, 404: Error},
 )
-def create_nfr_request(request, body: NfrRequestIn):  # type: ignore[no-untyped-def]
+def create_nfr_request(request, body: NfrRequestIn):
     """Request NFR licenses: a second open request for the same contact and plan is refused (422)."""
     user = request.user
     if user.is_staff:
@@ -176,7 +177,7 @@ def create_nfr_request(request, body: NfrRequestIn):  # type: ignore[no-untyped-
     else:
         membership = user.partner_membership
         if membership is None:
-            raise PermissionError(_("Only a partner's people may request NFR licenses."))
+            raise NotAllowed(_("Only a partner's people may request NFR licenses."))
         partner = membership.partner
     req = nfr_request_submit(
         partner=partner,
@@ -196,7 +197,7 @@ def create_nfr_request(request, body: NfrRequestIn):  # type: ignore[no-untyped-
     "/nfr-requests/{request_id}/reject",
     response={200: NfrRequestDetailOut, 403: Error, 404: Error},
 )
-def reject_nfr_request(request, request_id: int, body: RejectIn):  # type: ignore[no-untyped-def]
+def reject_nfr_request(request, request_id: int, body: RejectIn):
     return _act(
         request, request_id, lambda req: nfr_request_reject(request=req, by=request.user, reason=body.reason)
     )
@@ -206,7 +207,7 @@ def reject_nfr_request(request, request_id: int, body: RejectIn):  # type: ignor
     "/nfr-requests/{request_id}/request-info",
     response={200: NfrRequestDetailOut, 403: Error, 404: Error},
 )
-def request_info_nfr_request(request, request_id: int, body: QuestionIn):  # type: ignore[no-untyped-def]
+def request_info_nfr_request(request, request_id: int, body: QuestionIn):
     """Ask the partner for more information: the request waits for their answer (in the portal)."""
     return _act(
         request, request_id, lambda req: nfr_request_ask(request=req, by=request.user, question=body.question)
@@ -217,7 +218,7 @@ def request_info_nfr_request(request, request_id: int, body: QuestionIn):  # typ
     "/nfr-requests/{request_id}/answer",
     response={200: NfrRequestDetailOut, 403: Error, 404: Error},
 )
-def answer_nfr_request(request, request_id: int, body: AnswerIn):  # type: ignore[no-untyped-def]
+def answer_nfr_request(request, request_id: int, body: AnswerIn):
     """The partner answers the reviewer's question: the request is back in the queue."""
     return _act(
         request, request_id, lambda req: nfr_request_answer(request=req, by=request.user, answer=body.answer)
@@ -228,7 +229,7 @@ def answer_nfr_request(request, request_id: int, body: AnswerIn):  # type: ignor
     "/nfr-requests/{request_id}/approve",
     response={200: NfrRequestDetailOut, 403: Error, 404: Error},
 )
-def approve_nfr_request(request, request_id: int):  # type: ignore[no-untyped-def]
+def approve_nfr_request(request, request_id: int):
     """Approve: sign the license and queue its delivery (the e-mail with the file, the CRM
     activity, the encouragement where it applies, the requester informed). Approving an approved
     request returns it unchanged (one license, one e-mail). Needs the issuing privilege (403)."""
@@ -238,16 +239,16 @@ def approve_nfr_request(request, request_id: int):  # type: ignore[no-untyped-de
 license_router = Router(tags=["Licenses"])
 
 
-def _licenses(request) -> QuerySet:  # type: ignore[no-untyped-def]
+def _licenses(request) -> QuerySet:
     return License.objects.visible_to(request.user)
 
 
-def _license(request, license_id: UUID) -> License:  # type: ignore[no-untyped-def]
+def _license(request, license_id: UUID) -> License:
     return get_object_or_404(_licenses(request), pk=license_id)
 
 
 @license_router.get("/licenses/{license_id}", response={200: LicenseOut, 404: Error})
-def get_license(request, license_id: UUID):  # type: ignore[no-untyped-def]
+def get_license(request, license_id: UUID):
     return _license(request, license_id)
 
 
@@ -263,11 +264,11 @@ def get_license(request, license_id: UUID):  # type: ignore[no-untyped-def]
         },
     },
 )
-def get_license_file(request, license_id: UUID):  # type: ignore[no-untyped-def]
+def get_license_file(request, license_id: UUID):
     """The signed license file, as an attachment (partner people who may request NFR licenses; staff)."""
     lic = _license(request, license_id)
     if not may_download(request.user, lic):
-        raise PermissionError(_("Only the partner's people who may request NFR licenses can download them."))
+        raise NotAllowed(_("Only the partner's people who may request NFR licenses can download them."))
     response = HttpResponse(lic.file_text, content_type="text/plain; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{lic.filename}"'
     return response

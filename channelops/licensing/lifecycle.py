@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channelops.accounts.models import User
+from channelops.core.exceptions import NotAllowed
 
 from .models import License, LicenseReminder, NfrRequest, RequestEvent, RequestStatus
 from .services import _admin_emails, _link, _mail, may_submit_for, nfr_request_submit
@@ -134,7 +135,7 @@ def license_revoke(*, license: License, by: User, reason: str) -> License:
     and the partner's admins (once per license).
     """
     if not may_revoke(by):
-        raise PermissionError(_("Your role does not allow revoking licenses."))
+        raise NotAllowed(_("Your role does not allow revoking licenses."))
     lic = _locked(license)
     if lic.revoked_at is not None:
         raise ValidationError(
@@ -263,7 +264,7 @@ def license_renewal_request(*, license: License, by: User) -> NfrRequest:
     """
     lic = License.objects.select_related("partner", "request").get(pk=license.pk)
     if not may_request_renewal(by, lic):
-        raise PermissionError(_("You may not request NFR licenses for this partner."))
+        raise NotAllowed(_("You may not request NFR licenses for this partner."))
     if lic.revoked_at is not None:
         raise ValidationError(_("A revoked license cannot be renewed; request new licenses instead."))
     approved = (

@@ -169,7 +169,7 @@ def portal_license_file(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
 
 
 def _require_view(request: HttpRequest) -> None:
-    if not request.user.has_perm(VIEW_PERM):  # type: ignore[union-attr]
+    if not request.user.has_perm(VIEW_PERM):
         raise PermissionDenied(_("Your role does not allow seeing licenses."))
 
 

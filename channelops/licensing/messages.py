@@ -13,6 +13,7 @@ from django.db import transaction
 from django.template import Context, Engine, TemplateSyntaxError
 from django.utils.translation import gettext as _
 
+from channelops.core.exceptions import NotAllowed
 from channelops.core.markup import markdown_html
 
 from .defaults import TEMPLATES
@@ -74,7 +75,7 @@ def message_template_update(
     *, template: MessageTemplate, subject: str, body: str, by: Any
 ) -> MessageTemplate:
     if not (getattr(by, "is_staff", False) and by.has_perm("licensing.change_messagetemplate")):
-        raise PermissionError(_("Your role does not allow editing e-mail templates."))
+        raise NotAllowed(_("Your role does not allow editing e-mail templates."))
     subject = (subject or "").strip()
     body = (body or "").strip() + "\n"
     if len(subject) > 200:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from channelops.accounts.models import User
+from channelops.core.exceptions import NotAllowed
 from channelops.core.outbox import email_enqueue
 from channelops.notifications.registry import notify, register_watchable
 from channelops.partners.models import MembershipRole, Partner, PartnerMembership
@@ -275,7 +276,7 @@ def nfr_request_submit(
 ) -> NfrRequest:
     """A partner admin (or allowed partner user) of ``partner``, or staff, requests NFR licenses."""
     if not may_submit_for(by, partner):
-        raise PermissionError(_("You may not request NFR licenses for this partner."))
+        raise NotAllowed(_("You may not request NFR licenses for this partner."))
     data = _clean(
         contact_name=contact_name,
         contact_email=contact_email,
@@ -339,7 +340,7 @@ def _locked(req: NfrRequest) -> NfrRequest:
 def nfr_request_ask(*, request: NfrRequest, by: User, question: str) -> NfrRequest:
     """The reviewer needs more information: the request waits for the partner's answer."""
     if not may_review(by):
-        raise PermissionError(_("Your role does not allow reviewing NFR requests."))
+        raise NotAllowed(_("Your role does not allow reviewing NFR requests."))
     req = _locked(request)
     if req.status != RequestStatus.SUBMITTED:
         raise ValidationError(
@@ -366,7 +367,7 @@ def nfr_request_answer(*, request: NfrRequest, by: User, answer: str) -> NfrRequ
     """The partner answers the question: the request is back in the queue, the PHD specialist told."""
     req = _locked(request)
     if not may_submit_for(by, req.partner):
-        raise PermissionError(_("You may not answer for this partner."))
+        raise NotAllowed(_("You may not answer for this partner."))
     if req.status != RequestStatus.NEEDS_INFO:
         raise ValidationError(_("This request is not waiting for information."))
     answer = (answer or "").strip()
@@ -392,7 +393,7 @@ def nfr_request_answer(*, request: NfrRequest, by: User, answer: str) -> NfrRequ
 def nfr_request_reject(*, request: NfrRequest, by: User, reason: str) -> NfrRequest:
     """Reject an open request with a reason (e-mailed to the requester)."""
     if not may_review(by):
-        raise PermissionError(_("Your role does not allow reviewing NFR requests."))
+        raise NotAllowed(_("Your role does not allow reviewing NFR requests."))
     req = _locked(request)
     if not req.is_open:
         raise ValidationError(
@@ -427,9 +428,9 @@ def nfr_request_approve(*, request: NfrRequest, by: User) -> License:
     from .issuing import license_issue
 
     if not may_review(by):
-        raise PermissionError(_("Your role does not allow reviewing NFR requests."))
+        raise NotAllowed(_("Your role does not allow reviewing NFR requests."))
     if not may_issue(by):
-        raise PermissionError(
+        raise NotAllowed(
             _(
                 "Issuing licenses needs the “Issue NFR licenses” privilege: ask for it with an access "
                 "request (Console → Access)."

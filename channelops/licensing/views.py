@@ -247,7 +247,7 @@ def _queue(request: HttpRequest) -> tuple[QueueFilterForm, QuerySet, str]:
 
 
 def _require_view(request: HttpRequest) -> None:
-    if not request.user.has_perm(VIEW_PERM):  # type: ignore[union-attr]
+    if not request.user.has_perm(VIEW_PERM):
         raise PermissionDenied(_("Your role does not allow seeing NFR requests."))
 
 
@@ -289,7 +289,7 @@ def console_nfr_requests(request: HttpRequest) -> HttpResponse:
             "cols": ",".join(c.key for c in columns),
             "querystring": params.urlencode(),
             "sort_querystring": sort_params.urlencode(),
-            "may_request": request.user.has_perm(ADD_PERM),  # type: ignore[union-attr]
+            "may_request": request.user.has_perm(ADD_PERM),
             "nav": "nfr",
         },
     )
@@ -341,7 +341,7 @@ def console_nfr_requests_export(request: HttpRequest, fmt: str) -> HttpResponse 
 
 @staff_required
 def console_nfr_request_new(request: HttpRequest) -> HttpResponse:
-    if not request.user.has_perm(ADD_PERM):  # type: ignore[union-attr]
+    if not request.user.has_perm(ADD_PERM):
         raise PermissionDenied(_("Your role does not allow requesting NFR licenses."))
     initial = {}
     if str(request.GET.get("partner", "")).isdigit():

@@ -9,13 +9,15 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         from channelops.core.schedules import register_schedule
-        from channelops.work.signals import work_item_changed
+        from channelops.partners import hooks as partner_hooks
+        from channelops.work.hooks import work_item_changed
 
-        from .hooks import register_watchables
+        from .hooks import application_changed, register_watchables
         from .hooks import work_item_changed as on_work_item_changed
 
         register_watchables()
-        work_item_changed.connect(on_work_item_changed, dispatch_uid="notifications.work_item_changed")
+        partner_hooks.application_changed.register(application_changed)
+        work_item_changed.register(on_work_item_changed)
         register_schedule(
             name="notification_digests",
             rule="FREQ=DAILY;BYHOUR=6;BYMINUTE=0",

@@ -1,7 +1,8 @@
 """What can be watched today, and the one-line hooks the features call on each change.
 
-Features call these functions (one line each) from their services; the work app's
-``work_item_changed`` signal is connected here. This module imports the features'
+Features above notifications (agreements, licensing) call these functions (one line each) from
+their services; ``application_changed`` and ``work_item_changed`` are registered on the partners'
+and the work app's hooks (``channelops.core.hooks``) by ``NotificationsConfig.ready``. This module imports the features'
 models only inside functions, so importing it never creates an import cycle.
 """
 
@@ -68,7 +69,7 @@ def register_watchables() -> None:
 # --- hooks called by the features' services --------------------------------------------------------
 
 
-def application_changed(application: Any, *, by: Any, new: bool) -> None:
+def application_changed(*, application: Any, by: Any, new: bool) -> None:
     """An application entered the queue (verified, or registered by staff) or was decided."""
     name = application.company_name
     if new:
@@ -137,8 +138,8 @@ def region_exception_changed(exception: Any, *, by: Any, new: bool) -> None:
     )
 
 
-def work_item_changed(sender: Any, item: Any, by: Any = None, new: bool = False, **kwargs: Any) -> None:
-    """Receiver of ``channelops.work.signals.work_item_changed``."""
+def work_item_changed(*, item: Any, by: Any = None, new: bool = False, **kwargs: Any) -> None:
+    """Registered on ``channelops.work.hooks.work_item_changed``."""
     if new:
         title = _("New work item: %(title)s") % {"title": item.title}
     else:

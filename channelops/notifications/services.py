@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channelops.accounts.models import User
+from channelops.core.exceptions import NotAllowed
 from channelops.core.models import OutboxMessage
 from channelops.core.outbox import email_enqueue
 
@@ -134,7 +135,7 @@ def notifications_create(
 
 def _require_own(user_id: int, by: Any) -> None:
     if by is None or not getattr(by, "is_authenticated", False) or by.pk != user_id:
-        raise PermissionError(_("These are someone else's notifications."))
+        raise NotAllowed(_("These are someone else's notifications."))
 
 
 @transaction.atomic
@@ -163,7 +164,7 @@ def notification_rule_save(
     """Add or change one of ``user``'s own rules (people set up rules only for themselves)."""
     _require_own(user.pk, by)
     if rule is not None and rule.user_id != user.pk:
-        raise PermissionError(_("This rule is someone else's."))
+        raise NotAllowed(_("This rule is someone else's."))
     watchable = get_watchable(watch or "")
     if watchable is None or not watchable.may_watch(user):
         raise ValidationError({"watch": _("Choose one of the queues offered.")})

@@ -5,7 +5,7 @@ from django.urls import path
 from . import views
 
 
-def _patterns(shell: str) -> list:  # type: ignore[type-arg]
+def _patterns(shell: str) -> list:
     s = {"shell": shell}
     return [
         path("notifications/", views.notification_list, s, name="notifications"),

@@ -56,13 +56,13 @@ class StatusChangeInline(TabularInline):
     can_delete = False
     readonly_fields = ["from_status", "to_status", "by", "note", "at"]
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request, obj=None):
         return False
 
 
-def _status_action(target: str):  # type: ignore[no-untyped-def]
+def _status_action(target: str):
     @admin.action(description=_("Set status: %(s)s") % {"s": PartnerStatus(target).label})
-    def act(modeladmin, request, queryset):  # type: ignore[no-untyped-def]
+    def act(modeladmin, request, queryset):
         for partner in queryset:
             try:
                 partner_set_status(partner=partner, to=target, by=request.user)
@@ -109,10 +109,10 @@ class PartnerStatusChangeAdmin(ModelAdmin):
     list_select_related = ["partner", "by"]
     readonly_fields = ["partner", "from_status", "to_status", "by", "note", "at"]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request):
         return False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None):
         return False
 
 
@@ -124,7 +124,7 @@ class EngagementEventAdmin(ModelAdmin):
     raw_id_fields = ["partner", "user"]
     show_full_result_count = False
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None):
         return False
 
 
@@ -134,7 +134,7 @@ class EngagementDailyAdmin(ModelAdmin):
     list_select_related = ["partner"]
     raw_id_fields = ["partner"]
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request, obj=None):
         return False
 
 
@@ -157,5 +157,5 @@ class ApplicationAdmin(SimpleHistoryAdmin, ModelAdmin):
         "created_at",
     ]
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request):
         return False

@@ -88,7 +88,7 @@ class ContactIn(InSchema):
 
 @router.get("/partners", response=list[PartnerOut])
 @paginate(Pagination)
-def list_partners(request, filters: Query[PartnerFilter]):  # type: ignore[no-untyped-def]
+def list_partners(request, filters: Query[PartnerFilter]):
     qs = Partner.objects.visible_to(request.user).for_directory()
     qs = qs.filter_directory(
         q=filters.q or "", region=filters.region or "", tier=filters.tier or "", status=filters.status or ""
@@ -97,7 +97,7 @@ def list_partners(request, filters: Query[PartnerFilter]):  # type: ignore[no-un
 
 
 @router.get("/partners/{partner_id}", response={200: PartnerOut, 404: Error})
-def get_partner(request, partner_id: int):  # type: ignore[no-untyped-def]
+def get_partner(request, partner_id: int):
     return get_object_or_404(Partner.objects.visible_to(request.user).for_directory(), pk=partner_id)
 
 
@@ -105,7 +105,7 @@ def get_partner(request, partner_id: int):  # type: ignore[no-untyped-def]
     "/partners/{partner_id}",
     response={200: PartnerOut, 403: Error, 404: Error},
 )
-def patch_partner(request, partner_id: int, body: PartnerPatch):  # type: ignore[no-untyped-def]
+def patch_partner(request, partner_id: int, body: PartnerPatch):
     partner = get_object_or_404(Partner.objects.visible_to(request.user).for_directory(), pk=partner_id)
     partner_profile_update(
         partner=partner, by=request.user, data=body.dict(exclude_unset=True, exclude_none=True)
@@ -115,7 +115,7 @@ def patch_partner(request, partner_id: int, body: PartnerPatch):  # type: ignore
 
 @router.get("/contacts", response=list[ContactOut], tags=["contacts"])
 @paginate(Pagination)
-def list_contacts(  # type: ignore[no-untyped-def]
+def list_contacts(
     request,
     partner_id: int | None = Query(None, ge=1, le=ID_MAX),
     q: str | None = Query(None, max_length=200),
@@ -129,7 +129,7 @@ def list_contacts(  # type: ignore[no-untyped-def]
 
 
 @router.get("/contacts/{contact_id}", response={200: ContactOut, 404: Error}, tags=["contacts"])
-def get_contact(request, contact_id: int):  # type: ignore[no-untyped-def]
+def get_contact(request, contact_id: int):
     return get_object_or_404(Contact.objects.visible_to(request.user), pk=contact_id)
 
 
@@ -138,7 +138,7 @@ def get_contact(request, contact_id: int):  # type: ignore[no-untyped-def]
     response={201: ContactOut, 403: Error, 404: Error},
     tags=["contacts"],
 )
-def create_contact(request, body: ContactIn):  # type: ignore[no-untyped-def]
+def create_contact(request, body: ContactIn):
     partner = get_object_or_404(Partner.objects.visible_to(request.user), pk=body.partner_id)
     contact = contact_create(
         by=request.user,
@@ -219,7 +219,7 @@ class ApplicationRejectIn(InSchema):
     reason: str = Field(..., min_length=1, max_length=5000, description="E-mailed to the applicant")
 
 
-def _applications(request):  # type: ignore[no-untyped-def]
+def _applications(request):
     return (
         Application.objects.visible_to(request.user)
         .select_related("region", "decided_by")
@@ -229,7 +229,7 @@ def _applications(request):  # type: ignore[no-untyped-def]
 
 @router.get("/applications", response=list[ApplicationOut], tags=["applications"])
 @paginate(Pagination)
-def list_applications(request, status: ApplicationStatus | None = None):  # type: ignore[no-untyped-def]
+def list_applications(request, status: ApplicationStatus | None = None):
     qs = _applications(request)
     if status:
         qs = qs.filter(status=status)
@@ -241,7 +241,7 @@ def list_applications(request, status: ApplicationStatus | None = None):  # type
     response={200: ApplicationOut, 404: Error},
     tags=["applications"],
 )
-def get_application(request, application_id: int):  # type: ignore[no-untyped-def]
+def get_application(request, application_id: int):
     return get_object_or_404(_applications(request), pk=application_id)
 
 
@@ -250,7 +250,7 @@ def get_application(request, application_id: int):  # type: ignore[no-untyped-de
     response={201: ApplicationOut, 403: Error},
     tags=["applications"],
 )
-def create_application(request, body: ApplicationIn):  # type: ignore[no-untyped-def]
+def create_application(request, body: ApplicationIn):
     """Register a company on its behalf (staff): no e-mail verification, the application is submitted."""
     app, _token = application_submit(
         company_name=body.company_name,
@@ -274,7 +274,7 @@ def create_application(request, body: ApplicationIn):  # type: ignore[no-untyped
     response={200: ApplicationOut, 403: Error, 404: Error},
     tags=["applications"],
 )
-def approve_application(request, application_id: int, body: ApplicationApproveIn | None = None):  # type: ignore[no-untyped-def]
+def approve_application(request, application_id: int, body: ApplicationApproveIn | None = None):
     """Approve: creates the partner (active) and invites the applicant as its partner admin."""
     app = get_object_or_404(_applications(request), pk=application_id)
     _require_approver(request.user)  # before looking up the tier and CAM (a 403 is the clearer answer)
@@ -298,7 +298,7 @@ def approve_application(request, application_id: int, body: ApplicationApproveIn
     response={200: ApplicationOut, 403: Error, 404: Error},
     tags=["applications"],
 )
-def reject_application(request, application_id: int, body: ApplicationRejectIn):  # type: ignore[no-untyped-def]
+def reject_application(request, application_id: int, body: ApplicationRejectIn):
     """Reject with a reason, which is e-mailed to the applicant."""
     app = get_object_or_404(_applications(request), pk=application_id)
     application_reject(application=app, by=request.user, reason=body.reason)

@@ -167,7 +167,7 @@ class Partner(models.Model):
         return self.legal_name
 
     @property
-    def phd_specialist(self):  # type: ignore[no-untyped-def]
+    def phd_specialist(self):
         """The PHD specialist derived from the partner's region (routing table)."""
         routing = getattr(self.region, "routing", None)
         return routing.phd_specialist if routing else None

@@ -21,9 +21,10 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from channelops.accounts.models import User
+from channelops.core.exceptions import NotAllowed
 from channelops.core.outbox import email_enqueue
-from channelops.notifications.hooks import application_changed
 
+from .hooks import application_changed
 from .models import (
     APPLICATION_TRANSITIONS,
     Application,
@@ -161,7 +162,7 @@ def application_submit(
     Staff registering a company on its behalf (``by``) skip the e-mail verification.
     """
     if by is not None and (not by.is_staff or not by.has_perm(APPROVE_PERM)):
-        raise PermissionError(_("Your role does not allow registering partners."))
+        raise NotAllowed(_("Your role does not allow registering partners."))
     if isinstance(region, str):
         found = Region.objects.filter(code=region.strip().upper(), active=True).first()
         if found is None:
@@ -230,7 +231,7 @@ def application_submit(
         )
     else:
         _notify_staff_of_submission(app)
-        application_changed(app, by=by, new=True)
+        application_changed.call(application=app, by=by, new=True)
     return app, token
 
 
@@ -289,13 +290,13 @@ def application_verify(*, application: Application) -> Application:
     app.verified_at = timezone.now()
     app.save(update_fields=["status", "verified_at"])
     _notify_staff_of_submission(app)
-    application_changed(app, by=None, new=True)
+    application_changed.call(application=app, by=None, new=True)
     return app
 
 
 def _require_approver(by: User) -> None:
     if not by.is_staff or not by.has_perm(APPROVE_PERM):
-        raise PermissionError(_("Your role does not allow deciding on applications."))
+        raise NotAllowed(_("Your role does not allow deciding on applications."))
 
 
 @transaction.atomic
@@ -348,7 +349,7 @@ def application_approve(
     app.decided_at = timezone.now()
     app._history_user = by  # type: ignore[attr-defined]
     app.save()
-    application_changed(app, by=by, new=False)
+    application_changed.call(application=app, by=by, new=False)
     return partner
 
 
@@ -376,5 +377,5 @@ def application_reject(*, application: Application, by: User, reason: str) -> Ap
         key=f"application-rejected:{app.pk}",
         topic=f"application:{app.pk}",
     )
-    application_changed(app, by=by, new=False)
+    application_changed.call(application=app, by=by, new=False)
     return app

@@ -14,7 +14,9 @@ from django.utils.translation import gettext as _
 
 from channelops.accounts.models import User
 from channelops.accounts.services import invitation_send, user_create
+from channelops.core.exceptions import NotAllowed
 
+from . import hooks
 from .models import (
     ENGAGEMENT_WEIGHTS,
     PARTNER_TRANSITIONS,
@@ -31,7 +33,6 @@ from .models import (
     RegionRouting,
     Tier,
 )
-from .signals import partner_changed, partner_created, partner_person_added, partner_person_changed
 
 SCORE_WINDOW_DAYS = 90
 PROFILE_FIELDS = ("website", "phone", "description")
@@ -39,18 +40,18 @@ PROFILE_FIELDS = ("website", "phone", "description")
 
 def _require_staff(by: User | None) -> None:
     if by is not None and not by.is_staff:
-        raise PermissionError(_("Only staff may do this."))
+        raise NotAllowed(_("Only staff may do this."))
 
 
 def _require_partner_admin(*, partner: Partner, by: User, perm: str = "partners.change_partner") -> None:
     """A partner admin of this partner, or staff whose role grants ``perm``."""
     if by.is_staff:
         if not by.has_perm(perm):
-            raise PermissionError(_("Your staff role does not allow this."))
+            raise NotAllowed(_("Your staff role does not allow this."))
         return
     m = by.partner_membership
     if m is None or m.partner_id != partner.pk or not m.is_admin:
-        raise PermissionError(_("Only this partner's admins may do this."))
+        raise NotAllowed(_("Only this partner's admins may do this."))
 
 
 @transaction.atomic
@@ -82,7 +83,7 @@ def partner_create(
     partner._history_user = by  # type: ignore[attr-defined]
     partner.save()
     PartnerStatusChange.objects.create(partner=partner, from_status="", to_status=status, by=by)
-    partner_created.send(sender=Partner, partner=partner, by=by)
+    hooks.partner_created.call(partner=partner, by=by)
     return partner
 
 
@@ -101,7 +102,7 @@ def partner_profile_update(*, partner: Partner, by: User, data: dict[str, Any]) 
     partner.full_clean()
     partner._history_user = by  # type: ignore[attr-defined]
     partner.save()
-    partner_changed.send(sender=Partner, partner=partner, by=by, fields=sorted(data))
+    hooks.partner_changed.call(partner=partner, by=by, fields=sorted(data))
     return partner
 
 
@@ -125,7 +126,7 @@ def partner_set_status(*, partner: Partner, to: str, by: User | None, note: str 
     partner._history_user = by  # type: ignore[attr-defined]
     partner.save(update_fields=["status", "updated_at"])
     original.status = to  # the caller's instance stays current
-    partner_changed.send(sender=Partner, partner=partner, by=by, fields=["status"])
+    hooks.partner_changed.call(partner=partner, by=by, fields=["status"])
     return partner
 
 
@@ -137,7 +138,7 @@ def partner_assign_cam(*, partner: Partner, cam: User | None, by: User) -> Partn
     partner.cam = cam
     partner._history_user = by  # type: ignore[attr-defined]
     partner.save(update_fields=["cam", "updated_at"])
-    partner_changed.send(sender=Partner, partner=partner, by=by, fields=["cam"])
+    hooks.partner_changed.call(partner=partner, by=by, fields=["cam"])
     return partner
 
 
@@ -178,7 +179,7 @@ def partner_fields_set(
     partner.save(update_fields=[*changed, "updated_at"])
     for k in changed:  # the caller's instance stays current
         setattr(original, k, getattr(partner, k))
-    partner_changed.send(sender=Partner, partner=partner, by=by, fields=sorted(changed))
+    hooks.partner_changed.call(partner=partner, by=by, fields=sorted(changed))
     return partner
 
 
@@ -265,7 +266,7 @@ def partner_person_add(
     if invite:
         invitation_send(user=user, invited_by=by, context={"partner": partner})
     engagement_record(partner=partner, kind=EngagementKind.USER_ADDED, user=by, detail=user.email)
-    partner_person_added.send(sender=PartnerMembership, membership=membership, by=by)
+    hooks.partner_person_added.call(membership=membership, by=by)
     return membership
 
 
@@ -285,7 +286,7 @@ def partner_person_deactivate(*, membership: PartnerMembership, by: User) -> Par
     user.is_active = False
     user.save(update_fields=["is_active"])
     user.api_tokens.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
-    partner_person_changed.send(sender=PartnerMembership, membership=membership, by=by, fields=["is_active"])
+    hooks.partner_person_changed.call(membership=membership, by=by, fields=["is_active"])
     return membership
 
 
@@ -297,7 +298,7 @@ def engagement_record(
     EngagementEvent.objects.create(partner_id=pid, kind=kind, user=user, detail=detail[:200])
 
 
-def _points_case():  # type: ignore[no-untyped-def]
+def _points_case():
     from django.db.models import Case, IntegerField, Value, When
 
     return Case(
@@ -369,5 +370,5 @@ def partner_review_record(*, partner: Partner, reviewed_on: date, notes: str, by
     locked._history_user = by  # type: ignore[attr-defined]
     locked.save(update_fields=["last_phd_review", "account_notes", "updated_at"])
     partner.last_phd_review, partner.account_notes = locked.last_phd_review, locked.account_notes
-    partner_changed.send(sender=Partner, partner=locked, by=by, fields=["last_phd_review", "account_notes"])
+    hooks.partner_changed.call(partner=locked, by=by, fields=["last_phd_review", "account_notes"])
     return locked

@@ -5,13 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.signals import user_logged_in
-from django.dispatch import Signal, receiver
-
-# Sent inside the service's transaction, so receivers' writes commit or roll back with it.
-partner_created = Signal()  # kwargs: partner, by
-partner_changed = Signal()  # kwargs: partner, by, fields (names of the changed fields)
-partner_person_added = Signal()  # kwargs: membership, by
-partner_person_changed = Signal()  # kwargs: membership, by, fields
+from django.dispatch import receiver
 
 
 @receiver(user_logged_in)

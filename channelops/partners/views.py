@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
+from channelops.core.exceptions import NotAllowed
 from channelops.core.pages import staff_required
 from channelops.core.views import client_ip
 
@@ -276,7 +277,7 @@ def _require_decider(request: HttpRequest) -> None:
         raise PermissionDenied(_("Your role does not allow deciding on applications."))
 
 
-def _error_text(exc: ValidationError | PermissionError) -> str:
+def _error_text(exc: ValidationError | NotAllowed) -> str:
     if isinstance(exc, ValidationError):
         return " ".join(str(m) for m in exc.messages)
     return str(exc) or _("You may not do this.")
@@ -302,7 +303,7 @@ def console_application_approve(request: HttpRequest, pk: int) -> HttpResponse:
             tier=form.cleaned_data["tier"],
             cam=form.cleaned_data["cam"],
         )
-    except (ValidationError, PermissionError) as exc:
+    except (ValidationError, NotAllowed) as exc:
         messages.error(request, _error_text(exc))
     else:
         messages.success(
@@ -329,7 +330,7 @@ def console_application_reject(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("console:application_detail", pk=app.pk)
     try:
         application_reject(application=app, by=request.user, reason=form.cleaned_data["reason"])  # type: ignore[arg-type]
-    except (ValidationError, PermissionError) as exc:
+    except (ValidationError, NotAllowed) as exc:
         messages.error(request, _error_text(exc))
     else:
         messages.success(

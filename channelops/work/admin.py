@@ -128,7 +128,7 @@ class WorkflowAdminForm(forms.ModelForm):
             "position",
         ]
 
-    def clean(self):  # type: ignore[no-untyped-def]
+    def clean(self):
         from .workflows import workflow_validate
 
         cleaned = super().clean()

@@ -12,11 +12,14 @@ class WorkConfig(AppConfig):
 
         from channelops.core.schedules import register_schedule
 
-        from . import gitlab_mirror, signals  # noqa: F401  (receivers; the GitLab outbox handler)
+        from . import gitlab_mirror, partner_hooks  # gitlab_mirror also registers its outbox handler
         from .defaults import ensure_defaults
+        from .hooks import work_item_changed
         from .queues import register
 
         register()
+        partner_hooks.register()  # default journeys and workflows on partner changes
+        work_item_changed.register(gitlab_mirror.on_work_item_changed)  # registered first: the mirror
         post_migrate.connect(ensure_defaults, sender=self)
         register_schedule(
             name="work_escalations",

@@ -67,7 +67,7 @@ def _midnight(d: date) -> datetime:
     return datetime.combine(d, time())
 
 
-def _rule(rule: str, start: date):  # type: ignore[no-untyped-def]
+def _rule(rule: str, start: date):
     try:
         return rrulestr(rule.strip(), dtstart=_midnight(start))
     except (ValueError, TypeError) as exc:

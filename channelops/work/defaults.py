@@ -310,7 +310,7 @@ MATRICES = [
 # Default workflows (S4): (name, trigger, action, team kind). Created once: a default that staff
 # renamed or deleted (its name is in the workflow history) is not created again. "Assign the
 # onboarding journey to new partner users" needs no workflow: journeys marked "assign to every new
-# partner user" are assigned by ``signals._assign_default_journeys``.
+# partner user" are assigned by ``partner_hooks._assign_default_journeys``.
 WORKFLOWS = [
     ("Notify the channel team of a new partner", "partner_created", "notify_team", "channel"),
 ]

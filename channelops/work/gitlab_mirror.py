@@ -26,7 +26,6 @@ from itertools import groupby
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 
@@ -34,7 +33,6 @@ from channelops.core.models import OutboxMessage, OutboxStatus
 from channelops.core.outbox import outbox_enqueue, register_handler
 
 from .models import CLOSED_STATUSES, WorkItem
-from .signals import work_item_changed
 
 if TYPE_CHECKING:
     import gitlab
@@ -93,8 +91,8 @@ def gitlab_mirror_enqueue(*, item: WorkItem) -> OutboxMessage:
     )
 
 
-@receiver(work_item_changed, dispatch_uid="channelops.work.gitlab_mirror")
-def _on_work_item_changed(sender: Any, item: WorkItem, **kwargs: Any) -> None:
+def on_work_item_changed(*, item: WorkItem, **kwargs: Any) -> None:
+    """Registered on ``channelops.work.hooks.work_item_changed`` (``WorkConfig.ready``)."""
     if not mirror_enabled() or not item.project.gitlab_project.strip():
         return
     gitlab_mirror_enqueue(item=item)

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from channelops.accounts.models import StaffTeam, User
+from channelops.core.exceptions import NotAllowed
 from channelops.core.outbox import email_enqueue
 from channelops.partners.models import Partner
 
@@ -297,7 +298,7 @@ def route_plan(deliverable: Deliverable) -> RoutePlan:
 
 def _require_editor(by: User) -> None:
     if not by.is_staff or not by.has_perm(EDIT_PERM):
-        raise PermissionError(_("Your role does not allow editing RACI matrices."))
+        raise NotAllowed(_("Your role does not allow editing RACI matrices."))
 
 
 @transaction.atomic
@@ -418,7 +419,7 @@ def raci_route(
     R), assigned to its lead (or, without a lead, its active members); DRI = the Accountable team's
     lead. Consulted and Informed teams' leads and members get one e-mail each, except ``by``."""
     if not by.is_staff:
-        raise PermissionError(_("Only staff may do this."))
+        raise NotAllowed(_("Only staff may do this."))
     plan = route_plan(deliverable)
     if plan.problems:
         raise ValidationError(plan.problems)

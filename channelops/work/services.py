@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channelops.accounts.models import StaffTeam, TeamKind, User
+from channelops.core.exceptions import NotAllowed
 from channelops.core.outbox import email_enqueue
 from channelops.partners.models import Partner
 
@@ -71,7 +72,7 @@ def milestone_for(day: date) -> Milestone:
 
 def _require_staff(by: User | None) -> None:
     if by is not None and not by.is_staff:
-        raise PermissionError(_("Only staff may do this."))
+        raise NotAllowed(_("Only staff may do this."))
 
 
 def _validate_people(
@@ -310,7 +311,7 @@ def task_set_done(*, task: Task, done: bool, by: User) -> Task:
     """Tick (or untick) a task: staff any task; partner people the tasks assigned to them."""
     task = Task.objects.select_for_update().select_related("item").get(pk=task.pk)
     if not _may_tick(task, by):
-        raise PermissionError(_("You may not tick this task."))
+        raise NotAllowed(_("You may not tick this task."))
     if task.item.status in CLOSED_STATUSES:
         raise ValidationError(_("This work item is closed."))
     if done and task.done_at is None:
@@ -331,7 +332,7 @@ def comment_add(*, item: WorkItem, body: str, by: User) -> Comment:
     if not by.is_staff:
         m = by.partner_membership
         if m is None or not item.shared_with_partner or item.partner_id != m.partner_id:
-            raise PermissionError(_("You may not comment on this work item."))
+            raise NotAllowed(_("You may not comment on this work item."))
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": _("Write a comment.")})
@@ -458,10 +459,10 @@ def _lead_for(task: Task) -> User | None:
     return _team_lead(TeamKind.CHANNEL)
 
 
-# --- change hook (notification rules subscribe here) --------------------------------------------------
+# --- change hook (the GitLab mirror, the certification awards and notification rules register) ----------
 
 
 def _work_changed(item: WorkItem, *, by: User | None, new: bool) -> None:
-    from .signals import work_item_changed
+    from .hooks import work_item_changed
 
-    work_item_changed.send(sender=WorkItem, item=item, by=by, new=new)
+    work_item_changed.call(item=item, by=by, new=new)

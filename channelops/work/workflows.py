@@ -1,13 +1,13 @@
 """Workflows (SPEC S4): rules staff edit as data — "when a partner (or a partner user) is created or
 changed, and its field equals a value, do this".
 
-The receivers in ``signals.py`` call :func:`workflows_run` for the partner signals, which are sent
-inside the partner services' transactions. Each matching active workflow runs in ``position`` order
+The functions in ``partner_hooks.py`` call :func:`workflows_run` on the partners app's hooks, which
+its services call inside their transactions. Each matching active workflow runs in ``position`` order
 inside its own savepoint: a workflow that fails is rolled back, logged (warning, logger
 ``channelops.work.workflows``) and skipped, and the partner change goes on.
 
 A workflow never re-triggers itself: the ids of the workflows running (in this context) are kept in
-a context variable, so a ``set_field`` change that sends ``partner_changed`` again runs the *other*
+a context variable, so a ``set_field`` change that calls ``partner_changed`` again runs the *other*
 matching workflows but not the ones already on the stack (and nothing deeper than ``MAX_DEPTH``).
 """
 
@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from channelops.accounts.models import User
+from channelops.core.exceptions import NotAllowed
 from channelops.core.outbox import email_enqueue
 from channelops.partners.models import Partner, PartnerMembership, Tier
 
@@ -249,7 +250,7 @@ def workflows_run(
                 trigger,
                 partner.pk,
                 exc,
-                exc_info=not isinstance(exc, (ValidationError, PermissionError)),
+                exc_info=not isinstance(exc, (ValidationError, NotAllowed)),
             )
         finally:
             _running.reset(token)

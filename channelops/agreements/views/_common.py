@@ -16,5 +16,5 @@ def require_partner_admin(request: HttpRequest) -> None:
 
 
 def require_perm(request: HttpRequest, perm: str) -> None:
-    if not request.user.has_perm(perm):  # type: ignore[union-attr]
+    if not request.user.has_perm(perm):
         raise PermissionDenied(_("Your role does not allow this."))

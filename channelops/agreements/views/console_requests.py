@@ -69,7 +69,7 @@ def console_region_exception(request: HttpRequest, pk: int) -> HttpResponse:
         .prefetch_related("regions"),
         pk=pk,
     )
-    can_decide = request.user.has_perm(DECIDE_REGION_PERM)  # type: ignore[union-attr]
+    can_decide = request.user.has_perm(DECIDE_REGION_PERM)
     form = DecideForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -144,7 +144,7 @@ def _legal_page(
     offer_form: OfferForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    can_act = lr.is_open and request.user.has_perm(LEGAL_PERM)  # type: ignore[union-attr]
+    can_act = lr.is_open and request.user.has_perm(LEGAL_PERM)
     return render(
         request,
         "agreements/console_legal_request.html",

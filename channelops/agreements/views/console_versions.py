@@ -89,7 +89,7 @@ def _with_diff_base(versions: list[AgreementVersion]) -> list[AgreementVersion]:
 @staff_required
 def console_template(request: HttpRequest, pk: int) -> HttpResponse:
     template = get_object_or_404(AgreementTemplate.objects.prefetch_related("programs", "regions"), pk=pk)
-    can_manage = request.user.has_perm(MANAGE_PERM)  # type: ignore[union-attr]
+    can_manage = request.user.has_perm(MANAGE_PERM)
     status = 200
     form = None
     if request.method == "POST":
@@ -146,7 +146,7 @@ def _version_page(
     publish_form: PublishForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    can_manage = request.user.has_perm(MANAGE_PERM)  # type: ignore[union-attr]
+    can_manage = request.user.has_perm(MANAGE_PERM)
     is_draft = version.status == VersionStatus.DRAFT
     if can_manage and is_draft:
         edit_form = edit_form or VersionForm(

@@ -21,5 +21,5 @@ def notifications_unread(context: Any) -> int:
         from channelops.notifications.models import Notification
 
         cached = Notification.objects.filter(user=user, read_at__isnull=True).count()
-        request._notifications_unread = cached  # type: ignore[attr-defined]
+        request._notifications_unread = cached
     return cached

@@ -251,7 +251,7 @@ HISTORY_FIELDS = (
 
 def _m2m_snapshots(records: list[Any], name: str, column: str) -> dict[int, set[int]]:
     """{history_id: set of related ids} of a tracked many-to-many field, in one query."""
-    through = WorkItem.history.model._meta.get_field(f"historicalworkitem_{name}").related_model  # type: ignore[attr-defined]
+    through = WorkItem.history.model._meta.get_field(f"historicalworkitem_{name}").related_model
     snaps: dict[int, set[int]] = {r.history_id: set() for r in records}
     for hid, rid in through.objects.filter(history__in=[r.history_id for r in records]).values_list(
         "history_id", column
@@ -262,7 +262,7 @@ def _m2m_snapshots(records: list[Any], name: str, column: str) -> dict[int, set[
 
 def _history(item: WorkItem) -> list[dict[str, Any]]:
     """The item's recorded changes, newest first, each with its changed fields in words."""
-    records = list(item.history.select_related("history_user").order_by("-history_date", "-history_id")[:31])  # type: ignore[attr-defined]
+    records = list(item.history.select_related("history_user").order_by("-history_date", "-history_id")[:31])
     assignees = _m2m_snapshots(records, "assignees", "user_id")
     labels = _m2m_snapshots(records, "labels", "label_id")
     people = User.objects.in_bulk({r.dri_id for r in records} | set().union(*assignees.values()))

@@ -116,7 +116,7 @@ def task_toggle(request: HttpRequest, pk: int, task_pk: int) -> HttpResponse:
     form = TaskToggleForm(request.POST)
     done = form.cleaned_data["done"] if form.is_valid() else not task.is_done
     try:
-        task_set_done(task=task, done=done, by=request.user)  # type: ignore[arg-type]  # PermissionError: 403
+        task_set_done(task=task, done=done, by=request.user)  # type: ignore[arg-type]  # NotAllowed: 403
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

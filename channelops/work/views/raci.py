@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from channelops.accounts.models import StaffTeam
+from channelops.core.exceptions import NotAllowed
 from channelops.core.forms import add_service_errors
 from channelops.core.pages import staff_required
 
@@ -79,14 +80,14 @@ def _errors(exc: ValidationError) -> list[str]:
 @staff_required
 def matrix(request: HttpRequest, pk: int) -> HttpResponse:
     m = get_object_or_404(RaciMatrix, pk=pk)
-    can_edit = request.user.has_perm(EDIT_PERM)  # type: ignore[union-attr]
+    can_edit = request.user.has_perm(EDIT_PERM)
     add_form = DeliverableForm(prefix="new") if can_edit else None
     errors: list[str] = []
     failed: dict[str, Any] = {}
     status = 200
     if request.method == "POST":
         if not can_edit:
-            raise PermissionError(_("Your role does not allow editing RACI matrices."))
+            raise NotAllowed(_("Your role does not allow editing RACI matrices."))
         action = request.POST.get("action", "")
         by = request.user
         try:

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from channelops.core.demo import demo_build
+from channelops.demo.data import demo_build
 
 
 class Command(BaseCommand):

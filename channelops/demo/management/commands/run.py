@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from rich.console import Console
 
-from channelops.core.demo import DEMO_PASSWORD, PARTNER_PEOPLE, STAFF
+from channelops.demo.data import DEMO_PASSWORD, PARTNER_PEOPLE, STAFF
 
 
 class Command(BaseCommand):

@@ -314,7 +314,7 @@ def demo_build(
         from channelops.partners.services import engagement_rollup
 
         engagement_rollup(since=(now - timedelta(days=366)).date(), now=now)
-        from .maintenance import database_analyze
+        from channelops.core.maintenance import database_analyze
 
         database_analyze()
     return created

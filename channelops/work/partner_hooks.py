@@ -1,28 +1,18 @@
-"""Signals of the work app, and its receivers of partner events (journeys for new partner users)."""
+"""What the work app does on the partners app's changes (``channelops.partners.hooks``): default
+journeys for new partner users, and the workflows (S4). Registered by ``register()`` from
+``WorkConfig.ready``; each function runs inside the partner service's transaction."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from django.dispatch import Signal, receiver
-
-from channelops.partners.signals import (
-    partner_changed,
-    partner_created,
-    partner_person_added,
-    partner_person_changed,
-)
+from channelops.partners import hooks
 
 log = logging.getLogger(__name__)
 
-# Sent after a work item is created or changed (kwargs: item, by, new). Notification rules and
-# the GitLab mirror listen to it.
-work_item_changed = Signal()
 
-
-@receiver(partner_person_added)
-def _assign_default_journeys(sender: Any, membership: Any, by: Any, **kwargs: Any) -> None:
+def _assign_default_journeys(*, membership: Any, by: Any = None, **kwargs: Any) -> None:
     """Every new partner user gets the journeys marked "assign to every new partner user"."""
     from django.core.exceptions import ValidationError
 
@@ -38,30 +28,25 @@ def _assign_default_journeys(sender: Any, membership: Any, by: Any, **kwargs: An
             log.warning("journey %s not assigned to %s: %s", template.slug, membership.user, exc)
 
 
-# --- workflows (S4): connected after the default journeys, so a workflow assigning the same journey
+# --- workflows (S4): registered after the default journeys, so a workflow assigning the same journey
 # finds it open and does not assign it twice. ---------------------------------------------------------
 
 
-@receiver(partner_created)
-def _workflows_partner_created(sender: Any, partner: Any, by: Any = None, **kwargs: Any) -> None:
+def _workflows_partner_created(*, partner: Any, by: Any = None, **kwargs: Any) -> None:
     from .models import WorkflowTrigger
     from .workflows import workflows_run
 
     workflows_run(trigger=WorkflowTrigger.PARTNER_CREATED, partner=partner, by=by)
 
 
-@receiver(partner_changed)
-def _workflows_partner_changed(
-    sender: Any, partner: Any, by: Any = None, fields: Any = (), **kwargs: Any
-) -> None:
+def _workflows_partner_changed(*, partner: Any, by: Any = None, fields: Any = (), **kwargs: Any) -> None:
     from .models import WorkflowTrigger
     from .workflows import workflows_run
 
     workflows_run(trigger=WorkflowTrigger.PARTNER_CHANGED, partner=partner, by=by, fields=fields)
 
 
-@receiver(partner_person_added)
-def _workflows_person_added(sender: Any, membership: Any, by: Any = None, **kwargs: Any) -> None:
+def _workflows_person_added(*, membership: Any, by: Any = None, **kwargs: Any) -> None:
     from .models import WorkflowTrigger
     from .workflows import workflows_run
 
@@ -70,10 +55,7 @@ def _workflows_person_added(sender: Any, membership: Any, by: Any = None, **kwar
     )
 
 
-@receiver(partner_person_changed)
-def _workflows_person_changed(
-    sender: Any, membership: Any, by: Any = None, fields: Any = (), **kwargs: Any
-) -> None:
+def _workflows_person_changed(*, membership: Any, by: Any = None, fields: Any = (), **kwargs: Any) -> None:
     from .models import WorkflowTrigger
     from .workflows import workflows_run
 
@@ -84,3 +66,12 @@ def _workflows_person_changed(
         by=by,
         fields=fields,
     )
+
+
+def register() -> None:
+    """Register on the partners app's hooks (``WorkConfig.ready``); the order matters (above)."""
+    hooks.partner_person_added.register(_assign_default_journeys)
+    hooks.partner_created.register(_workflows_partner_created)
+    hooks.partner_changed.register(_workflows_partner_changed)
+    hooks.partner_person_added.register(_workflows_person_added)
+    hooks.partner_person_changed.register(_workflows_person_changed)

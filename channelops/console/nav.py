@@ -18,6 +18,12 @@ def _unread(user: Any) -> Any:
     return Notification.objects.filter(user=user, read_at__isnull=True)
 
 
+def _may_view_plans(user: Any) -> bool:
+    from channelops.enablement.plans import may_view_plans
+
+    return may_view_plans(user)
+
+
 def _administrator(user: Any) -> bool:
     return bool(user.is_superuser or user.has_role("administrator"))
 
@@ -39,8 +45,16 @@ def register() -> None:
         ("partners", "applications", _("Applications"), "console:applications", "user-check", None, None),
         ("partners", "agreements", _("Agreements"), "console:agreements", "signature", None, None),
         ("partners", "legal", _("Legal requests"), "console:legal_requests", "file-text", None, None),
-        ("requests", "nfr", _("NFR requests"), "console:nfr_requests", "clipboard-list", None, None),
-        ("requests", "licenses", _("Licenses"), "console:licenses", "key", None, None),
+        (
+            "requests",
+            "nfr",
+            _("NFR requests"),
+            "console:nfr_requests",
+            "clipboard-list",
+            "licensing.view_nfrrequest",
+            None,
+        ),
+        ("requests", "licenses", _("Licenses"), "console:licenses", "key", "licensing.view_license", None),
         (
             "enablement",
             "certifications",
@@ -60,7 +74,7 @@ def register() -> None:
             None,
         ),
         ("enablement", "badges", _("Badges"), "console:badges", "id-badge-2", "badges.view_badge", None),
-        ("enablement", "plans", _("Plans"), "console:plans", "target", None, None),
+        ("enablement", "plans", _("Plans"), "console:plans", "target", None, _may_view_plans),
         ("admin", "access", _("Access"), "console:access", "shield-check", None, None),
         ("admin", "data", _("Data console"), "admin:index", "database", None, _administrator),
     ]

@@ -128,8 +128,7 @@ class Column:
                 )
                 label = getter() if callable(getter) else value
             color = status_color(value, self.status)
-            css = "bg-secondary-lt" if color == "secondary" else f"bg-{color}-lt"
-            return f'<span class="badge {css} status-badge">{html.escape(_text(label))}</span>'
+            return f'<span class="badge status-badge status-{color}">{html.escape(_text(label))}</span>'
         text = html.escape(_text(value))
         if self.link is not None:
             url = self.link(row)

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
+from django.http.request import RawPostDataException
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import cache_control, never_cache
@@ -100,7 +101,10 @@ CSP_REPORT_MAX_BYTES = 16 * 1024
 def csp_report(request: HttpRequest) -> HttpResponse:
     """Browsers post Content-Security-Policy violations here (the policy's ``report-uri``); they
     are logged at WARNING for operators. Oversized or malformed reports are dropped."""
-    body = request.body[: CSP_REPORT_MAX_BYTES + 1]
+    try:
+        body = request.body[: CSP_REPORT_MAX_BYTES + 1]
+    except RawPostDataException:  # a form post (read by an earlier middleware) is no CSP report
+        return HttpResponse(status=400)
     if len(body) > CSP_REPORT_MAX_BYTES:
         return HttpResponse(status=413)
     try:

@@ -32,10 +32,10 @@ def render_widget(field: BoundField) -> str:
 
 @register.simple_tag
 def status_badge(value: object, label: object = None, kind: str = "") -> SafeString:
-    color = status_color(value, kind)
-    css = "bg-secondary-lt" if color == "secondary" else f"bg-{color}-lt"
     return format_html(
-        '<span class="badge {} status-badge">{}</span>', css, label if label not in (None, "") else value
+        '<span class="badge status-badge status-{}">{}</span>',
+        status_color(value, kind),
+        label if label not in (None, "") else value,
     )
 
 

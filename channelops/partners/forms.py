@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from channelops.accounts.models import User
 from channelops.core.forms import add_service_errors
 
-from .models import PARTNER_TRANSITIONS, ApplicationStatus, Partner, PartnerStatus, Program, Region, Tier
+from .models import PARTNER_TRANSITIONS, Partner, PartnerStatus, Program, Region, Tier
 
 
 class RegistrationForm(forms.Form):
@@ -96,32 +96,6 @@ class RegistrationForm(forms.Form):
 
     def add_service_error(self, exc: Any) -> None:
         add_service_errors(self, exc)
-
-
-APPLICATION_STATUS_FILTER = [
-    *ApplicationStatus.choices,
-    ("all", _("Any status")),
-]
-
-
-class ApplicationFilterForm(forms.Form):
-    status = forms.ChoiceField(
-        label=_("Status"),
-        required=False,
-        choices=APPLICATION_STATUS_FILTER,
-        initial=ApplicationStatus.SUBMITTED,
-    )
-    q = forms.CharField(label=_("Search"), required=False, max_length=200)
-
-    def status_value(self) -> str:
-        if self.is_bound and self.is_valid() and self.cleaned_data.get("status"):
-            return str(self.cleaned_data["status"])
-        return ApplicationStatus.SUBMITTED
-
-    def query(self) -> str:
-        if self.is_bound and self.is_valid():
-            return str(self.cleaned_data.get("q") or "").strip()
-        return ""
 
 
 class _StaffChoiceField(forms.ModelChoiceField):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django import forms
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -206,7 +207,7 @@ def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _classification_page(
-    request: HttpRequest, partner: Partner, form: PartnerClassificationForm, *, status: int = 200
+    request: HttpRequest, partner: Partner, form: forms.Form, *, status: int = 200
 ) -> HttpResponse:
     return render(
         request,
@@ -246,7 +247,7 @@ _classify = Action(
         request,
         partner,
         form,
-        status=400,  # type: ignore[arg-type]
+        status=400,
     ),
 )
 
@@ -320,7 +321,7 @@ class DeadLetters(ListPage):
     empty_text = _("Messages that fail after every retry appear here, to be queued again.")
     noun_plural = _("messages")
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         _require_outbox_manager(request)
         return super().dispatch(request, *args, **kwargs)
 

@@ -19,7 +19,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -181,13 +182,13 @@ def register_status(request: HttpRequest, token: str) -> HttpResponse:
 class Applications(ListPage):
     """Partner applications, the submitted ones (waiting for a decision) first of all."""
 
-    title = _("Partner applications")
+    title = gettext_lazy("Partner applications")
     nav = "applications"
     filterset_class = ApplicationFilter
     default_sort = "-created_at"
-    noun_plural = _("applications")
-    empty_title = _("No application waits for a decision.")
-    empty_text = _(
+    noun_plural = gettext_lazy("applications")
+    empty_title = gettext_lazy("No application waits for a decision.")
+    empty_text = gettext_lazy(
         "Applications sent through the public form appear here once the applicant confirms the e-mail address."
     )
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
+import json
+import re
 
 from openpyxl import load_workbook
 
@@ -130,7 +133,17 @@ def test_partner_page_charts_weekly_engagement_points(cam, login, partner_a):
     weeks = engagement_weeks(partner_a, today=today)
     assert len(weeks) == 26
     assert [w["points"] for w in weeks[-3:]] == [5, 0, 20]
-    assert weeks[-1]["height"] == 100 and weeks[-3]["height"] == 25
+    assert [w["events"] for w in weeks[-3:]] == [2, 0, 4]
     body = login(cam).get(f"/console/partners/{partner_a.pk}/").content.decode()
+    # A Chart.js chart (drawn by channelops/charts.js from the canvas's JSON), no hand-drawn SVG.
+    (raw,) = re.findall(r'<canvas data-chart="([^"]*)"', body)
+    chart = json.loads(html.unescape(raw))
+    assert chart["type"] == "bar" and len(chart["labels"]) == 26
+    assert chart["labels"][-1] == monday.isoformat()
+    assert chart["datasets"][0]["data"][-3:] == [5, 0, 20]
+    assert chart["x_title"] and chart["y_title"]
+    assert "vendor/chartjs/chart.umd.min.js" in body and "channelops/charts.js" in body
+    assert "<rect" not in body
+    # The same figures as a table beside it: the accessible fallback.
     assert body.count('data-points="') == 26
     assert 'data-points="20"' in body and 'role="img"' in body

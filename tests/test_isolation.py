@@ -1041,6 +1041,13 @@ RULES: dict[str, Rule] = {
         ],
     ),
     "console:partner_detail": Rule(DENIED, get_post(lambda w: f"/console/partners/{w.partner_a.pk}/")),
+    "console:partner_edit": Rule(
+        DENIED,
+        get_post(
+            lambda w: f"/console/partners/{w.partner_a.pk}/edit/", {"status": "terminated", "reason": "x"}
+        ),
+    ),
+    "console:partner_search": Rule(DENIED, get_post("/console/partners/search?q=Acme")),
     "console:queues": Rule(DENIED, get_post("/console/queues/")),
     "console:queue_detail": Rule(DENIED, get_post("/console/queues/partners_applied/")),
     "console:dead_letters": Rule(DENIED, get_post("/console/outbox/dead/")),

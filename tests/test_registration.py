@@ -518,7 +518,7 @@ def test_console_list_paginates_by_fifty(login, cam):
         submitted_application(n)
     staff = login(cam)
     body = staff.get("/console/applications/").content.decode()
-    assert "51 applications" in body and "Page 1 of 2" in body
+    assert "51 results" in body and "Page 1 of 2" in body
     body = staff.get("/console/applications/", {"page": 2}).content.decode()
     assert "Page 2 of 2" in body and "Applicant 0 Ltd" in body
 

@@ -70,7 +70,7 @@ def engagement_series(partner: Partner, days: int = 30) -> list[dict[str, Any]]:
 def engagement_weeks(partner: Partner, *, weeks: int = 26, today: date | None = None) -> list[dict[str, Any]]:
     """Points per week (Monday-based) for the last ``weeks`` weeks, oldest first, zeros included.
 
-    One query over the daily rollup; shown as a chart on the partner page.
+    One query over the daily rollup; shown as a chart (with this table beside it) on the partner page.
     """
     today = today or timezone.localdate()
     this_monday = today - timedelta(days=today.weekday())
@@ -84,15 +84,4 @@ def engagement_weeks(partner: Partner, *, weeks: int = 26, today: date | None = 
         if monday in totals:
             totals[monday] += points
             events[monday] += n
-    peak = max(totals.values()) or 1
-    return [
-        {
-            "week": w,
-            "points": p,
-            "events": events[w],
-            "height": round(100 * p / peak),
-            "y": 101 - round(100 * p / peak),
-            "x": i * 12,
-        }
-        for i, (w, p) in enumerate(totals.items())
-    ]
+    return [{"week": w, "points": p, "events": events[w]} for w, p in totals.items()]

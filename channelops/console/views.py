@@ -2,37 +2,38 @@
 
 from __future__ import annotations
 
-import csv
-import html
-from collections.abc import Iterator
-from io import BytesIO
+import json
 from typing import Any
 
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django import forms
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.utils.decorators import method_decorator
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
 
 from channelops.agreements.querysets import partner_agreement_rows
+from channelops.core.actions import Action
+from channelops.core.exceptions import NotAllowed
+from channelops.core.listing import Column, ListPage
 from channelops.core.models import OutboxMessage, OutboxStatus
 from channelops.core.outbox import outbox_retry
-from channelops.core.pages import Echo as _Echo
-from channelops.core.pages import safe_cell as _safe_cell
 from channelops.core.pages import staff_required
 from channelops.core.queues import get_queue, queues_for
+from channelops.partners.forms import PartnerClassificationForm, partner_label
+from channelops.partners.forms import partner_search as search_partners
 from channelops.partners.models import Partner, PartnerStatus
+from channelops.partners.services import may_classify_partner, partner_update_classification
 from channelops.work.selectors import partner_work
 
-from .forms import DirectoryFilterForm
+from .filters import DirectoryFilter
 from .timeline import engagement_series, engagement_weeks, partner_timeline
-
-PAGE_SIZE = 50
 
 
 @staff_required
@@ -40,171 +41,146 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("console:queues")
 
 
-def _directory_queryset(request: HttpRequest) -> tuple[DirectoryFilterForm, Any]:
-    form = DirectoryFilterForm(request.GET or None)
-    qs = Partner.objects.visible_to(request.user).for_directory()
-    sort = "legal_name"
-    if form.is_valid():
-        d = form.cleaned_data
-        cam = d.get("cam") or ""
-        qs = qs.filter_directory(
-            q=d.get("q") or "",
-            region=d.get("region") or "",
-            tier=d.get("tier") or "",
-            status=d.get("status") or "",
-            cam=int(cam) if cam.isdigit() else None,
-            program=d.get("program") or "",
-        )
-        if cam == "none":
-            qs = qs.filter(cam__isnull=True)
-        sort = d.get("sort") or sort
-    return form, qs.order_by(sort, "pk")
+_STATUS_LABELS = dict(PartnerStatus.choices)
 
 
-DIRECTORY_FIELDS = (
-    "pk",
-    "legal_name",
-    "country",
-    "region__code",
-    "tier__name",
-    "status",
-    "cam__full_name",
-    "cam__email",
-    "engagement_score",
-)
+def _partner_url(base: str) -> Any:
+    return lambda r: f"{base}{r['pk']}/"
 
 
-_ROW = (
-    '<tr><td><a href="{0}{1}/">{2}</a></td><td>{3}</td><td>{4}</td><td>{5}</td><td>{6}</td><td>{7}</td>'
-    "<td>{8}</td></tr>"
-)
+@method_decorator(staff_required, name="dispatch")
+class Directory(ListPage):
+    """The partner directory: search, filters, sorting, CSV/XLSX export.
 
+    Rows are ``values()`` dicts (one query joined with region, tier and CAM) rendered in Python:
+    the template engine cost ~0.15 ms per row (docs/performance.md)."""
 
-def _directory_rows_html(rows: Any, labels: dict[str, str], base: str) -> SafeString:
-    """The directory's table rows, every value HTML-escaped.
+    title = _("Partner directory")
+    nav = "directory"
+    filterset_class = DirectoryFilter
+    default_sort = "legal_name"
+    export_name = "partners"
+    export_sheet = _("Partners")
+    noun_plural = _("partners")
+    empty_title = _("No partner yet.")
+    empty_text = _("Partners appear here once an application is approved.")
+    exporting = False
 
-    Built in Python rather than with template tags: the template engine (and Django's
-    lazy-aware escape) cost ~0.15 ms per row, most of this page's CPU (docs/performance.md).
-    """
-    e = html.escape
-    return mark_safe(  # noqa: S308 - every interpolated value is escaped above
-        "\n".join(
-            _ROW.format(
-                e(base),
-                r["pk"],
-                e(r["legal_name"]),
-                e(r["country"]),
-                e(r["region__code"]),
-                e(r["tier__name"]),
-                e(labels.get(r["status"], r["status"])),
-                e(r["cam__full_name"] or r["cam__email"] or "—"),
-                int(r["engagement_score"]),
-            )
-            for r in rows
-        )
+    DISPLAY_FIELDS = (
+        "pk",
+        "legal_name",
+        "country",
+        "region__code",
+        "tier__name",
+        "status",
+        "cam__full_name",
+        "cam__email",
+        "engagement_score",
     )
-
-
-@staff_required
-def directory(request: HttpRequest) -> HttpResponse:
-    form, qs = _directory_queryset(request)
-    page = Paginator(qs.values(*DIRECTORY_FIELDS), PAGE_SIZE).get_page(request.GET.get("page"))
-    labels = {value: str(label) for value, label in PartnerStatus.choices}
-    base = reverse("console:partner_detail", args=[0])[:-2]  # "/console/partners/"
-    rows_html = _directory_rows_html(page.object_list, labels, base)
-    params = request.GET.copy()
-    params.pop("page", None)
-    return render(
-        request,
-        "console/directory.html",
-        {
-            "form": form,
-            "selects": form.select_fields(),
-            "page": page,
-            "rows_html": rows_html,
-            "querystring": params.urlencode(),
-            "nav": "directory",
-        },
+    EXPORT_FIELDS = (
+        *DISPLAY_FIELDS,
+        "website",
+        "crm_account_id",
+        "last_phd_review",
+        "created_at",
     )
+    # Sort keys that have no column of their own (the directory's "Newest").
+    EXTRA_SORTS = {"created_at": "created_at"}
 
+    def get_queryset(self) -> Any:
+        fields = self.EXPORT_FIELDS if self.exporting else self.DISPLAY_FIELDS
+        return Partner.objects.visible_to(self.request.user).values(*fields)
 
-EXPORT_COLUMNS = [
-    ("id", _("ID")),
-    ("legal_name", _("Legal name")),
-    ("website", _("Website")),
-    ("country", _("Country")),
-    ("region", _("Region")),
-    ("tier", _("Tier")),
-    ("status", _("Status")),
-    ("cam", _("CAM")),
-    ("engagement_score", _("Engagement score")),
-    ("crm_account_id", _("CRM account id")),
-    ("last_phd_review", _("Last PHD review")),
-    ("created_at", _("Created")),
-]
-
-
-def _export_rows(qs: Any) -> Iterator[list[Any]]:
-    for p in qs.iterator(chunk_size=2000):
-        yield [
-            p.pk,
-            p.legal_name,
-            p.website,
-            p.country,
-            p.region.code,
-            p.tier.name,
-            p.status,
-            p.cam.email if p.cam else "",
-            p.engagement_score,
-            p.crm_account_id,
-            p.last_phd_review.isoformat() if p.last_phd_review else "",
-            p.created_at.isoformat(),
+    def get_columns(self) -> list[Column]:
+        if self.exporting:
+            return [
+                Column("pk", _("ID")),
+                Column("legal_name", _("Legal name")),
+                Column("website", _("Website")),
+                Column("country", _("Country")),
+                Column("region__code", _("Region")),
+                Column("tier__name", _("Tier")),
+                Column("status", _("Status")),
+                Column("cam__email", _("CAM")),
+                Column("engagement_score", _("Engagement score")),
+                Column("crm_account_id", _("CRM account id")),
+                Column("last_phd_review", _("Last PHD review")),
+                Column("created_at", _("Created")),
+            ]
+        base = reverse("console:partner_detail", args=[0])[:-2]  # "/console/partners/"
+        return [
+            Column("legal_name", _("Partner"), link=_partner_url(base), sort="legal_name"),
+            Column("country", _("Country"), sort="country"),
+            Column("region__code", _("Region"), sort="region__code"),
+            Column("tier__name", _("Tier"), sort="tier__rank"),
+            Column(
+                "status",
+                _("Status"),
+                status="partner",
+                display=lambda r: _STATUS_LABELS.get(r["status"], r["status"]),
+                sort="status",
+            ),
+            Column("cam", _("CAM"), value=lambda r: r["cam__full_name"] or r["cam__email"]),
+            Column(
+                "engagement_score",
+                _("Engagement"),
+                value=lambda r: int(r["engagement_score"]),
+                numeric=True,
+                sort="engagement_score",
+            ),
         ]
 
+    def ordering(self) -> list[str]:
+        wanted = self.request.GET.get("sort", "")
+        if wanted.lstrip("-") in self.EXTRA_SORTS:
+            field = self.EXTRA_SORTS[wanted.lstrip("-")]
+            return ["-" + field if wanted.startswith("-") else field, "pk"]
+        return super().ordering()
 
-@staff_required
-def directory_export(request: HttpRequest, fmt: str) -> HttpResponse | StreamingHttpResponse:
-    _form, qs = _directory_queryset(request)
-    stamp = timezone.now().strftime("%Y%m%d-%H%M")
-    header = [str(label) for _k, label in EXPORT_COLUMNS]
-    if fmt == "csv":
-        writer = csv.writer(_Echo())
+    def export(self, fmt: str) -> HttpResponse:
+        self.exporting = True
+        return super().export(fmt)
 
-        def stream() -> Iterator[str]:
-            yield writer.writerow(header)
-            for row in _export_rows(qs):
-                yield writer.writerow([_safe_cell(v) for v in row])
 
-        resp = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
-        resp["Content-Disposition"] = f'attachment; filename="partners-{stamp}.csv"'
-        return resp
-    if fmt == "xlsx":
-        from openpyxl import Workbook
-
-        wb = Workbook(write_only=True)
-        ws = wb.create_sheet(_("Partners"))
-        ws.append(header)
-        for row in _export_rows(qs):
-            ws.append([_safe_cell(v) for v in row])
-        buf = BytesIO()
-        wb.save(buf)
-        xlsx = HttpResponse(
-            buf.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        )
-        xlsx["Content-Disposition"] = f'attachment; filename="partners-{stamp}.xlsx"'
-        return xlsx
-    raise Http404
+directory = Directory.as_view()
 
 
 @staff_required
-def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    partner = get_object_or_404(
+def directory_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The old export address (``/console/partners/export.csv``): the directory's own export."""
+    page = Directory()
+    page.setup(request)
+    return page.export(fmt)
+
+
+def _partner_or_404(request: HttpRequest, pk: int) -> Partner:
+    return get_object_or_404(
         Partner.objects.visible_to(request.user).select_related(
             "region__routing__phd_specialist", "tier", "cam"
         ),
         pk=pk,
     )
+
+
+def _weekly_chart(weeks: list[dict[str, Any]]) -> str:
+    """The weekly engagement chart's data for channelops/static/channelops/charts.js."""
+    return json.dumps(
+        {
+            "type": "bar",
+            "labels": [w["week"].isoformat() for w in weeks],
+            "datasets": [{"label": str(_("Points")), "data": [w["points"] for w in weeks]}],
+            "x_title": str(_("Week starting (Monday)")),
+            "y_title": str(_("Engagement points")),
+        }
+    )
+
+
+@staff_required
+def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    partner = _partner_or_404(request, pk)
     contacts = partner.contacts.select_related("user").order_by("-is_primary", "last_name")[:100]
+    weeks = engagement_weeks(partner)
+    user: Any = request.user
     return render(
         request,
         "console/partner_detail.html",
@@ -215,11 +191,96 @@ def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "agreements": partner_agreement_rows(partner),
             "timeline": partner_timeline(partner),
             "series": engagement_series(partner),
-            "weeks": engagement_weeks(partner),
+            "weeks": weeks,
+            "weekly_chart": _weekly_chart(weeks),
             "work": partner_work(partner),
             "today": timezone.localdate(),
+            "may_classify": may_classify_partner(user),
+            "may_use_data_console": bool(user.is_superuser or user.has_role("administrator")),
             "nav": "directory",
+            "breadcrumbs": [
+                {"label": _("Partners"), "url": reverse("console:directory")},
+                {"label": partner.legal_name},
+            ],
         },
+    )
+
+
+def _classification_page(
+    request: HttpRequest, partner: Partner, form: forms.Form, *, status: int = 200
+) -> HttpResponse:
+    return render(
+        request,
+        "console/partner_edit.html",
+        {
+            "partner": partner,
+            "form": form,
+            "nav": "directory",
+            "breadcrumbs": [
+                {"label": _("Partners"), "url": reverse("console:directory")},
+                {"label": partner.legal_name, "url": reverse("console:partner_detail", args=[partner.pk])},
+                {"label": _("Change classification")},
+            ],
+        },
+        status=status,
+    )
+
+
+_classify = Action(
+    load=_partner_or_404,
+    allowed=lambda request, partner: may_classify_partner(request.user),
+    not_allowed=_("Your staff role does not allow changing partners."),
+    form_class=PartnerClassificationForm,
+    form_kwargs=lambda request, partner: {"partner": partner},
+    perform=lambda request, partner, data: partner_update_classification(
+        partner=partner,
+        by=request.user,  # type: ignore[arg-type]
+        tier=data["tier"],
+        cam=data["cam"],
+        region=data["region"],
+        status=data["status"],
+        reason=data["reason"],
+    ),
+    success=_("%(obj)s is updated."),
+    redirect_to=lambda request, partner, result: reverse("console:partner_detail", args=[partner.pk]),
+    on_invalid=lambda request, partner, form: _classification_page(
+        request,
+        partner,
+        form,
+        status=400,
+    ),
+)
+
+
+@staff_required
+def partner_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change a partner's tier, CAM, region and status (through the partners service)."""
+    if request.method == "POST":
+        return _classify.view(request, pk)
+    partner = _partner_or_404(request, pk)
+    if not may_classify_partner(request.user):
+        raise NotAllowed(_("Your staff role does not allow changing partners."))
+    return _classification_page(request, partner, PartnerClassificationForm(partner=partner))
+
+
+@staff_required
+@require_safe
+def partner_search(request: HttpRequest) -> HttpResponse:
+    """The partner picker's suggestions (``PartnerChoiceField``): ``<option>``s for its datalist,
+    at most 20, from the partners the person may see. ``field`` names the query parameter when
+    the input sends its own name instead of ``q``; ``status`` narrows to one status."""
+    field = request.GET.get("field", "")
+    q = request.GET.get("q") or (
+        request.GET.get(field, "") if field and field not in ("status", "field") else ""
+    )
+    qs = Partner.objects.visible_to(request.user)
+    status = request.GET.get("status", "")
+    if status in PartnerStatus.values:
+        qs = qs.filter(status=status)
+    return render(
+        request,
+        "console/partner_search.html",
+        {"partners": [(partner_label(p), p) for p in search_partners(qs, q[:200])]},
     )
 
 
@@ -240,25 +301,73 @@ def queue_detail(request: HttpRequest, key: str) -> HttpResponse:
 
 
 def _can_manage_outbox(user: Any) -> bool:
-    return user.has_role("administrator", "channel_leadership")
+    return bool(user.has_role("administrator", "channel_leadership"))
 
 
-@staff_required
-def dead_letters(request: HttpRequest) -> HttpResponse:
+def _require_outbox_manager(request: HttpRequest) -> None:
     if not _can_manage_outbox(request.user):
-        raise PermissionDenied
-    page = Paginator(
-        OutboxMessage.objects.filter(status=OutboxStatus.DEAD).order_by("-id"), PAGE_SIZE
-    ).get_page(request.GET.get("page"))
-    return render(request, "console/dead_letters.html", {"page": page, "nav": "queues"})
+        raise NotAllowed(_("Only administrators and channel leadership handle undelivered messages."))
 
 
-@staff_required
-@require_POST
-def dead_letter_retry(request: HttpRequest, pk: int) -> HttpResponse:
-    if not _can_manage_outbox(request.user):
-        raise PermissionDenied
-    msg = get_object_or_404(OutboxMessage, pk=pk, status=OutboxStatus.DEAD)
-    outbox_retry(message=msg)
-    messages.success(request, _("The message is queued again."))
-    return redirect("console:dead_letters")
+@method_decorator(staff_required, name="dispatch")
+class DeadLetters(ListPage):
+    """Side effects that failed after every retry; each can be queued again."""
+
+    title = _("Undelivered messages")
+    nav = "queues"
+    intro = _("Side effects (e-mails, CRM writes, webhooks) that failed after every retry.")
+    default_sort = "-pk"
+    empty_title = _("Every message was delivered.")
+    empty_text = _("Messages that fail after every retry appear here, to be queued again.")
+    noun_plural = _("messages")
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        _require_outbox_manager(request)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self) -> Any:
+        return OutboxMessage.objects.filter(status=OutboxStatus.DEAD)
+
+    def get_breadcrumbs(self) -> list[dict[str, Any]]:
+        return [{"label": _("Work queues"), "url": reverse("console:queues")}, {"label": self.title}]
+
+    def get_columns(self) -> list[Column]:
+        token = get_token(self.request)
+        label = _("Retry")
+
+        def retry(m: OutboxMessage) -> SafeString:
+            return format_html(
+                '<form method="post" action="{}"><input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+                '<button type="submit" class="btn btn-sm">{}</button></form>',
+                reverse("console:dead_letter_retry", args=[m.pk]),
+                token,
+                label,
+            )
+
+        return [
+            Column("kind", _("Kind")),
+            Column(
+                "idempotency_key", _("Key"), html=lambda m: format_html("<code>{}</code>", m.idempotency_key)
+            ),
+            Column("attempts", _("Attempts"), numeric=True),
+            Column("last_error", _("Last error"), value=lambda m: Truncator(m.last_error).chars(200)),
+            Column("retry", _("Action"), html=retry, export=False),
+        ]
+
+
+dead_letters = DeadLetters.as_view()
+
+
+def _dead_letter(request: HttpRequest, pk: int) -> OutboxMessage:
+    _require_outbox_manager(request)  # 403 before any lookup, as before
+    return get_object_or_404(OutboxMessage, pk=pk, status=OutboxStatus.DEAD)
+
+
+dead_letter_retry = staff_required(
+    Action(
+        load=_dead_letter,
+        perform=lambda request, msg, data: outbox_retry(message=msg),
+        success=_("The message is queued again."),
+        redirect_to=lambda request, msg, result: reverse("console:dead_letters"),
+    ).view
+)

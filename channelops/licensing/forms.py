@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from channelops.partners.forms import PartnerChoiceField
 from channelops.partners.models import Partner, Region
 
 from .models import TOP_PLAN, Plan, RequestStatus
@@ -39,43 +39,18 @@ class NfrRequestForm(forms.Form):
 
 # Up to this many active partners the console form offers a select; beyond, a search field.
 PARTNER_SELECT_LIMIT = 300
-_REF = re.compile(r"\(#(\d+)\)\s*$")
 
 
-class PartnerLookupField(forms.CharField):
-    """A partner named by its number ("1234"), "Name (#1234)", its exact name, or a unique part of it."""
+class PartnerLookupField(PartnerChoiceField):
+    """The console request form's partner at scale: the shared partner picker, active partners."""
+
+    default_error_messages = {
+        "missing_number": _("No active partner has the number %(n)s."),
+        "missing_name": _("No active partner's name contains “%(q)s”."),
+    }
 
     def __init__(self, *, queryset: Any, **kwargs: Any) -> None:
-        self.queryset = queryset
-        super().__init__(max_length=250, **kwargs)
-
-    def prepare_value(self, value: Any) -> Any:
-        if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
-            p = self.queryset.filter(pk=int(value)).only("pk", "legal_name").first()
-            return f"{p.legal_name} (#{p.pk})" if p else value
-        return value
-
-    def clean(self, value: Any) -> Any:
-        text = (super().clean(value) or "").strip()
-        m = _REF.search(text)
-        if text.isdigit() or m:
-            found = self.queryset.filter(pk=int(m.group(1) if m else text)).first()
-            if found is None:
-                raise forms.ValidationError(_("No active partner has the number %(n)s.") % {"n": text})
-            return found
-        exact = list(self.queryset.filter(legal_name__iexact=text)[:2])
-        if len(exact) == 1:
-            return exact[0]
-        matches = list(self.queryset.filter(legal_name__icontains=text).order_by("legal_name")[:6])
-        if len(matches) == 1:
-            return matches[0]
-        if not matches:
-            raise forms.ValidationError(_("No active partner's name contains “%(q)s”.") % {"q": text})
-        names = ", ".join(f"{p.legal_name} (#{p.pk})" for p in matches[:5])
-        raise forms.ValidationError(
-            _("Several partners match “%(q)s”: %(names)s%(more)s — type more of the name, or the number.")
-            % {"q": text, "names": names, "more": "…" if len(matches) > 5 else ""}
-        )
+        super().__init__(queryset=queryset, search_params={"status": "active"}, **kwargs)
 
 
 class ConsoleNfrRequestForm(NfrRequestForm):

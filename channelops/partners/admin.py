@@ -82,8 +82,18 @@ class PartnerAdmin(SimpleHistoryAdmin, ModelAdmin):
     autocomplete_fields = ["cam"]
     filter_horizontal = ["programs"]
     readonly_fields = ["status", "engagement_score", "created_at", "updated_at"]
+    #: Fields a service owns (partner_update_classification, partner_set_status): read-only once the
+    #: partner exists, so no edit here skips the history, the status record and the hooks. Staff
+    #: change them on the console's partner page (/console/partners/<id>/edit/).
+    service_owned_fields = ["status", "tier", "cam", "region"]
     inlines = [ContactInline, StatusChangeInline]
     actions = [_status_action(s) for s in PartnerStatus.values]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            fields += [f for f in self.service_owned_fields if f not in fields]
+        return fields
 
 
 @admin.register(Contact)

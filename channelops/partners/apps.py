@@ -11,12 +11,17 @@ class PartnersConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from channelops.core.schedules import register_schedule
+        from channelops.core.status import BLUE, GREY, register_status_colors
 
         from . import signals  # noqa: F401
         from .defaults import ensure_defaults
         from .queues import register
 
         register()
+        # Status badges (core/status.py): an applied partner waits for activation; an application
+        # whose e-mail address is not confirmed yet is not in anyone's queue.
+        register_status_colors("partner", {"applied": BLUE})
+        register_status_colors("application", {"unverified": GREY})
         post_migrate.connect(ensure_defaults, sender=self)
         register_schedule(
             name="engagement_rollup",

@@ -183,6 +183,72 @@ def partner_fields_set(
     return partner
 
 
+CLASSIFICATION_PERM = "partners.change_partner"
+
+
+def may_classify_partner(user: Any) -> bool:
+    """Whether a staff member may change partners' tier, CAM, region and status.
+
+    The roles that hold ``partners.change_partner`` (accounts/roles.py: channel account managers,
+    PHD specialists, channel leadership, administrators); the others only read partners."""
+    return bool(getattr(user, "is_staff", False) and user.has_perm(CLASSIFICATION_PERM))
+
+
+@transaction.atomic
+def partner_update_classification(
+    *,
+    partner: Partner,
+    by: User,
+    tier: Tier,
+    cam: User | None,
+    region: Region,
+    status: str | None = None,
+    reason: str = "",
+) -> Partner:
+    """Staff change a partner's tier, channel account manager, region and (optionally) status.
+
+    Only what really changes is saved: the fields in the partner's history (with ``reason``), a
+    status change as a ``PartnerStatusChange`` (allowed transitions only, ``reason`` as its note),
+    both announced with ``partner_changed``. The CAM must be active staff with the CAM role; a
+    partner can only move to a region that accepts partners."""
+    if by is None or not may_classify_partner(by):
+        raise NotAllowed(_("Your staff role does not allow changing partners."))
+    errors: dict[str, str] = {}
+    if cam is not None and not (cam.is_staff and cam.is_active and cam.has_role("cam")):
+        errors["cam"] = _("The channel account manager must be active staff with the CAM role.")
+    locked = Partner.objects.select_for_update().get(pk=partner.pk)
+    if region.pk != locked.region_id and not region.active:
+        errors["region"] = _("This region is not accepting partners.")
+    if status and status != locked.status:
+        if status not in PartnerStatus.values:
+            errors["status"] = _("Unknown status %(s)s.") % {"s": status}
+        elif status not in PARTNER_TRANSITIONS[locked.status]:
+            errors["status"] = _("A partner cannot go from %(a)s to %(b)s.") % {
+                "a": locked.get_status_display(),
+                "b": PartnerStatus(status).label,
+            }
+    if errors:
+        raise ValidationError(errors)
+    wanted = {"tier": tier, "cam": cam, "region": region}
+    changed = [
+        k for k, v in wanted.items() if getattr(locked, f"{k}_id") != (v.pk if v is not None else None)
+    ]
+    if changed:
+        for k in changed:
+            setattr(locked, k, wanted[k])
+        locked.full_clean()
+        locked._history_user = by  # type: ignore[attr-defined]
+        if reason:
+            locked._change_reason = reason[:100]  # type: ignore[attr-defined]
+        locked.save(update_fields=[*changed, "updated_at"])
+        for k in changed:  # the caller's instance stays current
+            setattr(partner, k, getattr(locked, k))
+        hooks.partner_changed.call(partner=locked, by=by, fields=sorted(changed))
+    if status and status != locked.status:
+        partner_set_status(partner=partner, to=status, by=by, note=reason)
+    return partner
+
+
 @transaction.atomic
 def region_routing_set(*, region: Region, phd_specialist: User | None, by: User) -> RegionRouting:
     _require_staff(by)

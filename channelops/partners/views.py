@@ -12,23 +12,26 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Q
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_safe
 
+from channelops.core.actions import Action
 from channelops.core.exceptions import NotAllowed
+from channelops.core.listing import Column, ListPage
 from channelops.core.pages import staff_required
 from channelops.core.views import client_ip
 
-from .forms import APPLICATION_STATUS_FILTER, ApplicationFilterForm, ApproveForm, RegistrationForm, RejectForm
+from .filters import ApplicationFilter
+from .forms import ApproveForm, RegistrationForm, RejectForm
 from .models import Application, ApplicationStatus
 from .registration import (
     APPROVE_PERM,
@@ -39,9 +42,6 @@ from .registration import (
     application_verify,
     verify_days,
 )
-
-PAGE_SIZE = 50
-
 
 # --- public: the application form ------------------------------------------------------------------
 
@@ -178,34 +178,52 @@ def register_status(request: HttpRequest, token: str) -> HttpResponse:
 # --- console: the list of applications and the decisions -----------------------------------------
 
 
-@staff_required
-def console_applications(request: HttpRequest) -> HttpResponse:
-    form = ApplicationFilterForm(request.GET or None)
-    status = form.status_value()
-    q = form.query()
-    qs = Application.objects.visible_to(request.user).select_related("region")
-    if status != "all":
-        qs = qs.filter(status=status)
-    if q:
-        qs = qs.filter(Q(company_name__icontains=q) | Q(company_domain__icontains=q) | Q(email__icontains=q))
-    page = Paginator(qs.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
-    return render(
-        request,
-        "partners/console_applications.html",
-        {
-            "form": form,
-            "status": status,
-            "status_options": [
-                (str(v), str(label), str(v) == status) for v, label in APPLICATION_STATUS_FILTER
-            ],
-            "q": q,
-            "page": page,
-            "querystring": params.urlencode(),
-            "nav": "applications",
-        },
+@method_decorator(staff_required, name="dispatch")
+class Applications(ListPage):
+    """Partner applications, the submitted ones (waiting for a decision) first of all."""
+
+    title = gettext_lazy("Partner applications")
+    nav = "applications"
+    filterset_class = ApplicationFilter
+    default_sort = "-created_at"
+    noun_plural = gettext_lazy("applications")
+    empty_title = gettext_lazy("No application waits for a decision.")
+    empty_text = gettext_lazy(
+        "Applications sent through the public form appear here once the applicant confirms the e-mail address."
     )
+
+    def get_queryset(self) -> Any:
+        return Application.objects.visible_to(self.request.user).select_related("region")
+
+    def get_columns(self) -> list[Column]:
+        return [
+            Column(
+                "company_name",
+                _("Company"),
+                link=lambda a: reverse("console:application_detail", args=[a.pk]),
+                sort="company_name",
+            ),
+            Column("company_domain", _("Domain")),
+            Column(
+                "contact_name",
+                _("Contact"),
+                html=lambda a: format_html(
+                    '{}<div class="text-secondary small">{}</div>', a.contact_name, a.email
+                ),
+            ),
+            Column("country", _("Country"), sort="country"),
+            Column("region.code", _("Region"), sort="region__code"),
+            Column("status", _("Status"), status="application", sort="status"),
+            Column(
+                "created_at",
+                _("Received"),
+                value=lambda a: timezone.localdate(a.created_at),
+                sort="created_at",
+            ),
+        ]
+
+
+console_applications = Applications.as_view()
 
 
 @dataclass
@@ -268,73 +286,62 @@ def console_application(request: HttpRequest, pk: int) -> HttpResponse:
             "approve_form": ApproveForm() if open_for_decision else None,
             "reject_form": RejectForm() if open_for_decision else None,
             "nav": "applications",
+            "breadcrumbs": [
+                {"label": _("Applications"), "url": reverse("console:applications")},
+                {"label": app.company_name},
+            ],
         },
     )
 
 
-def _require_decider(request: HttpRequest) -> None:
+def _decidable(request: HttpRequest, pk: int) -> Application:
+    """The application, for a staff member whose role decides applications (403 first, as before)."""
     if not request.user.has_perm(APPROVE_PERM):
-        raise PermissionDenied(_("Your role does not allow deciding on applications."))
+        raise NotAllowed(_("Your role does not allow deciding on applications."))
+    return _application_or_404(request, pk)
 
 
-def _error_text(exc: ValidationError | NotAllowed) -> str:
-    if isinstance(exc, ValidationError):
-        return " ".join(str(m) for m in exc.messages)
-    return str(exc) or _("You may not do this.")
+def _approved(app: Application, partner: Any) -> str:
+    return format_html(
+        '{} <a href="{}">{}</a>',
+        _("Approved: %(company)s is a partner now, and %(email)s is invited as its partner admin.")
+        % {"company": partner.legal_name, "email": app.email},
+        reverse("console:partner_detail", args=[partner.pk]),
+        _("Open the partner page"),
+    )
 
 
-def _form_error_text(form: Any) -> str:
-    return " ".join(str(e) for errors in form.errors.values() for e in errors)
+def _back_to_application(request: HttpRequest, app: Application, result: Any) -> str:
+    return reverse("console:application_detail", args=[app.pk])
 
 
-@staff_required
-@require_POST
-def console_application_approve(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_decider(request)
-    app = _application_or_404(request, pk)
-    form = ApproveForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _form_error_text(form))
-        return redirect("console:application_detail", pk=app.pk)
-    try:
-        partner = application_approve(
+console_application_approve = staff_required(
+    Action(
+        load=_decidable,
+        form_class=ApproveForm,
+        perform=lambda request, app, data: application_approve(
             application=app,
             by=request.user,  # type: ignore[arg-type]
-            tier=form.cleaned_data["tier"],
-            cam=form.cleaned_data["cam"],
-        )
-    except (ValidationError, NotAllowed) as exc:
-        messages.error(request, _error_text(exc))
-    else:
-        messages.success(
-            request,
-            format_html(
-                '{} <a href="{}">{}</a>',
-                _("Approved: %(company)s is a partner now, and %(email)s is invited as its partner admin.")
-                % {"company": partner.legal_name, "email": app.email},
-                reverse("console:partner_detail", args=[partner.pk]),
-                _("Open the partner page"),
-            ),
-        )
-    return redirect("console:application_detail", pk=app.pk)
+            tier=data["tier"],
+            cam=data["cam"],
+        ),
+        success=_approved,
+        redirect_to=_back_to_application,
+    ).view
+)
 
-
-@staff_required
-@require_POST
-def console_application_reject(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_decider(request)
-    app = _application_or_404(request, pk)
-    form = RejectForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _form_error_text(form))
-        return redirect("console:application_detail", pk=app.pk)
-    try:
-        application_reject(application=app, by=request.user, reason=form.cleaned_data["reason"])  # type: ignore[arg-type]
-    except (ValidationError, NotAllowed) as exc:
-        messages.error(request, _error_text(exc))
-    else:
-        messages.success(
-            request,
-            _("Rejected: the reason is e-mailed to %(email)s.") % {"email": app.email},
-        )
-    return redirect("console:application_detail", pk=app.pk)
+console_application_reject = staff_required(
+    Action(
+        load=_decidable,
+        form_class=RejectForm,
+        perform=lambda request, app, data: application_reject(
+            application=app,
+            by=request.user,  # type: ignore[arg-type]
+            reason=data["reason"],
+        ),
+        success=lambda app, result: (
+            _("Rejected: the reason is e-mailed to %(email)s.") % {"email": app.email}
+        ),
+        redirect_to=_back_to_application,
+    ).view
+)

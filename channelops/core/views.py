@@ -9,8 +9,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.http.request import RawPostDataException
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.request import RawPostDataException
 from django.shortcuts import render
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.csrf import csrf_exempt

@@ -61,7 +61,7 @@ def register() -> None:
             _("Certifications"),
             "console:certifications",
             "certificate",
-            None,
+            "enablement.view_certification",
             None,
         ),
         (

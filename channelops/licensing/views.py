@@ -434,7 +434,7 @@ def console_nfr_request_new(request: HttpRequest) -> HttpResponse:
 
 
 def _related_requests(request: HttpRequest, req: NfrRequest) -> list[NfrRequest]:
-    """Possible duplicates: the partner's other requests, or any for the same license contact."""
+    """For spotting duplicates: the partner's other requests, and any for the same license contact."""
     return list(
         NfrRequest.objects.visible_to(request.user)
         .filter(Q(partner_id=req.partner_id) | Q(contact_email__iexact=req.contact_email))
@@ -472,11 +472,6 @@ def _review_page(
             "ask_form": ask_form
             or (AskForm() if can_review and req.status == RequestStatus.SUBMITTED else None),
             "related": related,
-            "open_duplicates": [
-                r
-                for r in related
-                if r.is_open and r.contact_email.lower() == req.contact_email.lower() and r.plan == req.plan
-            ],
             "nav": "nfr",
             "breadcrumbs": [
                 {"label": _("NFR requests"), "url": reverse("console:nfr_requests")},

@@ -9,6 +9,7 @@ from django import forms
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -94,7 +95,7 @@ def _status_columns() -> list[Column]:
 # === portal ======================================================================================
 
 
-@method_decorator(partner_required, name="dispatch")
+@method_decorator(partner_required, name="dispatch")  # type: ignore[arg-type]
 class PortalLicenses(ListPage):
     """The partner's NFR licenses, the soonest to expire first."""
 
@@ -248,7 +249,7 @@ class ConsoleLicenses(ListPage):
     empty_text = gettext_lazy("Licenses are issued when an NFR request is approved.")
     noun_plural = gettext_lazy("licenses")
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         _require_view(request)
         return super().dispatch(request, *args, **kwargs)
 
@@ -360,7 +361,7 @@ revoke_action = Action(
         "License revoked: it is published as revoked, and the contact and partner admins are told."
     ),
     redirect_to=lambda request, lic, result: reverse("console:license", args=[lic.pk]),
-    on_invalid=lambda request, lic, form: _console_page(request, lic, form=form, status=400),
+    on_invalid=lambda request, lic, form: _console_page(request, lic, form=form, status=400),  # type: ignore[arg-type]
 )
 
 

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -107,7 +108,7 @@ def _may_submit(request: HttpRequest) -> bool:
     return bool(request.membership.may_submit)  # type: ignore[attr-defined]
 
 
-@method_decorator(partner_required, name="dispatch")
+@method_decorator(partner_required, name="dispatch")  # type: ignore[arg-type]
 class PortalNfrRequests(ListPage):
     """The partner's NFR license requests, newest first."""
 
@@ -311,8 +312,8 @@ COLUMNS: list[Column] = [
     Column("updated", gettext_lazy("Updated"), value=lambda r: r.updated_at),
 ]
 COLUMNS_BY_KEY = {c.key: c for c in COLUMNS}
-DEFAULT_COLUMNS = ("reference", "status", "submitted", "partner", "region", "tier", "contact_name")
-DEFAULT_COLUMNS += ("contact_email", "plan", "seats", "term_months")
+DEFAULT_COLUMNS: tuple[str, ...] = ("reference", "status", "submitted", "partner", "region", "tier")
+DEFAULT_COLUMNS += ("contact_name", "contact_email", "plan", "seats", "term_months")
 
 
 def _require_view(request: HttpRequest) -> None:
@@ -334,7 +335,7 @@ class ConsoleNfrQueue(ListPage):
     empty_text = gettext_lazy("Partners request NFR licenses in the portal; new requests appear here.")
     noun_plural = gettext_lazy("requests")
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         _require_view(request)
         return super().dispatch(request, *args, **kwargs)
 
@@ -361,7 +362,7 @@ class ConsoleNfrQueue(ListPage):
         return self._filterset, qs
 
     def get_actions(self) -> list[dict[str, Any]]:
-        actions = []
+        actions: list[dict[str, Any]] = []
         if self.request.user.has_perm("licensing.view_messagetemplate"):
             actions.append({"label": _("E-mail templates"), "url": reverse("console:nfr_message_templates")})
         if self.request.user.has_perm(ADD_PERM):
@@ -594,7 +595,7 @@ class ConsoleMessageTemplates(ListPage):
         ),
     ]
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         _require_template_view(request)
         return super().dispatch(request, *args, **kwargs)
 

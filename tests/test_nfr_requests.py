@@ -225,10 +225,20 @@ def test_the_queue_sorts_filters_and_chooses_columns(partner_a, admin_a, cam, lo
     assert a.reference in body and z.reference not in body
     body = client.get("/console/nfr/?cols=reference,seats").content.decode()
     assert ">Seats</a></th>" in body
+    assert 'name="cols" value="reference,seats"' in body  # filtering keeps the chosen columns
     assert "Contact e-mail" not in body.split("<table")[1]
     body = client.get("/console/nfr/?col=partner&col=purpose").content.decode()
     table = body.split("<table")[1]
     assert "Demo lab for customer workshops" in table and "Reference" not in table
+
+
+def test_the_review_page_lists_the_partners_other_requests(partner_a, admin_a, phd_emea, login):
+    first = submit(partner_a, admin_a, contact_email="first@acme.example")
+    second = submit(partner_a, admin_a, contact_email="second@acme.example")
+    body = login(phd_emea).get(f"/console/nfr/{second.pk}/").content.decode()
+    related = body.split('id="related"')[1]
+    assert f'href="/console/nfr/{first.pk}/"' in related
+    assert f'href="/console/nfr/{second.pk}/"' not in related
 
 
 def _reviewer():  # type: ignore[no-untyped-def]

@@ -19,6 +19,7 @@ class LicensingConfig(AppConfig):
 
         register()
         register_watchables()
+        _register_status_colors()
         post_migrate.connect(ensure_defaults, sender=self)
         register_privilege(
             ISSUE_PERM,
@@ -36,3 +37,16 @@ class LicensingConfig(AppConfig):
             task="channelops.licensing.tasks.license_reminders_task",
             description="E-mail license contacts and partner admins before their NFR licenses expire.",
         )
+
+
+def _register_status_colors() -> None:
+    """NFR requests: waiting on the reviewer (blue), on the partner (orange), decided (green/red).
+    Licenses as :func:`~channelops.licensing.lifecycle.license_status` names them; eligibility checks."""
+    from channelops.core.status import BLUE, GREEN, GREY, ORANGE, RED, YELLOW, register_status_colors
+
+    register_status_colors(
+        "nfr", {"submitted": BLUE, "needs_info": ORANGE, "approved": GREEN, "rejected": RED}
+    )
+    register_status_colors("license", {"active": GREEN, "expiring": ORANGE, "expired": GREY, "revoked": RED})
+    register_status_colors("eligibility", {"passed": GREEN, "approvable": YELLOW, "failed": RED})
+    register_status_colors("delivery", {"sent": GREEN, "queued": GREY, "retrying": ORANGE, "dead": RED})

@@ -3,28 +3,29 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 from typing import Any
 
 from django import forms
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 
-from channelops.core.forms import add_service_errors
+from channelops.core.actions import Action
+from channelops.core.listing import Column, ListPage
 from channelops.core.pages import partner_required, staff_required
 
+from .filters import LicenseFilter
 from .lifecycle import (
     REVOCATION_REASON_MAX,
     VIEW_PERM,
-    filter_status,
     license_renewal_request,
     license_revoke,
     license_status,
@@ -36,29 +37,6 @@ from .lifecycle import (
 from .models import License, LicenseReminder, NfrRequest
 from .services import DuplicateRequestError
 
-PAGE_SIZE = 50
-
-STATUS_CHOICES = [
-    ("", gettext_lazy("Any status")),
-    ("active", gettext_lazy("Active")),
-    ("expiring", gettext_lazy("Expiring soon")),
-    ("expired", gettext_lazy("Expired")),
-    ("revoked", gettext_lazy("Revoked")),
-]
-
-
-class LicenseFilterForm(forms.Form):
-    status = forms.ChoiceField(label=gettext_lazy("Status"), choices=STATUS_CHOICES, required=False)
-    q = forms.CharField(
-        label=gettext_lazy("Search"),
-        required=False,
-        max_length=200,
-        help_text=gettext_lazy("Partner name, contact e-mail or license id"),
-    )
-    within = forms.IntegerField(
-        label=gettext_lazy("Expiring within (days)"), required=False, min_value=0, max_value=3650
-    )
-
 
 class RevokeForm(forms.Form):
     reason = forms.CharField(
@@ -67,11 +45,6 @@ class RevokeForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=gettext_lazy("E-mailed to the license contact and the partner's admins; not published."),
     )
-
-
-def _rows(licenses: Any) -> list[tuple[License, Any]]:
-    today = timezone.localdate()
-    return [(lic, license_status(lic, today=today)) for lic in licenses]
 
 
 def _file_response(lic: License) -> HttpResponse:
@@ -86,25 +59,91 @@ def _reminders(lic: License) -> QuerySet[LicenseReminder]:
     return LicenseReminder.objects.filter(license_id=lic.pk).order_by("sent_at", "pk")
 
 
+def _short_id(lic: License) -> str:
+    return str(lic.pk)[:8] + "…"
+
+
+def _download_link(url: str, lic: License) -> SafeString:
+    # aria-label rather than a visually-hidden span: an absolutely positioned span inside the
+    # scrolling table would widen the page on a phone.
+    return format_html(
+        '<a href="{}" download aria-label="{}">{}</a>',
+        url,
+        _("Download %(file)s") % {"file": lic.filename},
+        _("Download"),
+    )
+
+
+def _status_columns() -> list[Column]:
+    """The license and its status (computed from the dates, as :func:`license_status` says)."""
+    return [
+        Column(
+            "status",
+            gettext_lazy("Status"),
+            value=lambda lic: license_status(lic).key,
+            display=lambda lic: license_status(lic).label,
+            status="license",
+            export_value=lambda lic: license_status(lic).label,
+        ),
+        Column("expires", gettext_lazy("Expires"), sort="expires"),
+        Column("users", gettext_lazy("Users"), numeric=True, sort="users"),
+        Column("plan", gettext_lazy("Plan"), value=lambda lic: lic.get_plan_display()),
+        Column("contact_email", gettext_lazy("License contact")),
+    ]
+
+
 # === portal ======================================================================================
 
 
-@partner_required
-def portal_licenses(request: HttpRequest) -> HttpResponse:
-    qs = License.objects.visible_to(request.user).order_by("expires", "id")
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "licensing/license_portal_list.html",
-        {
-            "partner": request.partner,  # type: ignore[attr-defined]
-            "page": page,
-            "rows": _rows(page.object_list),
-            "querystring": "",
-            "may_download": request.membership.may_submit,  # type: ignore[attr-defined]
-            "nav": "licenses",
-        },
-    )
+@method_decorator(partner_required, name="dispatch")  # type: ignore[arg-type]
+class PortalLicenses(ListPage):
+    """The partner's NFR licenses, the soonest to expire first."""
+
+    title = gettext_lazy("Licenses")
+    nav = "licenses"
+    default_sort = "expires"
+    empty_title = gettext_lazy("No licenses yet.")
+    empty_text = gettext_lazy("Licenses are issued when an NFR request is approved.")
+    noun_plural = gettext_lazy("licenses")
+
+    def get_queryset(self) -> QuerySet:
+        return License.objects.visible_to(self.request.user).defer("file_text")
+
+    def get_columns(self) -> list[Column]:
+        columns = [
+            Column(
+                "id",
+                gettext_lazy("License"),
+                value=_short_id,
+                css="text-nowrap",
+                link=lambda lic: reverse("portal:license", args=[lic.pk]),
+            ),
+            *_status_columns(),
+        ]
+        if self.request.membership.may_submit:  # type: ignore[attr-defined]
+            columns.append(
+                Column(
+                    "file",
+                    gettext_lazy("File"),
+                    html=lambda lic: _download_link(reverse("portal:license_file", args=[lic.pk]), lic),
+                    export=False,
+                )
+            )
+        return columns
+
+    def get_empty_action(self) -> tuple[str, str] | None:
+        return reverse("portal:nfr_requests"), _("See your NFR requests")
+
+    def get_extra_context(self) -> dict[str, Any]:
+        return {
+            "intro": _(
+                "The NFR licenses issued to %(name)s. Renew a license from its page before it expires."
+            )
+            % {"name": self.request.partner.legal_name}  # type: ignore[attr-defined]
+        }
+
+
+portal_licenses = PortalLicenses.as_view()
 
 
 def _portal_license(request: HttpRequest, pk: uuid.UUID) -> License:
@@ -113,31 +152,9 @@ def _portal_license(request: HttpRequest, pk: uuid.UUID) -> License:
     )
 
 
-@partner_required
-def portal_license(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
-    """The license, its reminders and the "Request renewal" button (a POST to this page)."""
-    lic = _portal_license(request, pk)
-    may_renew = may_request_renewal(request.user, lic)
-    error = ""
-    duplicate = None
-    status = 200
-    if request.method == "POST":
-        if not may_renew:
-            raise PermissionDenied(_("Ask your company's partner admin to allow you to submit requests."))
-        status = 400
-        try:
-            req = license_renewal_request(license=lic, by=request.user)  # type: ignore[arg-type]
-        except DuplicateRequestError as exc:
-            error = " ".join(exc.messages)
-            duplicate = NfrRequest.objects.visible_to(request.user).filter(pk=exc.existing.pk).first()
-        except ValidationError as exc:
-            error = " ".join(exc.messages)
-        else:
-            messages.success(
-                request,
-                _("Your renewal request %(ref)s was sent to the partner help desk.") % {"ref": req.reference},
-            )
-            return redirect("portal:nfr_request", req.pk)
+def _portal_license_page(
+    request: HttpRequest, lic: License, *, error: str = "", duplicate: Any = None, status: int = 200
+) -> HttpResponse:
     return render(
         request,
         "licensing/license_portal_detail.html",
@@ -147,14 +164,60 @@ def portal_license(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
             "state": license_status(lic),
             "reminders": _reminders(lic),
             "renewal": pending_renewal(lic),
-            "may_renew": may_renew and not lic.is_revoked,
+            "may_renew": may_request_renewal(request.user, lic) and not lic.is_revoked,
             "may_download": request.membership.may_submit,  # type: ignore[attr-defined]
             "error": error,
             "duplicate": duplicate,
             "nav": "licenses",
+            "breadcrumbs": [
+                {"label": _("Licenses"), "url": reverse("portal:licenses")},
+                {"label": _short_id(lic)},
+            ],
         },
         status=status,
     )
+
+
+def _renew(request: HttpRequest, lic: License, data: dict[str, Any]) -> NfrRequest:
+    try:
+        return license_renewal_request(license=lic, by=request.user)  # type: ignore[arg-type]
+    except DuplicateRequestError as exc:
+        # Shown by the page as a link, when the person may see the open request.
+        request.nfr_duplicate = (  # type: ignore[attr-defined]
+            NfrRequest.objects.visible_to(request.user).filter(pk=exc.existing.pk).first()
+        )
+        raise
+
+
+def _errors(form: forms.Form) -> str:
+    return " ".join(str(e) for errors in form.errors.values() for e in errors)
+
+
+portal_renew_action = Action(
+    load=lambda request, pk: _portal_license(request, pk),
+    allowed=lambda request, lic: may_request_renewal(request.user, lic),
+    not_allowed=gettext_lazy("Ask your company's partner admin to allow you to submit requests."),
+    perform=_renew,
+    success=lambda lic, req: (
+        _("Your renewal request %(ref)s was sent to the partner help desk.") % {"ref": req.reference}
+    ),
+    redirect_to=lambda request, lic, req: reverse("portal:nfr_request", args=[req.pk]),
+    on_invalid=lambda request, lic, form: _portal_license_page(
+        request,
+        lic,
+        error=_errors(form),
+        duplicate=getattr(request, "nfr_duplicate", None),
+        status=400,
+    ),
+)
+
+
+@partner_required
+def portal_license(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+    """The license, its reminders and the "Request renewal" button (a POST to this page)."""
+    if request.method == "POST":
+        return portal_renew_action.view(request, pk)
+    return _portal_license_page(request, _portal_license(request, pk))
 
 
 @partner_required
@@ -173,44 +236,66 @@ def _require_view(request: HttpRequest) -> None:
         raise PermissionDenied(_("Your role does not allow seeing licenses."))
 
 
-@staff_required
-def console_licenses(request: HttpRequest) -> HttpResponse:
-    _require_view(request)
-    form = LicenseFilterForm(request.GET or None)
-    qs = License.objects.visible_to(request.user).select_related("partner", "request")
-    if form.is_bound and form.is_valid():
-        d = form.cleaned_data
-        qs = filter_status(qs, d["status"] or "")
-        q = (d["q"] or "").strip()
-        if q:
-            cond = Q(partner__legal_name__icontains=q) | Q(contact_email__icontains=q)
-            try:
-                cond |= Q(pk=uuid.UUID(q))
-            except ValueError:
-                pass
-            qs = qs.filter(cond)
-        if d["within"] is not None:
-            today = timezone.localdate()
-            qs = qs.filter(
-                revoked_at__isnull=True,
-                expires__gt=today,
-                expires__lte=today + timedelta(days=d["within"]),
-            )
-    page = Paginator(qs.order_by("expires", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
-    return render(
-        request,
-        "licensing/license_console_list.html",
-        {
-            "form": form,
-            "page": page,
-            "rows": _rows(page.object_list),
-            "querystring": params.urlencode(),
-            "lead": max(reminder_days()),
-            "nav": "licenses",
-        },
-    )
+@method_decorator(staff_required, name="dispatch")
+class ConsoleLicenses(ListPage):
+    """Every license the person may see, the soonest to expire first: filter by status, search,
+    "expiring within N days"; each row links to the license, its partner, its request and its file."""
+
+    title = gettext_lazy("Licenses")
+    nav = "licenses"
+    filterset_class = LicenseFilter
+    default_sort = "expires"
+    empty_title = gettext_lazy("No licenses yet.")
+    empty_text = gettext_lazy("Licenses are issued when an NFR request is approved.")
+    noun_plural = gettext_lazy("licenses")
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        _require_view(request)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet:
+        return (
+            License.objects.visible_to(self.request.user)
+            .select_related("partner", "request")
+            .defer("file_text")
+        )
+
+    def get_columns(self) -> list[Column]:
+        return [
+            Column(
+                "id",
+                gettext_lazy("License"),
+                value=_short_id,
+                css="text-nowrap",
+                link=lambda lic: reverse("console:license", args=[lic.pk]),
+            ),
+            Column(
+                "partner",
+                gettext_lazy("Partner"),
+                value=lambda lic: lic.partner.legal_name,
+                link=lambda lic: reverse("console:partner_detail", args=[lic.partner_id]),
+                sort="partner__legal_name",
+            ),
+            *_status_columns(),
+            Column(
+                "request",
+                gettext_lazy("Request"),
+                value=lambda lic: lic.request.reference,
+                link=lambda lic: reverse("console:nfr_request", args=[lic.request_id]),
+            ),
+            Column(
+                "file",
+                gettext_lazy("File"),
+                html=lambda lic: _download_link(reverse("console:license_file", args=[lic.pk]), lic),
+                export=False,
+            ),
+        ]
+
+    def get_extra_context(self) -> dict[str, Any]:
+        return {"intro": _("“Expiring soon”: within %(n)s days.") % {"n": max(reminder_days())}}
+
+
+console_licenses = ConsoleLicenses.as_view()
 
 
 def _console_license(request: HttpRequest, pk: uuid.UUID) -> License:
@@ -245,25 +330,47 @@ def _console_page(
             "renewal_error": renewal_error,
             "revoke_form": form or (RevokeForm() if can_revoke else None),
             "nav": "licenses",
+            "breadcrumbs": [
+                {"label": _("Licenses"), "url": reverse("console:licenses")},
+                {"label": _short_id(lic)},
+            ],
         },
         status=status,
     )
 
 
+console_renew_action = Action(
+    load=lambda request, pk: _console_license(request, pk),
+    allowed=lambda request, lic: may_request_renewal(request.user, lic),
+    not_allowed=gettext_lazy("Your role does not allow requesting NFR licenses."),
+    perform=lambda request, lic, data: license_renewal_request(license=lic, by=request.user),  # type: ignore[arg-type]
+    success=lambda lic, req: _("Renewal request %(ref)s is in the queue.") % {"ref": req.reference},
+    redirect_to=lambda request, lic, req: reverse("console:nfr_request", args=[req.pk]),
+    on_invalid=lambda request, lic, form: _console_page(
+        request, lic, status=400, renewal_error=_errors(form)
+    ),
+)
+
+revoke_action = Action(
+    load=lambda request, pk: _console_license(request, pk),
+    allowed=lambda request, lic: may_revoke(request.user),
+    not_allowed=gettext_lazy("Your role does not allow revoking licenses."),
+    form_class=RevokeForm,
+    perform=lambda request, lic, data: license_revoke(license=lic, by=request.user, reason=data["reason"]),  # type: ignore[arg-type]
+    success=gettext_lazy(
+        "License revoked: it is published as revoked, and the contact and partner admins are told."
+    ),
+    redirect_to=lambda request, lic, result: reverse("console:license", args=[lic.pk]),
+    on_invalid=lambda request, lic, form: _console_page(request, lic, form=form, status=400),  # type: ignore[arg-type]
+)
+
+
 @staff_required
 def console_license(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     """The license; a POST requests its renewal on the partner's behalf (staff who may request NFR licenses)."""
-    lic = _console_license(request, pk)
     if request.method == "POST":
-        if not may_request_renewal(request.user, lic):
-            raise PermissionDenied(_("Your role does not allow requesting NFR licenses."))
-        try:
-            req = license_renewal_request(license=lic, by=request.user)  # type: ignore[arg-type]
-        except ValidationError as exc:
-            return _console_page(request, lic, status=400, renewal_error=" ".join(exc.messages))
-        messages.success(request, _("Renewal request %(ref)s is in the queue.") % {"ref": req.reference})
-        return redirect("console:nfr_request", req.pk)
-    return _console_page(request, lic)
+        return console_renew_action.view(request, pk)
+    return _console_page(request, _console_license(request, pk))
 
 
 @staff_required
@@ -271,24 +378,4 @@ def console_license_file(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     return _file_response(_console_license(request, pk))
 
 
-@staff_required
-@require_POST
-def console_license_revoke(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
-    lic = _console_license(request, pk)
-    if not may_revoke(request.user):
-        raise PermissionDenied(_("Your role does not allow revoking licenses."))
-    form = RevokeForm(request.POST)
-    if form.is_valid():
-        try:
-            license_revoke(license=lic, by=request.user, reason=form.cleaned_data["reason"])  # type: ignore[arg-type]
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(
-                request,
-                _(
-                    "License revoked: it is published as revoked, and the contact and partner admins are told."
-                ),
-            )
-            return redirect("console:license", lic.pk)
-    return _console_page(request, lic, form=form, status=400)
+console_license_revoke = staff_required(revoke_action.view)

@@ -2,30 +2,30 @@
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from io import BytesIO
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.utils.html import format_html
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 
+from channelops.core.actions import Action
 from channelops.core.forms import add_service_errors
-from channelops.core.pages import Echo as _Echo
+from channelops.core.listing import Column, ListPage, render_filter_form
 from channelops.core.pages import partner_required, staff_required
-from channelops.core.pages import safe_cell as _safe_cell
 
 from .delivery import delivery_status
 from .eligibility import approvable, evaluate
+from .filters import NfrQueueFilter
 from .forms import (
     SORTS,
     AnswerForm,
@@ -33,7 +33,6 @@ from .forms import (
     ConsoleNfrRequestForm,
     MessageTemplateForm,
     NfrRequestForm,
-    QueueFilterForm,
     RejectForm,
 )
 from .messages import PLACEHOLDERS, message_template_reset, message_template_update, render_message
@@ -51,8 +50,6 @@ from .services import (
     nfr_request_reject,
     nfr_request_submit,
 )
-
-PAGE_SIZE = 50
 
 FORM_FIELDS = ("contact_name", "contact_email", "plan", "seats", "term_months", "purpose", "is_renewal")
 
@@ -72,8 +69,36 @@ def _submit(form: NfrRequestForm, *, partner: Any, by: Any, request: HttpRequest
         return None, None
 
 
-def _timeline(req: NfrRequest) -> QuerySet:
-    return RequestEvent.objects.filter(request=req).select_related("by").order_by("at", "pk")
+# The timeline's words and icons per event kind (unknown kinds show their name).
+EVENT_KINDS: dict[str, tuple[Any, str, str]] = {
+    "submitted": (gettext_lazy("Submitted"), "send", "blue"),
+    "question": (gettext_lazy("Question"), "help", "orange"),
+    "answer": (gettext_lazy("Answer"), "mail", "blue"),
+    "rejected": (gettext_lazy("Rejected"), "x", "red"),
+    "approved": (gettext_lazy("Approved"), "circle-check", "green"),
+    "license_issued": (gettext_lazy("License signed"), "key", "green"),
+    "license_emailed": (gettext_lazy("License e-mailed"), "mail", "green"),
+    "crm_logged": (gettext_lazy("Logged in the CRM"), "database", "secondary"),
+    "encouragement_sent": (gettext_lazy("Encouragement to certify sent"), "school", "secondary"),
+    "requester_informed": (gettext_lazy("Requester informed"), "bell", "secondary"),
+    "license_revoked": (gettext_lazy("License revoked"), "x", "red"),
+    "reminder_sent": (gettext_lazy("Expiry reminder sent"), "clock", "orange"),
+}
+
+
+def _timeline(req: NfrRequest) -> list[RequestEvent]:
+    """The request's events, oldest first, each with ``kind_label``, ``kind_icon`` and ``kind_color``."""
+    events = list(RequestEvent.objects.filter(request=req).select_related("by").order_by("at", "pk"))
+    for e in events:
+        label, icon, color = EVENT_KINDS.get(e.kind, (e.kind, "info-circle", "secondary"))
+        e.kind_label, e.kind_icon, e.kind_color = label, icon, color  # type: ignore[attr-defined]
+    return events
+
+
+def _license_of(req: NfrRequest) -> License | None:
+    if req.status != RequestStatus.APPROVED:
+        return None
+    return License.objects.filter(request_id=req.pk).defer("file_text").first()
 
 
 # === portal ======================================================================================
@@ -83,25 +108,73 @@ def _may_submit(request: HttpRequest) -> bool:
     return bool(request.membership.may_submit)  # type: ignore[attr-defined]
 
 
-@partner_required
-def portal_nfr_requests(request: HttpRequest) -> HttpResponse:
-    rows = (
-        NfrRequest.objects.visible_to(request.user)
-        .select_related("requested_by")
-        .order_by("-created_at", "-pk")
-    )
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "licensing/portal_requests.html",
-        {
-            "partner": request.partner,  # type: ignore[attr-defined]
-            "page": page,
-            "querystring": "",
-            "may_submit": _may_submit(request),
-            "nav": "nfr",
-        },
-    )
+@method_decorator(partner_required, name="dispatch")  # type: ignore[arg-type]
+class PortalNfrRequests(ListPage):
+    """The partner's NFR license requests, newest first."""
+
+    title = gettext_lazy("NFR licenses")
+    nav = "nfr"
+    default_sort = "-created_at"
+    empty_title = gettext_lazy("No NFR license requests yet.")
+    noun_plural = gettext_lazy("requests")
+    columns = [
+        Column(
+            "reference",
+            gettext_lazy("Request"),
+            link=lambda r: reverse("portal:nfr_request", args=[r.pk]),
+            css="text-nowrap",
+        ),
+        Column(
+            "submitted",
+            gettext_lazy("Submitted"),
+            value=lambda r: timezone.localtime(r.created_at).date(),
+            sort="created_at",
+        ),
+        Column(
+            "contact",
+            gettext_lazy("License contact"),
+            value=lambda r: f"{r.contact_name} <{r.contact_email}>",
+        ),
+        Column("plan", gettext_lazy("Plan"), value=lambda r: r.get_plan_display()),
+        Column("seats", gettext_lazy("Seats"), numeric=True, sort="seats"),
+        Column("status", gettext_lazy("Status"), status="nfr", sort="status"),
+    ]
+
+    def get_queryset(self) -> QuerySet:
+        return NfrRequest.objects.visible_to(self.request.user)
+
+    def ordering(self) -> list[str]:
+        fields = super().ordering()
+        return ["-created_at", "-pk"] if fields == ["-created_at", "pk"] else fields
+
+    def get_actions(self) -> list[dict[str, Any]]:
+        if not _may_submit(self.request):
+            return []
+        return [
+            {"label": _("Request NFR licenses"), "url": reverse("portal:nfr_request_new"), "primary": True}
+        ]
+
+    def get_empty_action(self) -> tuple[str, str] | None:
+        if not _may_submit(self.request):
+            return None
+        return reverse("portal:nfr_request_new"), _("Make your first request")
+
+    def get_extra_context(self) -> dict[str, Any]:
+        name = self.request.partner.legal_name  # type: ignore[attr-defined]
+        intro = _("Not-for-resale licenses let %(name)s demo, train and test the product.") % {"name": name}
+        if not _may_submit(self.request):
+            intro += " " + _("Ask your company's partner admin to allow you to submit requests.")
+        return {
+            "intro": intro,
+            "empty_text": _(
+                "Request licenses for demos, training or a proof of concept; the partner help desk reviews each request."
+            )
+            if _may_submit(self.request)
+            else _("Ask your company's partner admin to allow you to submit requests."),
+        }
+
+
+portal_nfr_requests = PortalNfrRequests.as_view()
 
 
 @partner_required
@@ -125,29 +198,31 @@ def portal_nfr_request_new(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "licensing/portal_request_new.html",
-        {"partner": partner, "form": form, "duplicate": duplicate, "nav": "nfr"},
+        {
+            "partner": partner,
+            "form": form,
+            "duplicate": duplicate,
+            "nav": "nfr",
+            "breadcrumbs": [
+                {"label": _("NFR licenses"), "url": reverse("portal:nfr_requests")},
+                {"label": _("New request")},
+            ],
+        },
         status=status,
     )
 
 
-@partner_required
-def portal_nfr_request(request: HttpRequest, pk: int) -> HttpResponse:
-    req = get_object_or_404(NfrRequest.objects.visible_to(request.user).select_related("partner"), pk=pk)
-    can_answer = req.status == RequestStatus.NEEDS_INFO and _may_submit(request)
-    form = AnswerForm(request.POST or None) if can_answer else None
-    status = 200
-    if request.method == "POST":
-        if form is None:
-            raise Http404
-        status = 400
-        if form.is_valid():
-            try:
-                nfr_request_answer(request=req, by=request.user, answer=form.cleaned_data["answer"])  # type: ignore[arg-type]
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, _("Thank you: your answer was sent to the partner help desk."))
-                return redirect("portal:nfr_request", req.pk)
+def _portal_request(request: HttpRequest, pk: int) -> NfrRequest:
+    return get_object_or_404(NfrRequest.objects.visible_to(request.user).select_related("partner"), pk=pk)
+
+
+def _can_answer(request: HttpRequest, req: NfrRequest) -> bool:
+    return req.status == RequestStatus.NEEDS_INFO and _may_submit(request)
+
+
+def _portal_request_page(
+    request: HttpRequest, req: NfrRequest, *, form: AnswerForm | None = None, status: int = 200
+) -> HttpResponse:
     lic = _license_of(req)
     return render(
         request,
@@ -158,92 +233,87 @@ def portal_nfr_request(request: HttpRequest, pk: int) -> HttpResponse:
             "lic": lic,
             "may_download": lic is not None and may_download(request.user, lic),
             "events": _timeline(req),
-            "form": form,
+            "form": form or (AnswerForm() if _can_answer(request, req) else None),
             "nav": "nfr",
+            "breadcrumbs": [
+                {"label": _("NFR licenses"), "url": reverse("portal:nfr_requests")},
+                {"label": req.reference},
+            ],
         },
         status=status,
     )
 
 
-def _license_of(req: NfrRequest) -> License | None:
-    if req.status != RequestStatus.APPROVED:
-        return None
-    return License.objects.filter(request_id=req.pk).defer("file_text").first()
+def _portal_answerable(request: HttpRequest, pk: int) -> NfrRequest:
+    """The request, when the partner person may answer its question now (404 otherwise, as before)."""
+    req = _portal_request(request, pk)
+    if not _can_answer(request, req):
+        raise Http404
+    return req
+
+
+answer_action = Action(
+    load=_portal_answerable,
+    form_class=AnswerForm,
+    perform=lambda request, req, d: nfr_request_answer(request=req, by=request.user, answer=d["answer"]),  # type: ignore[arg-type]
+    success=gettext_lazy("Thank you: your answer was sent to the partner help desk."),
+    redirect_to=lambda request, req, result: reverse("portal:nfr_request", args=[req.pk]),
+    on_invalid=lambda request, req, form: _portal_request_page(request, req, form=form, status=400),  # type: ignore[arg-type]
+)
+
+
+@partner_required
+def portal_nfr_request(request: HttpRequest, pk: int) -> HttpResponse:
+    """The request, its license and timeline; a POST answers the help desk's question."""
+    if request.method == "POST":
+        return answer_action.view(request, pk)
+    return _portal_request_page(request, _portal_request(request, pk))
 
 
 # === console: the queue ("spreadsheet") ===========================================================
 
 
-@dataclass(frozen=True)
-class Column:
-    key: str
-    label: Any
-    value: Callable[[NfrRequest], Any]  # for the page and the exports
-    default: bool = True
-    sort: str = ""  # the sort key of SORTS, if sortable
-
-
-def _date(v: Any) -> str:
-    return timezone.localtime(v).strftime("%Y-%m-%d %H:%M") if v else ""
+def _yes(value: bool) -> str:
+    return _("yes") if value else ""
 
 
 COLUMNS: list[Column] = [
-    Column("reference", gettext_lazy("Reference"), lambda r: r.reference),
-    Column("submitted", gettext_lazy("Submitted"), lambda r: _date(r.created_at), sort="submitted"),
-    Column("partner", gettext_lazy("Partner"), lambda r: r.partner.legal_name, sort="partner"),
-    Column("region", gettext_lazy("Region"), lambda r: r.partner.region.code),
-    Column("tier", gettext_lazy("Tier"), lambda r: r.partner.tier.name),
-    Column("contact_name", gettext_lazy("License contact"), lambda r: r.contact_name),
-    Column("contact_email", gettext_lazy("Contact e-mail"), lambda r: r.contact_email),
-    Column("plan", gettext_lazy("Plan"), lambda r: r.get_plan_display()),
-    Column("seats", gettext_lazy("Seats"), lambda r: r.seats, sort="seats"),
-    Column("term_months", gettext_lazy("Term (months)"), lambda r: r.term_months),
-    Column("renewal", gettext_lazy("Renewal"), lambda r: _("yes") if r.is_renewal else "", default=False),
-    Column("status", gettext_lazy("Status"), lambda r: r.get_status_display(), sort="status"),
+    Column(
+        "reference", gettext_lazy("Reference"), link=lambda r: reverse("console:nfr_request", args=[r.pk])
+    ),
+    Column("submitted", gettext_lazy("Submitted"), value=lambda r: r.created_at, sort="submitted"),
+    Column("partner", gettext_lazy("Partner"), value=lambda r: r.partner.legal_name, sort="partner"),
+    Column("region", gettext_lazy("Region"), value=lambda r: r.partner.region.code),
+    Column("tier", gettext_lazy("Tier"), value=lambda r: r.partner.tier.name),
+    Column("contact_name", gettext_lazy("License contact")),
+    Column("contact_email", gettext_lazy("Contact e-mail")),
+    Column("plan", gettext_lazy("Plan"), value=lambda r: r.get_plan_display()),
+    Column("seats", gettext_lazy("Seats"), sort="seats", numeric=True),
+    Column("term_months", gettext_lazy("Term (months)"), numeric=True),
+    Column("renewal", gettext_lazy("Renewal"), value=lambda r: _yes(r.is_renewal)),
+    Column(
+        "status",
+        gettext_lazy("Status"),
+        status="nfr",
+        sort="status",
+        export_value=lambda r: r.get_status_display(),
+    ),
     Column(
         "requested_by",
         gettext_lazy("Requested by"),
-        lambda r: r.requested_by.email if r.requested_by else "",
-        default=False,
+        value=lambda r: r.requested_by.email if r.requested_by else "",
     ),
-    Column("purpose", gettext_lazy("Purpose"), lambda r: r.purpose, default=False),
-    Column("updated", gettext_lazy("Updated"), lambda r: _date(r.updated_at), default=False),
+    Column(
+        "purpose",
+        gettext_lazy("Purpose"),
+        value=lambda r: Truncator(r.purpose).chars(120),
+        export_value=lambda r: r.purpose,
+    ),
+    Column("updated", gettext_lazy("Updated"), value=lambda r: r.updated_at),
 ]
 COLUMNS_BY_KEY = {c.key: c for c in COLUMNS}
-
-
-def _columns(request: HttpRequest) -> list[Column]:
-    """The chosen columns (``?cols=reference,partner,seats`` in that order, or the chooser's ``?col=…&col=…``)."""
-    keys = request.GET.getlist("col") or request.GET.get("cols", "").split(",")
-    chosen = [COLUMNS_BY_KEY[k] for k in dict.fromkeys(keys) if k in COLUMNS_BY_KEY]
-    return chosen or [c for c in COLUMNS if c.default]
-
-
-def _queue(request: HttpRequest) -> tuple[QueueFilterForm, QuerySet, str]:
-    form = QueueFilterForm(request.GET or None)
-    qs = NfrRequest.objects.visible_to(request.user).select_related(
-        "partner__region", "partner__tier", "requested_by"
-    )
-    sort = "-submitted"
-    if form.is_bound and form.is_valid():
-        d = form.cleaned_data
-        if d["status"] == "open":
-            qs = qs.open()
-        elif d["status"]:
-            qs = qs.filter(status=d["status"])
-        if d["region"]:
-            qs = qs.filter(partner__region__code=d["region"])
-        if d["plan"]:
-            qs = qs.filter(plan=d["plan"])
-        q = (d["q"] or "").strip()
-        if q:
-            ref = q.upper().removeprefix("NFR-")
-            cond = Q(partner__legal_name__icontains=q) | Q(contact_email__icontains=q)
-            if ref.isdigit():
-                cond |= Q(pk=int(ref))
-            qs = qs.filter(cond)
-        sort = d["sort"] or sort
-    return form, qs.order_by(*SORTS[sort]), sort
+DEFAULT_COLUMNS: tuple[str, ...] = ("reference", "status", "submitted", "partner", "region", "tier")
+DEFAULT_COLUMNS += ("contact_name", "contact_email", "plan", "seats", "term_months")
 
 
 def _require_view(request: HttpRequest) -> None:
@@ -251,89 +321,79 @@ def _require_view(request: HttpRequest) -> None:
         raise PermissionDenied(_("Your role does not allow seeing NFR requests."))
 
 
-@staff_required
-def console_nfr_requests(request: HttpRequest) -> HttpResponse:
-    _require_view(request)
-    form, qs, sort = _queue(request)
-    columns = _columns(request)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [(r, [(c.key, c.value(r)) for c in columns]) for r in page.object_list]
-    params = request.GET.copy()
-    params.pop("page", None)
-    params.pop("col", None)
-    params["cols"] = ",".join(c.key for c in columns)
-    sort_params = params.copy()
-    sort_params.pop("sort", None)
-    headers = []
-    for c in columns:
-        next_sort = ""
-        if c.sort:
-            next_sort = f"-{c.sort}" if sort == c.sort else c.sort
-        headers.append(
-            {
-                "column": c,
-                "sort": next_sort,
-                "current": "ascending" if sort == c.sort else "descending" if sort == f"-{c.sort}" else "",
-            }
+@method_decorator(staff_required, name="dispatch")
+class ConsoleNfrQueue(ListPage):
+    """The queue ("spreadsheet"): filters, sorting by column, a column chooser (``?cols=a,b`` or the
+    chooser's ``?col=a&col=b``, kept while filtering and sorting), CSV/XLSX of the chosen columns."""
+
+    template_name = "licensing/console_queue.html"
+    title = gettext_lazy("NFR requests")
+    nav = "nfr"
+    filterset_class = NfrQueueFilter
+    export_name = "nfr-requests"
+    empty_title = gettext_lazy("No NFR requests yet.")
+    empty_text = gettext_lazy("Partners request NFR licenses in the portal; new requests appear here.")
+    noun_plural = gettext_lazy("requests")
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        _require_view(request)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if "fmt" in kwargs:  # the export's own URL, /console/nfr/export.csv?…
+            return self.export(kwargs["fmt"])
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet:
+        return NfrRequest.objects.visible_to(self.request.user).select_related(
+            "partner__region", "partner__tier", "requested_by"
         )
-    chosen = {c.key for c in columns}
-    return render(
-        request,
-        "licensing/console_queue.html",
-        {
-            "form": form,
-            "page": page,
-            "rows": rows,
-            "headers": headers,
+
+    def get_columns(self) -> list[Column]:
+        keys = self.request.GET.getlist("col") or self.request.GET.get("cols", "").split(",")
+        chosen = [COLUMNS_BY_KEY[k] for k in dict.fromkeys(keys) if k in COLUMNS_BY_KEY]
+        return chosen or [COLUMNS_BY_KEY[k] for k in DEFAULT_COLUMNS]
+
+    def ordering(self) -> list[str]:
+        return list(SORTS.get(self.request.GET.get("sort", ""), SORTS["-submitted"]))
+
+    def filtered(self) -> tuple[Any, Any]:
+        self._filterset, qs = super().filtered()
+        return self._filterset, qs
+
+    def get_actions(self) -> list[dict[str, Any]]:
+        actions: list[dict[str, Any]] = []
+        if self.request.user.has_perm("licensing.view_messagetemplate"):
+            actions.append({"label": _("E-mail templates"), "url": reverse("console:nfr_message_templates")})
+        if self.request.user.has_perm(ADD_PERM):
+            actions.append(
+                {
+                    "label": _("Request NFR licenses for a partner"),
+                    "url": reverse("console:nfr_request_new"),
+                    "primary": True,
+                }
+            )
+        return actions
+
+    def get_extra_context(self) -> dict[str, Any]:
+        columns = self.get_columns()
+        cols = ",".join(c.key for c in columns)
+        chosen = {c.key for c in columns}
+        # The filter form keeps the chosen columns; the chooser keeps the filters and the sort.
+        keep = [(k, v) for k, v in self.request.GET.items() if k not in ("cols", "col", "page", "export")]
+        return {
+            "filter_form": format_html(
+                '{}<input type="hidden" name="cols" value="{}">',
+                render_filter_form(self._filterset.form),
+                cols,
+            ),
             "all_columns": [(c, c.key in chosen) for c in COLUMNS],
-            "cols": ",".join(c.key for c in columns),
-            "querystring": params.urlencode(),
-            "sort_querystring": sort_params.urlencode(),
-            "may_request": request.user.has_perm(ADD_PERM),
-            "nav": "nfr",
-        },
-    )
+            "keep": keep,
+        }
 
 
-def _export_rows(qs: QuerySet, columns: list[Column]) -> Iterator[list[Any]]:
-    for r in qs.iterator(chunk_size=2000):
-        yield [_safe_cell(c.value(r)) for c in columns]
-
-
-@staff_required
-def console_nfr_requests_export(request: HttpRequest, fmt: str) -> HttpResponse | StreamingHttpResponse:
-    _require_view(request)
-    _form, qs, _sort = _queue(request)
-    columns = _columns(request)
-    header = [str(c.label) for c in columns]
-    stamp = timezone.now().strftime("%Y%m%d-%H%M")
-    if fmt == "csv":
-        writer = csv.writer(_Echo())
-
-        def stream() -> Iterator[str]:
-            yield writer.writerow(header)
-            for row in _export_rows(qs, columns):
-                yield writer.writerow(row)
-
-        resp = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
-        resp["Content-Disposition"] = f'attachment; filename="nfr-requests-{stamp}.csv"'
-        return resp
-    if fmt == "xlsx":
-        from openpyxl import Workbook
-
-        wb = Workbook(write_only=True)
-        ws = wb.create_sheet(_("NFR requests"))
-        ws.append(header)
-        for row in _export_rows(qs, columns):
-            ws.append(row)
-        buf = BytesIO()
-        wb.save(buf)
-        xlsx = HttpResponse(
-            buf.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        )
-        xlsx["Content-Disposition"] = f'attachment; filename="nfr-requests-{stamp}.xlsx"'
-        return xlsx
-    raise Http404
+console_nfr_requests = ConsoleNfrQueue.as_view()
+console_nfr_requests_export = ConsoleNfrQueue.as_view()
 
 
 # === console: request on a partner's behalf, review =================================================
@@ -361,8 +421,27 @@ def console_nfr_request_new(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "licensing/console_request_new.html",
-        {"form": form, "duplicate": duplicate, "nav": "nfr"},
+        {
+            "form": form,
+            "duplicate": duplicate,
+            "nav": "nfr",
+            "breadcrumbs": [
+                {"label": _("NFR requests"), "url": reverse("console:nfr_requests")},
+                {"label": _("New request")},
+            ],
+        },
         status=status,
+    )
+
+
+def _related_requests(request: HttpRequest, req: NfrRequest) -> list[NfrRequest]:
+    """For spotting duplicates: the partner's other requests, and any for the same license contact."""
+    return list(
+        NfrRequest.objects.visible_to(request.user)
+        .filter(Q(partner_id=req.partner_id) | Q(contact_email__iexact=req.contact_email))
+        .exclude(pk=req.pk)
+        .select_related("partner")
+        .order_by("-created_at", "-pk")[:6]
     )
 
 
@@ -377,6 +456,7 @@ def _review_page(
     criteria = evaluate(req) if req.status != RequestStatus.APPROVED else []
     can_review = req.is_open and may_review(request.user)
     lic = _license_of(req)
+    related = _related_requests(request, req)
     return render(
         request,
         "licensing/console_request.html",
@@ -392,7 +472,12 @@ def _review_page(
             "reject_form": reject_form or (RejectForm() if can_review else None),
             "ask_form": ask_form
             or (AskForm() if can_review and req.status == RequestStatus.SUBMITTED else None),
+            "related": related,
             "nav": "nfr",
+            "breadcrumbs": [
+                {"label": _("NFR requests"), "url": reverse("console:nfr_requests")},
+                {"label": req.reference},
+            ],
         },
         status=status,
     )
@@ -417,73 +502,60 @@ def console_nfr_request(request: HttpRequest, pk: int) -> HttpResponse:
     return _review_page(request, _console_request(request, pk))
 
 
-def _review_action(
-    request: HttpRequest,
-    pk: int,
-    form_class: Any,
-    form_key: str,
-    act: Callable[[NfrRequest, dict[str, Any]], Any],
-    done: str,
-) -> HttpResponse:
-    """A reviewer's form on the review page (reject, ask): the service, then back to the page."""
-    req = _console_request(request, pk)
-    if not may_review(request.user):
-        raise PermissionDenied(_("Your role does not allow reviewing NFR requests."))
-    form = form_class(request.POST)
-    if form.is_valid():
-        try:
-            act(req, form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, done % {"ref": req.reference})
-            return redirect("console:nfr_request", req.pk)
-    return _review_page(request, req, status=400, **{form_key: form})
+def _may_review(request: HttpRequest, req: NfrRequest) -> bool:
+    return may_review(request.user)
 
 
-@staff_required
-@require_POST
-def console_nfr_request_reject(request: HttpRequest, pk: int) -> HttpResponse:
-    by: Any = request.user
-    return _review_action(
-        request,
-        pk,
-        RejectForm,
-        "reject_form",
-        lambda req, d: nfr_request_reject(request=req, by=by, reason=d["reason"]),
-        _("%(ref)s rejected; the requester is told why."),
-    )
+def _back_to_request(request: HttpRequest, req: NfrRequest, result: Any) -> str:
+    return reverse("console:nfr_request", args=[req.pk])
 
 
-@staff_required
-@require_POST
-def console_nfr_request_ask(request: HttpRequest, pk: int) -> HttpResponse:
-    by: Any = request.user
-    return _review_action(
-        request,
-        pk,
-        AskForm,
-        "ask_form",
-        lambda req, d: nfr_request_ask(request=req, by=by, question=d["question"]),
-        _("Question sent; %(ref)s waits for the partner's answer."),
-    )
+reject_action = Action(
+    load=_console_request,
+    allowed=_may_review,
+    not_allowed=gettext_lazy("Your role does not allow reviewing NFR requests."),
+    form_class=RejectForm,
+    perform=lambda request, req, d: nfr_request_reject(request=req, by=request.user, reason=d["reason"]),  # type: ignore[arg-type]
+    success=lambda req, result: _("%(ref)s rejected; the requester is told why.") % {"ref": req.reference},
+    redirect_to=_back_to_request,
+    on_invalid=lambda request, req, form: _review_page(request, req, status=400, reject_form=form),  # type: ignore[arg-type]
+)
+
+ask_action = Action(
+    load=_console_request,
+    allowed=_may_review,
+    not_allowed=gettext_lazy("Your role does not allow reviewing NFR requests."),
+    form_class=AskForm,
+    perform=lambda request, req, d: nfr_request_ask(request=req, by=request.user, question=d["question"]),  # type: ignore[arg-type]
+    success=lambda req, result: (
+        _("Question sent; %(ref)s waits for the partner's answer.") % {"ref": req.reference}
+    ),
+    redirect_to=_back_to_request,
+    on_invalid=lambda request, req, form: _review_page(request, req, status=400, ask_form=form),  # type: ignore[arg-type]
+)
 
 
-@staff_required
-@require_POST
-def console_nfr_request_approve(request: HttpRequest, pk: int) -> HttpResponse:
-    req = _console_request(request, pk)
-    try:
-        lic = nfr_request_approve(request=req, by=request.user)  # type: ignore[arg-type]
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return _review_page(request, _console_request(request, pk), status=400)
-    messages.success(
-        request,
+def _approve_refused(request: HttpRequest, req: NfrRequest, form: Any) -> HttpResponse:
+    """The service refused (e.g. a blocking criterion failed): say why on the page, as it is now."""
+    messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return _review_page(request, _console_request(request, req.pk), status=400)
+
+
+# The service checks the issuing privilege (NotAllowed: 403) and the criteria (ValidationError).
+approve_action = Action(
+    load=_console_request,
+    perform=lambda request, req, d: nfr_request_approve(request=req, by=request.user),  # type: ignore[arg-type]
+    success=lambda req, lic: (
         _("%(ref)s approved: license %(id)s signed; its e-mail to %(email)s is on its way.")
-        % {"ref": req.reference, "id": lic.id, "email": lic.contact_email},
-    )
-    return redirect("console:nfr_request", req.pk)
+        % {"ref": req.reference, "id": lic.id, "email": lic.contact_email}
+    ),
+    redirect_to=_back_to_request,
+    on_invalid=_approve_refused,
+)
+
+console_nfr_request_reject = staff_required(reject_action.view)
+console_nfr_request_ask = staff_required(ask_action.view)
+console_nfr_request_approve = staff_required(approve_action.view)
 
 
 # === console: the editable e-mail templates ======================================================
@@ -494,14 +566,50 @@ def _require_template_view(request: HttpRequest) -> None:
         raise PermissionDenied(_("Your role does not allow seeing e-mail templates."))
 
 
-@staff_required
-def console_message_templates(request: HttpRequest) -> HttpResponse:
-    _require_template_view(request)
-    return render(
-        request,
-        "licensing/console_templates.html",
-        {"templates": MessageTemplate.objects.select_related("updated_by").order_by("name"), "nav": "nfr"},
+@method_decorator(staff_required, name="dispatch")
+class ConsoleMessageTemplates(ListPage):
+    """The e-mails licensing sends, each editable by staff with the privilege."""
+
+    title = gettext_lazy("E-mail templates")
+    nav = "nfr"
+    intro = gettext_lazy(
+        "The e-mails sent when NFR requests are decided and licenses are issued, renewed or revoked."
     )
+    default_sort = "name"
+    empty_title = gettext_lazy("No templates.")
+    empty_text = gettext_lazy("The shipped templates are created when the database is migrated.")
+    noun_plural = gettext_lazy("templates")
+    columns = [
+        Column(
+            "name",
+            gettext_lazy("Template"),
+            link=lambda t: reverse("console:nfr_message_template", args=[t.key]),
+            sort="name",
+        ),
+        Column("subject", gettext_lazy("Subject")),
+        Column("updated_at", gettext_lazy("Updated"), sort="updated_at"),
+        Column(
+            "updated_by",
+            gettext_lazy("Updated by"),
+            value=lambda t: (t.updated_by.get_full_name() or t.updated_by.email) if t.updated_by else "",
+        ),
+    ]
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        _require_template_view(request)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet:
+        return MessageTemplate.objects.select_related("updated_by")
+
+    def get_breadcrumbs(self) -> list[dict[str, Any]]:
+        return [
+            {"label": _("NFR requests"), "url": reverse("console:nfr_requests")},
+            {"label": _("E-mail templates")},
+        ]
+
+
+console_message_templates = ConsoleMessageTemplates.as_view()
 
 
 @staff_required
@@ -542,6 +650,11 @@ def console_message_template(request: HttpRequest, key: str) -> HttpResponse:
             "preview": preview,
             "history": tpl.history.select_related("history_user").order_by("-history_date")[:20],
             "nav": "nfr",
+            "breadcrumbs": [
+                {"label": _("NFR requests"), "url": reverse("console:nfr_requests")},
+                {"label": _("E-mail templates"), "url": reverse("console:nfr_message_templates")},
+                {"label": tpl.name},
+            ],
         },
         status=status,
     )

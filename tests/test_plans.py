@@ -8,14 +8,14 @@ import pytest
 from django.utils import timezone
 
 from channelops.core.exceptions import NotAllowed
-from channelops.enablement import plans
 from channelops.enablement.models import (
     BusinessPlan,
     Certification,
     EnablementPlanEntry,
     PractitionerRecord,
 )
-from channelops.enablement.plans import (
+from channelops.enablement.services import plans
+from channelops.enablement.services.plans import (
     business_plan_accept,
     business_plan_on_file,
     business_plan_required,

@@ -19,12 +19,13 @@ from django.utils import timezone
 from openpyxl import Workbook
 
 from channelops.enablement.hooks import practitioner_records_changed
-from channelops.enablement.importing import import_file, practitioner_import_task
 from channelops.enablement.models import Certification, ImportRun, ImportStatus, PractitionerRecord
-from channelops.enablement.records import (
+from channelops.enablement.services.importing import import_file
+from channelops.enablement.services.records import (
     practitioner_records_import,
     webhook_signature,
 )
+from channelops.enablement.tasks import practitioner_import_task
 from channelops.licensing.eligibility import evaluate
 
 from .factories import MembershipFactory, PartnerFactory, PractitionerRecordFactory, StaffFactory, UserFactory
@@ -1034,7 +1035,7 @@ def test_the_checked_rows_are_kept_compactly_until_the_write_and_duplicates_are_
     import gc
     import tracemalloc
 
-    from channelops.enablement.records import validate_rows
+    from channelops.enablement.services.records import validate_rows
 
     n = 6000
     cols = HEADER.split(",")

@@ -14,8 +14,8 @@ class EnablementConfig(AppConfig):
 
         post_migrate.connect(ensure_defaults, sender=self)
 
-        # Partner certifications (awards.py): defaults after the catalog's, hooks, queue, daily job
-        from . import awards
+        # Partner certifications (services/awards.py): defaults after the catalog's, hooks, queue, daily job
+        from .services import awards
 
         post_migrate.connect(
             awards.ensure_defaults, sender=self, dispatch_uid="enablement_partner_certifications"

@@ -6,48 +6,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from channelops.core.exceptions import NotAllowed
 from channelops.core.pages import partner_required, staff_required
 from channelops.partners.models import Partner
 
-from .awards import next_certification, partner_certification_review_resolve, partner_progress
-from .models import Admission, CertState, PartnerCertification, PartnerCertificationStatus
-from .training_partners import ctp_invite, ctp_join, trainer_candidate_add, trainer_candidates
+from ..forms import CandidateForm, PartnerCertReviewForm, StatusFilterForm
+from ..models import Admission, CertState, PartnerCertification, PartnerCertificationStatus
+from ..services.awards import next_certification, partner_certification_review_resolve, partner_progress
+from ..services.training_partners import ctp_invite, ctp_join, trainer_candidate_add, trainer_candidates
 
 PAGE_SIZE = 50
-
-
-class CandidateForm(forms.Form):
-    full_name = forms.CharField(label=gettext_lazy("Name"), max_length=150)
-    email = forms.EmailField(label=gettext_lazy("E-mail"), max_length=254)
-
-
-class StatusFilterForm(forms.Form):
-    state = forms.ChoiceField(
-        label=gettext_lazy("State"), required=False, choices=[("", gettext_lazy("Any but not certified"))]
-    )
-    certification = forms.ChoiceField(label=gettext_lazy("Certification"), required=False)
-    q = forms.CharField(label=gettext_lazy("Partner"), required=False, max_length=100)
-
-    def __init__(self, *args: Any, certifications: list[PartnerCertification], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["state"].choices = [("", _("Any but not certified")), *CertState.choices]  # type: ignore[attr-defined]
-        self.fields["certification"].choices = [("", _("Any")), *[(c.slug, c.name) for c in certifications]]  # type: ignore[attr-defined]
-
-
-class ReviewForm(forms.Form):
-    decision = forms.ChoiceField(choices=[("keep", "keep"), ("withdraw", "withdraw")])
-    note = forms.CharField(required=False, max_length=2000)
 
 
 def _error_text(exc: ValidationError) -> str:
@@ -209,7 +185,7 @@ def console_partner_certification_invite(request: HttpRequest, partner_id: int, 
 @require_POST
 def console_partner_certification_review(request: HttpRequest, pk: int) -> HttpResponse:
     status = get_object_or_404(PartnerCertificationStatus.objects.visible_to(request.user), pk=pk)
-    form = ReviewForm(request.POST)
+    form = PartnerCertReviewForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose whether to keep or withdraw the certification."))
     else:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -13,47 +12,20 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from channelops.core.forms import add_service_errors
 from channelops.core.pages import partner_required, staff_required
 from channelops.partners.models import Partner
 
-from . import plans as svc
-from .models import BusinessPlan, BusinessPlanState, Certification, EnablementPlanEntry
-from .models.plans import BUSINESS_PLAN_SECTIONS
+from ..forms import EntryForm, PlanReviewForm
+from ..models import BusinessPlan, BusinessPlanState, Certification, EnablementPlanEntry
+from ..models.plans import BUSINESS_PLAN_SECTIONS
+from ..services import plans as svc
 
 PAGE_SIZE = 50
 TARGET_ROWS_MAX = 30
 BLANK_TARGET_ROWS = 3
-
-
-class EntryForm(forms.Form):
-    full_name = forms.CharField(label=gettext_lazy("Name"), max_length=150)
-    email = forms.EmailField(label=gettext_lazy("E-mail"), max_length=254)
-    certification = forms.ModelChoiceField(
-        label=gettext_lazy("Target certification"), queryset=Certification.objects.none()
-    )
-    target_date = forms.DateField(
-        label=gettext_lazy("Target date"),
-        widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="YYYY-MM-DD",
-    )
-    note = forms.CharField(label=gettext_lazy("Note"), max_length=500, required=False)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["certification"].queryset = Certification.objects.filter(active=True).order_by("name")  # type: ignore[attr-defined]
-        self.fields["certification"].error_messages["invalid_choice"] = _(
-            "Choose a certification from the catalog."
-        )
-
-
-class ReviewForm(forms.Form):
-    comment = forms.CharField(
-        label=gettext_lazy("Comment to the partner"), widget=forms.Textarea(attrs={"rows": 3}), required=False
-    )
 
 
 def _is_admin(request: HttpRequest) -> bool:
@@ -332,11 +304,11 @@ def _console_partner(request: HttpRequest, partner_id: int) -> Partner:
 @staff_required
 def console_plan_detail(request: HttpRequest, partner_id: int) -> HttpResponse:
     partner = _console_partner(request, partner_id)
-    return _console_detail(request, partner, ReviewForm())
+    return _console_detail(request, partner, PlanReviewForm())
 
 
 def _console_detail(
-    request: HttpRequest, partner: Partner, form: ReviewForm, status: int = 200
+    request: HttpRequest, partner: Partner, form: PlanReviewForm, status: int = 200
 ) -> HttpResponse:
     versions = svc.business_plan_versions(partner)
     shown = svc.current_plan(versions)
@@ -371,7 +343,7 @@ def _decide(request: HttpRequest, partner_id: int, accept: bool) -> HttpResponse
     plan = svc.current_plan(svc.business_plan_versions(partner))
     if plan is None:
         raise Http404
-    form = ReviewForm(request.POST)
+    form = PlanReviewForm(request.POST)
     form.is_valid()
     comment = form.cleaned_data.get("comment", "")
     try:

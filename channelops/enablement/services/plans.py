@@ -33,7 +33,7 @@ from channelops.core.exceptions import NotAllowed
 from channelops.core.outbox import email_enqueue
 from channelops.partners.models import MembershipRole, Partner, PartnerMembership
 
-from .models import (
+from ..models import (
     BusinessPlan,
     BusinessPlanState,
     BusinessPlanTarget,
@@ -41,7 +41,7 @@ from .models import (
     EnablementPlanEntry,
     PractitionerRecord,
 )
-from .models.plans import BUSINESS_PLAN_SECTIONS
+from ..models.plans import BUSINESS_PLAN_SECTIONS
 
 VIEW_PERM = "enablement.view_businessplan"
 VIEW_ENTRIES_PERM = "enablement.view_enablementplanentry"
@@ -105,7 +105,7 @@ def business_plan_required(partner: Partner) -> bool:
 
 def _training_partner_attempt_exists(partner: Partner) -> bool:
     try:
-        from .models import awards  # noqa: F401  (the module may not exist in every version)
+        from ..models import awards  # noqa: F401  (the module may not exist in every version)
 
         status = apps.get_model("enablement", "PartnerCertificationStatus")
     except (ImportError, LookupError):

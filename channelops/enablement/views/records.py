@@ -8,10 +8,6 @@ webhook (no session, no CSRF: an HMAC signature instead).
 
 from __future__ import annotations
 
-from typing import Any
-
-from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -19,9 +15,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -30,10 +24,15 @@ from channelops.core.forms import add_service_errors
 from channelops.core.jsonlimits import JsonTooDeep
 from channelops.core.pages import partner_required, staff_required
 
-from .importing import MB, import_run_create, import_run_queue, import_run_retry_valid_rows, too_large_message
-from .models import Certification, ImportRun, ImportStatus, PractitionerRecord
-from .querysets import EXPIRING_SOON_DAYS, catalog_with_counts, expiring_soon, records_for
-from .records import (
+from ..forms import CertificationForm, ImportForm
+from ..models import ImportRun, ImportStatus, PractitionerRecord
+from ..querysets import EXPIRING_SOON_DAYS, catalog_with_counts, expiring_soon, records_for
+from ..services.importing import (
+    import_run_create,
+    import_run_queue,
+    import_run_retry_valid_rows,
+)
+from ..services.records import (
     ADD_PERM,
     CERTIFICATION_FIELDS,
     SIGNATURE_HEADER,
@@ -58,44 +57,6 @@ def _require(request: HttpRequest, perm: str) -> None:
 
 
 # === forms =======================================================================================
-
-
-class CertificationForm(forms.ModelForm):
-    class Meta:
-        model = Certification
-        fields = list(CERTIFICATION_FIELDS)
-
-
-class ImportForm(forms.Form):
-    file = forms.FileField(label=gettext_lazy("File (CSV or XLSX)"))
-    valid_rows = forms.BooleanField(
-        label=gettext_lazy("Import the valid rows even if some rows have errors"),
-        required=False,
-        help_text=gettext_lazy("Unticked: a file with any error changes nothing, and the errors are listed."),
-    )
-    partner_column = forms.CharField(
-        label=gettext_lazy("Partner column"),
-        required=False,
-        max_length=60,
-        help_text=gettext_lazy("Empty: “partner” (a partner id or CRM account id), else “crm_account_id”."),
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["file"].help_text = _(
-            "Columns: email, name, partner (or crm_account_id), certification, training_completed, "
-            "exam_passed, exam_score, completed_on, expires_on, external_id. A file holds at most "
-            "%(mb)s MB and %(rows)s rows."
-        ) % {
-            "mb": settings.IMPORT_MAX_FILE_MB,
-            "rows": number_format(settings.IMPORT_MAX_ROWS, force_grouping=True),
-        }
-
-    def clean_file(self) -> Any:
-        f = self.cleaned_data["file"]
-        if f.size > settings.IMPORT_MAX_FILE_MB * MB:
-            raise ValidationError(too_large_message())
-        return f
 
 
 # === console =====================================================================================

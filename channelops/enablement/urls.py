@@ -2,6 +2,8 @@
 
 from django.urls import path  # noqa: F401
 
+from channelops.core.pages import staff_required
+
 from .views import awards as views_awards
 from .views import plans as views_plans
 from .views import records as views_records
@@ -23,7 +25,7 @@ portal_patterns: list = [
         name="business_plan_version",
     ),
     # practitioners (views/records.py)
-    path("people/", views_records.portal_practitioners, name="practitioners"),
+    path("people/", views_records.PortalPractitioners.as_view(), name="practitioners"),
     # partner certifications (views/awards.py)
     path("certifications/", views_awards.portal_partner_certifications, name="partner_certifications"),
     path(
@@ -45,14 +47,14 @@ console_patterns: list = [
     path("enablement/plans/<int:partner_id>/accept/", views_plans.console_plan_accept, name="plan_accept"),
     path("enablement/plans/<int:partner_id>/return/", views_plans.console_plan_return, name="plan_return"),
     # certification catalog and practitioner imports (views/records.py); "import" before "<slug>"
-    path("certifications/", views_records.console_certifications, name="certifications"),
+    path("certifications/", views_records.ConsoleCertifications.as_view(), name="certifications"),
     path("certifications/import/", views_records.console_import, name="certification_import"),
     path(
         "certifications/import/<int:pk>/", views_records.console_import_run, name="certification_import_run"
     ),
     path(
         "certifications/import/<int:pk>/valid-rows/",
-        views_records.console_import_valid_rows,
+        staff_required(views_records.import_valid_rows.view),
         name="certification_import_valid_rows",
     ),
     path("certifications/<slug:slug>/", views_records.console_certification, name="certification"),

@@ -11,7 +11,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .models import Certification, CertState, PartnerCertification
+from .models import Certification
 from .services.importing import MB, too_large_message
 from .services.records import CERTIFICATION_FIELDS
 
@@ -62,19 +62,6 @@ class ImportForm(forms.Form):
 class CandidateForm(forms.Form):
     full_name = forms.CharField(label=gettext_lazy("Name"), max_length=150)
     email = forms.EmailField(label=gettext_lazy("E-mail"), max_length=254)
-
-
-class StatusFilterForm(forms.Form):
-    state = forms.ChoiceField(
-        label=gettext_lazy("State"), required=False, choices=[("", gettext_lazy("Any but not certified"))]
-    )
-    certification = forms.ChoiceField(label=gettext_lazy("Certification"), required=False)
-    q = forms.CharField(label=gettext_lazy("Partner"), required=False, max_length=100)
-
-    def __init__(self, *args: Any, certifications: list[PartnerCertification], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["state"].choices = [("", _("Any but not certified")), *CertState.choices]  # type: ignore[attr-defined]
-        self.fields["certification"].choices = [("", _("Any")), *[(c.slug, c.name) for c in certifications]]  # type: ignore[attr-defined]
 
 
 class PartnerCertReviewForm(forms.Form):

@@ -42,7 +42,7 @@ portal_patterns: list = [
 
 console_patterns: list = [
     # plans (views/plans.py)
-    path("enablement/plans/", views_plans.console_plans, name="plans"),
+    path("enablement/plans/", views_plans.ConsolePlans.as_view(), name="plans"),
     path("enablement/plans/<int:partner_id>/", views_plans.console_plan_detail, name="plan_detail"),
     path("enablement/plans/<int:partner_id>/accept/", views_plans.console_plan_accept, name="plan_accept"),
     path("enablement/plans/<int:partner_id>/return/", views_plans.console_plan_return, name="plan_return"),
@@ -60,7 +60,9 @@ console_patterns: list = [
     path("certifications/<slug:slug>/", views_records.console_certification, name="certification"),
     # partner certifications (views/awards.py)
     path(
-        "partner-certifications/", views_awards.console_partner_certifications, name="partner_certifications"
+        "partner-certifications/",
+        views_awards.ConsolePartnerCertifications.as_view(),
+        name="partner_certifications",
     ),
     path(
         "partner-certifications/partners/<int:partner_id>/",

@@ -137,10 +137,10 @@ class PortalBadges(ListPage):
             "public",
             _l("Public page"),
             html=lambda b: format_html(
-                '<a href="{}">{}<span class="visually-hidden"> {}</span></a>',
+                '<a href="{}" aria-label="{}">{}</a>',
                 reverse("badges:badge", args=[b.pk]),
+                _("The public page of %(name)s's badge") % {"name": b.holder_name},
                 _("View"),
-                b.holder_name,
             ),
             export=False,
         ),

@@ -193,7 +193,7 @@ def _timed_import(content: bytes) -> dict[str, Any]:
     from django.db import connection
 
     from channelops.enablement.hooks import practitioner_records_changed
-    from channelops.enablement.importing import import_file
+    from channelops.enablement.services.importing import import_file
 
     counter = _Counter()
     receiver_seconds = 0.0

@@ -82,9 +82,8 @@ def _forbidden(request: HttpRequest, exc: PermissionDenied):
 
 from channelops.agreements.api import router as agreements_router  # noqa: E402
 from channelops.badges.api import router as badges_router  # noqa: E402
+from channelops.enablement.api import awards_router, plans_router  # noqa: E402
 from channelops.enablement.api import router as enablement_router  # noqa: E402
-from channelops.enablement.api_awards import awards_router  # noqa: E402
-from channelops.enablement.api_plans import plans_router  # noqa: E402
 from channelops.licensing.api import license_router  # noqa: E402
 from channelops.licensing.api import router as licensing_router  # noqa: E402
 from channelops.partners.api import router as partners_router  # noqa: E402

@@ -6,7 +6,7 @@ from django.views.generic import RedirectView, TemplateView
 from channelops.api import api
 from channelops.badges.urls import public_patterns as public_badge_patterns
 from channelops.core import views as core_views
-from channelops.enablement.views_records import learning_webhook
+from channelops.enablement.views.records import learning_webhook
 from channelops.partners.urls import register_patterns
 
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]

@@ -367,7 +367,7 @@ def test_staff_approve_and_revoke_over_the_api(partner_a, manual, program_manage
 def test_a_learning_system_webhook_batch_issues_badges_once_even_when_delivered_twice(
     partner_a, auto, deliver
 ):
-    from channelops.enablement.records import webhook_receive
+    from channelops.enablement.services.records import webhook_receive
 
     items = [
         {

@@ -71,8 +71,8 @@ def test_registered_holds_a_function_for_the_block_only():
 
 def test_the_apps_register_on_the_owners_hooks_in_the_order_the_signals_ran():
     from channelops.badges.services import on_records_changed
-    from channelops.enablement import awards
     from channelops.enablement.hooks import practitioner_records_changed
+    from channelops.enablement.services import awards
     from channelops.notifications import hooks as notification_hooks
     from channelops.partners import hooks as partners_hooks
     from channelops.work import gitlab_mirror, partner_hooks

@@ -323,7 +323,7 @@ def _plans_of(partner: Partner, admin: User) -> dict[str, Any]:
     from datetime import timedelta
 
     from channelops.enablement.models import Certification
-    from channelops.enablement.plans import (
+    from channelops.enablement.services.plans import (
         business_plan_save,
         business_plan_submit,
         enablement_plan_entry_add,
@@ -394,8 +394,8 @@ def _badge_of(partner: Partner) -> Any:
 def _records_world(w: World) -> dict[str, Any]:
     """ENABLEMENT-RECORDS: a practitioner record of partner A's user and a refused import run that
     names partner A (built on first use, by the probe builders of the ENABLEMENT-RECORDS rules)."""
-    from channelops.enablement.importing import import_file
     from channelops.enablement.models import Certification, ImportRun, PractitionerRecord
+    from channelops.enablement.services.importing import import_file
 
     built = getattr(w, "_enablement_records", None)
     if built is None:
@@ -1195,7 +1195,7 @@ RULES: dict[str, Rule] = {
         api_calls(("POST", lambda w: f"/api/v1/partners/{w.partner_a.pk}/business-plan", {"submit": True})),
     ),
     # PARTNER-CERTS-RULES
-    # partner certifications (channelops/enablement/views_awards.py, api_awards.py): partner B's own
+    # partner certifications (channelops/enablement/views/awards.py, api/awards.py): partner B's own
     # page and actions (joining or adding a candidate only ever act for B); staff-only console pages;
     # partner A's progress over the API: 404.
     "portal:partner_certifications": Rule(OWN, get_post("/portal/enablement/certifications/"), own_page=True),

@@ -19,12 +19,6 @@ from channelops.agreements.services import agreement_accept
 from channelops.core.exceptions import NotAllowed
 from channelops.core.models import OutboxMessage
 from channelops.core.queues import get_queue
-from channelops.enablement import awards
-from channelops.enablement.awards import (
-    partner_certifications_daily,
-    partner_certifications_evaluate,
-    partner_progress,
-)
 from channelops.enablement.hooks import practitioner_records_changed
 from channelops.enablement.models import (
     Certification,
@@ -33,7 +27,17 @@ from channelops.enablement.models import (
     PartnerCertificationStatus,
     PractitionerRecord,
 )
-from channelops.enablement.training_partners import ctp_join, onboarding_deadlines_run, trainer_candidates
+from channelops.enablement.services import awards
+from channelops.enablement.services.awards import (
+    partner_certifications_daily,
+    partner_certifications_evaluate,
+    partner_progress,
+)
+from channelops.enablement.services.training_partners import (
+    ctp_join,
+    onboarding_deadlines_run,
+    trainer_candidates,
+)
 from channelops.work.models import WorkItem, WorkStatus
 from channelops.work.services import task_set_done, work_item_set_status
 
@@ -90,7 +94,7 @@ def plans_on_file(monkeypatch):
     """Partners (ids) with a business plan on file (the plans module's answer is replaced)."""
     on_file: set[int] = set()
     monkeypatch.setattr(
-        "channelops.enablement.plans.business_plan_on_file",
+        "channelops.enablement.services.plans.business_plan_on_file",
         lambda partner: (partner if isinstance(partner, int) else partner.pk) in on_file,
     )
     return on_file

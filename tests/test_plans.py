@@ -8,14 +8,14 @@ import pytest
 from django.utils import timezone
 
 from channelops.core.exceptions import NotAllowed
-from channelops.enablement import plans
 from channelops.enablement.models import (
     BusinessPlan,
     Certification,
     EnablementPlanEntry,
     PractitionerRecord,
 )
-from channelops.enablement.plans import (
+from channelops.enablement.services import plans
+from channelops.enablement.services.plans import (
     business_plan_accept,
     business_plan_on_file,
     business_plan_required,
@@ -190,8 +190,13 @@ def test_charts_are_inline_svg_with_a_title_and_a_data_table(partner_a, admin_a,
     full_plan(partner_a, admin_a, sac, people=4)
     client = login(admin_a)
     page = client.get("/portal/enablement/plan/").content.decode()
-    assert '<svg xmlns="http://www.w3.org/2000/svg" role="img"' in page
-    assert '<title id="enablement-title">Enablement plan: people certified vs planned</title>' in page
+    # a Chart.js canvas fed from a data attribute (no inline script), its title and data table beside it
+    assert '<canvas id="enablement-chart" role="img"' in page and "data-plan-chart=" in page
+    assert (
+        '<figcaption class="fw-bold mb-2" id="enablement-title">Enablement plan: people certified vs planned</figcaption>'
+        in page
+    )
+    assert "vendor/chartjs/chart.umd.min.js" in page and "channelops/plan-chart.js" in page
     assert "Solution Architect Core: 1 of 2" in page  # the description read by screen readers
     assert 'data-testid="chart-table-enablement"' in page
     assert "<script" not in page.split("<main", 1)[-1] and "cdn" not in page.lower()

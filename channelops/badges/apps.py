@@ -13,3 +13,10 @@ class BadgesConfig(AppConfig):
         from .services import on_records_changed  # also registers the badges.sign outbox handler
 
         practitioner_records_changed.register(on_records_changed)
+
+        from channelops.core.status import BLUE, GREEN, ORANGE, RED, YELLOW, register_status_colors
+
+        # Badge.state(): what the pages say about a badge
+        register_status_colors(
+            "badge", {"valid": GREEN, "expired": ORANGE, "revoked": RED, "pending": YELLOW, "signing": BLUE}
+        )

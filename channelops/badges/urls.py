@@ -14,10 +14,10 @@ public_patterns: list = [
 ]
 
 portal_patterns: list = [
-    path("", views.portal_badges, name="badges"),
+    path("", views.PortalBadges.as_view(), name="badges"),
 ]
 
 console_patterns: list = [
-    path("badges/", views.console_badges, name="badges"),
+    path("badges/", views.ConsoleBadges.as_view(), name="badges"),
     path("badges/<uuid:pk>/", views.console_badge, name="badge"),
 ]

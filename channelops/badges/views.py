@@ -6,21 +6,25 @@ import json
 from typing import Any
 from uuid import UUID
 
-from django import forms
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
+from channelops.core.actions import Action
+from channelops.core.listing import Column, ListPage
 from channelops.core.pages import partner_required, staff_required
-from channelops.enablement.models import Certification
 
 from . import keys
+from .filters import BadgeFilter
+from .forms import RevokeForm
 from .models import Badge, BadgeStatus, StatusList
 from .services import (
     APPROVE_PERM,
@@ -32,7 +36,6 @@ from .services import (
 )
 from .statuslist import status_list_credential
 
-PAGE_SIZE = 50
 STATE_LABELS = {
     "valid": gettext_lazy("Valid"),
     "expired": gettext_lazy("Expired"),
@@ -106,106 +109,169 @@ def badge_json(request: HttpRequest, pk: UUID) -> HttpResponse:
 # --- portal -----------------------------------------------------------------------------------
 
 
-@partner_required
-def portal_badges(request: HttpRequest) -> HttpResponse:
-    rows = (
-        Badge.objects.visible_to(request.user).select_related("certification").order_by("-created_at", "id")
+def _state_column(*, key: str = "state") -> Column:
+    return Column(
+        key,
+        _l("Status"),
+        value=lambda b: b.state(),
+        display=lambda b: STATE_LABELS[b.state()],
+        status="badge",
+        export_value=lambda b: str(STATE_LABELS[b.state()]),
     )
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "badges/portal_badges.html",
-        {
-            "partner": request.partner,  # type: ignore[attr-defined]
-            "page": page,
-            "rows": [(b, STATE_LABELS[b.state()]) for b in page],
-            "querystring": "",
-            "nav": "badges",
-        },
-    )
+
+
+@method_decorator(partner_required, name="dispatch")
+class PortalBadges(ListPage):
+    title = _l("Badges")
+    nav = "badges"
+    default_sort = "-created_at"
+    empty_title = _l("No badges yet")
+    empty_text = _l("A badge is issued when one of your people completes a certification that grants one.")
+    noun_plural = _l("badges")
+    columns = [
+        Column("holder_name", _l("Holder"), sort="holder_name"),
+        Column("certification.name", _l("Certification"), sort="certification__name"),
+        _state_column(),
+        Column("valid_until", _l("Valid until"), sort="valid_until"),
+        Column(
+            "public",
+            _l("Public page"),
+            html=lambda b: format_html(
+                '<a href="{}" aria-label="{}">{}</a>',
+                reverse("badges:badge", args=[b.pk]),
+                _("The public page of %(name)s's badge") % {"name": b.holder_name},
+                _("View"),
+            ),
+            export=False,
+        ),
+    ]
+
+    def get_queryset(self) -> Any:
+        return Badge.objects.visible_to(self.request.user).select_related("certification")
+
+    def get_extra_context(self) -> dict[str, Any]:
+        return {
+            "intro": _(
+                "The Open Badges earned by the people of %(name)s. Each badge has a public page its "
+                "holder can share."
+            )
+            % {"name": self.request.partner.legal_name}  # type: ignore[attr-defined]
+        }
 
 
 # --- console ----------------------------------------------------------------------------------
 
 
-class BadgeFilterForm(forms.Form):
-    q = forms.CharField(label=gettext_lazy("Holder"), required=False, max_length=100)
-    status = forms.ChoiceField(
-        label=gettext_lazy("Status"), required=False, choices=[("", "—"), *BadgeStatus.choices]
-    )
-    certification = forms.ModelChoiceField(
-        label=gettext_lazy("Certification"), required=False, queryset=Certification.objects.all()
-    )
-
-
-class RevokeForm(forms.Form):
-    reason = forms.CharField(
-        label=gettext_lazy("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
-    )
-
-
-@staff_required
-def console_badges(request: HttpRequest) -> HttpResponse:
+def _require_view(request: HttpRequest) -> None:
     if not request.user.has_perm("badges.view_badge"):
         raise PermissionDenied
-    form = BadgeFilterForm(request.GET or None)
-    rows = Badge.objects.visible_to(request.user).for_list().order_by("-created_at", "id")
-    if form.is_valid():
-        if form.cleaned_data["q"]:
-            rows = rows.filter(holder_name__icontains=form.cleaned_data["q"])
-        if form.cleaned_data["status"]:
-            rows = rows.filter(status=form.cleaned_data["status"])
-        if form.cleaned_data["certification"]:
-            rows = rows.filter(certification=form.cleaned_data["certification"])
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "badges/console_badges.html",
-        {
-            "form": form,
-            "page": page,
-            "rows": [(b, STATE_LABELS[b.state()]) for b in page],
-            "querystring": query.urlencode(),
-            "nav": "badges",
-        },
-    )
 
 
-@staff_required
-def console_badge(request: HttpRequest, pk: UUID) -> HttpResponse:
+@method_decorator(staff_required, name="dispatch")
+class ConsoleBadges(ListPage):
+    title = _l("Badges")
+    nav = "badges"
+    filterset_class = BadgeFilter
+    default_sort = "-created_at"
+    empty_title = _l("No badges yet")
+    empty_text = _l("Badges are created when practitioner records complete a certification that grants one.")
+    noun_plural = _l("badges")
+    columns = [
+        Column(
+            "holder_name",
+            _l("Holder"),
+            link=lambda b: reverse("console:badge", args=[b.pk]),
+            sort="holder_name",
+        ),
+        Column(
+            "partner.legal_name",
+            _l("Partner"),
+            link=lambda b: reverse("console:partner_detail", args=[b.partner_id]),
+            sort="partner__legal_name",
+        ),
+        Column("certification.name", _l("Certification"), sort="certification__name"),
+        _state_column(),
+        Column("valid_until", _l("Valid until"), sort="valid_until"),
+        Column("created_at", _l("Created"), value=lambda b: b.created_at.date(), sort="created_at"),
+    ]
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        _require_view(request)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self) -> Any:
+        return Badge.objects.visible_to(self.request.user).for_list()
+
+
+def _console_badge(request: HttpRequest, pk: UUID) -> Badge:
+    _require_view(request)
+    return get_object_or_404(Badge.objects.visible_to(request.user).for_list(), pk=pk)
+
+
+def _badge_page(
+    request: HttpRequest, badge: Badge, *, revoke_form: Any = None, status: int = 200
+) -> HttpResponse:
     user: Any = request.user
-    if not user.has_perm("badges.view_badge"):
-        raise PermissionDenied
-    badge = get_object_or_404(Badge.objects.visible_to(user).for_list(), pk=pk)
-    revoke_form = RevokeForm(request.POST if request.POST.get("action") == "revoke" else None)
-    status = 200
-    if request.method == "POST":
-        action = request.POST.get("action")
-        try:
-            if action == "approve":
-                badge_approve(badge=badge, by=user)
-                messages.success(request, _("Approved: the badge is being signed and its holder e-mailed."))
-                return redirect("console:badge", badge.pk)
-            if action == "revoke" and revoke_form.is_valid():
-                badge_revoke(badge=badge, by=user, reason=revoke_form.cleaned_data["reason"])
-                messages.success(request, _("Revoked: the status list now says so."))
-                return redirect("console:badge", badge.pk)
-        except ValueError as exc:
-            messages.error(request, str(exc))
-        status = 400
     return render(
         request,
         "badges/console_badge.html",
         {
             "badge": badge,
+            "state": badge.state(),
             "state_label": STATE_LABELS[badge.state()],
-            "revoke_form": revoke_form,
+            "revoke_form": revoke_form or RevokeForm(),
             "may_approve": user.has_perm(APPROVE_PERM) and badge.status == BadgeStatus.PENDING,
             "may_revoke": user.has_perm(REVOKE_PERM) and badge.status != BadgeStatus.REVOKED,
             "share_url": public_url(badge),
+            "breadcrumbs": [
+                {"label": _("Badges"), "url": reverse("console:badges")},
+                {"label": badge.holder_name},
+            ],
             "nav": "badges",
         },
         status=status,
     )
+
+
+def _service(fn: Any, **kwargs: Any) -> Any:
+    """The badge services refuse with ValueError; the action shows it on the form."""
+    try:
+        return fn(**kwargs)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from exc
+
+
+approve = Action(
+    load=_console_badge,
+    allowed=lambda request, badge: request.user.has_perm(APPROVE_PERM),
+    not_allowed=_l("Approving badges needs the channel program manager's role."),
+    perform=lambda request, badge, data: _service(badge_approve, badge=badge, by=request.user),
+    success=_l("Approved: the badge is being signed and its holder e-mailed."),
+    redirect_to=lambda request, badge, result: reverse("console:badge", args=[badge.pk]),
+    on_invalid=lambda request, badge, form: _badge_page(request, badge, status=400),
+)
+
+revoke = Action(
+    load=_console_badge,
+    allowed=lambda request, badge: request.user.has_perm(REVOKE_PERM),
+    not_allowed=_l("Revoking badges needs the channel program manager's role."),
+    form_class=RevokeForm,
+    perform=lambda request, badge, data: _service(
+        badge_revoke, badge=badge, by=request.user, reason=data["reason"]
+    ),
+    success=_l("Revoked: the status list now says so."),
+    redirect_to=lambda request, badge, result: reverse("console:badge", args=[badge.pk]),
+    on_invalid=lambda request, badge, form: _badge_page(request, badge, revoke_form=form, status=400),
+)
+
+
+@staff_required
+def console_badge(request: HttpRequest, pk: UUID) -> HttpResponse:
+    """The badge's page; its approve and revoke buttons post here with ``action``."""
+    if request.method == "POST":
+        action = {"approve": approve, "revoke": revoke}.get(request.POST.get("action", ""))
+        if action is not None:
+            return action.view(request, pk)
+        _require_view(request)
+        return _badge_page(request, _console_badge(request, pk), status=400)
+    return _badge_page(request, _console_badge(request, pk))

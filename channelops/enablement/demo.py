@@ -19,8 +19,8 @@ def demo_enablement(*, partners: dict[str, Any]) -> None:
     from channelops.accounts.models import User
 
     from .models import Certification, PractitionerRecord
-    from .plans import business_plan_save, business_plan_submit, enablement_plan_entry_add
-    from .records import practitioner_records_import
+    from .services.plans import business_plan_save, business_plan_submit, enablement_plan_entry_add
+    from .services.records import practitioner_records_import
 
     acme, globex = partners["acme"], partners["globex"]
     if PractitionerRecord.objects.filter(partner__in=[acme, globex]).exists():

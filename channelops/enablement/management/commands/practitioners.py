@@ -18,8 +18,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from channelops.enablement.importing import MB, import_file, too_large_message
 from channelops.enablement.models import ImportStatus
+from channelops.enablement.services.importing import MB, import_file, too_large_message
 
 SHOWN_ERRORS = 50
 

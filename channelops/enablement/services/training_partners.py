@@ -7,7 +7,7 @@ the onboarding work item with its deadline, trainer candidates, reminders and la
 * :func:`onboarding_deadlines_run` — daily: reminders before the deadline (each once), lapse after it.
 
 Closing the onboarding item with every task done awards the certification through
-:func:`channelops.enablement.awards.partner_certification_award`.
+:func:`channelops.enablement.services.awards.partner_certification_award`.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from channelops.core.exceptions import NotAllowed
 from channelops.core.outbox import email_enqueue
 from channelops.partners.models import Partner
 
+from ..models import Admission, CertState, PartnerCertification, PartnerCertificationStatus
 from .awards import (
     CHUNK,
     JOINABLE_STATES,
@@ -39,7 +40,6 @@ from .awards import (
     invite_only_until,
     reminder_days,
 )
-from .models import Admission, CertState, PartnerCertification, PartnerCertificationStatus
 
 log = logging.getLogger(__name__)
 

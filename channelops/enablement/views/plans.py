@@ -5,55 +5,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
 from channelops.core.forms import add_service_errors
+from channelops.core.listing import Column
 from channelops.core.pages import partner_required, staff_required
 from channelops.partners.models import Partner
 
-from . import plans as svc
-from .models import BusinessPlan, BusinessPlanState, Certification, EnablementPlanEntry
-from .models.plans import BUSINESS_PLAN_SECTIONS
+from ..forms import EntryForm, PlanReviewForm
+from ..models import BusinessPlan, BusinessPlanState, Certification, EnablementPlanEntry
+from ..models.plans import BUSINESS_PLAN_SECTIONS
+from ..services import plans as svc
+from ._common import OrderedListPage
 
-PAGE_SIZE = 50
 TARGET_ROWS_MAX = 30
 BLANK_TARGET_ROWS = 3
-
-
-class EntryForm(forms.Form):
-    full_name = forms.CharField(label=gettext_lazy("Name"), max_length=150)
-    email = forms.EmailField(label=gettext_lazy("E-mail"), max_length=254)
-    certification = forms.ModelChoiceField(
-        label=gettext_lazy("Target certification"), queryset=Certification.objects.none()
-    )
-    target_date = forms.DateField(
-        label=gettext_lazy("Target date"),
-        widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="YYYY-MM-DD",
-    )
-    note = forms.CharField(label=gettext_lazy("Note"), max_length=500, required=False)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["certification"].queryset = Certification.objects.filter(active=True).order_by("name")  # type: ignore[attr-defined]
-        self.fields["certification"].error_messages["invalid_choice"] = _(
-            "Choose a certification from the catalog."
-        )
-
-
-class ReviewForm(forms.Form):
-    comment = forms.CharField(
-        label=gettext_lazy("Comment to the partner"), widget=forms.Textarea(attrs={"rows": 3}), required=False
-    )
 
 
 def _is_admin(request: HttpRequest) -> bool:
@@ -313,15 +287,58 @@ def _require_view(request: HttpRequest) -> None:
         raise PermissionDenied(_("Your role does not allow seeing partner plans."))
 
 
-@staff_required
-def console_plans(request: HttpRequest) -> HttpResponse:
-    _require_view(request)
-    page = Paginator(svc.partners_with_plans(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "enablement/plan_console_list.html",
-        {"page": page, "rows": svc.plan_rows(list(page.object_list)), "querystring": "", "nav": "plans"},
-    )
+def _plan_cell(r: Any) -> str:
+    parts = [f"v{p.version} {p.get_state_display()}" for p in (r.plan, r.draft) if p is not None]
+    return "; ".join(parts)
+
+
+@method_decorator(staff_required, name="dispatch")
+class ConsolePlans(OrderedListPage):
+    """Partners with plans; each page's rows summarised with a constant number of queries
+    (``plan_rows``)."""
+
+    title = _l("Enablement and business plans")
+    nav = "plans"
+    default_ordering = ("legal_name", "pk")
+    noun_plural = _l("partners")
+    empty_title = _l("No partner has a plan yet")
+    empty_text = _l("Partner admins write their enablement and business plans in the portal.")
+    columns = [
+        Column(
+            "partner.legal_name",
+            _l("Partner"),
+            link=lambda r: reverse("console:plan_detail", args=[r.partner.pk]),
+            sort="legal_name",
+        ),
+        Column("partner.cam.email", _l("CAM")),
+        Column(
+            "entries",
+            _l("Enablement plan"),
+            value=lambda r: (
+                _("%(c)s of %(n)s certified") % {"c": r.entries_certified, "n": r.entries}
+                if r.entries
+                else None
+            ),
+        ),
+        Column("entries_overdue", _l("Overdue"), value=lambda r: r.entries_overdue or None, numeric=True),
+        Column("plan", _l("Business plan"), value=_plan_cell),
+        Column(
+            "targets",
+            _l("Targets: certified / planned"),
+            value=lambda r: f"{r.actual_people} / {r.target_people}" if r.target_people else None,
+            numeric=True,
+        ),
+    ]
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        _require_view(request)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self) -> Any:
+        return svc.partners_with_plans(self.request.user)
+
+    def rows_html(self, rows: Any, columns: list[Column]) -> Any:
+        return super().rows_html(svc.plan_rows(list(rows)), columns)
 
 
 def _console_partner(request: HttpRequest, partner_id: int) -> Partner:
@@ -332,11 +349,11 @@ def _console_partner(request: HttpRequest, partner_id: int) -> Partner:
 @staff_required
 def console_plan_detail(request: HttpRequest, partner_id: int) -> HttpResponse:
     partner = _console_partner(request, partner_id)
-    return _console_detail(request, partner, ReviewForm())
+    return _console_detail(request, partner, PlanReviewForm())
 
 
 def _console_detail(
-    request: HttpRequest, partner: Partner, form: ReviewForm, status: int = 200
+    request: HttpRequest, partner: Partner, form: PlanReviewForm, status: int = 200
 ) -> HttpResponse:
     versions = svc.business_plan_versions(partner)
     shown = svc.current_plan(versions)
@@ -371,7 +388,7 @@ def _decide(request: HttpRequest, partner_id: int, accept: bool) -> HttpResponse
     plan = svc.current_plan(svc.business_plan_versions(partner))
     if plan is None:
         raise Http404
-    form = ReviewForm(request.POST)
+    form = PlanReviewForm(request.POST)
     form.is_valid()
     comment = form.cleaned_data.get("comment", "")
     try:

@@ -17,8 +17,8 @@ from ninja import Field, Router, Schema
 from channelops.core.apischema import Error, InSchema, IsoDate
 from channelops.partners.models import Partner
 
-from . import plans as svc
-from .models import BusinessPlan
+from ..models import BusinessPlan
+from ..services import plans as svc
 
 plans_router = Router(tags=["Enablement plans"])
 

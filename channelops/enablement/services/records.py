@@ -41,8 +41,8 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from channelops.partners.models import Partner, PartnerMembership, PartnerStatus
 
-from .hooks import practitioner_records_changed
-from .models import Certification, PractitionerRecord, RecordSource
+from ..hooks import practitioner_records_changed
+from ..models import Certification, PractitionerRecord, RecordSource
 
 ADD_PERM = "enablement.add_practitionerrecord"
 VIEW_PERM = "enablement.view_practitionerrecord"
@@ -327,7 +327,7 @@ def validate_rows(
 
     ``rows``: (row number, {column: value}), iterated **twice** — once to collect what to look up
     (partners, e-mails), once to check each row — so a file is streamed instead of held in memory:
-    pass a list, or a re-iterable reader such as :class:`channelops.enablement.importing.RowSource`.
+    pass a list, or a re-iterable reader such as :class:`channelops.enablement.services.importing.RowSource`.
     The partner is in the ``partner`` column (a partner id, or else a CRM account id) or in
     ``crm_account_id``; ``partner_column`` names another column (``crm_account_id`` or any column:
     digits are a partner id, anything else a CRM account id).

@@ -14,7 +14,7 @@ Writes (services, keyword-only, ``by=`` the acting person):
 * :func:`partner_certification_award` — record the award (closing the award or onboarding work
   item with every task done calls it), e-mail the partner admins, queue the CRM update.
 * :func:`partner_certification_review_resolve` — staff keep or withdraw a certification under review.
-* Certified Training Partners (invitation, application, candidates, deadlines): ``training_partners.py``.
+* Certified Training Partners (invitation, application, candidates, deadlines): ``services/training_partners.py``.
 * :func:`partner_certifications_daily` — the daily job (expiries and onboarding deadlines).
 """
 
@@ -39,7 +39,7 @@ from channelops.core.exceptions import NotAllowed
 from channelops.core.outbox import email_enqueue, outbox_enqueue
 from channelops.partners.models import MembershipRole, Partner, PartnerStatus
 
-from .models import (
+from ..models import (
     Admission,
     Certification,
     CertState,
@@ -48,7 +48,7 @@ from .models import (
     PartnerCertificationStatus,
     PractitionerRecord,
 )
-from .models.awards import HELD_STATES
+from ..models.awards import HELD_STATES
 
 log = logging.getLogger(__name__)
 
@@ -276,7 +276,7 @@ def compliance_of(partner: Partner) -> tuple[bool, str]:
 
 def business_plan_of(partner: Partner) -> bool:
     try:
-        from channelops.enablement.plans import business_plan_on_file
+        from .plans import business_plan_on_file
     except ImportError:  # pragma: no cover - the plans module ships with the app
         return False
     return bool(business_plan_on_file(partner))
@@ -770,7 +770,7 @@ def connect() -> None:
     from channelops.core.schedules import register_schedule
     from channelops.work.hooks import work_item_changed
 
-    from .hooks import practitioner_records_changed
+    from ..hooks import practitioner_records_changed
 
     practitioner_records_changed.register(_on_records_changed)
     work_item_changed.register(_on_work_item_changed)

@@ -13,8 +13,8 @@ from channelops.core.apischema import ID_MAX, Error
 from channelops.core.pagination import Pagination
 from channelops.partners.models import Partner
 
-from .awards import partner_progress
-from .models import CertState, PartnerCertification, PartnerCertificationStatus
+from ..models import CertState, PartnerCertification, PartnerCertificationStatus
+from ..services.awards import partner_progress
 
 awards_router = Router(tags=["Partner certifications"])
 

@@ -13,9 +13,10 @@ Writes are keyword-only, atomic and take ``by=`` the acting person. Validation e
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -33,7 +34,7 @@ from channelops.core.exceptions import NotAllowed
 from channelops.core.outbox import email_enqueue
 from channelops.partners.models import MembershipRole, Partner, PartnerMembership
 
-from .models import (
+from ..models import (
     BusinessPlan,
     BusinessPlanState,
     BusinessPlanTarget,
@@ -41,7 +42,7 @@ from .models import (
     EnablementPlanEntry,
     PractitionerRecord,
 )
-from .models.plans import BUSINESS_PLAN_SECTIONS
+from ..models.plans import BUSINESS_PLAN_SECTIONS
 
 VIEW_PERM = "enablement.view_businessplan"
 VIEW_ENTRIES_PERM = "enablement.view_enablementplanentry"
@@ -105,7 +106,7 @@ def business_plan_required(partner: Partner) -> bool:
 
 def _training_partner_attempt_exists(partner: Partner) -> bool:
     try:
-        from .models import awards  # noqa: F401  (the module may not exist in every version)
+        from ..models import awards  # noqa: F401  (the module may not exist in every version)
 
         status = apps.get_model("enablement", "PartnerCertificationStatus")
     except (ImportError, LookupError):
@@ -381,45 +382,35 @@ class Bar:
     label: str
     target: int
     actual: int
-    target_width: float = 0.0
-    actual_width: float = 0.0
-    y: float = 0.0
     note: str = ""
 
 
 @dataclass
 class Chart:
-    """A horizontal bar chart of targets vs actual, laid out for the ``enablement/plan_chart.html`` SVG."""
+    """Targets vs people certified now, per certification: drawn by Chart.js
+    (``static/channelops/plan-chart.js``) from :attr:`data_json`, with the same numbers in a table
+    beside it (``enablement/plan_chart.html``)."""
 
     title: str
     bars: list[Bar]
-    width: int = 640
-    label_width: int = 220
-    row_height: int = 44
-    top: int = 8
-    height: int = 0
-    scale_max: int = 0
-    ticks: list[tuple[float, int]] = field(default_factory=list)
 
     @property
-    def plot_width(self) -> int:
-        return self.width - self.label_width - 60
+    def data_json(self) -> str:
+        return json.dumps(
+            {
+                "title": str(self.title),
+                "xTitle": str(_("People")),
+                "labels": [b.label for b in self.bars],
+                "series": [
+                    {"label": str(_("Target")), "data": [b.target for b in self.bars]},
+                    {"label": str(_("Certified now")), "data": [b.actual for b in self.bars]},
+                ],
+            }
+        )
 
 
 def make_chart(title: str, bars: list[Bar]) -> Chart:
-    chart = Chart(title=title, bars=bars)
-    top = max([1] + [max(b.target, b.actual) for b in bars])
-    chart.scale_max = top
-    for i, b in enumerate(bars):
-        b.y = chart.top + i * chart.row_height
-        b.target_width = round(chart.plot_width * b.target / top, 1)
-        b.actual_width = round(chart.plot_width * b.actual / top, 1)
-    chart.height = chart.top + max(1, len(bars)) * chart.row_height + 24
-    step = max(1, -(-top // 4))
-    chart.ticks = [
-        (round(chart.label_width + chart.plot_width * v / top, 1), v) for v in range(0, top + 1, step)
-    ]
-    return chart
+    return Chart(title=title, bars=bars)
 
 
 def enablement_chart(progress: list[EntryProgress]) -> Chart:

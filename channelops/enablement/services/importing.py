@@ -1,9 +1,9 @@
 """Practitioner-record files (CSV/XLSX): reading them, and running an import as an ``ImportRun``.
 
 The console upload stores the file on an :class:`ImportRun` and queues
-:func:`practitioner_import_task` (django_tasks), whose progress the console page polls; the CLI
+:func:`channelops.enablement.tasks.practitioner_import_task` (django_tasks), whose progress the console page polls; the CLI
 (``channelops practitioners import``) runs :func:`import_run_execute` in-process with a rich
-progress bar. Both call :func:`channelops.enablement.records.practitioner_records_import`.
+progress bar. Both call :func:`channelops.enablement.services.records.practitioner_records_import`.
 
 Progress while writing: the import is one transaction, so the progress row is updated through a
 second database connection where the database allows a second writer (PostgreSQL); on SQLite
@@ -27,10 +27,9 @@ from django.conf import settings
 from django.db import connection, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_tasks import task
 
-from .models import ImportMode, ImportRun, ImportStatus, RecordSource
-from .models.imports import MAX_STORED_ERRORS
+from ..models import ImportMode, ImportRun, ImportStatus, RecordSource
+from ..models.imports import MAX_STORED_ERRORS
 from .records import ImportResult, Progress, check_header, practitioner_records_import
 
 log = logging.getLogger(__name__)
@@ -90,7 +89,7 @@ class RowSource:
 
     Iterating yields ``(row number, {column: value})`` for every non-blank row after the header (the
     header is row 1, as a spreadsheet shows it). Nothing is held but the file's bytes and the row
-    being read: :func:`channelops.enablement.records.validate_rows` iterates twice (look-ups, then
+    being read: :func:`channelops.enablement.services.records.validate_rows` iterates twice (look-ups, then
     checks). Every limit raises :class:`FileRefused` while reading, before anything is written:
 
     * the file's size (``IMPORT_MAX_FILE_MB``), checked first;
@@ -280,6 +279,8 @@ def import_run_create(
 def import_run_queue(run: ImportRun) -> None:
     """Queue the background import of ``run`` once the current transaction commits."""
     run_id = run.pk
+    from ..tasks import practitioner_import_task
+
     transaction.on_commit(lambda: practitioner_import_task.enqueue(run_id))
 
 
@@ -436,13 +437,3 @@ def import_file(
 
 def iter_errors(run: ImportRun) -> Iterator[str]:
     yield from run.errors or []
-
-
-@task()
-def practitioner_import_task(run_id: int) -> dict[str, int]:
-    """Background import of a stored file (thin: load the run, call the service)."""
-    run = ImportRun.objects.get(pk=run_id)
-    if run.status not in (ImportStatus.QUEUED,):
-        return {"skipped": 1}
-    result = import_run_execute(run)
-    return {"created": result.created, "updated": result.updated, "errors": result.error_count}

@@ -6,48 +6,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
 from channelops.core.exceptions import NotAllowed
+from channelops.core.listing import Column
 from channelops.core.pages import partner_required, staff_required
 from channelops.partners.models import Partner
 
-from .awards import next_certification, partner_certification_review_resolve, partner_progress
-from .models import Admission, CertState, PartnerCertification, PartnerCertificationStatus
-from .training_partners import ctp_invite, ctp_join, trainer_candidate_add, trainer_candidates
-
-PAGE_SIZE = 50
-
-
-class CandidateForm(forms.Form):
-    full_name = forms.CharField(label=gettext_lazy("Name"), max_length=150)
-    email = forms.EmailField(label=gettext_lazy("E-mail"), max_length=254)
-
-
-class StatusFilterForm(forms.Form):
-    state = forms.ChoiceField(
-        label=gettext_lazy("State"), required=False, choices=[("", gettext_lazy("Any but not certified"))]
-    )
-    certification = forms.ChoiceField(label=gettext_lazy("Certification"), required=False)
-    q = forms.CharField(label=gettext_lazy("Partner"), required=False, max_length=100)
-
-    def __init__(self, *args: Any, certifications: list[PartnerCertification], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["state"].choices = [("", _("Any but not certified")), *CertState.choices]  # type: ignore[attr-defined]
-        self.fields["certification"].choices = [("", _("Any")), *[(c.slug, c.name) for c in certifications]]  # type: ignore[attr-defined]
-
-
-class ReviewForm(forms.Form):
-    decision = forms.ChoiceField(choices=[("keep", "keep"), ("withdraw", "withdraw")])
-    note = forms.CharField(required=False, max_length=2000)
+from ..filters import PartnerCertificationStatusFilter
+from ..forms import CandidateForm, PartnerCertReviewForm
+from ..models import Admission, CertState, PartnerCertification, PartnerCertificationStatus
+from ..services.awards import next_certification, partner_certification_review_resolve, partner_progress
+from ..services.training_partners import ctp_invite, ctp_join, trainer_candidate_add, trainer_candidates
+from ._common import OrderedListPage
 
 
 def _error_text(exc: ValidationError) -> str:
@@ -142,35 +121,48 @@ def portal_trainer_candidate_add(request: HttpRequest, slug: str) -> HttpRespons
 # === console =====================================================================================
 
 
-@staff_required
-def console_partner_certifications(request: HttpRequest) -> HttpResponse:
+def _status_note(s: PartnerCertificationStatus) -> str:
+    if s.state == CertState.UNDER_REVIEW:
+        return s.flag_reason
+    if s.state == CertState.ONBOARDING and s.deadline:
+        return _("deadline %(d)s") % {"d": s.deadline.isoformat()}
+    return ""
+
+
+@method_decorator(staff_required, name="dispatch")
+class ConsolePartnerCertifications(OrderedListPage):
     """Partners by certification state, filtered (constant number of queries)."""
-    pcs = list(PartnerCertification.objects.filter(active=True))
-    form = StatusFilterForm(request.GET or None, certifications=pcs)
-    rows = PartnerCertificationStatus.objects.visible_to(request.user).select_related(
-        "partner", "partner__cam", "certification"
-    )
-    state = cert = q = ""
-    if form.is_valid():
-        state, cert, q = (
-            form.cleaned_data["state"],
-            form.cleaned_data["certification"],
-            form.cleaned_data["q"],
+
+    title = _l("Partner certifications")
+    nav = "partner_certifications"
+    filterset_class = PartnerCertificationStatusFilter
+    default_ordering = ("partner__legal_name", "certification__position", "pk")
+    noun_plural = _l("partner certifications")
+    empty_title = _l("No partner holds or works towards a partner certification yet")
+    empty_text = _l("Invite a partner from its certifications page, or choose another state.")
+    columns = [
+        Column(
+            "partner.legal_name",
+            _l("Partner"),
+            link=lambda s: reverse("console:partner_certifications_partner", args=[s.partner_id]),
+            sort="partner__legal_name",
+        ),
+        Column("certification.name", _l("Certification"), sort="certification__position"),
+        Column("state", _l("State"), status="partner_certification", sort="state"),
+        Column(
+            "partner.cam", _l("CAM"), value=lambda s: s.partner.cam.get_full_name() if s.partner.cam else None
+        ),
+        Column("updated_at", _l("Since"), value=lambda s: s.updated_at.date(), sort="updated_at"),
+        Column("note", _l("Note"), value=_status_note),
+    ]
+
+    def get_queryset(self) -> Any:
+        qs = PartnerCertificationStatus.objects.visible_to(self.request.user).select_related(
+            "partner", "partner__cam", "certification"
         )
-    rows = rows.filter(state=state) if state else rows.exclude(state=CertState.NONE)
-    if cert:
-        rows = rows.filter(certification__slug=cert)
-    if q:
-        rows = rows.filter(partner__legal_name__icontains=q.strip())
-    rows = rows.order_by("partner__legal_name", "certification__position", "pk")
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    querystring = request.GET.copy()
-    querystring.pop("page", None)
-    return render(
-        request,
-        "enablement/partner_cert_console_list.html",
-        {"form": form, "page": page, "querystring": querystring.urlencode(), "nav": "partner_certifications"},
-    )
+        if self.request.GET.get("state") not in CertState.values:  # no (valid) state: the held and pending
+            qs = qs.exclude(state=CertState.NONE)
+        return qs
 
 
 @staff_required
@@ -209,7 +201,7 @@ def console_partner_certification_invite(request: HttpRequest, partner_id: int, 
 @require_POST
 def console_partner_certification_review(request: HttpRequest, pk: int) -> HttpResponse:
     status = get_object_or_404(PartnerCertificationStatus.objects.visible_to(request.user), pk=pk)
-    form = ReviewForm(request.POST)
+    form = PartnerCertReviewForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose whether to keep or withdraw the certification."))
     else:

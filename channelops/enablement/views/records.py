@@ -8,32 +8,41 @@ webhook (no session, no CSRF: an HMAC signature instead).
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import number_format
+from django.utils.decorators import method_decorator
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from channelops.core import jsonlimits
+from channelops.core.actions import Action
 from channelops.core.forms import add_service_errors
 from channelops.core.jsonlimits import JsonTooDeep
+from channelops.core.listing import Column
 from channelops.core.pages import partner_required, staff_required
 
-from .importing import MB, import_run_create, import_run_queue, import_run_retry_valid_rows, too_large_message
-from .models import Certification, ImportRun, ImportStatus, PractitionerRecord
-from .querysets import EXPIRING_SOON_DAYS, catalog_with_counts, expiring_soon, records_for
-from .records import (
+from ..forms import CertificationForm, ImportForm
+from ..models import Certification, ImportRun, ImportStatus, PractitionerRecord
+from ..querysets import EXPIRING_SOON_DAYS, catalog_with_counts, expiring_soon, records_for
+from ..services.importing import (
+    import_run_create,
+    import_run_queue,
+    import_run_retry_valid_rows,
+)
+from ..services.records import (
     ADD_PERM,
     CERTIFICATION_FIELDS,
     SIGNATURE_HEADER,
@@ -46,8 +55,8 @@ from .records import (
     webhook_secret,
     webhook_verify,
 )
+from ._common import OrderedListPage
 
-PAGE_SIZE = 50
 RECENT_RECORDS = 20
 RECENT_RUNS = 10
 
@@ -57,62 +66,77 @@ def _require(request: HttpRequest, perm: str) -> None:
         raise PermissionDenied(_("Your staff role does not include this page."))
 
 
-# === forms =======================================================================================
-
-
-class CertificationForm(forms.ModelForm):
-    class Meta:
-        model = Certification
-        fields = list(CERTIFICATION_FIELDS)
-
-
-class ImportForm(forms.Form):
-    file = forms.FileField(label=gettext_lazy("File (CSV or XLSX)"))
-    valid_rows = forms.BooleanField(
-        label=gettext_lazy("Import the valid rows even if some rows have errors"),
-        required=False,
-        help_text=gettext_lazy("Unticked: a file with any error changes nothing, and the errors are listed."),
-    )
-    partner_column = forms.CharField(
-        label=gettext_lazy("Partner column"),
-        required=False,
-        max_length=60,
-        help_text=gettext_lazy("Empty: “partner” (a partner id or CRM account id), else “crm_account_id”."),
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["file"].help_text = _(
-            "Columns: email, name, partner (or crm_account_id), certification, training_completed, "
-            "exam_passed, exam_score, completed_on, expires_on, external_id. A file holds at most "
-            "%(mb)s MB and %(rows)s rows."
-        ) % {
-            "mb": settings.IMPORT_MAX_FILE_MB,
-            "rows": number_format(settings.IMPORT_MAX_ROWS, force_grouping=True),
-        }
-
-    def clean_file(self) -> Any:
-        f = self.cleaned_data["file"]
-        if f.size > settings.IMPORT_MAX_FILE_MB * MB:
-            raise ValidationError(too_large_message())
-        return f
-
-
 # === console =====================================================================================
 
 
-@staff_required
-def console_certifications(request: HttpRequest) -> HttpResponse:
-    _require(request, VIEW_CERT_PERM)
-    return render(
-        request,
-        "enablement/records_catalog.html",
-        {
-            "certifications": catalog_with_counts(),
-            "may_import": request.user.has_perm(ADD_PERM),
-            "nav": "certifications",
-        },
-    )
+def _valid_for(c: Certification) -> str:
+    if not c.validity_months:
+        return _("never expires")
+    return ngettext("%(n)s month", "%(n)s months", c.validity_months) % {"n": c.validity_months}
+
+
+@method_decorator(staff_required, name="dispatch")
+class ConsoleCertifications(OrderedListPage):
+    """The catalog with the number of people certified now (one query: the catalog is short, so
+    its rows are read once and counted in Python rather than paginated with a COUNT)."""
+
+    title = _l("Certifications")
+    nav = "certifications"
+    default_ordering = ("-active", "name", "pk")
+    noun_plural = _l("certifications")
+    empty_title = _l("No certifications in the catalog")
+    empty_text = _l("Certifications are added in the data console.")
+    columns = [
+        Column(
+            "name",
+            _l("Certification"),
+            link=lambda c: reverse("console:certification", args=[c.slug]),
+            sort="name",
+        ),
+        Column("exam_name", _l("Exam")),
+        Column("validity_months", _l("Valid for"), value=_valid_for, sort="validity_months"),
+        Column("grants_badge", _l("Badge")),
+        Column(
+            "certified_people",
+            _l("Certified now"),
+            html=lambda c: format_html('<span data-certified="{}">{}</span>', c.slug, c.certified_people),
+            export_value=lambda c: c.certified_people,
+            numeric=True,
+            sort="certified_people",
+        ),
+        Column("record_count", _l("Records"), numeric=True, sort="record_count"),
+        Column(
+            "active",
+            _l("Status"),
+            value=lambda c: "active" if c.active else "retired",
+            display=lambda c: _("active") if c.active else _("retired"),
+            status="certification",
+        ),
+    ]
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        _require(request, VIEW_CERT_PERM)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self) -> Any:
+        return catalog_with_counts()
+
+    def filtered(self) -> tuple[Any, Any]:
+        filterset, qs = super().filtered()
+        qs._fetch_all()  # the paginator then counts the fetched rows: no COUNT query
+        return filterset, qs
+
+    def get_actions(self) -> list[dict[str, Any]]:
+        if not self.request.user.has_perm(ADD_PERM):
+            return []
+        return [
+            {
+                "label": _("Import practitioner records"),
+                "url": reverse("console:certification_import"),
+                "primary": True,
+                "icon": "file-text",
+            }
+        ]
 
 
 @staff_required
@@ -152,7 +176,16 @@ def console_certification(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "enablement/records_certification.html",
-        {"cert": cert, "form": form, "recent": recent, "nav": "certifications"},
+        {
+            "cert": cert,
+            "form": form,
+            "recent": recent,
+            "nav": "certifications",
+            "breadcrumbs": [
+                {"label": _("Certifications"), "url": reverse("console:certifications")},
+                {"label": cert.name},
+            ],
+        },
         status=status,
     )
 
@@ -184,7 +217,15 @@ def console_import(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "enablement/import_upload.html",
-        {"form": form, "runs": runs, "nav": "certifications"},
+        {
+            "form": form,
+            "runs": runs,
+            "nav": "certifications",
+            "breadcrumbs": [
+                {"label": _("Certifications"), "url": reverse("console:certifications")},
+                {"label": _("Import practitioner records")},
+            ],
+        },
         status=status,
     )
 
@@ -209,48 +250,117 @@ def console_import_run(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "enablement/import_run.html",
-        {"run": run, "may_retry": may_retry, "nav": "certifications"},
+        {
+            "run": run,
+            "may_retry": may_retry,
+            "nav": "certifications",
+            "breadcrumbs": [
+                {"label": _("Certifications"), "url": reverse("console:certifications")},
+                {"label": _("Import practitioner records"), "url": reverse("console:certification_import")},
+                {"label": run.file_name},
+            ],
+        },
     )
 
 
-@staff_required
-@require_POST
-def console_import_valid_rows(request: HttpRequest, pk: int) -> HttpResponse:
+def _import_run(request: HttpRequest, pk: int) -> ImportRun:
     _require(request, ADD_PERM)
-    run = get_object_or_404(ImportRun, pk=pk)
+    return get_object_or_404(ImportRun, pk=pk)
+
+
+def _retry_valid_rows(request: HttpRequest, run: ImportRun) -> ImportRun:
     try:
         with transaction.atomic():
             again = import_run_retry_valid_rows(run=run, by=request.user)
             import_run_queue(again)
     except ValueError:
         raise Http404(_("Only a refused import can be run again with its valid rows.")) from None
-    return redirect("console:certification_import_run", again.pk)
+    return again
+
+
+import_valid_rows = Action(
+    load=_import_run,
+    perform=lambda request, run, data: _retry_valid_rows(request, run),
+    success=_l("Importing the valid rows; the rows with errors are skipped."),
+    redirect_to=lambda request, run, again: reverse("console:certification_import_run", args=[again.pk]),
+)
 
 
 # === portal ======================================================================================
 
 
-@partner_required
-def portal_practitioners(request: HttpRequest) -> HttpResponse:
-    today = timezone.localdate()
-    rows = records_for(request.user).order_by(
-        "full_name", "email", "certification__name", "-completed_on", "pk"
+def _record_state(r: PractitionerRecord, today: date) -> str:
+    if r.expires_on and r.expires_on <= today:
+        return "expired"
+    if r.exam_passed and (r.training_completed or not r.certification.requires_training):
+        return "certified"
+    return "in_progress"
+
+
+RECORD_STATES = {
+    "expired": _l("expired"),
+    "certified": _l("certified"),
+    "in_progress": _l("in progress"),
+}
+
+
+@method_decorator(partner_required, name="dispatch")
+class PortalPractitioners(OrderedListPage):
+    title = _l("Certified people")
+    nav = "practitioners"
+    template_name = "enablement/records_people.html"
+    default_ordering = ("full_name", "email", "certification__name", "-completed_on", "pk")
+    noun_plural = _l("records")
+    empty_title = _l("No practitioner records yet")
+    empty_text = _l(
+        "Records appear here when your people complete trainings and exams in the learning system."
     )
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    soon = list(expiring_soon(records_for(request.user), today=today)[:PAGE_SIZE])
-    return render(
-        request,
-        "enablement/records_people.html",
-        {
-            "partner": request.partner,  # type: ignore[attr-defined]
-            "page": page,
-            "soon": soon,
+
+    def get_columns(self) -> list[Column]:
+        today = timezone.localdate()
+        return [
+            Column(
+                "full_name",
+                _l("Person"),
+                html=lambda r: format_html(
+                    '{}<div class="text-secondary small">{}</div>', r.full_name, r.email
+                ),
+                export_value=lambda r: f"{r.full_name} <{r.email}>",
+                sort="full_name",
+            ),
+            Column("certification.name", _l("Certification"), sort="certification__name"),
+            Column(
+                "training_completed",
+                _l("Training"),
+                value=lambda r: _("done") if r.training_completed else None,
+            ),
+            Column(
+                "exam_passed", _l("Exam"), value=lambda r: _("passed") if r.exam_passed else _("not passed")
+            ),
+            Column("completed_on", _l("Completed"), sort="completed_on"),
+            Column("expires_on", _l("Expires"), sort="expires_on"),
+            Column(
+                "state",
+                _l("Status"),
+                value=lambda r: _record_state(r, today),
+                display=lambda r: RECORD_STATES[_record_state(r, today)],
+                status="practitioner",
+            ),
+        ]
+
+    def get_queryset(self) -> Any:
+        return records_for(self.request.user)
+
+    def get_extra_context(self) -> dict[str, Any]:
+        today = timezone.localdate()
+        size = settings.CHANNELOPS_PAGE_SIZE
+        return {
+            "intro": _("The certifications of %(name)s's people, as the learning system reports them.")
+            % {"name": self.request.partner.legal_name},  # type: ignore[attr-defined]
+            "soon": list(expiring_soon(records_for(self.request.user), today=today)[:size]),
             "soon_days": EXPIRING_SOON_DAYS,
             "today": today,
-            "querystring": "",
-            "nav": "practitioners",
-        },
-    )
+        }
 
 
 # === the learning system's webhook ===============================================================

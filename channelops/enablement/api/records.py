@@ -17,8 +17,8 @@ from ninja.pagination import paginate
 from channelops.core.apischema import ID_MAX, Error, InSchema, IsoDate
 from channelops.core.pagination import Pagination
 
-from .querysets import filter_records, records_for
-from .records import practitioner_records_submit
+from ..querysets import filter_records, records_for
+from ..services.records import practitioner_records_submit
 
 router = Router(tags=["Enablement"])
 

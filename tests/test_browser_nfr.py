@@ -80,7 +80,7 @@ def test_partner_user_requests_phd_approves_and_the_emailed_license_verifies(
 
     # The partner user fills in the request form in the portal.
     sign_in(page, site, user.email, TEST_PASSWORD)
-    page.get_by_role("navigation", name="Main").get_by_role(
+    page.get_by_role("navigation", name="Portal").get_by_role(
         "link", name="NFR licenses"
     ).click()  # the shell's sidebar
     page.get_by_role("link", name="Request NFR licenses").click()

@@ -31,7 +31,7 @@ def staff_required(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def partner_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def partner_required(view: Callable[..., Any]) -> Callable[..., Any]:
     """Signed in as a partner person (``request.partner``, ``request.membership`` set); staff are
     sent to the console."""
 

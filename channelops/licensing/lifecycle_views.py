@@ -95,7 +95,7 @@ def _status_columns() -> list[Column]:
 # === portal ======================================================================================
 
 
-@method_decorator(partner_required, name="dispatch")  # type: ignore[arg-type]
+@method_decorator(partner_required, name="dispatch")
 class PortalLicenses(ListPage):
     """The partner's NFR licenses, the soonest to expire first."""
 

@@ -108,7 +108,7 @@ def _may_submit(request: HttpRequest) -> bool:
     return bool(request.membership.may_submit)  # type: ignore[attr-defined]
 
 
-@method_decorator(partner_required, name="dispatch")  # type: ignore[arg-type]
+@method_decorator(partner_required, name="dispatch")
 class PortalNfrRequests(ListPage):
     """The partner's NFR license requests, newest first."""
 

@@ -35,7 +35,7 @@ class PartnerRequest(HttpRequest):
     membership: PartnerMembership
 
 
-def partner_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def partner_required(view: Callable[..., Any]) -> Callable[..., Any]:
     """Signed in as a partner person (``request.partner``, ``request.membership`` set); staff are
     sent to the console."""
 

@@ -638,3 +638,15 @@ def test_partner_page_query_count_does_not_grow_with_work(cam, login, partner_a,
     with CaptureQueriesContext(connection) as large:
         client.get(f"/console/partners/{partner_a.pk}/")
     assert len(large) == len(small)
+
+
+def test_the_status_and_kind_values_spelled_out_in_querysets_match_the_models():
+    # work/querysets.py cannot import the models at load time (the models build their managers
+    # from it), so it spells out the values: they must stay those of the model's choices.
+    from channelops.work import querysets
+    from channelops.work.models import CLOSED_STATUSES, TemplateKind, WorkStatus
+
+    assert set(querysets.OPEN_STATUSES) == set(WorkStatus.values) - set(CLOSED_STATUSES)
+    assert set(querysets.CLOSED) == set(CLOSED_STATUSES)
+    assert {s for s, _ in querysets.BOARD_COLUMNS} <= set(WorkStatus.values)
+    assert querysets.JOURNEY.children == [("template__kind", TemplateKind.JOURNEY)]

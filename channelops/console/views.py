@@ -27,7 +27,7 @@ from channelops.core.pages import safe_cell as _safe_cell
 from channelops.core.pages import staff_required
 from channelops.core.queues import get_queue, queues_for
 from channelops.partners.models import Partner, PartnerStatus
-from channelops.work.selectors import partner_work
+from channelops.work.querysets import partner_work
 
 from .forms import DirectoryFilterForm
 from .timeline import engagement_series, engagement_weeks, partner_timeline

@@ -31,7 +31,7 @@ from ..item_forms import (
     WorkItemForm,
 )
 from ..models import Label, Task, TemplateKind, WorkItem, WorkStatus
-from ..selectors import (
+from ..querysets import (
     attach_people,
     board_columns,
     journey_items,

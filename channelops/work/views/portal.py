@@ -19,7 +19,7 @@ from channelops.core.pages import partner_required
 
 from ..item_forms import CommentForm, TaskToggleForm
 from ..models import CLOSED_STATUSES, Task, TaskRole, WorkItem
-from ..selectors import JOURNEY, attach_people, by_when, journey_items, with_progress
+from ..querysets import JOURNEY, attach_people, by_when, journey_items, with_progress
 from ..services import comment_add, task_set_done
 
 PAGE_SIZE = 50

@@ -84,10 +84,20 @@ class PartnerLookupField(forms.CharField):
         self.widget.attrs.setdefault("maxlength", "250")
 
     def prepare_value(self, value: Any) -> Any:
-        return partner_label(value) if isinstance(value, Partner) else value
+        if isinstance(value, Partner):
+            return partner_label(value)
+        found = getattr(self, "_found", None)  # the form was cleaned: echo the partner it found
+        if found is not None and found[0] == value:
+            return partner_label(found[1])
+        return value
 
     def to_python(self, value: Any) -> Partner | None:  # type: ignore[override]
-        text = str(super().to_python(value) or "").strip()[:250]
+        partner = self._lookup(str(super().to_python(value) or "").strip()[:250])
+        if partner is not None:
+            self._found = (value, partner)
+        return partner
+
+    def _lookup(self, text: str) -> Partner | None:
         if not text:
             return None
         pid = partner_id_in(text)

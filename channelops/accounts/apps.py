@@ -12,8 +12,11 @@ class AccountsConfig(AppConfig):
 
         from channelops.core.navigation import CONSOLE, NavItem, register_nav
         from channelops.core.schedules import register_schedule
+        from channelops.core.status import GREY, register_status_colors
 
         from .roles import sync_roles
+
+        register_status_colors("access", {"withdrawn": GREY, "expired": GREY})
 
         register_nav(
             NavItem(

@@ -62,7 +62,7 @@ def labels_html(item: Any) -> SafeString:
 def space_html(item: Any) -> SafeString:
     if item.shared_with_partner and item.partner_id:
         return format_html(
-            '<span class="badge bg-green-lt">{}</span>',
+            '<span class="badge bg-green-lt text-wrap text-start">{}</span>',
             _("Shared with %(name)s") % {"name": item.partner.legal_name},
         )
     return format_html('<span class="badge bg-secondary-lt">{}</span>', _("Internal"))

@@ -42,15 +42,17 @@ class PersonFilter(django_filters.ModelChoiceFilter):
 
 
 class WorkBoardFilter(django_filters.FilterSet):
-    project = django_filters.ModelChoiceFilter(queryset=Project.objects.all(), label=_("Project"))
+    project = django_filters.ModelChoiceFilter(
+        queryset=Project.objects.all(), label=_("Project"), empty_label=_("All")
+    )
     label = django_filters.ModelChoiceFilter(
-        field_name="labels", queryset=Label.objects.all(), label=_("Label")
+        field_name="labels", queryset=Label.objects.all(), label=_("Label"), empty_label=_("All")
     )
     milestone = django_filters.ModelChoiceFilter(
-        queryset=Milestone.objects.order_by("-start"), label=_("Milestone")
+        queryset=Milestone.objects.order_by("-start"), label=_("Milestone"), empty_label=_("All")
     )
     partner = PartnerFilter()
-    dri = PersonFilter(queryset=staff_people(), label=_("DRI"))
+    dri = PersonFilter(queryset=staff_people(), label=_("DRI"), empty_label=_("Anyone"))
     overdue = OverdueFilter(label=_("Only items with overdue tasks"))
 
 

@@ -67,6 +67,7 @@ class MyWork(ListPage):
     template_name = "work/my_work.html"
     title = _l("My work")
     nav = NAV
+    intro = _l("Open work items where you are the DRI or an assignee, soonest first; then your open tasks.")
     default_sort = "when"
     empty_title = _l("Nothing open: no work item has you as DRI or assignee.")
     empty_text = _l("Items you create or are assigned show here, soonest first.")

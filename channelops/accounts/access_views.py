@@ -203,7 +203,10 @@ approve = Action(
     load=_load,
     form_class=AccessApproveForm,
     perform=lambda request, req, d: access_request_approve(
-        request=req, by=request.user, note=d.get("note") or "", granted_until=d.get("granted_until")
+        request=req,
+        by=request.user,  # type: ignore[arg-type]
+        note=d.get("note") or "",
+        granted_until=d.get("granted_until"),
     ),
     success=_l("Approved: the permission is granted."),
     redirect_to=_back,
@@ -212,7 +215,7 @@ approve = Action(
 reject = Action(
     load=_load,
     form_class=AccessRejectForm,
-    perform=lambda request, req, d: access_request_reject(request=req, by=request.user, note=d["note"]),
+    perform=lambda request, req, d: access_request_reject(request=req, by=request.user, note=d["note"]),  # type: ignore[arg-type]
     success=_l("Rejected; the requester is told why."),
     redirect_to=_back,
     on_invalid=_invalid("reject"),
@@ -220,7 +223,7 @@ reject = Action(
 revoke = Action(
     load=_load,
     form_class=AccessRevokeForm,
-    perform=lambda request, req, d: access_request_revoke(request=req, by=request.user, reason=d["reason"]),
+    perform=lambda request, req, d: access_request_revoke(request=req, by=request.user, reason=d["reason"]),  # type: ignore[arg-type]
     success=_l("Revoked: the permission is removed."),
     redirect_to=_back,
     on_invalid=_invalid("revoke"),
@@ -228,7 +231,7 @@ revoke = Action(
 # No input: a refusal by the service is a flash message on the request's page.
 withdraw = Action(
     load=_load,
-    perform=lambda request, req, d: access_request_withdraw(request=req, by=request.user),
+    perform=lambda request, req, d: access_request_withdraw(request=req, by=request.user),  # type: ignore[arg-type]
     success=_l("Your request is withdrawn."),
     redirect_to=_back,
 )

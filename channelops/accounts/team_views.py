@@ -124,7 +124,11 @@ team_change = Action(
     not_allowed=_l("Your role does not allow changing staff teams."),
     form_class=StaffTeamForm,
     perform=lambda request, team, data: staff_team_update(
-        team=team, name=data["name"], lead=data["lead"], members=data["members"], by=request.user
+        team=team,
+        name=data["name"],
+        lead=data["lead"],
+        members=data["members"],
+        by=request.user,  # type: ignore[arg-type]
     ),
     success=_l("Team “%(obj)s” saved."),
     redirect_to=lambda request, team, result: reverse("console:staff_team", args=[team.pk]),

@@ -222,14 +222,16 @@ check = Action(
     load=_item_or_404,
     form_class=CheckForm,
     perform=lambda request, item, data: review_item_check(
-        item=item, checked=data["checked"] in ("1", "on", "true"), by=request.user
+        item=item,
+        checked=data["checked"] in ("1", "on", "true"),
+        by=request.user,  # type: ignore[arg-type]
     ),
     success=_ticked,
     redirect_to=_item_url,
 )
 remind = Action(
     load=_item_or_404,
-    perform=lambda request, item, data: review_remind(item=item, by=request.user),
+    perform=lambda request, item, data: review_remind(item=item, by=request.user),  # type: ignore[arg-type]
     success=_l("The reminder is on its way to the partner's admins."),
     redirect_to=_item_url,
 )
@@ -237,7 +239,9 @@ finish = Action(
     load=_review_or_404,
     form_class=CompleteForm,
     perform=lambda request, review, data: review_complete(
-        review=review, notes=data["notes"], by=request.user
+        review=review,
+        notes=data["notes"],
+        by=request.user,  # type: ignore[arg-type]
     ),
     success=_l("Review completed; the partner's Last PHD Review and Account Notes are set."),
     redirect_to=lambda request, review, result: _review_url(review.pk),

@@ -136,7 +136,7 @@ class NotificationList(ListPage):
         return reverse(f"{self.shell}:notification_rules"), _("Set up a rule")
 
 
-notification_list = for_shell(NotificationList.as_view())
+notification_list = for_shell(NotificationList.as_view())  # type: ignore[arg-type]
 
 
 @for_shell

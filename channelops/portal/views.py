@@ -128,7 +128,7 @@ def _membership(request: HttpRequest, pk: int) -> PartnerMembership:
 # The service refuses deactivating oneself or the last admin: a flash message on the users page.
 deactivate = Action(
     load=_membership,
-    perform=lambda request, m, data: partner_person_deactivate(membership=m, by=request.user),
+    perform=lambda request, m, data: partner_person_deactivate(membership=m, by=request.user),  # type: ignore[arg-type]
     success=lambda m, result: _("%(email)s can no longer sign in.") % {"email": m.user.email},
     redirect_to=lambda request, m, result: reverse("portal:users"),
 )

@@ -105,7 +105,7 @@ class PartnerLookupField(forms.CharField):
             found = self.queryset.filter(pk=pid).first()
             if found is None:
                 raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
-            return found  # type: ignore[no-any-return]
+            return found
         matches = list(
             self.queryset.filter(legal_name__icontains=text)
             .annotate(exact=Case(When(legal_name__iexact=text, then=1), default=0))
@@ -113,7 +113,7 @@ class PartnerLookupField(forms.CharField):
         )
         if not matches:
             raise ValidationError(self.error_messages["no_match"], code="no_match", params={"text": text})
-        if len(matches) > 1 and not matches[0].exact:  # type: ignore[attr-defined]
+        if len(matches) > 1 and not matches[0].exact:
             raise ValidationError(self.error_messages["ambiguous"], code="ambiguous", params={"text": text})
         return matches[0]
 

@@ -500,8 +500,8 @@ class Journeys(ListPage):
                 "tasks_overdue",
                 _l("Overdue tasks"),
                 numeric=True,
-                html=lambda i: (
-                    format_html('<strong class="overdue">{}</strong>', i.tasks_overdue)
+                html=lambda i: (  # type: ignore[arg-type]
+                    format_html('<strong class="overdue">{}</strong>', i.tasks_overdue)  # type: ignore[return-value]
                     if i.tasks_overdue
                     else "0"
                 ),

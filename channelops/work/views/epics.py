@@ -187,7 +187,7 @@ epic_change = Action(
     not_allowed=_l("Your role does not allow editing epics."),
     form_class=EpicEditForm,
     form_kwargs=lambda request, epic: {"initial": _edit_form(epic).initial},
-    perform=lambda request, epic, data: epic_update(epic=epic, by=request.user, **data),
+    perform=lambda request, epic, data: epic_update(epic=epic, by=request.user, **data),  # type: ignore[arg-type]
     success=_l("Epic saved."),
     redirect_to=lambda request, epic, result: reverse("console:work_epic", args=[epic.pk]),
     on_invalid=lambda request, epic, form: _epic_page(request, epic, form, status=400),  # type: ignore[arg-type]

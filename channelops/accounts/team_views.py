@@ -54,8 +54,8 @@ class StaffTeamForm(forms.Form):
         queryset=_staff(),
         label=_l("Members"),
         required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=_l("The lead is always a member."),
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text=_l("The lead is always a member. Hold Ctrl (or ⌘) to choose several."),
     )
 
 

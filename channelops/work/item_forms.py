@@ -153,7 +153,11 @@ class _ItemFields(forms.Form):
         help_text=_("Staff, or (on work shared with the partner) the partner's people."),
     )
     labels = forms.ModelMultipleChoiceField(
-        queryset=Label.objects.all(), label=_("Labels"), required=False, widget=forms.CheckboxSelectMultiple
+        queryset=Label.objects.all(),
+        label=_("Labels"),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text=_("Hold Ctrl (or ⌘) to choose several."),
     )
     milestone = forms.ModelChoiceField(
         queryset=Milestone.objects.order_by("-start"),

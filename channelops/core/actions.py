@@ -61,9 +61,7 @@ class Action:
         if self.allowed is not None and not self.allowed(request, obj):
             raise NotAllowed(self.not_allowed or None)
         if request.method == "GET" and self.confirm_template:
-            return render(
-                request, self.confirm_template, {"obj": obj, "form": self._form(request, obj, None)}
-            )
+            return render(request, self.confirm_template, {"obj": obj, "form": self._form(request, obj, None)})
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         form = self._form(request, obj, request.POST)
@@ -73,13 +71,9 @@ class Action:
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
-                text = (
-                    self.success(obj, result) if callable(self.success) else str(self.success) % {"obj": obj}
-                )
+                text = self.success(obj, result) if callable(self.success) else str(self.success) % {"obj": obj}
                 if self.partial_template and getattr(request, "htmx", False):
-                    return render(
-                        request, self.partial_template, {"obj": obj, "result": result, "message": text}
-                    )
+                    return render(request, self.partial_template, {"obj": obj, "result": result, "message": text})
                 messages.success(request, text)
                 return HttpResponseRedirect(self.redirect_to(request, obj, result))
         if self.on_invalid is not None:

@@ -54,7 +54,7 @@ def test_partner_user_ticks_an_onboarding_task_and_the_cam_sees_the_progress(
     expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome to the partner program")
     page.get_by_role("button", name=f"Mark done {first_task.title}").click()
     expect(page.get_by_text(f"Task done: {first_task.title}")).to_be_visible()
-    page.get_by_role("textbox", name="Comment:").fill("Profile done — when is the first training?")
+    page.get_by_role("textbox", name="Comment").fill("Profile done — when is the first training?")
     page.get_by_role("button", name="Send").click()
     expect(page.get_by_text("Profile done — when is the first training?")).to_be_visible()
     first_task.refresh_from_db()
@@ -73,7 +73,7 @@ def test_partner_user_ticks_an_onboarding_task_and_the_cam_sees_the_progress(
         expect(tab.get_by_role("row", name=re.compile("Collab Journey GmbH"))).to_contain_text("1 of 4")
         tab.goto(f"{site}/console/work/{journey.pk}/")
         expect(tab.get_by_text("Profile done — when is the first training?")).to_be_visible()
-        tab.get_by_role("textbox", name="Comment:").fill("Next Tuesday — see you there.")
+        tab.get_by_role("textbox", name="Comment").fill("Next Tuesday — see you there.")
         tab.get_by_role("button", name="Add the comment").click()
         expect(tab.get_by_text("Next Tuesday — see you there.")).to_be_visible()
     finally:

@@ -822,6 +822,20 @@ RULES: dict[str, Rule] = {
         DENIED,
         get_post("/console/raci/deliverables/1/route/", {"title": "Pwned", "due_date": "2099-01-01"}),
     ),
+    # --- epics and staff teams: console (staff only; the POSTs would create or change them) ---
+    "console:work_epics": Rule(DENIED, get_post("/console/work/epics/")),
+    "console:work_epic_new": Rule(
+        DENIED, get_post("/console/work/epics/new/", {"title": f"Pwned by {B_LEGAL_NAME}", "group": 1})
+    ),
+    "console:work_epic": Rule(DENIED, get_post("/console/work/epics/1/")),
+    "console:work_epic_change": Rule(
+        DENIED, get_post("/console/work/epics/1/change/", {"title": f"Pwned by {B_LEGAL_NAME}", "group": 1})
+    ),
+    "console:staff_teams": Rule(DENIED, get_post("/console/teams/")),
+    "console:staff_team": Rule(DENIED, get_post("/console/teams/1/")),
+    "console:staff_team_change": Rule(
+        DENIED, get_post("/console/teams/1/change/", {"name": f"Pwned by {B_LEGAL_NAME}"})
+    ),
     # --- notifications ---
     # NOTIFICATIONS-RULES
     # Partner B's own notifications and rules (B's POSTs act on B's person only); A's are 404.

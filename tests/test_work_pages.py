@@ -638,3 +638,145 @@ def test_partner_page_query_count_does_not_grow_with_work(cam, login, partner_a,
     with CaptureQueriesContext(connection) as large:
         client.get(f"/console/partners/{partner_a.pk}/")
     assert len(large) == len(small)
+
+
+def test_the_status_and_kind_values_spelled_out_in_querysets_match_the_models():
+    # work/querysets.py cannot import the models at load time (the models build their managers
+    # from it), so it spells out the values: they must stay those of the model's choices.
+    from channelops.work import querysets
+    from channelops.work.models import CLOSED_STATUSES, TemplateKind, WorkStatus
+
+    assert set(querysets.OPEN_STATUSES) == set(WorkStatus.values) - set(CLOSED_STATUSES)
+    assert set(querysets.CLOSED) == set(CLOSED_STATUSES)
+    assert {s for s, _ in querysets.BOARD_COLUMNS} <= set(WorkStatus.values)
+    assert querysets.JOURNEY.children == [("template__kind", TemplateKind.JOURNEY)]
+
+
+# --- the partner picker of the board and journeys ------------------------------------------------
+
+
+def test_the_board_partner_filter_takes_a_name_a_part_of_it_or_name_and_id(cam, login, partner_a, partner_b):
+    make_item(cam, title="Alpha about A", partner=partner_a)
+    make_item(cam, title="Beta about B", partner=partner_b)
+    client = login(cam)
+
+    def shown(value):
+        page = body(client.get("/console/work/board/", {"partner": value}))
+        return {t for t in ("Alpha", "Beta") if f"{t} about" in page}, page
+
+    for value in (
+        partner_a.legal_name,
+        partner_a.legal_name.upper()[:6],
+        f"{partner_a.legal_name} (#{partner_a.pk})",
+        f"#{partner_a.pk}",
+    ):
+        assert shown(value)[0] == {"Alpha"}, value
+    rows, page = shown("no such partner")
+    assert rows == {"Alpha", "Beta"} and "No partner matches “no such partner”." in page
+    # The board offers the chosen partner back as "Name (#id)".
+    page = shown(str(partner_a.pk))[1]
+    assert f'value="{partner_a.legal_name} (#{partner_a.pk})"' in page
+
+
+def test_a_partner_name_that_matches_several_partners_asks_for_more(cam, login, partner_a):
+    from .factories import PartnerFactory
+
+    PartnerFactory(legal_name="Zenith Alpha GmbH")
+    PartnerFactory(legal_name="Zenith Beta GmbH")
+    exact = PartnerFactory(legal_name="Zenith")
+    make_item(cam, title="About Zenith itself", partner=exact)
+    page = body(login(cam).get("/console/work/journeys/", {"partner": "zenith "}))
+    assert "Several partners match" not in page  # an exact name wins
+    page = body(login(cam).get("/console/work/journeys/", {"partner": "Zenith A"}))
+    assert "Several partners match" not in page and "No partner matches" not in page
+    page = body(login(cam).get("/console/work/board/", {"partner": "GmbH"}))
+    assert "Several partners match “GmbH”: type more of the name, or its id." in page
+
+
+def test_journeys_filter_by_partner_name(cam, login, partner_a, partner_b):
+    template = WorkTemplate.objects.get(slug="partner-onboarding")
+    journey_assign(template=template, partner=partner_a, by=cam)
+    journey_assign(template=template, partner=partner_b, by=cam)
+    client = login(cam)
+    page = body(client.get("/console/work/journeys/"))
+    assert partner_a.legal_name in page and partner_b.legal_name in page
+    page = body(client.get("/console/work/journeys/", {"partner": partner_b.legal_name}))
+    assert (
+        partner_b.legal_name in page.split("<tbody>")[1]
+        and partner_a.legal_name not in page.split("<tbody>")[1]
+    )
+
+
+# --- epics ---------------------------------------------------------------------------------------
+
+
+def test_leadership_create_change_and_close_an_epic_on_console_pages(leadership, cam, login):
+    from channelops.work.models import Epic, WorkGroup
+
+    group = WorkGroup.objects.first()
+    client = login(leadership)
+    assert 'href="/console/work/epics/new/"' in body(client.get("/console/work/epics/"))
+    resp = client.post("/console/work/epics/new/", {"title": "", "group": group.pk})
+    assert resp.status_code == 400 and not Epic.objects.exists()
+    resp = client.post(
+        "/console/work/epics/new/", {"title": "Grow EMEA MSPs", "group": group.pk, "is_okr": "on"}
+    )
+    epic = Epic.objects.get()
+    assert resp.status_code == 302 and resp["Location"] == f"/console/work/epics/{epic.pk}/"
+    assert epic.is_okr and epic.history.first().history_user == leadership
+    item = make_item(cam, title="Recruit ten MSPs", epic=epic)
+    page = body(client.get(f"/console/work/epics/{epic.pk}/"))
+    assert "Recruit ten MSPs" in page and "Change this epic" in page
+    resp = client.post(
+        f"/console/work/epics/{epic.pk}/change/",
+        {"title": "Grow EMEA MSPs (FY27)", "group": group.pk, "closed": "on"},
+    )
+    epic.refresh_from_db()
+    assert resp.status_code == 302 and epic.title == "Grow EMEA MSPs (FY27)"
+    assert epic.closed_at is not None and not epic.is_okr
+
+    # A closed epic stays on its own items' edit form, and is not offered to new items.
+    def epic_select(url):
+        return body(client.get(url)).split('name="edit-epic"' if "new" not in url else 'name="epic"')[1]
+
+    assert (
+        f'<option value="{epic.pk}" selected>'
+        in epic_select(f"/console/work/{item.pk}/").split("</select>")[0]
+    )
+    assert f'<option value="{epic.pk}"' not in epic_select("/console/work/new/").split("</select>")[0]
+
+
+def test_a_cam_sees_epics_but_cannot_create_or_change_them(cam, leadership, login):
+    from channelops.work.models import Epic, WorkGroup
+    from channelops.work.services import epic_create
+
+    epic = epic_create(group=WorkGroup.objects.first(), title="Partner NPS", by=leadership)
+    client = login(cam)
+    listing = body(client.get("/console/work/epics/"))
+    assert "Partner NPS" in listing and "/console/work/epics/new/" not in listing
+    page = body(client.get(f"/console/work/epics/{epic.pk}/"))
+    assert "Change this epic" not in page
+    assert client.get("/console/work/epics/new/").status_code == 403
+    resp = client.post(
+        f"/console/work/epics/{epic.pk}/change/", {"title": "Hijacked", "group": epic.group_id}
+    )
+    assert resp.status_code == 403 and Epic.objects.get().title == "Partner NPS"
+
+
+def test_an_item_is_put_in_an_epic_from_its_page(cam, leadership, login):
+    from channelops.work.models import WorkGroup
+    from channelops.work.services import epic_create
+
+    epic = epic_create(group=WorkGroup.objects.first(), title="Partner NPS", by=leadership)
+    item = make_item(cam, title="Survey partners")
+    client = login(cam)
+    data = {
+        "edit-status": "open",
+        "edit-title": item.title,
+        "edit-dri": cam.pk,
+        "edit-epic": epic.pk,
+        "edit-due_date": item.due_date.isoformat(),
+    }
+    assert client.post(f"/console/work/{item.pk}/", data).status_code == 302
+    item.refresh_from_db()
+    assert item.epic == epic

@@ -6,21 +6,23 @@ Reads start from ``visible_to(user)``; every write calls a service, which decide
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterator
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST, require_safe
 
+from channelops.core.actions import Action
 from channelops.core.exceptions import NotAllowed
 from channelops.core.forms import add_service_errors
-from channelops.core.pages import staff_required
+from channelops.core.listing import export_response, render_filter_form
+from channelops.core.pages import safe_cell, staff_required
 
 from .forms import (
     AccessApproveForm,
@@ -89,6 +91,7 @@ def _render_home(request: HttpRequest, form: AccessRequestForm, status: int = 20
             "awaiting": awaiting,
             "grants": grants,
             "filters": filters,
+            "filter_fields": render_filter_form(filters),
             "events": list(events[:LIST_LIMIT]),
             "limit": LIST_LIMIT,
             "labels": labels,
@@ -148,6 +151,10 @@ def _render_detail(
             "req": req,
             "privilege": privileges().get(req.perm),
             "events": events,
+            "breadcrumbs": [
+                {"label": _("Access"), "url": reverse("console:access")},
+                {"label": req.perm},
+            ],
             "may_decide": req.is_open and access_may_decide(req, user),
             "may_revoke": req.status == "approved" and access_may_revoke(req, user),
             "may_withdraw": req.is_open and req.user_id == user.pk,
@@ -172,119 +179,85 @@ def _for_action(pk: int) -> AccessRequest:
     return get_object_or_404(AccessRequest.objects.select_related("user"), pk=pk)
 
 
-def _act(request: HttpRequest, pk: int, name: str, form: Any, call: Any, done: str) -> HttpResponse:
-    req = _for_action(pk)
-    if form is None or form.is_valid():
-        try:
-            call(req, form.cleaned_data if form is not None else {})
-        except NotAllowed as exc:
-            raise PermissionDenied(str(exc)) from exc
-        except ValidationError as exc:
-            if form is None:
-                messages.error(request, " ".join(exc.messages))
-                return redirect("console:access_detail", pk=pk)
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, done)
-            return redirect("console:access_detail", pk=pk)
-    # Invalid input: show the page again with the errors (only to those who may see it).
-    visible = AccessRequest.objects.visible_to(request.user).filter(pk=pk).exists()
-    if not visible:
-        raise PermissionDenied(_("You cannot act on this access request."))
-    return _render_detail(request, _detail_or_404(request, pk), {name: form}, status=400)
+def _invalid(name: str) -> Any:
+    """Invalid input: show the page again with the errors (only to those who may see it)."""
+
+    def show(request: HttpRequest, req: AccessRequest, form: Any) -> HttpResponse:
+        if not AccessRequest.objects.visible_to(request.user).filter(pk=req.pk).exists():
+            raise PermissionDenied(_("You cannot act on this access request."))
+        return _render_detail(request, _detail_or_404(request, req.pk), {name: form}, status=400)
+
+    return show
 
 
-@staff_required
-@require_POST
-def access_approve(request: HttpRequest, pk: int) -> HttpResponse:
-    by: Any = request.user
-    return _act(
-        request,
-        pk,
-        "approve",
-        AccessApproveForm(request.POST),
-        lambda req, d: access_request_approve(
-            request=req, by=by, note=d.get("note") or "", granted_until=d.get("granted_until")
-        ),
-        _("Approved: the permission is granted."),
-    )
+def _back(request: HttpRequest, req: AccessRequest, result: Any) -> str:
+    return reverse("console:access_detail", args=[req.pk])
 
 
-@staff_required
-@require_POST
-def access_reject(request: HttpRequest, pk: int) -> HttpResponse:
-    by: Any = request.user
-    return _act(
-        request,
-        pk,
-        "reject",
-        AccessRejectForm(request.POST),
-        lambda req, d: access_request_reject(request=req, by=by, note=d["note"]),
-        _("Rejected; the requester is told why."),
-    )
+def _load(request: HttpRequest, pk: int) -> AccessRequest:
+    return _for_action(pk)
 
 
-@staff_required
-@require_POST
-def access_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    by: Any = request.user
-    return _act(
-        request,
-        pk,
-        "revoke",
-        AccessRevokeForm(request.POST),
-        lambda req, d: access_request_revoke(request=req, by=by, reason=d["reason"]),
-        _("Revoked: the permission is removed."),
-    )
+# The services decide who may act (NotAllowed: a 403 page); the actions only parse and report.
+approve = Action(
+    load=_load,
+    form_class=AccessApproveForm,
+    perform=lambda request, req, d: access_request_approve(
+        request=req,
+        by=request.user,  # type: ignore[arg-type]
+        note=d.get("note") or "",
+        granted_until=d.get("granted_until"),
+    ),
+    success=_l("Approved: the permission is granted."),
+    redirect_to=_back,
+    on_invalid=_invalid("approve"),
+)
+reject = Action(
+    load=_load,
+    form_class=AccessRejectForm,
+    perform=lambda request, req, d: access_request_reject(request=req, by=request.user, note=d["note"]),  # type: ignore[arg-type]
+    success=_l("Rejected; the requester is told why."),
+    redirect_to=_back,
+    on_invalid=_invalid("reject"),
+)
+revoke = Action(
+    load=_load,
+    form_class=AccessRevokeForm,
+    perform=lambda request, req, d: access_request_revoke(request=req, by=request.user, reason=d["reason"]),  # type: ignore[arg-type]
+    success=_l("Revoked: the permission is removed."),
+    redirect_to=_back,
+    on_invalid=_invalid("revoke"),
+)
+# No input: a refusal by the service is a flash message on the request's page.
+withdraw = Action(
+    load=_load,
+    perform=lambda request, req, d: access_request_withdraw(request=req, by=request.user),  # type: ignore[arg-type]
+    success=_l("Your request is withdrawn."),
+    redirect_to=_back,
+)
 
-
-@staff_required
-@require_POST
-def access_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    by: Any = request.user
-    return _act(
-        request,
-        pk,
-        "withdraw",
-        None,
-        lambda req, d: access_request_withdraw(request=req, by=by),
-        _("Your request is withdrawn."),
-    )
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
+access_approve = staff_required(approve.view)
+access_reject = staff_required(reject.view)
+access_revoke = staff_required(revoke.view)
+access_withdraw = staff_required(withdraw.view)
 
 
 @staff_required
 @require_safe
-def access_events_export(request: HttpRequest) -> StreamingHttpResponse:
-    """The audit log as CSV, with the page's filters."""
+def access_events_export(request: HttpRequest) -> HttpResponse:
+    """The audit log as CSV, with the page's filters (the one export implementation)."""
     _form, qs = _events(request)
-    writer = csv.writer(_Echo())
-
-    def stream() -> Iterator[str]:
-        yield writer.writerow(EXPORT_COLUMNS)
-        for e in qs.iterator(chunk_size=2000):
-            yield writer.writerow(
-                [
-                    e.at.isoformat(),
-                    e.kind,
-                    e.user.email,
-                    e.perm,
-                    e.by.email if e.by else "",
-                    e.request_id or "",
-                    _safe_cell(e.detail),
-                ]
-            )
-
-    resp = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
+    rows = (
+        [
+            e.at.isoformat(),
+            e.kind,
+            e.user.email,
+            e.perm,
+            e.by.email if e.by else "",
+            e.request_id or "",
+            safe_cell(e.detail),
+        ]
+        for e in qs.iterator(chunk_size=2000)
+    )
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
-    resp["Content-Disposition"] = f'attachment; filename="access-events-{stamp}.csv"'
-    return resp
-
-
-def _safe_cell(value: str) -> str:
-    """No formula injection when the file is opened in a spreadsheet."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    return export_response(fmt="csv", name=f"access-events-{stamp}", header=EXPORT_COLUMNS, rows=rows)

@@ -10,9 +10,26 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        from channelops.core.navigation import CONSOLE, NavItem, register_nav
         from channelops.core.schedules import register_schedule
+        from channelops.core.status import GREY, register_status_colors
 
         from .roles import sync_roles
+
+        register_status_colors("access", {"withdrawn": GREY, "expired": GREY})
+
+        register_nav(
+            NavItem(
+                area=CONSOLE,
+                group="admin",
+                key="teams",
+                label=_("Staff teams"),
+                url_name="console:staff_teams",
+                icon="users",
+                perm="accounts.view_staffteam",
+                order=195,
+            )
+        )
 
         post_migrate.connect(
             sync_roles, dispatch_uid="channelops.sync_roles"

@@ -121,6 +121,9 @@ ROLES: dict[str, dict[str, Any]] = {
             "agreements.decide_regionexception",
             "agreements.change_legalrequest",
             "work.change_racicell",
+            "work.add_epic",
+            "work.change_epic",
+            "accounts.change_staffteam",
         ],
     },
     PROGRAM_MANAGER: {
@@ -129,7 +132,7 @@ ROLES: dict[str, dict[str, Any]] = {
         + _VIEW_AGREEMENTS
         + _MANAGE_AGREEMENTS
         + _MANAGE_CERTIFICATIONS
-        + ["work.change_racicell"]
+        + ["work.change_racicell", "work.add_epic", "work.change_epic"]
         + _DECIDE_BADGES,
     },
     EDUCATION: {

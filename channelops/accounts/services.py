@@ -615,3 +615,39 @@ def _access_grant_expire(*, pk: int, today: date) -> int:
     )
     _access_mail(req, to=[req.user.email], template="access_expired", step="expired")
     return 1
+
+
+# --- staff teams ------------------------------------------------------------------------------------
+
+TEAM_EDIT_PERM = "accounts.change_staffteam"
+
+
+@transaction.atomic
+def staff_team_update(
+    *, team: StaffTeam, name: str, lead: User | None, members: Iterable[User], by: User
+) -> StaffTeam:
+    """Staff with ``accounts.change_staffteam`` set a team's name, lead and members (RACI routing
+    and escalations read them). The lead is always a member; only active staff belong to a team."""
+    if not (by.is_active and by.is_staff and by.has_perm(TEAM_EDIT_PERM)):
+        raise NotAllowed(_("Your role does not allow changing staff teams."))
+    people = list(members)
+    errors: dict[str, str] = {}
+    name = (name or "").strip()
+    if not name:
+        errors["name"] = _("Give the team a name.")
+    if lead is not None and not (lead.is_staff and lead.is_active):
+        errors["lead"] = _("The lead must be an active staff member.")
+    outsiders = [u.email for u in people if not (u.is_staff and u.is_active)]
+    if outsiders:
+        errors["members"] = _("Only active staff can be members: %(who)s.") % {"who": ", ".join(outsiders)}
+    if errors:
+        raise ValidationError(errors)
+    team = StaffTeam.objects.select_for_update().get(pk=team.pk)
+    team.name = name
+    team.lead = lead
+    team._history_user = by  # type: ignore[attr-defined]
+    team.save()
+    if lead is not None and all(u.pk != lead.pk for u in people):
+        people.append(lead)
+    team.members.set(people)
+    return team

@@ -1,6 +1,8 @@
 from django.urls import path
 
-from . import access_views, views
+from channelops.core.pages import staff_required
+
+from . import access_views, team_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -19,4 +21,7 @@ console_patterns = [
     path("access/<int:pk>/reject/", access_views.access_reject, name="access_reject"),
     path("access/<int:pk>/revoke/", access_views.access_revoke, name="access_revoke"),
     path("access/<int:pk>/withdraw/", access_views.access_withdraw, name="access_withdraw"),
+    path("teams/", team_views.teams, name="staff_teams"),
+    path("teams/<int:pk>/", team_views.team_detail, name="staff_team"),
+    path("teams/<int:pk>/change/", staff_required(team_views.team_change.view), name="staff_team_change"),
 ]

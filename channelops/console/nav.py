@@ -19,7 +19,7 @@ def _unread(user: Any) -> Any:
 
 
 def _may_view_plans(user: Any) -> bool:
-    from channelops.enablement.plans import may_view_plans
+    from channelops.enablement.services.plans import may_view_plans
 
     return may_view_plans(user)
 

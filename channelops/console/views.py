@@ -30,7 +30,7 @@ from channelops.partners.forms import PartnerClassificationForm, partner_label
 from channelops.partners.forms import partner_search as search_partners
 from channelops.partners.models import Partner, PartnerStatus
 from channelops.partners.services import may_classify_partner, partner_update_classification
-from channelops.work.selectors import partner_work
+from channelops.work.querysets import partner_work
 
 from .filters import DirectoryFilter
 from .timeline import engagement_series, engagement_weeks, partner_timeline

@@ -11,12 +11,15 @@ class HelpdeskConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from channelops.core.schedules import register_schedule
+        from channelops.core.status import GREEN, GREY, ORANGE, RED, YELLOW, register_status_colors
 
         from . import crm  # noqa: F401  (registers the crm.partner_update outbox handler)
         from .defaults import ensure_defaults
         from .queues import register
 
         register()
+        register_status_colors("review", {"open": YELLOW, "done": GREEN, "overdue": ORANGE})
+        register_status_colors("review_item", {"passed": GREEN, "failed": RED, "unknown": GREY})
         post_migrate.connect(ensure_defaults, sender=self)
         register_schedule(
             name="reviews_materialise",

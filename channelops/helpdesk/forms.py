@@ -14,4 +14,6 @@ class CompleteForm(forms.Form):
 
 
 class CheckForm(forms.Form):
-    checked = forms.BooleanField(required=False)
+    """Tick ("1") or untick ("0") a checklist item."""
+
+    checked = forms.CharField(required=False, max_length=5)

@@ -6,24 +6,23 @@ from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any
 
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, F, Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.utils.translation import gettext_lazy as _l
+from django.views.decorators.http import require_safe
 
 from channelops.accounts.models import User
 from channelops.accounts.roles import PHD
-from channelops.core.exceptions import NotAllowed
-from channelops.core.forms import add_service_errors
+from channelops.core.actions import Action
 from channelops.core.pages import staff_required
 from channelops.work.models import Occurrence
 
 from .defaults import CADENCE_KINDS
-from .forms import CompleteForm
+from .forms import CheckForm, CompleteForm
 from .models import AccountReview, ReviewItem, ReviewStatus
 from .selection import month_end, quarter_bounds
 from .services import lead_days, may_work_on, review_complete, review_item_check, review_remind
@@ -185,6 +184,10 @@ def _render_review(
             "earlier": earlier,
             "may_work": may_work_on(review, request.user),
             "today": timezone.localdate(),
+            "breadcrumbs": [
+                {"label": _("Account reviews"), "url": reverse("console:reviews")},
+                {"label": review.partner.legal_name},
+            ],
         },
         status=status,
     )
@@ -201,56 +204,50 @@ def _item_or_404(request: HttpRequest, pk: int, item_pk: int) -> ReviewItem:
     return get_object_or_404(ReviewItem.objects.visible_to(request.user), pk=item_pk, review_id=pk)
 
 
-@staff_required
-@require_POST
-def item_check(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
-    item = _item_or_404(request, pk, item_pk)
-    try:
-        by: Any = request.user
-        review_item_check(item=item, checked=request.POST.get("checked") in ("1", "on", "true"), by=by)
-    except NotAllowed as exc:
-        raise PermissionDenied(str(exc)) from exc
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    return redirect(f"{_review_url(pk)}#item-{item_pk}")
-
-
-@staff_required
-@require_POST
-def item_remind(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
-    item = _item_or_404(request, pk, item_pk)
-    try:
-        review_remind(item=item, by=request.user)  # type: ignore[arg-type]
-    except NotAllowed as exc:
-        raise PermissionDenied(str(exc)) from exc
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("The reminder is on its way to the partner's admins."))
-    return redirect(f"{_review_url(pk)}#item-{item_pk}")
-
-
-@staff_required
-@require_POST
-def complete(request: HttpRequest, pk: int) -> HttpResponse:
-    review = _review_or_404(request, pk)
-    form = CompleteForm(request.POST)
-    if form.is_valid():
-        try:
-            review_complete(review=review, notes=form.cleaned_data["notes"], by=request.user)  # type: ignore[arg-type]
-        except NotAllowed as exc:
-            raise PermissionDenied(str(exc)) from exc
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(
-                request, _("Review completed; the partner's Last PHD Review and Account Notes are set.")
-            )
-            return redirect(_review_url(pk))
-    return _render_review(request, review, form, status=400)
-
-
 def _review_url(pk: int) -> str:
-    from django.urls import reverse
-
     return reverse("console:review", args=[pk])
+
+
+def _item_url(request: HttpRequest, item: ReviewItem, result: Any) -> str:
+    return f"{_review_url(item.review_id)}#item-{item.pk}"
+
+
+def _ticked(item: ReviewItem, result: Any) -> str:
+    return (_("Ticked: %(t)s") if result.checked else _("Unticked: %(t)s")) % {"t": item.text}
+
+
+# The services decide who may work on a review (NotAllowed: a 403 page); a refusal for another
+# reason (the review is done) is a flash message on the review's page.
+check = Action(
+    load=_item_or_404,
+    form_class=CheckForm,
+    perform=lambda request, item, data: review_item_check(
+        item=item,
+        checked=data["checked"] in ("1", "on", "true"),
+        by=request.user,  # type: ignore[arg-type]
+    ),
+    success=_ticked,
+    redirect_to=_item_url,
+)
+remind = Action(
+    load=_item_or_404,
+    perform=lambda request, item, data: review_remind(item=item, by=request.user),  # type: ignore[arg-type]
+    success=_l("The reminder is on its way to the partner's admins."),
+    redirect_to=_item_url,
+)
+finish = Action(
+    load=_review_or_404,
+    form_class=CompleteForm,
+    perform=lambda request, review, data: review_complete(
+        review=review,
+        notes=data["notes"],
+        by=request.user,  # type: ignore[arg-type]
+    ),
+    success=_l("Review completed; the partner's Last PHD Review and Account Notes are set."),
+    redirect_to=lambda request, review, result: _review_url(review.pk),
+    on_invalid=lambda request, review, form: _render_review(request, review, form, status=400),  # type: ignore[arg-type]
+)
+
+item_check = staff_required(check.view)
+item_remind = staff_required(remind.view)
+complete = staff_required(finish.view)

@@ -13,16 +13,21 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.utils.translation import gettext_lazy as _l
+from django.views.decorators.http import require_POST
 
 from channelops.core.forms import add_service_errors
+from channelops.core.listing import Column, ListPage
 from channelops.core.pages import partner_required, staff_required
 
+from .filters import NotificationFilter
 from .forms import NotificationRuleForm
 from .models import Notification, NotificationRule
 from .services import (
@@ -31,8 +36,6 @@ from .services import (
     notification_rule_save,
     notifications_mark_all_read,
 )
-
-PAGE_SIZE = 50
 
 
 def for_shell(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -61,25 +64,79 @@ def _context(request: HttpRequest, shell: str, **extra: Any) -> dict[str, Any]:
 # --- the list --------------------------------------------------------------------------------------
 
 
-@for_shell
-@require_safe
-def notification_list(request: HttpRequest, shell: str) -> HttpResponse:
-    unread_only = request.GET.get("show") == "unread"
-    qs = Notification.objects.visible_to(request.user).select_related("actor")
-    if unread_only:
-        qs = qs.unread()
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "notifications/list.html",
-        _context(
-            request,
-            shell,
-            page=page,
-            unread_only=unread_only,
-            querystring="show=unread" if unread_only else "",
-        ),
-    )
+class NotificationList(ListPage):
+    """The person's notifications, newest first; unread ones in bold. Opening one marks it read."""
+
+    template_name = "notifications/list.html"
+    title = _l("Notifications")
+    nav = "notifications"
+    filterset_class = NotificationFilter
+    default_sort = "-created_at"
+    noun_plural = _l("notifications")
+    empty_title = _l("No notifications yet.")
+    empty_text = _l("Set up rules to be told of changes.")
+
+    @property
+    def shell(self) -> str:
+        return str(self.kwargs["shell"])
+
+    def get_queryset(self) -> Any:
+        return Notification.objects.visible_to(self.request.user).select_related("actor")
+
+    def ordering(self) -> list[str]:
+        return ["-created_at", "-pk"]
+
+    def get_columns(self) -> list[Column]:
+        token = format_html(
+            '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(self.request)
+        )
+        shell = self.shell
+
+        def title(n: Notification) -> str:
+            text = format_html("{}", n.title) if n.read_at else format_html("<strong>{}</strong>", n.title)
+            return format_html(
+                '<form method="post" action="{}">{}<input type="hidden" name="open" value="1">'
+                '<button type="submit" class="btn btn-link p-0 text-start">{}</button></form>',
+                reverse(f"{shell}:notification_read", args=[n.pk]),
+                token,
+                text,
+            )
+
+        def state(n: Notification) -> str:
+            if n.read_at:
+                return format_html('<span class="badge bg-secondary-lt">{}</span>', _("Read"))
+            return format_html(
+                '<form method="post" action="{}">{}<button type="submit" class="btn btn-sm">{}'
+                '<span class="visually-hidden">: {}</span></button></form>',
+                reverse(f"{shell}:notification_read", args=[n.pk]),
+                token,
+                _("Mark read"),
+                n.title,
+            )
+
+        return [
+            Column("title", _l("Change"), html=title),  # type: ignore[arg-type]
+            Column("actor", _l("By"), value=lambda n: n.actor.get_full_name() if n.actor else None),
+            Column("created_at", _l("When")),
+            Column("read_at", _l("Status"), html=state),  # type: ignore[arg-type]
+        ]
+
+    def get_actions(self) -> list[dict[str, Any]]:
+        return [
+            {"label": _("Your notification rules"), "url": reverse(f"{self.shell}:notification_rules")},
+            {
+                "label": _("Mark all read"),
+                "url": reverse(f"{self.shell}:notifications_read_all"),
+                "post": True,
+                "primary": True,
+            },
+        ]
+
+    def get_empty_action(self) -> tuple[str, Any] | None:
+        return reverse(f"{self.shell}:notification_rules"), _("Set up a rule")
+
+
+notification_list = for_shell(NotificationList.as_view())  # type: ignore[arg-type]
 
 
 @for_shell
@@ -154,7 +211,19 @@ def notification_rule(request: HttpRequest, pk: int, shell: str) -> HttpResponse
             return redirect(f"{shell}:notification_rules")
         status = 400
     return render(
-        request, "notifications/rule_edit.html", _context(request, shell, rule=rule, form=form), status=status
+        request,
+        "notifications/rule_edit.html",
+        _context(
+            request,
+            shell,
+            rule=rule,
+            form=form,
+            breadcrumbs=[
+                {"label": _("Notification rules"), "url": reverse(f"{shell}:notification_rules")},
+                {"label": rule.watch_label},
+            ],
+        ),
+        status=status,
     )
 
 

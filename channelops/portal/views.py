@@ -6,9 +6,11 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from channelops.core.actions import Action
 from channelops.core.pages import partner_required
 from channelops.partners.models import EngagementEvent, Partner, PartnerMembership
 from channelops.partners.services import partner_person_add, partner_person_deactivate, partner_profile_update
@@ -32,6 +34,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "partner": partner,
             "attention": attention_for(partner, request.user),
+            "programs": list(partner.programs.all()),
             "recent": recent,
             "nav": "dashboard",
         },
@@ -116,17 +119,17 @@ def user_invite(request: HttpRequest) -> HttpResponse:
     )
 
 
-@partner_required
-@require_POST
-def user_deactivate(request: HttpRequest, pk: int) -> HttpResponse:
+def _membership(request: HttpRequest, pk: int) -> PartnerMembership:
+    """Partner admins only (others get 404, like a membership of another partner)."""
     _admin_only(request)
-    membership = get_object_or_404(
-        PartnerMembership.objects.visible_to(request.user).select_related("user"), pk=pk
-    )
-    try:
-        partner_person_deactivate(membership=membership, by=request.user)  # type: ignore[arg-type]
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("%(email)s can no longer sign in.") % {"email": membership.user.email})
-    return redirect("portal:users")
+    return get_object_or_404(PartnerMembership.objects.visible_to(request.user).select_related("user"), pk=pk)
+
+
+# The service refuses deactivating oneself or the last admin: a flash message on the users page.
+deactivate = Action(
+    load=_membership,
+    perform=lambda request, m, data: partner_person_deactivate(membership=m, by=request.user),  # type: ignore[arg-type]
+    success=lambda m, result: _("%(email)s can no longer sign in.") % {"email": m.user.email},
+    redirect_to=lambda request, m, result: reverse("portal:users"),
+)
+user_deactivate = partner_required(deactivate.view)

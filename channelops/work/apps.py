@@ -11,6 +11,7 @@ class WorkConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from channelops.core.schedules import register_schedule
+        from channelops.core.status import BLUE, GREEN, GREY, RED, YELLOW, register_status_colors
 
         from . import gitlab_mirror, partner_hooks  # gitlab_mirror also registers its outbox handler
         from .defaults import ensure_defaults
@@ -18,6 +19,11 @@ class WorkConfig(AppConfig):
         from .queues import register
 
         register()
+        register_status_colors(
+            "work",
+            {"open": BLUE, "in_progress": YELLOW, "blocked": RED, "done": GREEN, "cancelled": GREY},
+        )
+        register_status_colors("epic", {"open": BLUE, "closed": GREY})
         partner_hooks.register()  # default journeys and workflows on partner changes
         work_item_changed.register(gitlab_mirror.on_work_item_changed)  # registered first: the mirror
         post_migrate.connect(ensure_defaults, sender=self)

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
-from django.db.models import Q
+from django.core.exceptions import ValidationError
+from django.db.models import Case, Q, When
 from django.utils.translation import gettext_lazy as _
 
 from channelops.accounts.models import User
+from channelops.core.forms import DateInput
 from channelops.partners.models import Partner
 
-from .models import Label, Milestone, Project, WorkStatus, WorkTemplate
+from .models import Epic, Label, Milestone, Project, WorkStatus, WorkTemplate
 
 TEXTAREA = {"rows": 6, "cols": 60}
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE = DateInput()
 
 
 def staff_people() -> Any:
@@ -41,16 +44,83 @@ class PeopleChoiceField(forms.ModelMultipleChoiceField):
         return name if obj.is_staff else _("%(name)s (partner person)") % {"name": name}
 
 
-class PartnerIdField(forms.ModelChoiceField):
-    """A partner given by its id (a select of every partner would be too long)."""
+PARTNER_REF = re.compile(r"^(?:.*\(\s*#?\s*(\d+)\s*\)|\s*#?\s*(\d+))\s*$")
 
-    widget = forms.NumberInput(attrs={"min": 1})
-    default_error_messages = {"invalid_choice": _("No partner has this id.")}  # noqa: RUF012
 
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("label", _("Partner (id)"))
+def partner_label(partner: Partner) -> str:
+    """How a chosen partner is written back into the field: "Name (#id)"."""
+    return f"{partner.legal_name} (#{partner.pk})"
+
+
+def partner_id_in(text: str) -> int | None:
+    """The id in "Name (#12)", "#12" or "12"; None when the text names no id."""
+    m = PARTNER_REF.match(text or "")
+    return int(m.group(1) or m.group(2)) if m else None
+
+
+class PartnerLookupField(forms.CharField):
+    """A partner typed as "Name (#id)", as its id, or as a unique part of its name.
+
+    A text input rather than a select of every partner. One query whatever the input. This is the
+    work app's stand-in for ``channelops.partners.forms.PartnerChoiceField`` (being written on
+    another branch): when it lands, swap the class in :func:`partner_field` and
+    ``filters.PartnerFilter.field_class``; nothing else names it.
+    """
+
+    default_error_messages = {  # noqa: RUF012
+        "invalid_choice": _("No partner has this id."),
+        "no_match": _("No partner matches “%(text)s”."),
+        "ambiguous": _("Several partners match “%(text)s”: type more of the name, or its id."),
+    }
+
+    def __init__(self, *, queryset: Any = None, **kwargs: Any) -> None:
+        kwargs.setdefault("label", _("Partner"))
         kwargs.setdefault("required", False)
-        super().__init__(queryset=Partner.objects.all(), **kwargs)
+        kwargs.setdefault("help_text", _("Its name, a unique part of the name, or its id."))
+        super().__init__(**kwargs)
+        self.queryset = Partner.objects.all() if queryset is None else queryset
+        self.widget.attrs.setdefault("placeholder", _("Name or id"))
+        self.widget.attrs.setdefault("autocomplete", "off")
+        self.widget.attrs.setdefault("maxlength", "250")
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, Partner):
+            return partner_label(value)
+        found = getattr(self, "_found", None)  # the form was cleaned: echo the partner it found
+        if found is not None and found[0] == value:
+            return partner_label(found[1])
+        return value
+
+    def to_python(self, value: Any) -> Partner | None:  # type: ignore[override]
+        partner = self._lookup(str(super().to_python(value) or "").strip()[:250])
+        if partner is not None:
+            self._found = (value, partner)
+        return partner
+
+    def _lookup(self, text: str) -> Partner | None:
+        if not text:
+            return None
+        pid = partner_id_in(text)
+        if pid is not None:
+            found = self.queryset.filter(pk=pid).first()
+            if found is None:
+                raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+            return found
+        matches = list(
+            self.queryset.filter(legal_name__icontains=text)
+            .annotate(exact=Case(When(legal_name__iexact=text, then=1), default=0))
+            .order_by("-exact", "legal_name")[:2]
+        )
+        if not matches:
+            raise ValidationError(self.error_messages["no_match"], code="no_match", params={"text": text})
+        if len(matches) > 1 and not matches[0].exact:
+            raise ValidationError(self.error_messages["ambiguous"], code="ambiguous", params={"text": text})
+        return matches[0]
+
+
+def partner_field(**kwargs: Any) -> forms.Field:
+    """The partner picker of the work forms and filters (see :class:`PartnerLookupField`)."""
+    return PartnerLookupField(**kwargs)
 
 
 def _dri_field(**kwargs: Any) -> PersonChoiceField:
@@ -83,7 +153,11 @@ class _ItemFields(forms.Form):
         help_text=_("Staff, or (on work shared with the partner) the partner's people."),
     )
     labels = forms.ModelMultipleChoiceField(
-        queryset=Label.objects.all(), label=_("Labels"), required=False, widget=forms.CheckboxSelectMultiple
+        queryset=Label.objects.all(),
+        label=_("Labels"),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+        help_text=_("Hold Ctrl (or ⌘) to choose several."),
     )
     milestone = forms.ModelChoiceField(
         queryset=Milestone.objects.order_by("-start"),
@@ -91,6 +165,12 @@ class _ItemFields(forms.Form):
         required=False,
         empty_label=_("Computed from the date"),
         help_text=_("Empty: the fiscal two-week milestone of the due date (or the next best action's date)."),
+    )
+    epic = forms.ModelChoiceField(
+        queryset=Epic.objects.filter(closed_at__isnull=True),
+        label=_("Epic"),
+        required=False,
+        empty_label=_("— none —"),
     )
     due_date = forms.DateField(label=_("Due date"), required=False, widget=DATE)
     next_action = forms.CharField(
@@ -111,7 +191,7 @@ class _ItemFields(forms.Form):
 
 class WorkItemForm(_ItemFields):
     project = forms.ModelChoiceField(queryset=Project.objects.all(), label=_("Project"), empty_label=None)
-    partner = PartnerIdField(help_text=_("Optional: the partner this work is about."))
+    partner = partner_field(help_text=_("Optional: the partner this work is about (its name or id)."))
 
     field_order = [  # noqa: RUF012
         "project",
@@ -121,6 +201,7 @@ class WorkItemForm(_ItemFields):
         "assignees",
         "labels",
         "milestone",
+        "epic",
         "due_date",
         "next_action",
         "next_action_date",
@@ -141,6 +222,7 @@ class WorkItemEditForm(_ItemFields):
         "assignees",
         "labels",
         "milestone",
+        "epic",
         "due_date",
         "next_action",
         "next_action_date",
@@ -158,6 +240,7 @@ class WorkItemEditForm(_ItemFields):
                 "assignees": [u.pk for u in item.assignees.all()],
                 "labels": [label.pk for label in item.labels.all()],
                 "milestone": item.milestone_id,
+                "epic": item.epic_id,
                 "due_date": item.due_date,
                 "next_action": item.next_action,
                 "next_action_date": item.next_action_date,
@@ -165,6 +248,10 @@ class WorkItemEditForm(_ItemFields):
             },
         )
         super().__init__(*args, partner=item.partner_id, **kwargs)
+        if item.epic_id:  # a closed epic stays choosable on its own items
+            self.fields["epic"].queryset = Epic.objects.filter(  # type: ignore[attr-defined]
+                Q(closed_at__isnull=True) | Q(pk=item.epic_id)
+            )
         if item.partner_id is None:
             del self.fields["shared_with_partner"]
 
@@ -177,28 +264,14 @@ class FromTemplateForm(forms.Form):
         label=_("Template"),
         empty_label=_("— choose a template —"),
     )
-    partner = PartnerIdField(help_text=_("Fills the template's placeholders; required for journeys."))
+    partner = partner_field(
+        help_text=_("Its name or id: fills the template's placeholders; required for journeys.")
+    )
     dri = _dri_field(required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["dri"].help_text = _("Empty: the partner's CAM, else you.")
-
-
-class BoardFilterForm(forms.Form):
-    project = forms.ModelChoiceField(queryset=Project.objects.all(), label=_("Project"), required=False)
-    label = forms.ModelChoiceField(queryset=Label.objects.all(), label=_("Label"), required=False)
-    milestone = forms.ModelChoiceField(
-        queryset=Milestone.objects.order_by("-start"), label=_("Milestone"), required=False
-    )
-    partner = PartnerIdField()
-    dri = PersonChoiceField(queryset=staff_people(), label=_("DRI"), required=False)
-    overdue = forms.BooleanField(label=_("Only items with overdue tasks"), required=False)
-
-
-class JourneyFilterForm(forms.Form):
-    partner = PartnerIdField()
-    overdue = forms.BooleanField(label=_("Only journeys with overdue tasks"), required=False)
 
 
 class TaskToggleForm(forms.Form):

@@ -2,7 +2,9 @@
 
 from django.urls import path
 
-from .views import console_items, portal, raci
+from channelops.core.pages import staff_required
+
+from .views import console_items, epics, portal, raci
 
 console_patterns = [
     path("work/", console_items.my_work, name="my_work"),
@@ -12,6 +14,10 @@ console_patterns = [
     path("work/<int:pk>/tasks/<int:task_pk>/toggle/", console_items.task_toggle, name="work_task_toggle"),
     path("work/<int:pk>/comment/", console_items.comment, name="work_comment"),
     path("work/journeys/", console_items.journeys, name="work_journeys"),
+    path("work/epics/", epics.epics, name="work_epics"),
+    path("work/epics/new/", epics.epic_new, name="work_epic_new"),
+    path("work/epics/<int:pk>/", epics.epic_detail, name="work_epic"),
+    path("work/epics/<int:pk>/change/", staff_required(epics.epic_change.view), name="work_epic_change"),
     path("raci/", raci.matrices, name="raci_matrices"),
     path("raci/<int:pk>/", raci.matrix, name="raci_matrix"),
     path("raci/deliverables/<int:pk>/route/", raci.route, name="raci_route"),

@@ -7,37 +7,41 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models.query import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST, require_safe
 
 from channelops.accounts.models import User
 from channelops.core.forms import add_service_errors
+from channelops.core.listing import Column, ListPage, render_filter_form
 from channelops.core.pages import staff_required
 from channelops.partners.models import Partner
 
+from ..display import item_title_html, labels_html, partner_html, progress_html, tasks_done_html, when_html
+from ..filters import JourneyFilter, WorkBoardFilter
 from ..item_forms import (
-    BoardFilterForm,
     CommentForm,
     FromTemplateForm,
-    JourneyFilterForm,
     TaskToggleForm,
     WorkItemEditForm,
     WorkItemForm,
+    partner_id_in,
 )
-from ..models import Label, Task, TemplateKind, WorkItem, WorkStatus
-from ..selectors import (
+from ..models import CLOSED_STATUSES, Label, Task, TemplateKind, WorkItem, WorkStatus
+from ..querysets import (
     attach_people,
     board_columns,
+    by_when,
     journey_items,
     my_items,
     my_tasks,
-    overdue_filter,
 )
 from ..services import (
     comment_add,
@@ -49,40 +53,70 @@ from ..services import (
     work_item_update,
 )
 
-PAGE_SIZE = 50
 TASKS_SHOWN = 100
 NAV = "work"
-
-
-def _querystring(request: HttpRequest) -> str:
-    params = request.GET.copy()
-    params.pop("page", None)
-    return params.urlencode()
 
 
 # --- my work -------------------------------------------------------------------------------------
 
 
-@staff_required
-@require_safe
-def my_work(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    page = Paginator(my_items(user), PAGE_SIZE).get_page(request.GET.get("page"))  # type: ignore[arg-type]
-    prefetch_related_objects(list(page.object_list), "labels")
-    tasks = list(my_tasks(user)[: TASKS_SHOWN + 1])  # type: ignore[arg-type]
-    return render(
-        request,
-        "work/my_work.html",
-        {
-            "page": page,
+@method_decorator(staff_required, name="dispatch")
+class MyWork(ListPage):
+    """Open items where the person is the DRI or an assignee (a list page), and their open tasks."""
+
+    template_name = "work/my_work.html"
+    title = _l("My work")
+    nav = NAV
+    intro = _l("Open work items where you are the DRI or an assignee, soonest first; then your open tasks.")
+    default_sort = "when"
+    empty_title = _l("Nothing open: no work item has you as DRI or assignee.")
+    empty_text = _l("Items you create or are assigned show here, soonest first.")
+    noun_plural = _l("work items")
+
+    def get_queryset(self) -> Any:
+        return my_items(self.request.user)  # type: ignore[arg-type]
+
+    def ordering(self) -> list[Any]:
+        return by_when()
+
+    def get_columns(self) -> list[Column]:
+        today, me = timezone.localdate(), self.request.user.pk
+        return [
+            Column("title", _l("Work item"), html=item_title_html),
+            Column(
+                "role",
+                _l("You are"),
+                value=lambda i: _("DRI") if i.dri_id == me else _("Assignee"),
+            ),
+            Column("status", _l("Status"), status="work"),
+            Column("when", _l("Due or next action"), html=lambda i: when_html(i, today)),
+            Column("tasks", _l("Tasks done"), html=tasks_done_html),
+            Column("partner", _l("Partner"), html=partner_html),
+            Column("labels", _l("Labels"), html=labels_html),
+        ]
+
+    def rows_html(self, rows: Any, columns: list[Column]) -> Any:
+        rows = list(rows)
+        prefetch_related_objects(rows, "labels")
+        return super().rows_html(rows, columns)
+
+    def get_actions(self) -> list[dict[str, Any]]:
+        return [{"label": _("New work item"), "url": reverse("console:work_item_new"), "primary": True}]
+
+    def get_empty_action(self) -> tuple[str, Any] | None:
+        return reverse("console:work_item_new"), _("Create a work item")
+
+    def get_extra_context(self) -> dict[str, Any]:
+        tasks = list(my_tasks(self.request.user)[: TASKS_SHOWN + 1])  # type: ignore[arg-type]
+        return {
             "tasks": tasks[:TASKS_SHOWN],
             "more_tasks": len(tasks) > TASKS_SHOWN,
             "today": timezone.localdate(),
-            "querystring": _querystring(request),
-            "nav": NAV,
             "subnav": "my_work",
-        },
-    )
+        }
+
+
+my_work = MyWork.as_view()
 
 
 # --- board -----------------------------------------------------------------------------------------
@@ -91,32 +125,22 @@ def my_work(request: HttpRequest) -> HttpResponse:
 @staff_required
 @require_safe
 def board(request: HttpRequest) -> HttpResponse:
-    form = BoardFilterForm(request.GET or None)
-    qs = WorkItem.objects.visible_to(request.user)
+    filterset = WorkBoardFilter(request.GET or None, queryset=WorkItem.objects.visible_to(request.user))
+    qs = filterset.queryset
     partner = None
-    if form.is_bound:
-        form.is_valid()  # invalid values are reported and ignored; valid ones still filter
-        d = form.cleaned_data
-        if d.get("project"):
-            qs = qs.filter(project=d["project"])
-        if d.get("label"):
-            qs = qs.filter(labels=d["label"])
-        if d.get("milestone"):
-            qs = qs.filter(milestone=d["milestone"])
-        if d.get("partner"):
-            partner = d["partner"]
-            qs = qs.filter(partner=partner)
-        if d.get("dri"):
-            qs = qs.filter(dri=d["dri"])
-        if d.get("overdue"):
-            qs = qs.filter(overdue_filter())
+    if filterset.is_bound:
+        # Invalid values are reported and ignored; the valid ones still filter.
+        filterset.form.is_valid()
+        qs = filterset.filter_queryset(qs)
+        partner = filterset.form.cleaned_data.get("partner")
     columns = board_columns(qs)
     prefetch_related_objects([i for c in columns for i in c.items], "labels")
     return render(
         request,
         "work/board.html",
         {
-            "form": form,
+            "filter_form": render_filter_form(filterset.form),
+            "filtered": any(v for k, v in request.GET.items() if k != "page"),
             "columns": columns,
             "partner": partner,
             "today": timezone.localdate(),
@@ -130,8 +154,10 @@ def board(request: HttpRequest) -> HttpResponse:
 
 
 def _partner_param(request: HttpRequest) -> int | None:
+    """The partner id named by ``?partner=`` or the posted partner field ("Name (#id)" or an id),
+    to offer its people as assignees."""
     raw = (request.POST if request.method == "POST" else request.GET).get("partner", "")
-    return int(raw) if raw.isdigit() else None
+    return partner_id_in(raw)
 
 
 @staff_required
@@ -139,14 +165,17 @@ def item_new(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
     status = 200
     is_template = request.method == "POST" and request.POST.get("form") == "template"
+    pid = _partner_param(request)
+    partner = Partner.objects.filter(pk=pid).first() if pid else None
+    asked = partner if partner is not None and "partner" in request.GET else request.GET.get("partner", "")
     template_form = FromTemplateForm(
         request.POST if is_template else None,
-        initial={"template": request.GET.get("template", ""), "partner": request.GET.get("partner", "")},
+        initial={"template": request.GET.get("template", ""), "partner": asked},
     )
     form = WorkItemForm(
         request.POST if request.method == "POST" and not is_template else None,
-        partner=_partner_param(request),
-        initial={"partner": request.GET.get("partner", "")},
+        partner=pid,
+        initial={"partner": asked},
     )
     if request.method == "POST":
         status = 400
@@ -167,7 +196,7 @@ def item_new(request: HttpRequest) -> HttpResponse:
             "template_form": template_form,
             "chosen": chosen,
             "chosen_tasks": list(chosen.tasks.all()) if chosen else [],
-            "partner": Partner.objects.filter(pk=pid).first() if (pid := _partner_param(request)) else None,
+            "partner": partner,
             "user": user,
             "nav": NAV,
             "subnav": "new",
@@ -190,6 +219,7 @@ def _create_item(request: HttpRequest, form: WorkItemForm) -> WorkItem | None:
             assignees=d["assignees"],
             labels=d["labels"],
             milestone=d["milestone"],
+            epic=d["epic"],
             due_date=d["due_date"],
             next_action=d["next_action"],
             next_action_date=d["next_action_date"],
@@ -211,7 +241,9 @@ def _create_from_template(request: HttpRequest, form: FromTemplateForm) -> WorkI
     try:
         if template.kind == TemplateKind.JOURNEY:
             if partner is None:
-                raise ValidationError({"partner": _("A journey is assigned to a partner: give its id.")})
+                raise ValidationError(
+                    {"partner": _("A journey is assigned to a partner: give its name or id.")}
+                )
             item = journey_assign(template=template, partner=partner, by=request.user)  # type: ignore[arg-type]
             if d["dri"] is not None:
                 item = work_item_update(item=item, by=request.user, data={"dri": d["dri"]})  # type: ignore[arg-type]
@@ -356,6 +388,10 @@ def _item_page(
             "comment_form": comment_form or CommentForm(),
             "today": timezone.localdate(),
             "nav": NAV,
+            "breadcrumbs": [
+                {"label": _("My work"), "url": reverse("console:my_work")},
+                {"label": item.title},
+            ],
         },
         status=status,
     )
@@ -419,29 +455,67 @@ def comment(request: HttpRequest, pk: int) -> HttpResponse:
 # --- journeys ------------------------------------------------------------------------------------------
 
 
-@staff_required
-@require_safe
-def journeys(request: HttpRequest) -> HttpResponse:
-    form = JourneyFilterForm(request.GET or None)
-    qs = WorkItem.objects.visible_to(request.user).exclude(status__in=(WorkStatus.DONE, WorkStatus.CANCELLED))
-    if form.is_bound:
-        form.is_valid()
-        if form.cleaned_data.get("partner"):
-            qs = qs.filter(partner=form.cleaned_data["partner"])
-        if form.cleaned_data.get("overdue"):
-            qs = qs.filter(overdue_filter())
-    page = Paginator(journey_items(qs), PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = attach_people(list(page.object_list))
-    return render(
-        request,
-        "work/journeys.html",
-        {
-            "form": form,
-            "page": page,
-            "rows": rows,
-            "today": timezone.localdate(),
-            "querystring": _querystring(request),
-            "nav": NAV,
-            "subnav": "journeys",
-        },
+@method_decorator(staff_required, name="dispatch")
+class Journeys(ListPage):
+    """Open journeys (template kind "journey") across partners, soonest due first."""
+
+    template_name = "work/journeys.html"
+    title = _l("Journeys in progress")
+    nav = NAV
+    intro = _l(
+        "Sets of tasks assigned to a partner or a partner person (e.g. every new partner user gets the "
+        "onboarding journey)."
     )
+    filterset_class = JourneyFilter
+    empty_title = _l("No journey is in progress.")
+    empty_text = _l("Assign one from a journey template on the new work item page.")
+    noun_plural = _l("journeys")
+
+    def get_queryset(self) -> Any:
+        qs = WorkItem.objects.visible_to(self.request.user).exclude(status__in=CLOSED_STATUSES)
+        return journey_items(qs)
+
+    def ordering(self) -> list[Any]:
+        return by_when()
+
+    def get_columns(self) -> list[Column]:
+        today = timezone.localdate()
+        return [
+            Column(
+                "partner.legal_name",
+                _l("Partner"),
+                link=lambda i: (
+                    reverse("console:partner_detail", args=[i.partner_id]) if i.partner_id else None
+                ),
+            ),
+            Column(
+                "person",
+                _l("Person"),
+                value=lambda i: i.person.get_full_name() if i.person else _("the partner"),
+            ),
+            Column("template.name", _l("Journey"), link=lambda i: reverse("console:work_item", args=[i.pk])),
+            Column("progress", _l("Progress"), html=progress_html),
+            Column("when", _l("Due"), html=lambda i: when_html(i, today)),
+            Column(
+                "tasks_overdue",
+                _l("Overdue tasks"),
+                numeric=True,
+                html=lambda i: (  # type: ignore[arg-type]
+                    format_html('<strong class="overdue">{}</strong>', i.tasks_overdue)  # type: ignore[return-value]
+                    if i.tasks_overdue
+                    else "0"
+                ),
+            ),
+        ]
+
+    def rows_html(self, rows: Any, columns: list[Column]) -> Any:
+        return super().rows_html(attach_people(list(rows)), columns)
+
+    def get_empty_action(self) -> tuple[str, Any] | None:
+        return reverse("console:work_item_new"), _("Assign a journey")
+
+    def get_extra_context(self) -> dict[str, Any]:
+        return {"subnav": "journeys"}
+
+
+journeys = Journeys.as_view()

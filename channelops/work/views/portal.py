@@ -3,6 +3,7 @@ tasks; an item's page where people tick their tasks and comment. Internal items 
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -19,10 +20,9 @@ from channelops.core.pages import partner_required
 
 from ..item_forms import CommentForm, TaskToggleForm
 from ..models import CLOSED_STATUSES, Task, TaskRole, WorkItem
-from ..selectors import JOURNEY, attach_people, by_when, journey_items, with_progress
+from ..querysets import JOURNEY, attach_people, by_when, journey_items, with_progress
 from ..services import comment_add, task_set_done
 
-PAGE_SIZE = 50
 JOURNEYS_SHOWN = 50
 TASKS_SHOWN = 100
 NAV = "work"
@@ -36,7 +36,7 @@ def items(request: HttpRequest) -> HttpResponse:
     visible = WorkItem.objects.visible_to(user)
     closed_last = Case(When(status__in=CLOSED_STATUSES, then=Value(1)), default=Value(0))
     shared = with_progress(visible.exclude(JOURNEY).select_related("dri")).order_by(closed_last, *by_when())
-    page = Paginator(shared, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(shared, settings.CHANNELOPS_PAGE_SIZE).get_page(request.GET.get("page"))
     journey_rows = attach_people(list(journey_items(visible.open())[:JOURNEYS_SHOWN]))
     tasks = list(
         Task.objects.visible_to(user)
@@ -98,6 +98,10 @@ def _item_page(
             "form": form or CommentForm(),
             "today": timezone.localdate(),
             "nav": NAV,
+            "breadcrumbs": [
+                {"label": _("Collaboration space"), "url": reverse("portal:work_items")},
+                {"label": item.title},
+            ],
         },
         status=status,
     )

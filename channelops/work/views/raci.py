@@ -16,7 +16,7 @@ from django.views.decorators.http import require_safe
 
 from channelops.accounts.models import StaffTeam
 from channelops.core.exceptions import NotAllowed
-from channelops.core.forms import add_service_errors
+from channelops.core.forms import DateInput, add_service_errors
 from channelops.core.pages import staff_required
 
 from ..models import Deliverable, RaciMatrix
@@ -49,21 +49,21 @@ class RouteForm(forms.Form):
     description = forms.CharField(
         label=gettext_lazy("Description (Markdown)"), required=False, widget=forms.Textarea(attrs={"rows": 5})
     )
-    due_date = forms.DateField(
-        label=gettext_lazy("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    due_date = forms.DateField(label=gettext_lazy("Due date"), required=False, widget=DateInput())
     next_action = forms.CharField(label=gettext_lazy("Next best action"), max_length=300, required=False)
     next_action_date = forms.DateField(
         label=gettext_lazy("Next best action by"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
 
 
 @staff_required
 @require_safe
 def matrices(request: HttpRequest) -> HttpResponse:
-    return render(request, "work/raci_matrices.html", {"rows": matrices_overview(), "nav": "work"})
+    return render(
+        request, "work/raci_matrices.html", {"rows": matrices_overview(), "nav": "work", "subnav": "raci"}
+    )
 
 
 def _int(value: Any) -> int | None:
@@ -167,6 +167,11 @@ def matrix(request: HttpRequest, pk: int) -> HttpResponse:
             "errors": errors,
             "failed_row": failed.get("row"),
             "nav": "work",
+            "subnav": "raci",
+            "breadcrumbs": [
+                {"label": _("RACI matrices"), "url": reverse("console:raci_matrices")},
+                {"label": m.name},
+            ],
         },
         status=status,
     )
@@ -220,6 +225,18 @@ def route(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "work/raci_route.html",
-        {"deliverable": d, "matrix": d.matrix, "plan": plan, "form": form, "nav": "work"},
+        {
+            "deliverable": d,
+            "matrix": d.matrix,
+            "plan": plan,
+            "form": form,
+            "nav": "work",
+            "subnav": "raci",
+            "breadcrumbs": [
+                {"label": _("RACI matrices"), "url": reverse("console:raci_matrices")},
+                {"label": d.matrix.name, "url": reverse("console:raci_matrix", args=[d.matrix.pk])},
+                {"label": d.name},
+            ],
+        },
         status=status,
     )

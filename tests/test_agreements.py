@@ -706,3 +706,48 @@ def test_console_overview_counts_partners_by_state(accepted_a, partner_b, leader
     assert "Master Partner Agreement" in page
     assert f'href="/console/agreements/report/?template={master().pk}&amp;state=due">1<' in page
     assert f'href="/console/agreements/report/?template={master().pk}&amp;state=required">1<' in page
+
+
+def _requests(n: int) -> None:
+    """``n`` partners, each with a withdrawn legal request and a denied region request."""
+    apac = Region.objects.get(code="APAC")
+    for i in range(n):
+        p = PartnerFactory()
+        admin = MembershipFactory(partner=p, role="admin", user=UserFactory()).user
+        lr = legal_request_open(partner=p, template=master(), proposed_changes=f"x{i}", by=admin)
+        LegalRequest.objects.filter(pk=lr.pk).update(status="withdrawn")
+        exc = RegionException.objects.create(partner=p, justification=f"r{i}", status="denied")
+        exc.regions.set([apac])
+
+
+@pytest.mark.parametrize("n", [3, 30])
+def test_the_console_request_lists_run_a_constant_number_of_queries(
+    n, leadership, login, django_assert_num_queries
+):
+    _requests(n)
+    client = login(leadership)
+    # session, user, MFA check; the count and the page of legal requests (partner, agreement,
+    # version, opener joined); the unread notifications badge — 6
+    with django_assert_num_queries(6):
+        page = client.get("/console/legal-requests/", {"status": "withdrawn"}).content.decode()
+    assert page.count('data-label="Status"') == n
+    # session, user, MFA check; the count, the page of region requests (partner, region, people
+    # joined) and their regions (prefetch); the unread notifications badge — 7
+    with django_assert_num_queries(7):
+        page = client.get("/console/region-exceptions/", {"status": "denied"}).content.decode()
+    assert page.count('data-label="Additional regions">APAC</td>') == n
+
+
+@pytest.mark.parametrize("n", [3, 30])
+def test_the_portal_legal_requests_page_runs_a_constant_number_of_queries(
+    n, partner_a, admin_a, login, django_assert_num_queries
+):
+    _history(partner_a, admin_a, n)
+    client = login(admin_a)
+    # session, user, membership, partner; the count and the page of legal requests (agreement,
+    # version, opener joined); the new-request form's agreements: partner_agreement_rows (7);
+    # the unread notifications badge — 14 (the count is new with pagination: the page listed
+    # every request before it became a list page)
+    with django_assert_num_queries(14):
+        page = client.get("/portal/agreements/legal/").content.decode()
+    assert page.count('data-label="Status"') == n

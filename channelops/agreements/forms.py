@@ -61,7 +61,7 @@ class RegionRequestForm(forms.Form):
     regions = forms.ModelMultipleChoiceField(
         label=_("Additional regions"),
         queryset=Region.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
     )
     justification = forms.CharField(
         label=_("Justification"),
@@ -142,7 +142,7 @@ class DecideForm(forms.Form):
     decision = forms.ChoiceField(
         label=_("Decision"),
         choices=[("approve", _("Approve")), ("deny", _("Deny"))],
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
     )
     note = forms.CharField(
         label=_("Note to the partner"),

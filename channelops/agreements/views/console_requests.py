@@ -2,31 +2,23 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from typing import Any
 
-from channelops.core.forms import add_service_errors
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from channelops.core.actions import Action
+from channelops.core.listing import Column, ListPage
 from channelops.core.pages import staff_required
 
-from ..forms import (
-    LEGAL_STATUS_CHOICES,
-    REGION_STATUS_CHOICES,
-    CommentForm,
-    DecideForm,
-    OfferForm,
-    StatusFilterForm,
-    WithdrawForm,
-)
-from ..models import (
-    ExceptionStatus,
-    LegalRequest,
-    RegionException,
-)
+from ..filters import LegalRequestFilter, RegionExceptionFilter
+from ..forms import CommentForm, DecideForm, OfferForm, WithdrawForm
+from ..models import ExceptionStatus, LegalRequest, RegionException
 from ..querysets import covered_region_codes
 from ..services import (
     DECIDE_REGION_PERM,
@@ -36,95 +28,140 @@ from ..services import (
     legal_request_withdraw,
     region_exception_decide,
 )
-from ._common import PAGE_SIZE, require_perm
+from ._common import NOT_YOUR_ROLE, has_perm, page_or_action
+
+# === region exceptions ===========================================================================
 
 
-@staff_required
-@require_safe
-def console_region_exceptions(request: HttpRequest) -> HttpResponse:
-    form = StatusFilterForm(request.GET or None, choices=REGION_STATUS_CHOICES)
-    qs = (
-        RegionException.objects.visible_to(request.user)
-        .select_related("partner__region", "requested_by", "decided_by")
-        .prefetch_related("regions")
-        .order_by("-requested_at", "-pk")
-    )
-    if form.is_bound and form.is_valid() and form.cleaned_data["status"]:
-        qs = qs.filter(status=form.cleaned_data["status"])
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
-    return render(
-        request,
-        "agreements/console_region_exceptions.html",
-        {"form": form, "page": page, "querystring": params.urlencode(), "nav": "agreements"},
-    )
+class ConsoleRegionExceptions(ListPage):
+    """Partners' requests to have their agreements cover more regions (leadership decides)."""
+
+    title = gettext_lazy("Region exceptions")
+    nav = "agreements"
+    filterset_class = RegionExceptionFilter
+    default_sort = "-requested_at"
+    noun_plural = gettext_lazy("region exceptions")
+    empty_title = gettext_lazy("No region exception requests yet.")
+    empty_text = gettext_lazy("Partner admins request additional regions on their agreements page.")
+    columns = [
+        Column(
+            "partner.legal_name",
+            gettext_lazy("Partner"),
+            link=lambda e: reverse("console:region_exception", args=[e.pk]),
+            sort="partner__legal_name",
+        ),
+        Column("partner.region.code", gettext_lazy("Own region")),
+        Column(
+            "regions",
+            gettext_lazy("Additional regions"),
+            value=lambda e: ", ".join(r.code for r in e.regions.all()),
+        ),
+        Column("requested_at", gettext_lazy("Requested"), sort="requested_at"),
+        Column("status", gettext_lazy("Status"), status="region_exception", sort="status"),
+        Column("decided_by.email", gettext_lazy("Decided by")),
+    ]
+
+    def get_queryset(self) -> Any:
+        return (
+            RegionException.objects.visible_to(self.request.user)
+            .select_related("partner__region", "requested_by", "decided_by")
+            .prefetch_related("regions")
+        )
+
+    def get_breadcrumbs(self) -> list[dict[str, Any]]:
+        return [{"label": _("Agreements"), "url": reverse("console:agreements")}, {"label": self.title}]
 
 
-@staff_required
-def console_region_exception(request: HttpRequest, pk: int) -> HttpResponse:
-    exc_obj = get_object_or_404(
+console_region_exceptions = staff_required(ConsoleRegionExceptions.as_view())
+
+
+def _console_region_exception(request: HttpRequest, pk: int) -> RegionException:
+    return get_object_or_404(
         RegionException.objects.visible_to(request.user)
         .select_related("partner__region", "requested_by", "decided_by")
         .prefetch_related("regions"),
         pk=pk,
     )
-    can_decide = request.user.has_perm(DECIDE_REGION_PERM)
-    form = DecideForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        require_perm(request, DECIDE_REGION_PERM)
-        status = 400
-        if form.is_valid():
-            try:
-                region_exception_decide(
-                    exception=exc_obj,
-                    approve=form.cleaned_data["decision"] == "approve",
-                    note=form.cleaned_data["note"],
-                    by=request.user,  # type: ignore[arg-type]
-                )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, _("Decision recorded; the partner's admins are told."))
-                return redirect("console:region_exception", exc_obj.pk)
+
+
+def _region_exception_page(
+    request: HttpRequest, exc: RegionException, *, form: forms.Form | None = None, status: int = 200
+) -> HttpResponse:
+    can_decide = request.user.has_perm(DECIDE_REGION_PERM) and exc.status == ExceptionStatus.PENDING
     return render(
         request,
         "agreements/console_region_exception.html",
         {
-            "exc": exc_obj,
-            "partner": exc_obj.partner,
-            "covered": covered_region_codes(exc_obj.partner),
-            "form": form if can_decide and exc_obj.status == ExceptionStatus.PENDING else None,
+            "exc": exc,
+            "partner": exc.partner,
+            "covered": covered_region_codes(exc.partner),
+            "form": (form or DecideForm()) if can_decide else None,
             "nav": "agreements",
+            "breadcrumbs": [
+                {"label": _("Region exceptions"), "url": reverse("console:region_exceptions")},
+                {"label": exc.partner.legal_name},
+            ],
         },
         status=status,
     )
 
 
-# === console: legal requests =====================================================================
+decide = Action(
+    load=_console_region_exception,
+    allowed=has_perm(DECIDE_REGION_PERM),
+    not_allowed=NOT_YOUR_ROLE,
+    form_class=DecideForm,
+    perform=lambda request, exc, data: region_exception_decide(
+        exception=exc,
+        approve=data["decision"] == "approve",
+        note=data["note"],
+        by=request.user,  # type: ignore[arg-type]
+    ),
+    success=gettext_lazy("Decision recorded; the partner's admins are told."),
+    redirect_to=lambda request, exc, result: reverse("console:region_exception", args=[exc.pk]),
+    on_invalid=lambda request, exc, form: _region_exception_page(request, exc, form=form, status=400),
+)
+console_region_exception = staff_required(
+    page_or_action(
+        lambda request, pk: _region_exception_page(request, _console_region_exception(request, pk)), decide
+    )
+)
 
 
-@staff_required
-@require_safe
-def console_legal_requests(request: HttpRequest) -> HttpResponse:
-    form = StatusFilterForm(request.GET or None, choices=LEGAL_STATUS_CHOICES)
-    qs = (
-        LegalRequest.objects.visible_to(request.user)
-        .select_related("partner", "template", "version", "opened_by")
-        .order_by("-opened_at", "-pk")
-    )
-    if form.is_bound and form.is_valid() and form.cleaned_data["status"]:
-        wanted = form.cleaned_data["status"]
-        qs = qs.open() if wanted == "open" else qs.filter(status=wanted)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
-    return render(
-        request,
-        "agreements/console_legal_requests.html",
-        {"form": form, "page": page, "querystring": params.urlencode(), "nav": "legal"},
-    )
+# === legal requests ==============================================================================
+
+
+class ConsoleLegalRequests(ListPage):
+    """Partners' proposals to change an agreement's terms (the legal team answers)."""
+
+    title = gettext_lazy("Legal requests")
+    nav = "legal"
+    filterset_class = LegalRequestFilter
+    default_sort = "-opened_at"
+    noun_plural = gettext_lazy("legal requests")
+    empty_title = gettext_lazy("No legal requests yet.")
+    empty_text = gettext_lazy("Partner admins open a legal request when they want to negotiate an agreement.")
+    columns = [
+        Column(
+            "partner.legal_name",
+            gettext_lazy("Partner"),
+            link=lambda lr: reverse("console:legal_request", args=[lr.pk]),
+            sort="partner__legal_name",
+        ),
+        Column("template.name", gettext_lazy("Agreement"), sort="template__name"),
+        Column("version.label", gettext_lazy("Version discussed")),
+        Column("opened_at", gettext_lazy("Opened"), sort="opened_at"),
+        Column("opened_by.email", gettext_lazy("Opened by")),
+        Column("status", gettext_lazy("Status"), status="legal_request", sort="status"),
+    ]
+
+    def get_queryset(self) -> Any:
+        return LegalRequest.objects.visible_to(self.request.user).select_related(
+            "partner", "template", "version", "opened_by"
+        )
+
+
+console_legal_requests = staff_required(ConsoleLegalRequests.as_view())
 
 
 def _console_legal_request(request: HttpRequest, pk: int) -> LegalRequest:
@@ -140,8 +177,8 @@ def _legal_page(
     request: HttpRequest,
     lr: LegalRequest,
     *,
-    comment_form: CommentForm | None = None,
-    offer_form: OfferForm | None = None,
+    comment_form: forms.Form | None = None,
+    offer_form: forms.Form | None = None,
     status: int = 200,
 ) -> HttpResponse:
     can_act = lr.is_open and request.user.has_perm(LEGAL_PERM)
@@ -157,70 +194,67 @@ def _legal_page(
             "offer_form": (offer_form or OfferForm(initial={"body": lr.version.body})) if can_act else None,
             "withdraw_form": WithdrawForm() if can_act else None,
             "nav": "legal",
+            "breadcrumbs": [
+                {"label": _("Legal requests"), "url": reverse("console:legal_requests")},
+                {"label": f"{lr.partner.legal_name} · {lr.template.name}"},
+            ],
         },
         status=status,
     )
 
 
-@staff_required
-def console_legal_request(request: HttpRequest, pk: int) -> HttpResponse:
-    lr = _console_legal_request(request, pk)
-    if request.method != "POST":
-        return _legal_page(request, lr)
-    require_perm(request, LEGAL_PERM)
-    form = CommentForm(request.POST)
-    if form.is_valid():
-        try:
-            legal_comment_add(request=lr, body=form.cleaned_data["body"], by=request.user)  # type: ignore[arg-type]
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Comment sent to the partner's admins."))
-            return redirect("console:legal_request", lr.pk)
-    if not lr.is_open:
-        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
-    return _legal_page(request, lr, comment_form=form, status=400)
+def _legal_refused(form_name: str) -> Any:
+    """A refused comment or offer: on a closed request (no form any more) the reason goes on top."""
+
+    def on_invalid(request: HttpRequest, lr: LegalRequest, form: forms.Form) -> HttpResponse:
+        if not lr.is_open:
+            messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+        return _legal_page(request, lr, status=400, **{form_name: form})
+
+    return on_invalid
 
 
-@staff_required
-@require_POST
-def console_legal_offer(request: HttpRequest, pk: int) -> HttpResponse:
-    lr = _console_legal_request(request, pk)
-    require_perm(request, LEGAL_PERM)
-    form = OfferForm(request.POST)
-    if form.is_valid():
-        try:
-            version = legal_custom_version_offer(
-                request=lr,
-                body=form.cleaned_data["body"],
-                note=form.cleaned_data["note"],
-                by=request.user,  # type: ignore[arg-type]
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(
-                request,
-                _("Custom %(v)s offered to %(partner)s; its admins are told.")
-                % {"v": version.label, "partner": lr.partner.legal_name},
-            )
-            return redirect("console:legal_request", lr.pk)
-    if not lr.is_open:
-        messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
-    return _legal_page(request, lr, offer_form=form, status=400)
+comment = Action(
+    load=_console_legal_request,
+    allowed=has_perm(LEGAL_PERM),
+    not_allowed=NOT_YOUR_ROLE,
+    form_class=CommentForm,
+    perform=lambda request, lr, data: legal_comment_add(request=lr, body=data["body"], by=request.user),  # type: ignore[arg-type]
+    success=gettext_lazy("Comment sent to the partner's admins."),
+    redirect_to=lambda request, lr, result: reverse("console:legal_request", args=[lr.pk]),
+    on_invalid=_legal_refused("comment_form"),
+)
+console_legal_request = staff_required(
+    page_or_action(lambda request, pk: _legal_page(request, _console_legal_request(request, pk)), comment)
+)
 
+offer = Action(
+    load=_console_legal_request,
+    allowed=has_perm(LEGAL_PERM),
+    not_allowed=NOT_YOUR_ROLE,
+    form_class=OfferForm,
+    perform=lambda request, lr, data: legal_custom_version_offer(
+        request=lr,
+        body=data["body"],
+        note=data["note"],
+        by=request.user,  # type: ignore[arg-type]
+    ),
+    success=lambda lr, version: (
+        _("Custom %(v)s offered to %(partner)s; its admins are told.")
+        % {"v": version.label, "partner": lr.partner.legal_name}
+    ),
+    redirect_to=lambda request, lr, result: reverse("console:legal_request", args=[lr.pk]),
+    on_invalid=_legal_refused("offer_form"),
+)
+console_legal_offer = staff_required(offer.view)
 
-@staff_required
-@require_POST
-def console_legal_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    lr = _console_legal_request(request, pk)
-    require_perm(request, LEGAL_PERM)
-    form = WithdrawForm(request.POST)
-    note = form.cleaned_data["note"] if form.is_valid() else ""
-    try:
-        legal_request_withdraw(request=lr, by=request.user, note=note)  # type: ignore[arg-type]
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("The legal request is closed (withdrawn)."))
-    return redirect("console:legal_request", lr.pk)
+withdraw = Action(
+    load=_console_legal_request,
+    allowed=has_perm(LEGAL_PERM),
+    not_allowed=NOT_YOUR_ROLE,
+    form_class=WithdrawForm,
+    perform=lambda request, lr, data: legal_request_withdraw(request=lr, by=request.user, note=data["note"]),  # type: ignore[arg-type]
+    success=gettext_lazy("The legal request is closed (withdrawn)."),
+    redirect_to=lambda request, lr, result: reverse("console:legal_request", args=[lr.pk]),
+)
+console_legal_withdraw = staff_required(withdraw.view)

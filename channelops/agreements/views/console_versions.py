@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
-import csv
 import difflib
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.functional import cached_property
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_safe
 
-from channelops.core.forms import add_service_errors
-from channelops.core.pages import safe_cell as _safe_cell
+from channelops.core.actions import Action
+from channelops.core.listing import Column, ListPage
 from channelops.core.pages import staff_required
 from channelops.partners.models import Region
 
@@ -40,37 +44,116 @@ from ..services import (
     version_publish,
     version_update_draft,
 )
-from ._common import REPORT_PAGE_SIZE, require_perm
+from ._common import NOT_YOUR_ROLE, has_perm, page_or_action
 
 
-@staff_required
-@require_safe
-def console_templates(request: HttpRequest) -> HttpResponse:
-    templates = list(AgreementTemplate.objects.prefetch_related("programs", "regions"))
-    latest: dict[int, AgreementVersion] = {}
-    for v in (
-        AgreementVersion.objects.published().filter(partner__isnull=True).defer("body").order_by("number")
-    ):
-        latest[v.template_id] = v
-    drafts = dict(
-        AgreementVersion.objects.filter(status=VersionStatus.DRAFT)
-        .values("template_id")
-        .annotate(n=Count("pk"))
-        .values_list("template_id", "n")
-    )
-    counts: dict[int, Counter[str]] = {}
-    for r in reaccept_report():
-        counts.setdefault(r.template.pk, Counter())[r.state] += 1
-    rows = [
-        {
-            "template": t,
-            "current": latest.get(t.pk),
-            "drafts": drafts.get(t.pk, 0),
-            "counts": counts.get(t.pk, Counter()),
-        }
-        for t in templates
-    ]
-    return render(request, "agreements/console_templates.html", {"rows": rows, "nav": "agreements"})
+class ConsoleTemplates(ListPage):
+    """Every agreement template with its current version and how many partners still have to act."""
+
+    title = gettext_lazy("Agreements")
+    nav = "agreements"
+    default_sort = "position"
+    noun_plural = gettext_lazy("agreements")
+    empty_title = gettext_lazy("No agreement templates yet.")
+    empty_text = gettext_lazy("An administrator sets up agreement templates in the data console.")
+
+    def get_queryset(self) -> Any:
+        return AgreementTemplate.objects.prefetch_related("programs", "regions")
+
+    @cached_property
+    def summary(self) -> tuple[dict[int, AgreementVersion], dict[int, int], dict[int, Counter[str]]]:
+        """Latest general version, number of drafts and partners per report state, per template."""
+        latest: dict[int, AgreementVersion] = {}
+        for v in (
+            AgreementVersion.objects.published().filter(partner__isnull=True).defer("body").order_by("number")
+        ):
+            latest[v.template_id] = v
+        drafts = dict(
+            AgreementVersion.objects.filter(status=VersionStatus.DRAFT)
+            .values("template_id")
+            .annotate(n=Count("pk"))
+            .values_list("template_id", "n")
+        )
+        counts: dict[int, Counter[str]] = {}
+        for r in reaccept_report():
+            counts.setdefault(r.template.pk, Counter())[r.state] += 1
+        return latest, drafts, counts
+
+    def get_actions(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "label": _("Who has not (re-)accepted"),
+                "url": reverse("console:agreement_report"),
+                "primary": True,
+            },
+            {
+                "label": _("Region exceptions"),
+                "url": reverse("console:region_exceptions") + "?status=pending",
+            },
+            {"label": _("Legal requests"), "url": reverse("console:legal_requests") + "?status=open"},
+        ]
+
+    def get_columns(self) -> list[Column]:
+        def agreement(t: AgreementTemplate) -> SafeString:
+            inactive = format_html(' <span class="badge bg-secondary-lt">{}</span>', _("inactive"))
+            return format_html(
+                '<a href="{}">{}</a>{}<div class="text-secondary small">{}</div>',
+                reverse("console:agreement_template", args=[t.pk]),
+                t.name,
+                "" if t.active else inactive,
+                t.get_kind_display(),
+            )
+
+        def applies_to(t: AgreementTemplate) -> str:
+            who = (
+                _("Every partner")
+                if t.required_for_all
+                else ", ".join(p.name for p in t.programs.all()) or _("Nobody")
+            )
+            regions = ", ".join(g.code for g in t.regions.all())
+            return f"{who} · {regions}" if regions else who
+
+        def current(t: AgreementTemplate) -> SafeString:
+            v = self.summary[0].get(t.pk)
+            if v is None:
+                return format_html("—")
+            deadline = (
+                format_html(
+                    '<div class="text-secondary small">{}</div>',
+                    _("re-accept by %(d)s") % {"d": date_format(v.reaccept_by, "DATE_FORMAT")},
+                )
+                if v.reaccept_by
+                else ""
+            )
+            return format_html(
+                '<a href="{}">{}</a> <span class="text-secondary">({})</span>{}',
+                reverse("console:agreement_version", args=[v.pk]),
+                v.label,
+                date_format(timezone.localtime(v.published_at), "DATE_FORMAT") if v.published_at else "—",
+                deadline,
+            )
+
+        def count(state: str) -> Any:
+            def cell(t: AgreementTemplate) -> SafeString:
+                n = self.summary[2].get(t.pk, Counter()).get(state, 0)
+                url = f"{reverse('console:agreement_report')}?template={t.pk}&state={state}"
+                return format_html('<a href="{}">{}</a>', url, n)
+
+            return cell
+
+        return [
+            Column("name", _("Agreement"), html=agreement, sort="name"),
+            Column("applies", _("Applies to"), value=applies_to),
+            Column("current", _("Current version"), html=current),
+            Column("drafts", _("Drafts"), value=lambda t: self.summary[1].get(t.pk, 0), numeric=True),
+            Column("due", _("Re-acceptance due"), html=count("due"), numeric=True),
+            Column("overdue", _("Overdue"), html=count("overdue"), numeric=True),
+            Column("required", _("Never accepted"), html=count("required"), numeric=True),
+            Column("negotiating", _("Negotiating"), html=count("negotiating"), numeric=True),
+        ]
+
+
+console_templates = staff_required(ConsoleTemplates.as_view())
 
 
 def _with_diff_base(versions: list[AgreementVersion]) -> list[AgreementVersion]:
@@ -86,29 +169,22 @@ def _with_diff_base(versions: list[AgreementVersion]) -> list[AgreementVersion]:
     return versions
 
 
-@staff_required
-def console_template(request: HttpRequest, pk: int) -> HttpResponse:
-    template = get_object_or_404(AgreementTemplate.objects.prefetch_related("programs", "regions"), pk=pk)
+def _agreements_crumb() -> dict[str, Any]:
+    return {"label": _("Agreements"), "url": reverse("console:agreements")}
+
+
+def _template_crumb(template: AgreementTemplate) -> dict[str, Any]:
+    return {"label": template.name, "url": reverse("console:agreement_template", args=[template.pk])}
+
+
+def _console_template(request: HttpRequest, pk: int) -> AgreementTemplate:
+    return get_object_or_404(AgreementTemplate.objects.prefetch_related("programs", "regions"), pk=pk)
+
+
+def _template_page(
+    request: HttpRequest, template: AgreementTemplate, *, form: forms.Form | None = None, status: int = 200
+) -> HttpResponse:
     can_manage = request.user.has_perm(MANAGE_PERM)
-    status = 200
-    form = None
-    if request.method == "POST":
-        require_perm(request, MANAGE_PERM)
-        form = VersionForm(request.POST)
-        status = 400
-        if form.is_valid():
-            try:
-                version = version_create(
-                    template=template,
-                    body=form.cleaned_data["body"],
-                    change_summary=form.cleaned_data["change_summary"],
-                    by=request.user,  # type: ignore[arg-type]
-                )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, _("Draft %(v)s created.") % {"v": version.label})
-                return redirect("console:agreement_version", version.pk)
     if can_manage and form is None:
         latest_body = (
             template.versions.filter(partner__isnull=True)
@@ -133,17 +209,40 @@ def console_template(request: HttpRequest, pk: int) -> HttpResponse:
             "versions": versions,
             "form": form if can_manage else None,
             "nav": "agreements",
+            "breadcrumbs": [_agreements_crumb(), {"label": template.name}],
         },
         status=status,
     )
+
+
+create_version = Action(
+    load=_console_template,
+    allowed=has_perm(MANAGE_PERM),
+    not_allowed=NOT_YOUR_ROLE,
+    form_class=VersionForm,
+    perform=lambda request, template, data: version_create(
+        template=template,
+        body=data["body"],
+        change_summary=data["change_summary"],
+        by=request.user,  # type: ignore[arg-type]
+    ),
+    success=lambda template, version: _("Draft %(v)s created.") % {"v": version.label},
+    redirect_to=lambda request, template, version: reverse("console:agreement_version", args=[version.pk]),
+    on_invalid=lambda request, template, form: _template_page(request, template, form=form, status=400),
+)
+console_template = staff_required(
+    page_or_action(
+        lambda request, pk: _template_page(request, _console_template(request, pk)), create_version
+    )
+)
 
 
 def _version_page(
     request: HttpRequest,
     version: AgreementVersion,
     *,
-    edit_form: VersionForm | None = None,
-    publish_form: PublishForm | None = None,
+    edit_form: forms.Form | None = None,
+    publish_form: forms.Form | None = None,
     status: int = 200,
 ) -> HttpResponse:
     can_manage = request.user.has_perm(MANAGE_PERM)
@@ -174,12 +273,13 @@ def _version_page(
             "diff_base": diff_base,
             "acceptances": version.acceptances.count(),
             "nav": "agreements",
+            "breadcrumbs": [_agreements_crumb(), _template_crumb(version.template), {"label": version.label}],
         },
         status=status,
     )
 
 
-def _console_version(pk: int) -> AgreementVersion:
+def _console_version(request: HttpRequest, pk: int) -> AgreementVersion:
     return get_object_or_404(
         AgreementVersion.objects.select_related(
             "template", "partner", "legal_request", "created_by", "published_by"
@@ -188,58 +288,56 @@ def _console_version(pk: int) -> AgreementVersion:
     )
 
 
-@staff_required
-def console_version(request: HttpRequest, pk: int) -> HttpResponse:
-    version = _console_version(pk)
-    if request.method != "POST":
-        return _version_page(request, version)
-    require_perm(request, MANAGE_PERM)
-    form = VersionForm(request.POST)
-    if form.is_valid():
-        try:
-            version_update_draft(
-                version=version,
-                body=form.cleaned_data["body"],
-                change_summary=form.cleaned_data["change_summary"],
-                by=request.user,  # type: ignore[arg-type]
-            )
-        except ValidationError as exc:
-            if version.status != VersionStatus.DRAFT:
-                messages.error(request, " ".join(exc.messages))
-                return _version_page(request, version, status=400)
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Draft saved."))
-            return redirect("console:agreement_version", version.pk)
-    return _version_page(request, version, edit_form=form, status=400)
+def _draft_refused(form_name: str) -> Any:
+    """A refused edit or publication: a version published meanwhile says so on top; otherwise the
+    form shows its errors."""
+
+    def on_invalid(request: HttpRequest, version: AgreementVersion, form: forms.Form) -> HttpResponse:
+        if version.status != VersionStatus.DRAFT:
+            for error in form.non_field_errors():
+                messages.error(request, str(error))
+            return _version_page(request, version, status=400)
+        return _version_page(request, version, status=400, **{form_name: form})
+
+    return on_invalid
 
 
-@staff_required
-@require_POST
-def console_version_publish(request: HttpRequest, pk: int) -> HttpResponse:
-    version = _console_version(pk)
-    require_perm(request, MANAGE_PERM)
-    form = PublishForm(request.POST)
-    if form.is_valid():
-        try:
-            version_publish(
-                version=version,
-                by=request.user,  # type: ignore[arg-type]
-                reaccept_by=form.cleaned_data["reaccept_by"],
-            )
-        except ValidationError as exc:
-            if version.status != VersionStatus.DRAFT:
-                messages.error(request, " ".join(exc.messages))
-                return _version_page(request, version, status=400)
-            add_service_errors(form, exc)
-        else:
-            messages.success(
-                request,
-                _("%(v)s is published; affected partners are being asked to re-accept.")
-                % {"v": version.label},
-            )
-            return redirect("console:agreement_version", version.pk)
-    return _version_page(request, version, publish_form=form, status=400)
+update_draft = Action(
+    load=_console_version,
+    allowed=has_perm(MANAGE_PERM),
+    not_allowed=NOT_YOUR_ROLE,
+    form_class=VersionForm,
+    perform=lambda request, version, data: version_update_draft(
+        version=version,
+        body=data["body"],
+        change_summary=data["change_summary"],
+        by=request.user,  # type: ignore[arg-type]
+    ),
+    success=gettext_lazy("Draft saved."),
+    redirect_to=lambda request, version, result: reverse("console:agreement_version", args=[version.pk]),
+    on_invalid=_draft_refused("edit_form"),
+)
+console_version = staff_required(
+    page_or_action(lambda request, pk: _version_page(request, _console_version(request, pk)), update_draft)
+)
+
+publish = Action(
+    load=_console_version,
+    allowed=has_perm(MANAGE_PERM),
+    not_allowed=NOT_YOUR_ROLE,
+    form_class=PublishForm,
+    perform=lambda request, version, data: version_publish(
+        version=version,
+        by=request.user,  # type: ignore[arg-type]
+        reaccept_by=data["reaccept_by"],
+    ),
+    success=lambda version, result: (
+        _("%(v)s is published; affected partners are being asked to re-accept.") % {"v": version.label}
+    ),
+    redirect_to=lambda request, version, result: reverse("console:agreement_version", args=[version.pk]),
+    on_invalid=_draft_refused("publish_form"),
+)
+console_version_publish = staff_required(publish.view)
 
 
 @dataclass
@@ -315,78 +413,126 @@ def console_diff(request: HttpRequest, pk: int) -> HttpResponse:
             "added": added,
             "removed": removed,
             "nav": "agreements",
+            "breadcrumbs": [_agreements_crumb(), _template_crumb(template), {"label": _("Changes")}],
         },
     )
 
 
 # === console: re-acceptance report ===============================================================
 
-REPORT_COLUMNS = [
-    _("Partner id"),
-    _("Partner"),
-    _("Region"),
-    _("Agreement"),
-    _("Current version"),
-    _("Accepted version"),
-    _("Accepted at"),
-    _("State"),
-    _("Deadline"),
-]
+
+class _ReportFilter:
+    """The report's filter form in the shape ``ListPage`` expects of a FilterSet: the report's rows
+    are computed in Python (``reaccept_report``), not filtered from a queryset."""
+
+    def __init__(self, data: Any, *, templates: list[Any], regions: list[Any]) -> None:
+        self.form = ReportFilterForm(data, templates=templates, regions=regions)
+        self.is_bound = self.form.is_bound
+
+    def is_valid(self) -> bool:
+        return self.form.is_valid()
+
+    @property
+    def cleaned(self) -> dict[str, Any]:
+        if not self.is_bound:
+            return {}
+        self.form.is_valid()  # an invalid field filters nothing; the valid ones still apply
+        return self.form.cleaned_data
 
 
-@staff_required
-@require_safe
-def console_report(request: HttpRequest) -> HttpResponse:
-    templates = list(AgreementTemplate.objects.filter(active=True).order_by("position", "name"))
-    regions = list(Region.objects.order_by("code"))
-    params = request.GET.copy()
-    fmt = params.pop("format", [""])[-1]
-    params.pop("page", None)
-    form = ReportFilterForm(params or None, templates=templates, regions=regions)
-    filters: dict[str, Any] = {}
-    if form.is_bound:
-        form.is_valid()
-        filters = form.cleaned_data
-    rows = reaccept_report(
-        template_id=filters.get("template"),
-        state=filters.get("state") or "",
-        region=filters.get("region") or "",
+def _sort_key(value: Any) -> tuple[bool, Any]:
+    return (value is None, value if value is not None else 0)
+
+
+class ConsoleReport(ListPage):
+    """Every active partner and applicable agreement not accepted in its current version, with
+    the same rows as CSV/XLSX. A constant number of queries (``reaccept_report``)."""
+
+    title = gettext_lazy("Who has not (re-)accepted")
+    nav = "agreements"
+    intro = gettext_lazy(
+        "Active partners whose agreements are not accepted in their current version, and why."
     )
-    if fmt == "csv":
-        stamp = timezone.now().strftime("%Y%m%d-%H%M")
-        resp = HttpResponse(content_type="text/csv; charset=utf-8")
-        resp["Content-Disposition"] = f'attachment; filename="agreements-not-accepted-{stamp}.csv"'
-        writer = csv.writer(resp)
-        writer.writerow([str(c) for c in REPORT_COLUMNS])
-        for r in rows:
-            writer.writerow(
-                [
-                    _safe_cell(v)
-                    for v in (
-                        r.partner_id,
-                        r.partner_name,
-                        r.region,
-                        r.template.name,
-                        r.current.label,
-                        f"v{r.accepted_version}" if r.accepted_version else "",
-                        r.accepted_at.isoformat() if r.accepted_at else "",
-                        r.state,
-                        r.deadline.isoformat() if r.deadline else "",
-                    )
-                ]
+    paginate_by = 100
+    export_name = "agreements-not-accepted"
+    export_sheet = gettext_lazy("Not accepted")
+    noun_plural = gettext_lazy("agreements")
+    empty_title = gettext_lazy("Every partner has accepted its current versions.")
+    exporting = False
+
+    def get_breadcrumbs(self) -> list[dict[str, Any]]:
+        return [_agreements_crumb(), {"label": self.title}]
+
+    def get_columns(self) -> list[Column]:
+        def current(r: Any) -> SafeString:
+            custom = format_html(' <span class="text-secondary">({})</span>', _("custom"))
+            return format_html("{}{}", r.current.label, custom if r.current.partner_id else "")
+
+        def accepted(r: Any) -> SafeString:
+            if not r.accepted_version:
+                return format_html("—")
+            return format_html(
+                'v{} <span class="text-secondary">({})</span>',
+                r.accepted_version,
+                date_format(timezone.localtime(r.accepted_at), "DATE_FORMAT"),
             )
-        return resp
-    if fmt:
-        raise Http404
-    page = Paginator(rows, REPORT_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "agreements/console_report.html",
-        {
-            "form": form,
-            "page": page,
-            "total": len(rows),
-            "querystring": params.urlencode(),
-            "nav": "agreements",
-        },
-    )
+
+        columns = [
+            Column(
+                "partner_name",
+                _("Partner"),
+                link=lambda r: reverse("console:partner_detail", args=[r.partner_id]),
+                sort="partner_name",
+            ),
+            Column("region", _("Region"), sort="region"),
+            Column("template.name", _("Agreement"), sort="template.name"),
+            Column("current.label", _("Current version"), html=current),
+            Column(
+                "accepted_version",
+                _("Accepted version"),
+                value=lambda r: f"v{r.accepted_version}" if r.accepted_version else None,
+                html=accepted,
+            ),
+            Column(
+                "state", _("State"), status="agreement_state", display=lambda r: r.state_label, sort="state"
+            ),
+            Column("deadline", _("Deadline"), sort="deadline"),
+        ]
+        if self.exporting:  # the spreadsheet also has the ids and times a table does not need
+            columns.insert(0, Column("partner_id", _("Partner id")))
+            columns.insert(6, Column("accepted_at", _("Accepted at")))
+        return columns
+
+    def filtered(self) -> tuple[Any, Any]:
+        params = self.request.GET.copy()
+        for key in ("page", "sort", "export", "format"):
+            params.pop(key, None)
+        filterset = _ReportFilter(
+            params or None,
+            templates=list(AgreementTemplate.objects.filter(active=True).order_by("position", "name")),
+            regions=list(Region.objects.order_by("code")),
+        )
+        filters = filterset.cleaned
+        rows = reaccept_report(
+            template_id=filters.get("template"),
+            state=filters.get("state") or "",
+            region=filters.get("region") or "",
+        )
+        wanted = self.request.GET.get("sort", "")
+        column = {c.key: c for c in self.get_columns() if c.sort}.get(wanted.lstrip("-"))
+        if column is not None:
+            rows.sort(key=lambda r: _sort_key(column.raw(r)), reverse=wanted.startswith("-"))
+        return filterset, rows
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        legacy = request.GET.get("format")  # links from before the list-page block: ?format=csv
+        if legacy and not request.GET.get("export"):
+            return self.export(legacy)
+        return super().get(request, *args, **kwargs)
+
+    def export(self, fmt: str) -> HttpResponse:
+        self.exporting = True
+        return super().export(fmt)
+
+
+console_report = staff_required(ConsoleReport.as_view())

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_safe
 
-from channelops.core.forms import add_service_errors
+from channelops.core.actions import Action
+from channelops.core.listing import Column, ListPage
 from channelops.core.pages import partner_required
 from channelops.core.views import client_ip
 
@@ -36,7 +42,14 @@ from ..services import (
     legal_request_withdraw,
     region_exception_request,
 )
-from ._common import require_partner_admin
+from ._common import NOT_PARTNER_ADMIN, is_partner_admin, page_or_action
+
+
+def _agreements_crumb() -> dict[str, Any]:
+    return {"label": _("Agreements"), "url": reverse("portal:agreements")}
+
+
+# === the partner's agreements and regions ========================================================
 
 
 def _portal_agreements_page(
@@ -77,72 +90,39 @@ def portal_agreements(request: HttpRequest) -> HttpResponse:
     return _portal_agreements_page(request)
 
 
-@partner_required
-@require_POST
-def portal_region_request(request: HttpRequest) -> HttpResponse:
-    require_partner_admin(request)
-    partner = request.partner  # type: ignore[attr-defined]
-    form = RegionRequestForm(request.POST, covered=covered_region_codes(partner))
-    if form.is_valid():
-        try:
-            region_exception_request(
-                partner=partner,
-                regions=list(form.cleaned_data["regions"]),
-                justification=form.cleaned_data["justification"],
-                by=request.user,  # type: ignore[arg-type]
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Your request was sent to channel leadership for a decision."))
-            return redirect("portal:agreements")
-    return _portal_agreements_page(request, region_form=form, status=400)
+region_request = Action(
+    load=lambda request: request.partner,
+    allowed=is_partner_admin,
+    not_allowed=NOT_PARTNER_ADMIN,
+    form_class=RegionRequestForm,
+    form_kwargs=lambda request, partner: {"covered": covered_region_codes(partner)},
+    perform=lambda request, partner, data: region_exception_request(
+        partner=partner,
+        regions=list(data["regions"]),
+        justification=data["justification"],
+        by=request.user,  # type: ignore[arg-type]
+    ),
+    success=gettext_lazy("Your request was sent to channel leadership for a decision."),
+    redirect_to=lambda request, partner, result: reverse("portal:agreements"),
+    on_invalid=lambda request, partner, form: _portal_agreements_page(request, region_form=form, status=400),  # type: ignore[arg-type]
+)
+portal_region_request = partner_required(region_request.view)
 
 
-@partner_required
-def portal_version(request: HttpRequest, pk: int) -> HttpResponse:
-    partner = request.partner  # type: ignore[attr-defined]
-    is_admin = request.membership.is_admin  # type: ignore[attr-defined]
-    version = get_object_or_404(
+# === one version: read and accept ================================================================
+
+
+def _portal_version(request: HttpRequest, pk: int) -> AgreementVersion:
+    return get_object_or_404(
         AgreementVersion.objects.visible_to(request.user).select_related("template"), pk=pk
     )
-    status = 200
-    form = None
-    if request.method == "POST":
-        require_partner_admin(request)
-        form = AcceptForm(request.POST, version=version, partner=partner)
-        status = 400
-        if form.is_valid():
-            if form.cleaned_data["version"] != version.pk:
-                messages.error(request, _("The form does not belong to the text shown. Reload the page."))
-                form = None
-            else:
-                try:
-                    agreement_accept(
-                        partner=partner,
-                        version=form.cleaned_data["version"],
-                        submitted_hash=form.cleaned_data["content_hash"],
-                        by=request.user,  # type: ignore[arg-type]
-                        ip=client_ip(request),
-                        user_agent=request.META.get("HTTP_USER_AGENT", ""),
-                    )
-                except ValidationError as exc:
-                    messages.error(request, " ".join(exc.messages))
-                    form = None
-                else:
-                    messages.success(
-                        request,
-                        _("Thank you: %(partner)s accepted the %(agreement)s (%(version)s).")
-                        % {
-                            "partner": partner.legal_name,
-                            "agreement": version.template.name,
-                            "version": version.label,
-                        },
-                    )
-                    return redirect("portal:agreements")
-        elif form.errors.keys() - {"confirm"}:
-            messages.error(request, _("The form was changed or is incomplete. Reload the page."))
-            form = None
+
+
+def _version_page(
+    request: HttpRequest, version: AgreementVersion, *, form: AcceptForm | None = None, status: int = 200
+) -> HttpResponse:
+    partner = request.partner  # type: ignore[attr-defined]
+    is_admin = request.membership.is_admin  # type: ignore[attr-defined]
     row = next((r for r in partner_agreement_rows(partner) if r.template.pk == version.template_id), None)
     is_current = row is not None and row.current is not None and row.current.pk == version.pk
     acceptance = (
@@ -174,103 +154,215 @@ def portal_version(request: HttpRequest, pk: int) -> HttpResponse:
             "negotiate_form": negotiate_form,
             "is_admin": is_admin,
             "nav": "agreements",
+            "breadcrumbs": [_agreements_crumb(), {"label": f"{version.template.name} {version.label}"}],
         },
         status=status,
     )
 
 
-@partner_required
-def portal_legal_requests(request: HttpRequest) -> HttpResponse:
-    partner = request.partner  # type: ignore[attr-defined]
-    is_admin = request.membership.is_admin  # type: ignore[attr-defined]
-    templates = [r.template for r in partner_agreement_rows(partner) if r.current is not None]
-    form = LegalRequestForm(request.POST or None, templates=templates) if is_admin else None
-    status = 200
-    if request.method == "POST":
-        require_partner_admin(request)
-        assert form is not None
-        status = 400
-        if form.is_valid():
-            template = next(t for t in templates if t.pk == form.cleaned_data["template"])
-            try:
-                lr = legal_request_open(
-                    partner=partner,
-                    template=template,
-                    proposed_changes=form.cleaned_data["proposed_changes"],
-                    by=request.user,  # type: ignore[arg-type]
-                )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, _("Your legal request was sent to the vendor's legal team."))
-                return redirect("portal:legal_request", lr.pk)
-    legal_requests = (
-        LegalRequest.objects.visible_to(request.user)
-        .select_related("template", "version", "opened_by")
-        .order_by("-opened_at")
-    )
-    return render(
-        request,
-        "agreements/portal_legal_requests.html",
-        {
-            "partner": partner,
-            "legal_requests": legal_requests,
-            "form": form,
-            "is_admin": is_admin,
-            "nav": "agreements",
-        },
-        status=status,
-    )
+def _accept(request: HttpRequest, version: AgreementVersion, data: dict[str, Any]) -> Any:
+    """Accept the text shown; every refusal becomes one message on top of the page."""
+    if data["version"] != version.pk:
+        raise ValidationError(_("The form does not belong to the text shown. Reload the page."))
+    try:
+        return agreement_accept(
+            partner=request.partner,  # type: ignore[attr-defined]
+            version=data["version"],
+            submitted_hash=data["content_hash"],
+            by=request.user,  # type: ignore[arg-type]
+            ip=client_ip(request),
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        )
+    except ValidationError as exc:
+        raise ValidationError(" ".join(exc.messages)) from exc
 
 
-@partner_required
-def portal_legal_request(request: HttpRequest, pk: int) -> HttpResponse:
-    partner = request.partner  # type: ignore[attr-defined]
-    lr = get_object_or_404(
+def _accept_refused(request: HttpRequest, version: AgreementVersion, form: forms.Form) -> HttpResponse:
+    """A refused acceptance: the service's reason, or a changed form, as a message; an unticked box
+    stays on the form."""
+    shown: AcceptForm | None = form  # type: ignore[assignment]
+    if form.non_field_errors():
+        for error in form.non_field_errors():
+            messages.error(request, str(error))
+        shown = None
+    elif form.errors.keys() - {"confirm"}:
+        messages.error(request, _("The form was changed or is incomplete. Reload the page."))
+        shown = None
+    return _version_page(request, version, form=shown, status=400)
+
+
+accept = Action(
+    load=_portal_version,
+    allowed=is_partner_admin,
+    not_allowed=NOT_PARTNER_ADMIN,
+    form_class=AcceptForm,
+    form_kwargs=lambda request, version: {"version": version, "partner": request.partner},  # type: ignore[attr-defined]
+    perform=_accept,
+    success=lambda version, acceptance: (
+        _("Thank you: %(partner)s accepted the %(agreement)s (%(version)s).")
+        % {
+            "partner": acceptance.partner.legal_name,
+            "agreement": version.template.name,
+            "version": version.label,
+        }
+    ),
+    redirect_to=lambda request, version, result: reverse("portal:agreements"),
+    on_invalid=_accept_refused,
+)
+portal_version = partner_required(
+    page_or_action(lambda request, pk: _version_page(request, _portal_version(request, pk)), accept)
+)
+
+
+# === legal requests ==============================================================================
+
+
+def _open_templates(request: HttpRequest) -> list[Any]:
+    """The agreements a legal request may be opened about: those with a current version."""
+    return [r.template for r in partner_agreement_rows(request.partner) if r.current is not None]  # type: ignore[attr-defined]
+
+
+class PortalLegalRequests(ListPage):
+    """The partner's legal requests, and (for its admins) the form to open one."""
+
+    template_name = "agreements/portal_legal_requests.html"
+    title = gettext_lazy("Legal requests")
+    nav = "agreements"
+    default_sort = "-opened_at"
+    empty_title = gettext_lazy("Your company has no legal requests.")
+    noun_plural = gettext_lazy("legal requests")
+    columns = [
+        Column(
+            "template.name",
+            gettext_lazy("Agreement"),
+            link=lambda lr: reverse("portal:legal_request", args=[lr.pk]),
+            sort="template__name",
+        ),
+        Column("version.label", gettext_lazy("Version discussed")),
+        Column("opened_at", gettext_lazy("Opened"), sort="opened_at"),
+        Column(
+            "opened_by",
+            gettext_lazy("Opened by"),
+            value=lambda lr: (lr.opened_by.get_full_name() or lr.opened_by.email) if lr.opened_by else None,
+        ),
+        Column("status", gettext_lazy("Status"), status="legal_request", sort="status"),
+    ]
+    open_form: LegalRequestForm | None = None
+
+    def get_queryset(self) -> Any:
+        return LegalRequest.objects.visible_to(self.request.user).select_related(
+            "template", "version", "opened_by"
+        )
+
+    def get_empty_text(self) -> str:
+        if is_partner_admin(self.request):
+            return _("If your company does not agree to an agreement's terms, open a legal request below.")
+        return ""
+
+    def get_breadcrumbs(self) -> list[dict[str, Any]]:
+        return [_agreements_crumb(), {"label": _("Legal requests")}]
+
+    def get_extra_context(self) -> dict[str, Any]:
+        form = self.open_form
+        if form is None and is_partner_admin(self.request):
+            form = LegalRequestForm(templates=_open_templates(self.request))
+        partner = self.request.partner  # type: ignore[attr-defined]
+        return {
+            "page_title": _("Legal requests of %(name)s") % {"name": partner.legal_name},
+            "empty_text": self.get_empty_text(),
+            "open_form": form,
+        }
+
+
+def _legal_list_with_form(request: HttpRequest, form: forms.Form, status: int) -> HttpResponse:
+    page = PortalLegalRequests(open_form=form)
+    page.setup(request)
+    response = page.get(request)
+    response.status_code = status
+    return response
+
+
+open_legal_request = Action(
+    load=_open_templates,
+    allowed=is_partner_admin,
+    not_allowed=NOT_PARTNER_ADMIN,
+    form_class=LegalRequestForm,
+    form_kwargs=lambda request, templates: {"templates": templates},
+    perform=lambda request, templates, data: legal_request_open(
+        partner=request.partner,  # type: ignore[attr-defined]
+        template=next(t for t in templates if t.pk == data["template"]),
+        proposed_changes=data["proposed_changes"],
+        by=request.user,  # type: ignore[arg-type]
+    ),
+    success=gettext_lazy("Your legal request was sent to the vendor's legal team."),
+    redirect_to=lambda request, templates, lr: reverse("portal:legal_request", args=[lr.pk]),
+    on_invalid=lambda request, templates, form: _legal_list_with_form(request, form, 400),
+)
+portal_legal_requests = partner_required(page_or_action(PortalLegalRequests.as_view(), open_legal_request))
+
+
+def _portal_legal_request(request: HttpRequest, pk: int) -> LegalRequest:
+    return get_object_or_404(
         LegalRequest.objects.visible_to(request.user).select_related("template", "version", "opened_by"),
         pk=pk,
     )
-    form = CommentForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                legal_comment_add(request=lr, body=form.cleaned_data["body"], by=request.user)  # type: ignore[arg-type]
-            except ValidationError as exc:
-                if not lr.is_open:
-                    messages.error(request, " ".join(exc.messages))
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, _("Your comment was sent."))
-                return redirect("portal:legal_request", lr.pk)
+
+
+def _legal_page(
+    request: HttpRequest, lr: LegalRequest, *, form: forms.Form | None = None, status: int = 200
+) -> HttpResponse:
     return render(
         request,
         "agreements/portal_legal_request.html",
         {
-            "partner": partner,
+            "partner": request.partner,  # type: ignore[attr-defined]
             "lr": lr,
             "comments": lr.comments.select_related("author"),
             "offered": lr.custom_versions.filter(status=VersionStatus.PUBLISHED).defer("body"),
-            "form": form if lr.is_open else None,
-            "withdraw_form": WithdrawForm() if lr.is_open and request.membership.is_admin else None,  # type: ignore[attr-defined]
+            "form": (form or CommentForm()) if lr.is_open else None,
+            "withdraw_form": WithdrawForm() if lr.is_open and is_partner_admin(request) else None,
             "nav": "agreements",
+            "breadcrumbs": [
+                _agreements_crumb(),
+                {"label": _("Legal requests"), "url": reverse("portal:legal_requests")},
+                {"label": lr.template.name},
+            ],
         },
         status=status,
     )
 
 
-@partner_required
-@require_POST
-def portal_legal_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    lr = get_object_or_404(LegalRequest.objects.visible_to(request.user).select_related("partner"), pk=pk)
-    require_partner_admin(request)
-    form = WithdrawForm(request.POST)
-    note = form.cleaned_data["note"] if form.is_valid() else ""
-    try:
-        legal_request_withdraw(request=lr, by=request.user, note=note)  # type: ignore[arg-type]
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("Your legal request was withdrawn."))
-    return redirect("portal:legal_request", lr.pk)
+def _comment_refused(request: HttpRequest, lr: LegalRequest, form: forms.Form) -> HttpResponse:
+    if not lr.is_open:  # the form is no longer shown: say why on top
+        for error in form.non_field_errors():
+            messages.error(request, str(error))
+    return _legal_page(request, lr, form=form, status=400)
+
+
+portal_comment = Action(
+    load=_portal_legal_request,
+    form_class=CommentForm,
+    perform=lambda request, lr, data: legal_comment_add(request=lr, body=data["body"], by=request.user),  # type: ignore[arg-type]
+    success=gettext_lazy("Your comment was sent."),
+    redirect_to=lambda request, lr, result: reverse("portal:legal_request", args=[lr.pk]),
+    on_invalid=_comment_refused,
+)
+portal_legal_request = partner_required(
+    page_or_action(
+        lambda request, pk: _legal_page(request, _portal_legal_request(request, pk)), portal_comment
+    )
+)
+
+
+portal_withdraw = Action(
+    load=lambda request, pk: get_object_or_404(
+        LegalRequest.objects.visible_to(request.user).select_related("partner"), pk=pk
+    ),
+    allowed=is_partner_admin,
+    not_allowed=NOT_PARTNER_ADMIN,
+    form_class=WithdrawForm,
+    perform=lambda request, lr, data: legal_request_withdraw(request=lr, by=request.user, note=data["note"]),  # type: ignore[arg-type]
+    success=gettext_lazy("Your legal request was withdrawn."),
+    redirect_to=lambda request, lr, result: reverse("portal:legal_request", args=[lr.pk]),
+)
+portal_legal_withdraw = partner_required(portal_withdraw.view)

@@ -21,7 +21,8 @@ from django.views.decorators.http import require_safe
 
 from channelops.core.actions import Action
 from channelops.core.listing import Column, ListPage
-from channelops.core.pages import partner_required, staff_required
+from channelops.core.pages import staff_required
+from channelops.partners.pages import partner_required
 
 from . import keys
 from .filters import BadgeFilter

@@ -38,7 +38,9 @@ class DateInput(forms.DateInput):
 
 def widget_class(widget: forms.Widget) -> str:
     """The Tabler class for a widget."""
-    if isinstance(widget, forms.CheckboxInput | forms.RadioSelect | forms.CheckboxSelectMultiple):
+    if isinstance(widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
+        return ""  # a list of choices: laid out by .choice-list (site.css), not Tabler's single check
+    if isinstance(widget, forms.CheckboxInput):
         return "form-check-input"
     if isinstance(widget, forms.Select | forms.SelectMultiple) and not isinstance(
         widget, forms.RadioSelect | forms.CheckboxSelectMultiple

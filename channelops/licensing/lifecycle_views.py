@@ -20,7 +20,8 @@ from django.utils.translation import gettext_lazy
 
 from channelops.core.actions import Action
 from channelops.core.listing import Column, ListPage
-from channelops.core.pages import partner_required, staff_required
+from channelops.core.pages import staff_required
+from channelops.partners.pages import partner_required
 
 from .filters import LicenseFilter
 from .lifecycle import (

@@ -21,7 +21,8 @@ from django.utils.translation import gettext_lazy
 from channelops.core.actions import Action
 from channelops.core.forms import add_service_errors
 from channelops.core.listing import Column, ListPage, render_filter_form
-from channelops.core.pages import partner_required, staff_required
+from channelops.core.pages import staff_required
+from channelops.partners.pages import partner_required
 
 from .delivery import delivery_status
 from .eligibility import approvable, evaluate

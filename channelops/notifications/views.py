@@ -25,7 +25,8 @@ from django.views.decorators.http import require_POST
 
 from channelops.core.forms import add_service_errors
 from channelops.core.listing import Column, ListPage
-from channelops.core.pages import partner_required, staff_required
+from channelops.core.pages import staff_required
+from channelops.partners.pages import partner_required
 
 from .filters import NotificationFilter
 from .forms import NotificationRuleForm

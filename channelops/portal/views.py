@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from channelops.core.actions import Action
-from channelops.core.pages import partner_required
 from channelops.partners.models import EngagementEvent, Partner, PartnerMembership
+from channelops.partners.pages import partner_required
 from channelops.partners.services import partner_person_add, partner_person_deactivate, partner_profile_update
 
 from .attention import attention_for

@@ -16,8 +16,8 @@ from django.views.decorators.http import require_safe
 
 from channelops.core.actions import Action
 from channelops.core.listing import Column, ListPage
-from channelops.core.pages import partner_required
 from channelops.core.views import client_ip
+from channelops.partners.pages import partner_required
 
 from ..forms import (
     AcceptForm,

@@ -18,8 +18,9 @@ from django.views.decorators.http import require_POST
 
 from channelops.core.exceptions import NotAllowed
 from channelops.core.listing import Column
-from channelops.core.pages import partner_required, staff_required
+from channelops.core.pages import staff_required
 from channelops.partners.models import Partner
+from channelops.partners.pages import partner_required
 
 from ..filters import PartnerCertificationStatusFilter
 from ..forms import CandidateForm, PartnerCertReviewForm

@@ -18,8 +18,9 @@ from django.views.decorators.http import require_POST
 
 from channelops.core.forms import add_service_errors
 from channelops.core.listing import Column
-from channelops.core.pages import partner_required, staff_required
+from channelops.core.pages import staff_required
 from channelops.partners.models import Partner
+from channelops.partners.pages import partner_required
 
 from ..forms import EntryForm, PlanReviewForm
 from ..models import BusinessPlan, BusinessPlanState, Certification, EnablementPlanEntry

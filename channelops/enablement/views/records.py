@@ -33,7 +33,8 @@ from channelops.core.actions import Action
 from channelops.core.forms import add_service_errors
 from channelops.core.jsonlimits import JsonTooDeep
 from channelops.core.listing import Column
-from channelops.core.pages import partner_required, staff_required
+from channelops.core.pages import staff_required
+from channelops.partners.pages import partner_required
 
 from ..forms import CertificationForm, ImportForm
 from ..models import Certification, ImportRun, ImportStatus, PractitionerRecord

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from channelops.core.forms import add_service_errors
-from channelops.core.pages import partner_required
+from channelops.partners.pages import partner_required
 
 from ..item_forms import CommentForm, TaskToggleForm
 from ..models import CLOSED_STATUSES, Task, TaskRole, WorkItem

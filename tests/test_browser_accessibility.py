@@ -198,7 +198,7 @@ def test_invitation_pages_have_no_axe_violations(page: Page, live_server, partne
     expect(page.get_by_role("heading", level=1)).to_have_text("Accept your invitation")
     assert_no_axe_violations(page)
     # ... with validation errors shown.
-    page.get_by_label("Password:", exact=True).fill("short")
+    page.get_by_label("Password", exact=True).fill("short")
     page.get_by_label("Password (again):", exact=True).fill("different")
     page.get_by_role("button", name="Set password").click()
     expect(page.locator(".errorlist").first).to_be_visible()

@@ -268,6 +268,20 @@ def test_a_valid_company_profile_is_saved(admin_a_client, partner_a):
     )
 
 
+def test_a_legacy_country_that_is_no_country_code_does_not_block_the_company_profile(
+    admin_a_client, partner_a
+):
+    # The old free-text field accepted any two letters; migration 0003 keeps such values as they
+    # are, and the partner admin, who cannot change the country, can still edit the profile.
+    Partner.objects.filter(pk=partner_a.pk).update(country="XX")
+    resp = admin_a_client.post(
+        "/portal/company/", {"website": "https://acme.example", "phone": "", "description": "We sell."}
+    )
+    assert resp.status_code == 302
+    partner_a.refresh_from_db()
+    assert (partner_a.country, partner_a.website) == ("XX", "https://acme.example")
+
+
 def test_the_company_form_cannot_change_fields_partners_may_not_edit(admin_a_client, partner_a):
     before = _partner_state(partner_a)
     resp = admin_a_client.post(
@@ -330,8 +344,18 @@ def test_creating_a_partner_in_a_region_that_does_not_exist_is_refused_and_creat
             {"legal_name": "L" * 201},
             {"legal_name": ["Ensure this value has at most 200 characters (it has 201)."]},
         ),
-        ({"country": "D"}, {"country": ["Use a two-letter ISO country code."]}),
-        ({"country": "D1"}, {"country": ["Use a two-letter ISO country code."]}),
+        (
+            {"country": "D"},
+            {"country": ["Choose a country from the list (a two-letter ISO 3166 code such as DE)."]},
+        ),
+        (
+            {"country": "D1"},
+            {"country": ["Choose a country from the list (a two-letter ISO 3166 code such as DE)."]},
+        ),
+        (
+            {"country": "XX"},
+            {"country": ["Choose a country from the list (a two-letter ISO 3166 code such as DE)."]},
+        ),  # two letters, but no country
         ({"website": "ftp//nope"}, {"website": ["Enter a valid URL."]}),
         ({"status": "sleeping"}, {"status": ["Value 'sleeping' is not a valid choice."]}),
     ],

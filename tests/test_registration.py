@@ -35,7 +35,7 @@ LINK = re.compile(r"https?://[^\s<>\"]+")
 FORM = {
     "company_name": "Nordwind Systems GmbH",
     "website": "https://www.nordwind.example",
-    "country": "de",
+    "country": "DE",  # the chooser posts the ISO code of the country picked by name
     "region": "EMEA",
     "programs": ["reseller", "msp"],
     "first_name": "Nora",
@@ -297,6 +297,48 @@ def test_an_unknown_region_shows_a_field_error_and_creates_nothing(client):
         assert resp.status_code == 400
         assert "Choose one of the regions offered." in resp.content.decode()
     assert '<option value="APAC"' not in client.get("/register/").content.decode()
+    assert world_counts() == before
+
+
+def _country_options(html: str) -> dict[str, str]:
+    """The country chooser's options as a browser shows them: label → value posted."""
+    select = re.search(r'<select name="country"[^>]*>(.*?)</select>', html, re.S)
+    assert select is not None, "the form has no country chooser"
+    return {
+        label.strip(): value
+        for value, label in re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', select.group(1))
+    }
+
+
+def test_germany_chosen_in_the_country_chooser_is_stored_as_de_not_georgia(client):
+    # Regression: the old two-letter text box (maxlength 2) kept "Ge" of "Germany" and stored GE,
+    # Georgia. The chooser lists countries by name and posts the ISO code of the one picked.
+    options = _country_options(client.get("/register/").content.decode())
+    assert options["Germany"] == "DE" and options["Georgia"] == "GE"
+    assert len(options) == 250  # a prompt and the 249 countries of ISO 3166-1
+    assert register(client, country=options["Germany"]).status_code == 302
+    assert Application.objects.get().country == "DE"
+    assert Application.objects.get().country.name == "Germany"
+
+
+def test_the_country_chooser_names_countries_in_the_readers_language():
+    from django.utils import translation
+
+    from channelops.partners.forms import RegistrationForm
+
+    with translation.override("de"):
+        options = _country_options(str(RegistrationForm()["country"]))
+    assert options["Deutschland"] == "DE"
+    labels = list(options)[1:]
+    assert labels.index("Deutschland") < labels.index("Frankreich") < labels.index("Österreich")
+
+
+@pytest.mark.parametrize("country", ["Germany", "Ge ", "XX", "de"])
+def test_a_country_that_is_not_one_of_the_choices_shows_a_field_error_and_creates_nothing(client, country):
+    before = world_counts()
+    resp = register(client, country=country)
+    assert resp.status_code == 400
+    assert "Choose your country from the list." in resp.content.decode()
     assert world_counts() == before
 
 

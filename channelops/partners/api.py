@@ -25,7 +25,7 @@ class PartnerOut(Schema):
     id: int
     legal_name: str
     website: str
-    country: str
+    country: str = Field(..., description="Two-letter ISO 3166-1 country code")
     region: str = Field(..., alias="region.code")
     tier: str = Field(..., alias="tier.slug")
     status: str
@@ -34,6 +34,10 @@ class PartnerOut(Schema):
     crm_account_id: str
     last_phd_review: date | None
     created_at: datetime
+
+    @staticmethod
+    def resolve_country(obj: Partner) -> str:
+        return str(obj.country)  # the stored code (a Country object prints as its code)
 
 
 class PartnerFilter(FilterSchema):
@@ -161,7 +165,7 @@ class ApplicationOut(Schema):
     company_name: str
     website: str
     company_domain: str
-    country: str
+    country: str = Field(..., description="Two-letter ISO 3166-1 country code")
     region: str = Field(..., alias="region.code")
     programs: list[str] = Field(..., description="Partner type (program) slugs")
     first_name: str
@@ -178,6 +182,10 @@ class ApplicationOut(Schema):
     partner_id: int | None = Field(None, description="The partner created on approval")
 
     @staticmethod
+    def resolve_country(obj: Application) -> str:
+        return str(obj.country)  # the stored code (a Country object prints as its code)
+
+    @staticmethod
     def resolve_programs(obj: Application) -> list[str]:
         return [p.slug for p in obj.programs.all()]
 
@@ -185,7 +193,11 @@ class ApplicationOut(Schema):
 class ApplicationIn(InSchema):
     company_name: str = Field(..., min_length=1, max_length=200)
     website: str = Field(..., min_length=1, max_length=300, description="The company's website (URL)")
-    country: str = Field(..., min_length=2, max_length=2, description="Two-letter ISO country code")
+    # Checked by the service against django-countries' list (``de`` is read as ``DE``), so an
+    # unknown code is a 422 naming the field like every other model rule: {"detail": {"country": …}}.
+    country: str = Field(
+        ..., min_length=2, max_length=2, description="Two-letter ISO 3166-1 country code, e.g. DE"
+    )
     region: str = Field(..., min_length=1, max_length=10, description="Region code, e.g. EMEA")
     programs: list[str] = Field(
         default_factory=list, max_length=20, description="Partner type (program) slugs, e.g. reseller"

@@ -7,6 +7,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
 from .querysets import (
@@ -16,6 +17,12 @@ from .querysets import (
     MembershipQuerySet,
     PartnerQuerySet,
 )
+
+#: A country is an ISO 3166-1 alpha-2 code chosen from django-countries' list (``DE``, not "GE"
+#: typed for Germany); pages show its localised name (``partner.country.name``).
+COUNTRY_ERRORS = {
+    "invalid_choice": _("Choose a country from the list (a two-letter ISO 3166 code such as DE)."),
+}
 
 
 class Region(models.Model):
@@ -117,11 +124,7 @@ class Partner(models.Model):
 
     legal_name = models.CharField(_("legal name"), max_length=200)
     website = models.URLField(_("website"), max_length=300, blank=True)
-    country = models.CharField(
-        _("country"),
-        max_length=2,
-        validators=[RegexValidator(r"^[A-Z]{2}$", _("Use a two-letter ISO country code."))],
-    )
+    country = CountryField(_("country"), error_messages=COUNTRY_ERRORS)
     region = models.ForeignKey(
         Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="partners"
     )
@@ -373,11 +376,7 @@ class Application(models.Model):
     company_name = models.CharField(_("company name"), max_length=200)
     website = models.URLField(_("website"), max_length=300)
     company_domain = models.CharField(_("company domain"), max_length=253, db_index=True)
-    country = models.CharField(
-        _("country"),
-        max_length=2,
-        validators=[RegexValidator(r"^[A-Z]{2}$", _("Use a two-letter ISO country code."))],
-    )
+    country = CountryField(_("country"), error_messages=COUNTRY_ERRORS)
     region = models.ForeignKey(
         Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="applications"
     )

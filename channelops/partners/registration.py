@@ -317,7 +317,7 @@ def application_approve(
         raise ValidationError(_("No partner tier exists yet: create one first."))
     partner = partner_create(
         legal_name=app.company_name,
-        country=app.country,
+        country=str(app.country),
         region=app.region,
         tier=tier,
         website=app.website,

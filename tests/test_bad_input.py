@@ -236,6 +236,9 @@ def test_a_partner_user_sees_the_company_profile_without_the_form(user_a_client)
             "Ensure this value has at most 300 characters",
         ),
         ({"phone": "1" * 41}, "phone", "Ensure this value has at most 40 characters (it has 41)."),
+        ({"phone": "030 123456"}, "phone", "Enter a valid phone number, e.g. +49 30 123456."),  # national
+        ({"phone": "+49 1"}, "phone", "Enter a valid phone number, e.g. +49 30 123456."),
+        ({"phone": "call me"}, "phone", "Enter a valid phone number, e.g. +49 30 123456."),
         (
             {"description": "d" * 5001},
             "description",
@@ -247,7 +250,7 @@ def test_an_invalid_company_profile_shows_an_error_and_changes_nothing(
     admin_a_client, partner_a, data, field, message
 ):
     before = _partner_state(partner_a)
-    payload = {"website": "https://ok.example", "phone": "+49 1", "description": "fine", **data}
+    payload = {"website": "https://ok.example", "phone": "+49 30 123456", "description": "fine", **data}
     resp = admin_a_client.post("/portal/company/", payload)
     assert resp.status_code == 200
     errors = resp.context["form"].errors[field]
@@ -257,13 +260,14 @@ def test_an_invalid_company_profile_shows_an_error_and_changes_nothing(
 
 def test_a_valid_company_profile_is_saved(admin_a_client, partner_a):
     resp = admin_a_client.post(
-        "/portal/company/", {"website": "https://acme.example", "phone": "+49 1", "description": "We sell."}
+        "/portal/company/",
+        {"website": "https://acme.example", "phone": "+49 30 123456", "description": "We sell."},
     )
     assert resp.status_code == 302
     partner_a.refresh_from_db()
     assert (partner_a.website, partner_a.phone, partner_a.description) == (
         "https://acme.example",
-        "+49 1",
+        "+4930123456",  # stored in E.164
         "We sell.",
     )
 

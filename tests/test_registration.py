@@ -342,6 +342,23 @@ def test_a_country_that_is_not_one_of_the_choices_shows_a_field_error_and_create
     assert world_counts() == before
 
 
+def test_the_phone_number_is_stored_as_an_international_number_in_e164(client):
+    assert register(client, phone="+49 (30) 123 4567").status_code == 302
+    assert Application.objects.values_list("phone", flat=True).get() == "+49301234567"
+    assert Application.objects.get().phone.as_international == "+49 30 1234567"
+
+
+@pytest.mark.parametrize("phone", ["030 1234567", "+49 1", "12345", "my mobile"])
+def test_a_phone_that_is_not_an_international_number_shows_a_clear_error_and_creates_nothing(client, phone):
+    before = world_counts()
+    resp = register(client, phone=phone)
+    assert resp.status_code == 400
+    body = resp.content.decode()
+    assert "Enter a valid phone number, e.g. +49 30 123456." in body
+    assert 'value="Nordwind Systems GmbH"' in body  # what was typed is kept
+    assert world_counts() == before
+
+
 def test_the_form_requires_the_consent_to_be_contacted_and_keeps_what_was_typed(client):
     resp = client.post("/register/", {**FORM, "agree": ""})
     body = resp.content.decode()

@@ -49,8 +49,17 @@ class PartnerFilter(FilterSchema):
 
 class PartnerPatch(InSchema):
     website: str | None = Field(None, max_length=300)
-    phone: str | None = Field(None, max_length=40)
+    phone: str | None = Field(
+        None,
+        max_length=40,
+        description="An international number with its country code, e.g. +49 30 123456 (stored as E.164)",
+    )
     description: str | None = Field(None, max_length=5000)
+
+
+def _phone(value: object) -> str:
+    """A stored phone number as E.164 text ("" when there is none)."""
+    return str(value) if value else ""
 
 
 class ContactOut(Schema):
@@ -60,8 +69,12 @@ class ContactOut(Schema):
     last_name: str
     email: str
     title: str
-    phone: str
+    phone: str = Field(..., description='International number in E.164 ("+4930123456"), or ""')
     is_primary: bool
+
+    @staticmethod
+    def resolve_phone(obj: Contact) -> str:
+        return _phone(obj.phone)
 
 
 def _django_email(value: str) -> str:
@@ -82,7 +95,11 @@ class ContactIn(InSchema):
     last_name: str = Field(..., min_length=1, max_length=100)
     email: str = Field(..., max_length=254, json_schema_extra={"format": "email"})
     title: str = Field("", max_length=120)
-    phone: str = Field("", max_length=40)
+    phone: str = Field(
+        "",
+        max_length=40,
+        description="An international number with its country code, e.g. +49 30 123456 (stored as E.164)",
+    )
 
     @field_validator("email")
     @classmethod
@@ -171,7 +188,7 @@ class ApplicationOut(Schema):
     first_name: str
     last_name: str
     email: str
-    phone: str
+    phone: str = Field(..., description='International number in E.164 ("+4930123456"), or ""')
     title: str
     message: str
     created_at: datetime
@@ -180,6 +197,10 @@ class ApplicationOut(Schema):
     decided_by_email: str | None = Field(None, alias="decided_by.email")
     rejection_reason: str
     partner_id: int | None = Field(None, description="The partner created on approval")
+
+    @staticmethod
+    def resolve_phone(obj: Application) -> str:
+        return _phone(obj.phone)
 
     @staticmethod
     def resolve_country(obj: Application) -> str:
@@ -205,7 +226,11 @@ class ApplicationIn(InSchema):
     first_name: str = Field(..., min_length=1, max_length=100)
     last_name: str = Field(..., min_length=1, max_length=100)
     email: str = Field(..., max_length=254, json_schema_extra={"format": "email"})
-    phone: str = Field("", max_length=40)
+    phone: str = Field(
+        "",
+        max_length=40,
+        description="An international number with its country code, e.g. +49 30 123456 (stored as E.164)",
+    )
     title: str = Field("", max_length=120)
     message: str = Field("", max_length=5000)
 

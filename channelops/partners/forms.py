@@ -10,11 +10,22 @@ from django import forms
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
+from phonenumber_field.formfields import PhoneNumberField
+from phonenumber_field.widgets import RegionalPhoneNumberWidget
 
 from channelops.accounts.models import User
 from channelops.core.forms import add_service_errors
 
-from .models import PARTNER_TRANSITIONS, Partner, PartnerStatus, Program, Region, Tier
+from .models import (
+    PARTNER_TRANSITIONS,
+    PHONE_ERRORS,
+    PHONE_HELP,
+    Partner,
+    PartnerStatus,
+    Program,
+    Region,
+    Tier,
+)
 
 
 def country_choices() -> list[tuple[str, str]]:
@@ -69,8 +80,13 @@ class RegistrationForm(forms.Form):
         help_text=_("We send a confirmation link to this address."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
-    phone = forms.CharField(
-        label=_("Phone"), max_length=40, required=False, widget=forms.TextInput(attrs={"autocomplete": "tel"})
+    phone = PhoneNumberField(
+        label=_("Phone"),
+        max_length=40,
+        required=False,
+        help_text=PHONE_HELP,
+        error_messages=PHONE_ERRORS,
+        widget=RegionalPhoneNumberWidget(attrs={"autocomplete": "tel"}),
     )
     title = forms.CharField(
         label=_("Job title"),

@@ -196,7 +196,7 @@ def application_submit(
         first_name=first_name.strip(),
         last_name=last_name.strip(),
         email=email,
-        phone=phone.strip(),
+        phone=str(phone or "").strip(),  # a PhoneNumber from the form prints as E.164
         title=title.strip(),
         message=message.strip(),
         token_hash=_hash(token),

@@ -15,13 +15,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from channelops.accounts.models import User
 from channelops.core.exceptions import NotAllowed
+from channelops.core.links import absolute_url
 from channelops.core.outbox import email_enqueue
 
 from .hooks import application_changed
@@ -223,7 +223,7 @@ def application_submit(
             template="partners/email/application_verify",
             context={
                 "application": app,
-                "link": settings.SITE_URL + reverse("register_verify", args=[token]),
+                "link": absolute_url("register_verify", token),
                 "days": verify_days(),
             },
             key=f"application-verify:{app.pk}",
@@ -252,7 +252,7 @@ def _notify_staff_of_submission(app: Application) -> None:
         template="partners/email/application_submitted_staff",
         context={
             "application": app,
-            "link": settings.SITE_URL + reverse("console:application_detail", args=[app.pk]),
+            "link": absolute_url("console:application_detail", app.pk),
         },
         key=f"application-submitted-staff:{app.pk}",
         topic=f"application:{app.pk}",

@@ -88,6 +88,8 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "csp",
+    "django_countries",  # country names in every language (the catalog ships with the package)
+    "phonenumber_field",
     "ninja",  # serves the API docs' Swagger UI from local static files (no CDN)
     "django_tasks",
     "django_tasks_db",

@@ -298,12 +298,12 @@ def test_fields_partners_may_not_edit_are_ignored_by_patch(api_client, admin_a, 
             "engagement_score": 999,
             "crm_account_id": "forged",
             "cam_email": "cam@vendor.test",
-            "phone": "+1 555",
+            "phone": "+1 212 555 2368",
         },
     )
     assert resp.status_code == 200, resp.content
     after = _snapshot(partner_a)
-    assert after.pop("phone") == "+1 555"
+    assert after.pop("phone") == "+12125552368"
     before.pop("phone")
     assert after == before  # only the phone changed
 
@@ -325,6 +325,39 @@ def test_an_invalid_profile_field_is_422_and_changes_nothing(api_client, admin_a
     assert resp.status_code == 422, resp.content
     assert field in json.dumps(resp.json()["detail"])
     assert _snapshot(partner_a) == before
+
+
+PHONE_ERROR = {"detail": {"phone": ["Enter a valid phone number, e.g. +49 30 123456."]}}
+
+
+@pytest.mark.parametrize("phone", ["030 123456", "+49 1", "12345", "call me"])
+def test_a_phone_that_is_not_an_international_number_is_a_clear_422_and_changes_nothing(
+    api_client, admin_a, partner_a, phone
+):
+    before = _snapshot(partner_a)
+    resp = _patch(api_client(admin_a), partner_a, {"phone": phone, "website": "https://changed.example"})
+    assert resp.status_code == 422, resp.content
+    assert resp.json() == PHONE_ERROR
+    assert _snapshot(partner_a) == before
+
+
+def test_a_phone_is_stored_as_e164_and_contacts_return_it_so(api_client, admin_a, partner_a):
+    client = api_client(admin_a)
+    assert _patch(client, partner_a, {"phone": "+49 (30) 123-456"}).status_code == 200
+    assert Partner.objects.filter(pk=partner_a.pk).values_list("phone", flat=True).get() == "+4930123456"
+    resp = _post_contact(client, _contact(partner_a.pk, phone="+44 20 7946 0958"))
+    assert resp.status_code == 201, resp.content
+    assert resp.json()["phone"] == "+442079460958"
+    assert client.get(f"/api/v1/contacts/{resp.json()['id']}").json()["phone"] == "+442079460958"
+
+
+def test_a_contact_with_a_phone_that_is_not_a_number_is_422_and_creates_nothing(
+    api_client, admin_a, partner_a
+):
+    resp = _post_contact(api_client(admin_a), _contact(partner_a.pk, phone="0800 NOT A NUMBER"))
+    assert resp.status_code == 422, resp.content
+    assert resp.json() == PHONE_ERROR
+    assert not Contact.objects.exists()
 
 
 def test_a_body_that_is_not_json_is_400_and_changes_nothing(api_client, admin_a, partner_a):

@@ -120,6 +120,8 @@ def test_staff_whose_role_does_not_decide_on_applications_cannot_register_a_comp
     [
         ({"region": "XX"}, "region"),
         ({"country": "1x"}, "country"),
+        ({"country": "XX"}, "country"),  # two letters, but no ISO 3166-1 country
+        ({"phone": "030 1234567"}, "phone"),  # national: the country code is missing
         ({"website": "not a website"}, "website"),
         ({"website": "https://["}, "website"),
         ({"programs": ["no-such-type"]}, "programs"),

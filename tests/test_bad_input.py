@@ -236,6 +236,9 @@ def test_a_partner_user_sees_the_company_profile_without_the_form(user_a_client)
             "Ensure this value has at most 300 characters",
         ),
         ({"phone": "1" * 41}, "phone", "Ensure this value has at most 40 characters (it has 41)."),
+        ({"phone": "030 123456"}, "phone", "Enter a valid phone number, e.g. +49 30 123456."),  # national
+        ({"phone": "+49 1"}, "phone", "Enter a valid phone number, e.g. +49 30 123456."),
+        ({"phone": "call me"}, "phone", "Enter a valid phone number, e.g. +49 30 123456."),
         (
             {"description": "d" * 5001},
             "description",
@@ -247,7 +250,7 @@ def test_an_invalid_company_profile_shows_an_error_and_changes_nothing(
     admin_a_client, partner_a, data, field, message
 ):
     before = _partner_state(partner_a)
-    payload = {"website": "https://ok.example", "phone": "+49 1", "description": "fine", **data}
+    payload = {"website": "https://ok.example", "phone": "+49 30 123456", "description": "fine", **data}
     resp = admin_a_client.post("/portal/company/", payload)
     assert resp.status_code == 200
     errors = resp.context["form"].errors[field]
@@ -257,15 +260,30 @@ def test_an_invalid_company_profile_shows_an_error_and_changes_nothing(
 
 def test_a_valid_company_profile_is_saved(admin_a_client, partner_a):
     resp = admin_a_client.post(
-        "/portal/company/", {"website": "https://acme.example", "phone": "+49 1", "description": "We sell."}
+        "/portal/company/",
+        {"website": "https://acme.example", "phone": "+49 30 123456", "description": "We sell."},
     )
     assert resp.status_code == 302
     partner_a.refresh_from_db()
     assert (partner_a.website, partner_a.phone, partner_a.description) == (
         "https://acme.example",
-        "+49 1",
+        "+4930123456",  # stored in E.164
         "We sell.",
     )
+
+
+def test_a_legacy_country_that_is_no_country_code_does_not_block_the_company_profile(
+    admin_a_client, partner_a
+):
+    # The old free-text field accepted any two letters; migration 0003 keeps such values as they
+    # are, and the partner admin, who cannot change the country, can still edit the profile.
+    Partner.objects.filter(pk=partner_a.pk).update(country="XX")
+    resp = admin_a_client.post(
+        "/portal/company/", {"website": "https://acme.example", "phone": "", "description": "We sell."}
+    )
+    assert resp.status_code == 302
+    partner_a.refresh_from_db()
+    assert (partner_a.country, partner_a.website) == ("XX", "https://acme.example")
 
 
 def test_the_company_form_cannot_change_fields_partners_may_not_edit(admin_a_client, partner_a):
@@ -330,8 +348,18 @@ def test_creating_a_partner_in_a_region_that_does_not_exist_is_refused_and_creat
             {"legal_name": "L" * 201},
             {"legal_name": ["Ensure this value has at most 200 characters (it has 201)."]},
         ),
-        ({"country": "D"}, {"country": ["Use a two-letter ISO country code."]}),
-        ({"country": "D1"}, {"country": ["Use a two-letter ISO country code."]}),
+        (
+            {"country": "D"},
+            {"country": ["Choose a country from the list (a two-letter ISO 3166 code such as DE)."]},
+        ),
+        (
+            {"country": "D1"},
+            {"country": ["Choose a country from the list (a two-letter ISO 3166 code such as DE)."]},
+        ),
+        (
+            {"country": "XX"},
+            {"country": ["Choose a country from the list (a two-letter ISO 3166 code such as DE)."]},
+        ),  # two letters, but no country
         ({"website": "ftp//nope"}, {"website": ["Enter a valid URL."]}),
         ({"status": "sleeping"}, {"status": ["Value 'sleeping' is not a valid choice."]}),
     ],

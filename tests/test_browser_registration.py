@@ -57,7 +57,7 @@ def test_a_company_registers_is_approved_and_its_admin_accepts_the_agreements(
     expect(page.get_by_role("heading", level=1)).to_have_text("Become a partner")
     page.get_by_label("Company name").fill("Northwind Journey GmbH")
     page.get_by_label("Company website").fill("https://northwind-journey.example")
-    page.get_by_label("Country").fill("de")
+    page.get_by_label("Country").select_option(label="Germany")  # chosen by name, stored as DE
     page.get_by_label("Region").select_option("EMEA")
     page.get_by_label("Reseller").check()
     page.get_by_label("First name").fill("Olga")
@@ -68,6 +68,7 @@ def test_a_company_registers_is_approved_and_its_admin_accepts_the_agreements(
     expect(page.get_by_role("heading", level=1)).to_have_text("Check your e-mail")
     app = Application.objects.get(email=applicant)
     assert app.status == "unverified"
+    assert app.country == "DE"
 
     # 2. The verification e-mail arrives; its link leads to a confirmation button.
     deliver()
@@ -120,7 +121,7 @@ def test_a_company_registers_is_approved_and_its_admin_accepts_the_agreements(
     expect(page.get_by_text("2 agreements need your company's acceptance")).to_be_visible()
 
     # 5. The agreements: the master agreement and the reseller addendum, accepted one after the other.
-    page.get_by_role("navigation", name="Portal").get_by_role("link", name="Agreements").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Agreements").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Agreements of Northwind Journey GmbH")
     for name in ("Master Partner Agreement", "Reseller Addendum"):
         page.get_by_role("link", name=f"Read and accept the {name}").click()

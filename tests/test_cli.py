@@ -60,6 +60,10 @@ def test_demo_is_deterministic_and_idempotent(db):
         .values_list("legal_name", flat=True)
     )
     assert again == names
+    # the generated records validate: countries from the ISO list, phones international (E.164)
+    for p in Partner.objects.filter(crm_account_id__startswith="DEMO-P"):
+        p.clean_fields(exclude=[f.name for f in Partner._meta.fields if f.name not in ("country", "phone")])
+        assert str(p.phone).startswith("+") or p.phone == ""
 
 
 def test_demo_rejects_a_negative_count(db):

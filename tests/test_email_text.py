@@ -145,7 +145,7 @@ def test_a_company_called_evil_and_co_gets_its_name_as_written_in_the_arriving_e
         {
             "company_name": "Evil & Co's <Lab>",
             "website": "https://evil.example",
-            "country": "de",
+            "country": "DE",
             "region": "EMEA",
             "programs": ["reseller"],
             "first_name": "Eve",

@@ -35,7 +35,7 @@ LINK = re.compile(r"https?://[^\s<>\"]+")
 FORM = {
     "company_name": "Nordwind Systems GmbH",
     "website": "https://www.nordwind.example",
-    "country": "de",
+    "country": "DE",  # the chooser posts the ISO code of the country picked by name
     "region": "EMEA",
     "programs": ["reseller", "msp"],
     "first_name": "Nora",
@@ -297,6 +297,65 @@ def test_an_unknown_region_shows_a_field_error_and_creates_nothing(client):
         assert resp.status_code == 400
         assert "Choose one of the regions offered." in resp.content.decode()
     assert '<option value="APAC"' not in client.get("/register/").content.decode()
+    assert world_counts() == before
+
+
+def _country_options(html: str) -> dict[str, str]:
+    """The country chooser's options as a browser shows them: label → value posted."""
+    select = re.search(r'<select name="country"[^>]*>(.*?)</select>', html, re.S)
+    assert select is not None, "the form has no country chooser"
+    return {
+        label.strip(): value
+        for value, label in re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', select.group(1))
+    }
+
+
+def test_germany_chosen_in_the_country_chooser_is_stored_as_de_not_georgia(client):
+    # Regression: the old two-letter text box (maxlength 2) kept "Ge" of "Germany" and stored GE,
+    # Georgia. The chooser lists countries by name and posts the ISO code of the one picked.
+    options = _country_options(client.get("/register/").content.decode())
+    assert options["Germany"] == "DE" and options["Georgia"] == "GE"
+    assert len(options) == 250  # a prompt and the 249 countries of ISO 3166-1
+    assert register(client, country=options["Germany"]).status_code == 302
+    assert Application.objects.get().country == "DE"
+    assert Application.objects.get().country.name == "Germany"
+
+
+def test_the_country_chooser_names_countries_in_the_readers_language():
+    from django.utils import translation
+
+    from channelops.partners.forms import RegistrationForm
+
+    with translation.override("de"):
+        options = _country_options(str(RegistrationForm()["country"]))
+    assert options["Deutschland"] == "DE"
+    labels = list(options)[1:]
+    assert labels.index("Deutschland") < labels.index("Frankreich") < labels.index("Österreich")
+
+
+@pytest.mark.parametrize("country", ["Germany", "Ge ", "XX", "de"])
+def test_a_country_that_is_not_one_of_the_choices_shows_a_field_error_and_creates_nothing(client, country):
+    before = world_counts()
+    resp = register(client, country=country)
+    assert resp.status_code == 400
+    assert "Choose your country from the list." in resp.content.decode()
+    assert world_counts() == before
+
+
+def test_the_phone_number_is_stored_as_an_international_number_in_e164(client):
+    assert register(client, phone="+49 (30) 123 4567").status_code == 302
+    assert Application.objects.values_list("phone", flat=True).get() == "+49301234567"
+    assert Application.objects.get().phone.as_international == "+49 30 1234567"
+
+
+@pytest.mark.parametrize("phone", ["030 1234567", "+49 1", "12345", "my mobile"])
+def test_a_phone_that_is_not_an_international_number_shows_a_clear_error_and_creates_nothing(client, phone):
+    before = world_counts()
+    resp = register(client, phone=phone)
+    assert resp.status_code == 400
+    body = resp.content.decode()
+    assert "Enter a valid phone number, e.g. +49 30 123456." in body
+    assert 'value="Nordwind Systems GmbH"' in body  # what was typed is kept
     assert world_counts() == before
 
 

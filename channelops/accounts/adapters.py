@@ -13,6 +13,7 @@ from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
 from django.http import HttpRequest
 
+from channelops.core.links import absolute_url
 from channelops.core.outbox import outbox_enqueue
 
 
@@ -28,7 +29,7 @@ def on_site(url: str) -> str:
     if not url:
         return url
     bits = urlsplit(url)
-    return settings.SITE_URL + urlunsplit(("", "", bits.path or "/", bits.query, bits.fragment))
+    return absolute_url(urlunsplit(("", "", bits.path or "/", bits.query, bits.fragment)))
 
 
 class AccountAdapter(DefaultAccountAdapter):

@@ -12,11 +12,11 @@ from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channelops.core.exceptions import NotAllowed
+from channelops.core.links import absolute_url
 from channelops.core.outbox import email_enqueue
 
 from .models import (
@@ -246,7 +246,7 @@ def invitation_send(*, user: User, invited_by: User | None, context: dict | None
         invited_by=invited_by,
         expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
     )
-    link = settings.SITE_URL + reverse("accounts:invitation_accept", args=[token])
+    link = absolute_url("accounts:invitation_accept", token)
     email_enqueue(
         to=user.email,
         template="accounts/email/invitation",
@@ -394,7 +394,7 @@ def access_may_revoke(request: AccessRequest, user: User) -> bool:
 
 
 def _access_link(req: AccessRequest) -> str:
-    return settings.SITE_URL + reverse("console:access_detail", args=[req.pk])
+    return absolute_url("console:access_detail", req.pk)
 
 
 def _access_mail(req: AccessRequest, *, to: list[str], template: str, step: str, **extra: object) -> None:

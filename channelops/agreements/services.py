@@ -9,16 +9,16 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channelops.accounts.models import User
 from channelops.core.exceptions import NotAllowed
+from channelops.core.links import absolute_url
 from channelops.core.models import OutboxMessage
 from channelops.core.outbox import email_enqueue, outbox_enqueue, register_handler
 from channelops.notifications.hooks import legal_request_changed, region_exception_changed
-from channelops.partners.models import MembershipRole, Partner, PartnerMembership, PartnerStatus, Region
+from channelops.partners.models import Partner, PartnerMembership, PartnerStatus, Region
 
 from .models import (
     Acceptance,
@@ -55,17 +55,10 @@ def reminder_days() -> int:
     return int(getattr(settings, "AGREEMENT_REMINDER_DAYS", 7))
 
 
-def _link(name: str, *args: Any) -> str:
-    return settings.SITE_URL + reverse(name, args=args)
+_link = absolute_url
 
 
-def _admin_emails(partner: Partner | int) -> list[str]:
-    pid = partner if isinstance(partner, int) else partner.pk
-    return list(
-        PartnerMembership.objects.filter(partner_id=pid, role=MembershipRole.ADMIN, user__is_active=True)
-        .order_by("user__email")
-        .values_list("user__email", flat=True)
-    )
+_admin_emails = PartnerMembership.objects.admin_emails
 
 
 def _staff_emails(role: str) -> list[str]:

@@ -95,6 +95,19 @@ def email_enqueue(
     return outbox_enqueue(kind="email", key=key, payload=payload, topic=topic)
 
 
+def email_partner_people(
+    to: list[str], template: str, context: dict[str, Any], *, key: str, partner_id: int
+) -> OutboxMessage | None:
+    """Queue one e-mail to people of a partner, on the partner's topic: blank and repeated
+    addresses are dropped and the rest sorted; nobody left, nothing is queued (returns None)."""
+    recipients = sorted({a for a in to if a})
+    if not recipients:
+        return None
+    return email_enqueue(
+        to=recipients, template=template, context=context, key=key, topic=f"partner:{partner_id}"
+    )
+
+
 def message_id_for(key: str) -> str:
     digest = hashlib.sha256(key.encode()).hexdigest()[:32]
     domain = settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0] or "channelops"

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+import phonenumbers
 from django.db import transaction
 from django.utils import timezone
 
@@ -105,6 +106,20 @@ Progress = Callable[[str, int, int], None]
 
 class DemoRefused(RuntimeError):
     """Demo data must never be loaded into a production instance."""
+
+
+def _demo_phone(country: str, rnd: random.Random) -> str:
+    """A valid number in ``country`` (E.164), varied from libphonenumber's example; "" when none."""
+    example = phonenumbers.example_number(country)
+    if example is None:
+        return ""
+    digits = str(example.national_number)
+    for _try in range(5):
+        tail = "".join(rnd.choice("0123456789") for _ in range(min(3, len(digits) - 1)))
+        candidate = phonenumbers.parse(f"+{example.country_code}{digits[: -len(tail)]}{tail}")
+        if phonenumbers.is_valid_number(candidate):
+            return phonenumbers.format_number(candidate, phonenumbers.PhoneNumberFormat.E164)
+    return phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164)
 
 
 def _noop(label: str, done: int, total: int) -> None:
@@ -250,17 +265,18 @@ def demo_build(
         rows = []
         for i in range(start, end):
             region = regions[i % len(regions)]
+            country = fake.country_code()
             rows.append(
                 Partner(
                     legal_name=f"{fake.company()} {fake.company_suffix()}"[:200],
                     website=f"https://{fake.domain_name()}",
-                    country=fake.country_code(),
+                    country=country,
                     region=region,
                     tier=tiers[0 if rnd.random() < 0.7 else -1],
                     status=rnd.choice(statuses),
                     cam=cams[i % len(cams)],
                     crm_account_id=f"DEMO-P{i:07d}",
-                    phone=fake.phone_number()[:40],
+                    phone=_demo_phone(country, rnd),
                     created_at=now - timedelta(days=rnd.randint(0, 1000)),
                 )
             )

@@ -13,15 +13,15 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channelops.accounts.models import User
 from channelops.accounts.roles import ADMINISTRATOR, LEADERSHIP, PHD
 from channelops.core.exceptions import NotAllowed
+from channelops.core.links import absolute_url
 from channelops.core.outbox import email_enqueue, outbox_enqueue
-from channelops.partners.models import Partner, RegionRouting
+from channelops.partners.models import Partner, PartnerMembership, RegionRouting
 from channelops.partners.services import partner_review_record
 from channelops.work.cadences import cadence_materialise, cadence_occurrences, cadence_plan
 from channelops.work.models import Cadence, Occurrence
@@ -293,12 +293,7 @@ def review_item_check(*, item: ReviewItem, checked: bool, by: User) -> ReviewIte
     return item
 
 
-def partner_admin_emails(partner: Partner) -> list[str]:
-    return list(
-        User.objects.filter(membership__partner=partner, membership__role="admin", is_active=True)
-        .order_by("email")
-        .values_list("email", flat=True)
-    )
+partner_admin_emails = PartnerMembership.objects.admin_emails
 
 
 @transaction.atomic
@@ -329,7 +324,7 @@ def review_remind(*, item: ReviewItem, by: User) -> ReviewItem:
             "reminder": item.reminder,
             "call_offer": CALL_OFFER,
             "sender": by.get_full_name(),
-            "link": settings.SITE_URL + reverse("portal:dashboard"),
+            "link": absolute_url("portal:dashboard"),
         },
         key=f"helpdesk.review_remind:{item.pk}",
         topic=f"partner:{review.partner_id}",

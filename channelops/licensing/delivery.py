@@ -22,12 +22,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
-from django.urls import reverse
 from django.utils import timezone, translation
 
 from channelops.core.crm import crm_enabled, crm_placeholder
 from channelops.core.emails import render_email
+from channelops.core.links import absolute_url
 from channelops.core.models import OutboxMessage
 from channelops.core.outbox import outbox_enqueue, register_handler, send_email_message
 from channelops.partners.models import Contact
@@ -63,8 +62,7 @@ def crm_subject(*, plan: str, email: str) -> str:
     return f"E-mail: {label} NFR license key for {email}"
 
 
-def _link(name: str, *args: Any) -> str:
-    return settings.SITE_URL + reverse(name, args=args)
+_link = absolute_url
 
 
 def _email_step(
@@ -104,7 +102,7 @@ def delivery_queue(*, request: NfrRequest, license: License) -> list[OutboxMessa
         "lic": lic,
         "partner": partner,
         "note": lic.payload.get("note", ""),
-        "verify_url": settings.SITE_URL + "/licenses/keys.json",
+        "verify_url": absolute_url("/licenses/keys.json"),
     }
     out: list[OutboxMessage | None] = []
     license_mail = render_email("licensing/email/license", ctx)

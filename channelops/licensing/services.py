@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -20,9 +19,10 @@ from django.utils.translation import gettext_lazy
 
 from channelops.accounts.models import User
 from channelops.core.exceptions import NotAllowed
-from channelops.core.outbox import email_enqueue
+from channelops.core.links import absolute_url
+from channelops.core.outbox import email_partner_people
 from channelops.notifications.registry import notify, register_watchable
-from channelops.partners.models import MembershipRole, Partner, PartnerMembership
+from channelops.partners.models import Partner, PartnerMembership
 
 from .models import License, NfrRequest, Plan, RequestEvent, RequestStatus
 
@@ -109,8 +109,7 @@ def _notify(req: NfrRequest, *, by: User, kind: str) -> None:
 # --- helpers --------------------------------------------------------------------------------------
 
 
-def _link(name: str, *args: Any) -> str:
-    return settings.SITE_URL + reverse(name, args=args)
+_link = absolute_url
 
 
 def _event(req: NfrRequest, kind: str, by: User | None, detail: str = "") -> RequestEvent:
@@ -130,26 +129,11 @@ def _phd_emails(partner: Partner) -> list[str]:
     )
 
 
-def _admin_emails(partner_id: int) -> list[str]:
-    return list(
-        PartnerMembership.objects.filter(
-            partner_id=partner_id, role=MembershipRole.ADMIN, user__is_active=True
-        )
-        .order_by("user__email")
-        .values_list("user__email", flat=True)
-    )
+_admin_emails = PartnerMembership.objects.admin_emails
 
 
 def _mail(to: list[str], template: str, context: dict[str, Any], *, key: str, partner_id: int) -> None:
-    to = sorted({a for a in to if a})
-    if to:
-        email_enqueue(
-            to=to,
-            template=f"licensing/email/{template}",
-            context=context,
-            key=key,
-            topic=f"partner:{partner_id}",
-        )
+    email_partner_people(to, f"licensing/email/{template}", context, key=key, partner_id=partner_id)
 
 
 def _tell_requester_side(req: NfrRequest, template: str, context: dict[str, Any], *, key: str) -> None:

@@ -8,17 +8,16 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channelops.accounts.models import User
 from channelops.core.exceptions import NotAllowed
+from channelops.core.links import absolute_url
 from channelops.core.models import OutboxMessage
 from channelops.core.outbox import email_enqueue
 
@@ -38,11 +37,11 @@ def _chunks(items: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
 
 def _rules_link(user: Any) -> str:
     name = "console:notification_rules" if user.is_staff else "portal:notification_rules"
-    return settings.SITE_URL + reverse(name)
+    return absolute_url(name)
 
 
 def _absolute(url: str) -> str:
-    return url if "://" in url else settings.SITE_URL + url
+    return absolute_url(url)
 
 
 # --- a change happened: who is told ---------------------------------------------------------------
@@ -305,8 +304,8 @@ def digests_send(*, now: datetime | None = None) -> dict[str, int]:
     # read and UPDATEs of the same table on the same connection.
     links = {
         kind: {
-            "list_link": settings.SITE_URL + reverse(f"{shell}:notifications"),
-            "rules_link": settings.SITE_URL + reverse(f"{shell}:notification_rules"),
+            "list_link": absolute_url(f"{shell}:notifications"),
+            "rules_link": absolute_url(f"{shell}:notification_rules"),
         }
         for kind, shell in (("staff", "console"), ("partner", "portal"))
     }

@@ -102,6 +102,7 @@ class ContactAdmin(SimpleHistoryAdmin, ModelAdmin):
     search_fields = ["first_name", "last_name", "email", "partner__legal_name"]
     list_select_related = ["partner", "user"]
     autocomplete_fields = ["partner", "user"]
+    readonly_fields = ["phone_legacy"]  # kept by migration 0004: a phone that was not a valid number
 
 
 @admin.register(PartnerMembership)
@@ -165,6 +166,7 @@ class ApplicationAdmin(SimpleHistoryAdmin, ModelAdmin):
         "rejection_reason",
         "partner",
         "created_at",
+        "phone_legacy",
     ]
 
     def has_add_permission(self, request):

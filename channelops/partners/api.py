@@ -25,7 +25,7 @@ class PartnerOut(Schema):
     id: int
     legal_name: str
     website: str
-    country: str
+    country: str = Field(..., description="Two-letter ISO 3166-1 country code")
     region: str = Field(..., alias="region.code")
     tier: str = Field(..., alias="tier.slug")
     status: str
@@ -34,6 +34,10 @@ class PartnerOut(Schema):
     crm_account_id: str
     last_phd_review: date | None
     created_at: datetime
+
+    @staticmethod
+    def resolve_country(obj: Partner) -> str:
+        return str(obj.country)  # the stored code (a Country object prints as its code)
 
 
 class PartnerFilter(FilterSchema):
@@ -45,8 +49,17 @@ class PartnerFilter(FilterSchema):
 
 class PartnerPatch(InSchema):
     website: str | None = Field(None, max_length=300)
-    phone: str | None = Field(None, max_length=40)
+    phone: str | None = Field(
+        None,
+        max_length=40,
+        description="An international number with its country code, e.g. +49 30 123456 (stored as E.164)",
+    )
     description: str | None = Field(None, max_length=5000)
+
+
+def _phone(value: object) -> str:
+    """A stored phone number as E.164 text ("" when there is none)."""
+    return str(value) if value else ""
 
 
 class ContactOut(Schema):
@@ -56,8 +69,12 @@ class ContactOut(Schema):
     last_name: str
     email: str
     title: str
-    phone: str
+    phone: str = Field(..., description='International number in E.164 ("+4930123456"), or ""')
     is_primary: bool
+
+    @staticmethod
+    def resolve_phone(obj: Contact) -> str:
+        return _phone(obj.phone)
 
 
 def _django_email(value: str) -> str:
@@ -78,7 +95,11 @@ class ContactIn(InSchema):
     last_name: str = Field(..., min_length=1, max_length=100)
     email: str = Field(..., max_length=254, json_schema_extra={"format": "email"})
     title: str = Field("", max_length=120)
-    phone: str = Field("", max_length=40)
+    phone: str = Field(
+        "",
+        max_length=40,
+        description="An international number with its country code, e.g. +49 30 123456 (stored as E.164)",
+    )
 
     @field_validator("email")
     @classmethod
@@ -161,13 +182,13 @@ class ApplicationOut(Schema):
     company_name: str
     website: str
     company_domain: str
-    country: str
+    country: str = Field(..., description="Two-letter ISO 3166-1 country code")
     region: str = Field(..., alias="region.code")
     programs: list[str] = Field(..., description="Partner type (program) slugs")
     first_name: str
     last_name: str
     email: str
-    phone: str
+    phone: str = Field(..., description='International number in E.164 ("+4930123456"), or ""')
     title: str
     message: str
     created_at: datetime
@@ -178,6 +199,14 @@ class ApplicationOut(Schema):
     partner_id: int | None = Field(None, description="The partner created on approval")
 
     @staticmethod
+    def resolve_phone(obj: Application) -> str:
+        return _phone(obj.phone)
+
+    @staticmethod
+    def resolve_country(obj: Application) -> str:
+        return str(obj.country)  # the stored code (a Country object prints as its code)
+
+    @staticmethod
     def resolve_programs(obj: Application) -> list[str]:
         return [p.slug for p in obj.programs.all()]
 
@@ -185,7 +214,11 @@ class ApplicationOut(Schema):
 class ApplicationIn(InSchema):
     company_name: str = Field(..., min_length=1, max_length=200)
     website: str = Field(..., min_length=1, max_length=300, description="The company's website (URL)")
-    country: str = Field(..., min_length=2, max_length=2, description="Two-letter ISO country code")
+    # Checked by the service against django-countries' list (``de`` is read as ``DE``), so an
+    # unknown code is a 422 naming the field like every other model rule: {"detail": {"country": …}}.
+    country: str = Field(
+        ..., min_length=2, max_length=2, description="Two-letter ISO 3166-1 country code, e.g. DE"
+    )
     region: str = Field(..., min_length=1, max_length=10, description="Region code, e.g. EMEA")
     programs: list[str] = Field(
         default_factory=list, max_length=20, description="Partner type (program) slugs, e.g. reseller"
@@ -193,7 +226,11 @@ class ApplicationIn(InSchema):
     first_name: str = Field(..., min_length=1, max_length=100)
     last_name: str = Field(..., min_length=1, max_length=100)
     email: str = Field(..., max_length=254, json_schema_extra={"format": "email"})
-    phone: str = Field("", max_length=40)
+    phone: str = Field(
+        "",
+        max_length=40,
+        description="An international number with its country code, e.g. +49 30 123456 (stored as E.164)",
+    )
     title: str = Field("", max_length=120)
     message: str = Field("", max_length=5000)
 

@@ -7,14 +7,30 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
-from django.core.validators import RegexValidator
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+from phonenumber_field.formfields import PhoneNumberField
+from phonenumber_field.widgets import RegionalPhoneNumberWidget
 
 from channelops.accounts.models import User
 from channelops.core.forms import add_service_errors
 
-from .models import PARTNER_TRANSITIONS, Partner, PartnerStatus, Program, Region, Tier
+from .models import (
+    PARTNER_TRANSITIONS,
+    PHONE_ERRORS,
+    PHONE_HELP,
+    Partner,
+    PartnerStatus,
+    Program,
+    Region,
+    Tier,
+)
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """The country chooser's options: a prompt, then every ISO 3166-1 country by localised name."""
+    return [("", str(_("Choose a country")))] + [(c.code, str(c.name)) for c in countries]
 
 
 class RegistrationForm(forms.Form):
@@ -32,12 +48,13 @@ class RegistrationForm(forms.Form):
         widget=forms.URLInput(attrs={"autocomplete": "url"}),
         help_text=_("For example https://example.com"),
     )
-    country = forms.CharField(
+    country = forms.ChoiceField(
         label=_("Country"),
-        max_length=2,
-        widget=forms.TextInput(attrs={"autocomplete": "country", "size": 4}),
-        help_text=_("Two-letter ISO code, for example DE or US."),
-        validators=[RegexValidator(r"^[A-Za-z]{2}$", _("Use a two-letter ISO country code."))],
+        # The country names in the reader's language, sorted in it; the value posted is the ISO code.
+        # (The old two-letter text box turned "Germany" into "GE" — Georgia — at its maxlength.)
+        choices=country_choices,
+        widget=forms.Select(attrs={"autocomplete": "country"}),
+        error_messages={"invalid_choice": _("Choose your country from the list.")},
     )
     region = forms.ChoiceField(
         label=_("Region"),
@@ -63,8 +80,13 @@ class RegistrationForm(forms.Form):
         help_text=_("We send a confirmation link to this address."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
-    phone = forms.CharField(
-        label=_("Phone"), max_length=40, required=False, widget=forms.TextInput(attrs={"autocomplete": "tel"})
+    phone = PhoneNumberField(
+        label=_("Phone"),
+        max_length=40,
+        required=False,
+        help_text=PHONE_HELP,
+        error_messages=PHONE_ERRORS,
+        widget=RegionalPhoneNumberWidget(attrs={"autocomplete": "tel"}),
     )
     title = forms.CharField(
         label=_("Job title"),
@@ -90,9 +112,6 @@ class RegistrationForm(forms.Form):
             (code, name)
             for code, name in Region.objects.filter(active=True).order_by("name").values_list("code", "name")
         ]
-
-    def clean_country(self) -> str:
-        return str(self.cleaned_data["country"]).strip().upper()
 
     def add_service_error(self, exc: Any) -> None:
         add_service_errors(self, exc)

@@ -7,6 +7,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+from phonenumber_field.modelfields import PhoneNumberField
 from simple_history.models import HistoricalRecords
 
 from .querysets import (
@@ -16,6 +18,23 @@ from .querysets import (
     MembershipQuerySet,
     PartnerQuerySet,
 )
+
+#: A country is an ISO 3166-1 alpha-2 code chosen from django-countries' list (``DE``, not "GE"
+#: typed for Germany); pages show its localised name (``partner.country.name``).
+COUNTRY_ERRORS = {
+    "invalid_choice": _("Choose a country from the list (a two-letter ISO 3166 code such as DE)."),
+}
+
+#: A phone number is an international number (with its country code), validated by libphonenumber
+#: and stored in E.164 ("+4930123456"); pages show it grouped (``phone.as_international``).
+PHONE_ERRORS = {"invalid": _("Enter a valid phone number, e.g. +49 30 123456.")}
+PHONE_HELP = _("With the country code, e.g. +49 30 123456.")
+
+
+def phone_field() -> PhoneNumberField:
+    return PhoneNumberField(
+        _("phone"), max_length=40, blank=True, error_messages=PHONE_ERRORS, help_text=PHONE_HELP
+    )
 
 
 class Region(models.Model):
@@ -117,11 +136,7 @@ class Partner(models.Model):
 
     legal_name = models.CharField(_("legal name"), max_length=200)
     website = models.URLField(_("website"), max_length=300, blank=True)
-    country = models.CharField(
-        _("country"),
-        max_length=2,
-        validators=[RegexValidator(r"^[A-Z]{2}$", _("Use a two-letter ISO country code."))],
-    )
+    country = CountryField(_("country"), error_messages=COUNTRY_ERRORS)
     region = models.ForeignKey(
         Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="partners"
     )
@@ -145,7 +160,7 @@ class Partner(models.Model):
     programs = models.ManyToManyField(
         Program, verbose_name=_("programs"), blank=True, related_name="partners"
     )
-    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    phone = phone_field()
     description = models.TextField(_("description"), blank=True, max_length=5000)
     crm_account_id = models.CharField(_("CRM account id"), max_length=40, blank=True, db_index=True)
     last_phd_review = models.DateField(_("last PHD review"), null=True, blank=True)
@@ -201,7 +216,16 @@ class Contact(models.Model):
     first_name = models.CharField(_("first name"), max_length=100)
     last_name = models.CharField(_("last name"), max_length=100)
     email = models.EmailField(_("e-mail"), max_length=254)
-    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    phone = phone_field()
+    phone_legacy = models.CharField(
+        _("phone as recorded before validation"),
+        max_length=40,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "A value the phone field held that is not a valid international number (migration 0004)."
+        ),
+    )
     title = models.CharField(_("job title"), max_length=120, blank=True)
     is_primary = models.BooleanField(_("primary contact"), default=False)
     user = models.OneToOneField(
@@ -373,11 +397,7 @@ class Application(models.Model):
     company_name = models.CharField(_("company name"), max_length=200)
     website = models.URLField(_("website"), max_length=300)
     company_domain = models.CharField(_("company domain"), max_length=253, db_index=True)
-    country = models.CharField(
-        _("country"),
-        max_length=2,
-        validators=[RegexValidator(r"^[A-Z]{2}$", _("Use a two-letter ISO country code."))],
-    )
+    country = CountryField(_("country"), error_messages=COUNTRY_ERRORS)
     region = models.ForeignKey(
         Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="applications"
     )
@@ -387,7 +407,16 @@ class Application(models.Model):
     first_name = models.CharField(_("first name"), max_length=100)
     last_name = models.CharField(_("last name"), max_length=100)
     email = models.EmailField(_("e-mail"), max_length=254, db_index=True)
-    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    phone = phone_field()
+    phone_legacy = models.CharField(
+        _("phone as recorded before validation"),
+        max_length=40,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "A value the phone field held that is not a valid international number (migration 0004)."
+        ),
+    )
     title = models.CharField(_("job title"), max_length=120, blank=True)
     message = models.TextField(_("about the company"), blank=True, max_length=5000)
     status = models.CharField(

@@ -84,7 +84,15 @@ class ContactQuerySet(PartnerScopedQuerySet):
 
 
 class MembershipQuerySet(PartnerScopedQuerySet):
-    pass
+    def admin_emails(self, partner: Any) -> list[str]:
+        """The e-mail addresses of a partner's active partner admins (a ``Partner`` or its id),
+        sorted: whom partner-facing e-mails go to. The one home of this rule."""
+        partner_id = partner if isinstance(partner, int) else partner.pk
+        return list(
+            self.filter(partner_id=partner_id, role="admin", user__is_active=True)
+            .order_by("user__email")
+            .values_list("user__email", flat=True)
+        )
 
 
 class EngagementQuerySet(PartnerScopedQuerySet):

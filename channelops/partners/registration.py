@@ -15,13 +15,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from channelops.accounts.models import User
 from channelops.core.exceptions import NotAllowed
+from channelops.core.links import absolute_url
 from channelops.core.outbox import email_enqueue
 
 from .hooks import application_changed
@@ -196,7 +196,7 @@ def application_submit(
         first_name=first_name.strip(),
         last_name=last_name.strip(),
         email=email,
-        phone=phone.strip(),
+        phone=str(phone or "").strip(),  # a PhoneNumber from the form prints as E.164
         title=title.strip(),
         message=message.strip(),
         token_hash=_hash(token),
@@ -223,7 +223,7 @@ def application_submit(
             template="partners/email/application_verify",
             context={
                 "application": app,
-                "link": settings.SITE_URL + reverse("register_verify", args=[token]),
+                "link": absolute_url("register_verify", token),
                 "days": verify_days(),
             },
             key=f"application-verify:{app.pk}",
@@ -252,7 +252,7 @@ def _notify_staff_of_submission(app: Application) -> None:
         template="partners/email/application_submitted_staff",
         context={
             "application": app,
-            "link": settings.SITE_URL + reverse("console:application_detail", args=[app.pk]),
+            "link": absolute_url("console:application_detail", app.pk),
         },
         key=f"application-submitted-staff:{app.pk}",
         topic=f"application:{app.pk}",
@@ -317,7 +317,7 @@ def application_approve(
         raise ValidationError(_("No partner tier exists yet: create one first."))
     partner = partner_create(
         legal_name=app.company_name,
-        country=app.country,
+        country=str(app.country),
         region=app.region,
         tier=tier,
         website=app.website,

@@ -72,7 +72,7 @@ def partner_create(
         raise ValidationError({"region": _("This region is not accepting partners.")})
     partner = Partner(
         legal_name=legal_name.strip(),
-        country=country.upper(),
+        country=str(country).strip().upper(),
         region=region,
         tier=tier,
         website=website,
@@ -87,6 +87,12 @@ def partner_create(
     return partner
 
 
+def _clean_only(partner: Partner, fields: Any) -> None:
+    """Validate the fields being changed: a legacy value in another field (a country code of no
+    country, kept by migration 0003) must not block an edit the person cannot fix themselves."""
+    partner.full_clean(exclude=[f.name for f in Partner._meta.fields if f.name not in set(fields)])
+
+
 @transaction.atomic
 def partner_profile_update(*, partner: Partner, by: User, data: dict[str, Any]) -> Partner:
     """A partner admin (or staff) updates the company profile fields partners may edit."""
@@ -99,7 +105,7 @@ def partner_profile_update(*, partner: Partner, by: User, data: dict[str, Any]) 
     partner = Partner.objects.select_for_update().get(pk=partner.pk)
     for k, v in data.items():
         setattr(partner, k, v)
-    partner.full_clean()
+    _clean_only(partner, data)
     partner._history_user = by  # type: ignore[attr-defined]
     partner.save()
     hooks.partner_changed.call(partner=partner, by=by, fields=sorted(data))
@@ -172,7 +178,7 @@ def partner_fields_set(
             setattr(partner, k, v)
     if not changed:
         return partner
-    partner.full_clean()
+    _clean_only(partner, changed)
     partner._history_user = by  # type: ignore[attr-defined]
     if reason:
         partner._change_reason = reason[:100]  # type: ignore[attr-defined]

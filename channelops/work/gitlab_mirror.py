@@ -26,9 +26,9 @@ from itertools import groupby
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.urls import reverse
 from django.utils import timezone
 
+from channelops.core.links import absolute_url
 from channelops.core.models import OutboxMessage, OutboxStatus
 from channelops.core.outbox import outbox_enqueue, register_handler
 
@@ -154,7 +154,7 @@ def issue_description(item: WorkItem) -> str:
                 suffix = f" _({', '.join(notes)})_" if notes else ""
                 lines.append(f"- [{'x' if t.done_at else ' '}] {_one_line(t.title)}{suffix}")
             lines.append("")
-    link = settings.SITE_URL + reverse("console:work_item", args=[item.pk])
+    link = absolute_url("console:work_item", item.pk)
     lines += [
         "---",
         f"_Mirrored from [channelops]({link}); changes made here are overwritten._",

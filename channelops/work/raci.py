@@ -18,16 +18,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Max
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from channelops.accounts.models import StaffTeam, User
 from channelops.core.exceptions import NotAllowed
+from channelops.core.links import absolute_url
 from channelops.core.outbox import email_enqueue
 from channelops.partners.models import Partner
 
@@ -400,7 +399,7 @@ def deliverable_delete(*, deliverable: Deliverable, by: User) -> None:
 
 
 def _item_link(item: WorkItem) -> str:
-    return settings.SITE_URL + reverse("console:work_item", args=[item.pk])
+    return absolute_url("console:work_item", item.pk)
 
 
 @transaction.atomic

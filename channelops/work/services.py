@@ -12,12 +12,12 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template import Context, Engine
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channelops.accounts.models import StaffTeam, TeamKind, User
 from channelops.core.exceptions import NotAllowed
+from channelops.core.links import absolute_url
 from channelops.core.outbox import email_enqueue
 from channelops.partners.models import Partner
 
@@ -402,7 +402,7 @@ def escalation_days() -> int:
 
 
 def _item_link(item: WorkItem) -> str:
-    return settings.SITE_URL + reverse("console:work_item", args=[item.pk])
+    return absolute_url("console:work_item", item.pk)
 
 
 def overdue_tasks_escalate(*, today: date | None = None) -> dict[str, int]:

@@ -18,15 +18,14 @@ from collections.abc import Sequence
 from contextvars import ContextVar
 from typing import Any
 
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from channelops.accounts.models import User
 from channelops.core.exceptions import NotAllowed
+from channelops.core.links import absolute_url
 from channelops.core.outbox import email_enqueue
 from channelops.partners.models import Partner, PartnerMembership, Tier
 
@@ -364,7 +363,7 @@ def _notify_team(
         "person": membership.user if membership is not None else None,
         "fields": list(fields),
         "by": by,
-        "link": settings.SITE_URL + reverse("console:partner_detail", args=[partner.pk]),
+        "link": absolute_url("console:partner_detail", partner.pk),
     }
     for recipient in recipients.values():
         email_enqueue(

@@ -36,8 +36,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from channelops.core.exceptions import NotAllowed
+from channelops.core.links import absolute_url
 from channelops.core.outbox import email_enqueue, outbox_enqueue
-from channelops.partners.models import MembershipRole, Partner, PartnerStatus
+from channelops.partners.models import Partner, PartnerMembership, PartnerStatus
 
 from ..models import (
     Admission,
@@ -398,24 +399,15 @@ def _status_for(partner: Partner, pc: PartnerCertification) -> PartnerCertificat
     return status
 
 
-def _admin_emails(partner_id: int) -> list[str]:
-    from channelops.accounts.models import User
-
-    return list(
-        User.objects.filter(
-            membership__partner_id=partner_id, membership__role=MembershipRole.ADMIN, is_active=True
-        )
-        .order_by("pk")
-        .values_list("email", flat=True)
-    )
+_admin_emails = PartnerMembership.objects.admin_emails
 
 
 def _portal_link() -> str:
-    return settings.SITE_URL + reverse("portal:partner_certifications")
+    return absolute_url("portal:partner_certifications")
 
 
 def _console_link(partner_id: int) -> str:
-    return settings.SITE_URL + reverse("console:partner_certifications_partner", args=[partner_id])
+    return absolute_url("console:partner_certifications_partner", partner_id)
 
 
 def _award_open(partner: Partner, pc: PartnerCertification, by: Any) -> PartnerCertificationStatus | None:

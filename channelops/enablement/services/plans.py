@@ -21,17 +21,16 @@ from datetime import date
 from typing import Any
 
 from django.apps import apps
-from django.conf import settings
 from django.core.exceptions import FieldError, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, Max, OuterRef
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channelops.core.exceptions import NotAllowed
-from channelops.core.outbox import email_enqueue
+from channelops.core.links import absolute_url
+from channelops.core.outbox import email_partner_people
 from channelops.partners.models import MembershipRole, Partner, PartnerMembership
 
 from ..models import (
@@ -532,30 +531,14 @@ def business_plan_save(
     return draft
 
 
-def _admin_emails(partner_id: int) -> list[str]:
-    return list(
-        PartnerMembership.objects.filter(
-            partner_id=partner_id, role=MembershipRole.ADMIN, user__is_active=True
-        )
-        .order_by("user__email")
-        .values_list("user__email", flat=True)
-    )
+_admin_emails = PartnerMembership.objects.admin_emails
 
 
-def _link(name: str, *args: Any) -> str:
-    return settings.SITE_URL + reverse(name, args=args)
+_link = absolute_url
 
 
 def _mail(to: list[str], template: str, context: dict[str, Any], *, key: str, partner_id: int) -> None:
-    to = sorted({a for a in to if a})
-    if to:
-        email_enqueue(
-            to=to,
-            template=f"enablement/email/{template}",
-            context=context,
-            key=key,
-            topic=f"partner:{partner_id}",
-        )
+    email_partner_people(to, f"enablement/email/{template}", context, key=key, partner_id=partner_id)
 
 
 @transaction.atomic

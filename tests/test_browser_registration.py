@@ -121,7 +121,7 @@ def test_a_company_registers_is_approved_and_its_admin_accepts_the_agreements(
     expect(page.get_by_text("2 agreements need your company's acceptance")).to_be_visible()
 
     # 5. The agreements: the master agreement and the reseller addendum, accepted one after the other.
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Agreements").click()
+    page.get_by_role("navigation", name="Portal").get_by_role("link", name="Agreements").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Agreements of Northwind Journey GmbH")
     for name in ("Master Partner Agreement", "Reseller Addendum"):
         page.get_by_role("link", name=f"Read and accept the {name}").click()

@@ -126,7 +126,7 @@ def test_invited_colleague_accepts_by_email_link_signs_in_and_sees_dashboard(
         expect(tab.get_by_text(f"Choose a password for {invitee}.")).to_be_visible()
         tab.get_by_label("Your name").fill("Nina N. Newcomer")
         tab.get_by_label("Password", exact=True).fill(new_password)
-        tab.get_by_label("Password (again):", exact=True).fill(new_password)
+        tab.get_by_label("Password (again)", exact=True).fill(new_password)
         tab.get_by_role("button", name="Set password").click()
 
         # Sent to sign-in; the link proved the mailbox, so no verification step follows.

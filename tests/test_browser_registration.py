@@ -113,7 +113,7 @@ def test_a_company_registers_is_approved_and_its_admin_accepts_the_agreements(
     page.goto(INVITATION_LINK.search(invitation_text).group(0))
     page.get_by_label("Your name").fill("Olga Olsen")
     page.get_by_label("Password", exact=True).fill("Tulip-Harbour-Lantern-58")
-    page.get_by_label("Password (again):", exact=True).fill("Tulip-Harbour-Lantern-58")
+    page.get_by_label("Password (again)", exact=True).fill("Tulip-Harbour-Lantern-58")
     page.get_by_role("button", name="Set password").click()
     expect(page.get_by_text("Your account is ready.")).to_be_visible()
     sign_in(page, site, applicant, "Tulip-Harbour-Lantern-58")

@@ -339,6 +339,8 @@ def _rgb(css_colour: str, under: str = "rgb(255, 255, 255)") -> tuple[float, flo
 
 
 def _luminance(css_colour: str, under: str = "rgb(255, 255, 255)") -> float:
+    if css_colour.startswith("oklch(") and float(css_colour[6:].split()[1]) == 0:
+        return float(css_colour[6:].split()[0]) ** 3  # a grey in OKLCH: luminance is L cubed
     r, g, b = _rgb(css_colour, under)
     lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
     return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]

@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from channelops.partners.defaults import ensure_defaults
 from channelops.partners.models import Application, Contact, Partner, Region, Tier
 
 BEFORE_PHONES = ("partners", "0003_country_field")
 PHONES = ("partners", "0004_phone_numbers")
+
+
+@pytest.fixture
+def sync_orm():
+    """Migrating reconnects to the database. In an xdist worker that already ran the Playwright
+    tests the thread has a running event loop, where Django refuses to connect
+    (SynchronousOnlyOperation; docs/architecture.md, Traps). Allowed for this test only, including
+    the database flush after it (this fixture is set up before ``transactional_db``)."""
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 def _migrate(target: tuple[str, str]):
@@ -19,8 +37,10 @@ def _migrate(target: tuple[str, str]):
     return executor.loader.project_state([target]).apps
 
 
-@pytest.mark.django_db(transaction=True)
-def test_legacy_phone_numbers_are_normalised_and_unreadable_ones_are_kept_where_staff_see_them():
+def test_legacy_phone_numbers_are_normalised_and_unreadable_ones_are_kept_where_staff_see_them(
+    sync_orm, transactional_db
+):
+    ensure_defaults()  # an earlier serialized-rollback test's flush leaves no default rows
     old = _migrate(BEFORE_PHONES)
     try:
         OldPartner = old.get_model("partners", "Partner")
@@ -86,8 +106,8 @@ def test_legacy_phone_numbers_are_normalised_and_unreadable_ones_are_kept_where_
         obj.clean_fields(exclude=[f.name for f in obj._meta.fields if f.name != "phone"])
 
 
-@pytest.mark.django_db(transaction=True)
-def test_country_abbreviations_that_are_no_iso_code_are_mapped_and_codes_are_kept():
+def test_country_abbreviations_that_are_no_iso_code_are_mapped_and_codes_are_kept(sync_orm, transactional_db):
+    ensure_defaults()  # an earlier serialized-rollback test's flush leaves no default rows
     old = _migrate(("partners", "0002_application_historicalapplication_and_more"))
     try:
         OldPartner = old.get_model("partners", "Partner")

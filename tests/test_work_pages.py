@@ -157,7 +157,10 @@ def test_a_work_item_from_a_template_fills_its_placeholders_and_dates_its_tasks(
     client = login(cam)
     page = body(client.get(f"/console/work/new/?template=partner-certification-award&partner={partner_a.pk}"))
     assert "Send the award e-mail to the partner&#x27;s main contact" in page  # the preview of its tasks
-    assert f'value="{partner_a.pk}"' in page and 'value="partner-certification-award" selected' in page
+    assert (
+        f'value="{partner_a.legal_name} (#{partner_a.pk})"' in page
+        and 'value="partner-certification-award" selected' in page
+    )
     assert "About the partner Acme Test Partner" in page
     resp = client.post(
         "/console/work/new/",

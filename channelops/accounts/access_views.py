@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST, require_safe
 
+from channelops.accounts.pages import StaffRequest
 from channelops.core.actions import Action
 from channelops.core.exceptions import NotAllowed
 from channelops.core.forms import add_service_errors
@@ -199,12 +200,12 @@ def _load(request: HttpRequest, pk: int) -> AccessRequest:
 
 
 # The services decide who may act (NotAllowed: a 403 page); the actions only parse and report.
-approve = Action(
+approve = Action[StaffRequest](
     load=_load,
     form_class=AccessApproveForm,
     perform=lambda request, req, d: access_request_approve(
         request=req,
-        by=request.user,  # type: ignore[arg-type]
+        by=request.user,
         note=d.get("note") or "",
         granted_until=d.get("granted_until"),
     ),
@@ -212,26 +213,26 @@ approve = Action(
     redirect_to=_back,
     on_invalid=_invalid("approve"),
 )
-reject = Action(
+reject = Action[StaffRequest](
     load=_load,
     form_class=AccessRejectForm,
-    perform=lambda request, req, d: access_request_reject(request=req, by=request.user, note=d["note"]),  # type: ignore[arg-type]
+    perform=lambda request, req, d: access_request_reject(request=req, by=request.user, note=d["note"]),
     success=_l("Rejected; the requester is told why."),
     redirect_to=_back,
     on_invalid=_invalid("reject"),
 )
-revoke = Action(
+revoke = Action[StaffRequest](
     load=_load,
     form_class=AccessRevokeForm,
-    perform=lambda request, req, d: access_request_revoke(request=req, by=request.user, reason=d["reason"]),  # type: ignore[arg-type]
+    perform=lambda request, req, d: access_request_revoke(request=req, by=request.user, reason=d["reason"]),
     success=_l("Revoked: the permission is removed."),
     redirect_to=_back,
     on_invalid=_invalid("revoke"),
 )
 # No input: a refusal by the service is a flash message on the request's page.
-withdraw = Action(
+withdraw = Action[StaffRequest](
     load=_load,
-    perform=lambda request, req, d: access_request_withdraw(request=req, by=request.user),  # type: ignore[arg-type]
+    perform=lambda request, req, d: access_request_withdraw(request=req, by=request.user),
     success=_l("Your request is withdrawn."),
     redirect_to=_back,
 )

@@ -15,6 +15,7 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
+from channelops.accounts.pages import StaffRequest
 from channelops.core.actions import Action
 from channelops.core.listing import Column, ListPage
 from channelops.core.pages import staff_required
@@ -118,7 +119,7 @@ def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _team_page(request, _team(request, pk))
 
 
-team_change = Action(
+team_change = Action[StaffRequest](
     load=_team,
     allowed=lambda request, team: request.user.has_perm(TEAM_EDIT_PERM),
     not_allowed=_l("Your role does not allow changing staff teams."),
@@ -128,7 +129,7 @@ team_change = Action(
         name=data["name"],
         lead=data["lead"],
         members=data["members"],
-        by=request.user,  # type: ignore[arg-type]
+        by=request.user,
     ),
     success=_l("Team “%(obj)s” saved."),
     redirect_to=lambda request, team, result: reverse("console:staff_team", args=[team.pk]),

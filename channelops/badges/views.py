@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
+from channelops.accounts.pages import StaffRequest
 from channelops.core.actions import Action
 from channelops.core.listing import Column, ListPage
 from channelops.core.pages import staff_required
@@ -243,7 +244,7 @@ def _service(fn: Any, **kwargs: Any) -> Any:
         raise ValidationError(str(exc)) from exc
 
 
-approve = Action(
+approve = Action[StaffRequest](
     load=_console_badge,
     allowed=lambda request, badge: request.user.has_perm(APPROVE_PERM),
     not_allowed=_l("Approving badges needs the channel program manager's role."),
@@ -253,7 +254,7 @@ approve = Action(
     on_invalid=lambda request, badge, form: _badge_page(request, badge, status=400),
 )
 
-revoke = Action(
+revoke = Action[StaffRequest](
     load=_console_badge,
     allowed=lambda request, badge: request.user.has_perm(REVOKE_PERM),
     not_allowed=_l("Revoking badges needs the channel program manager's role."),
@@ -268,7 +269,7 @@ revoke = Action(
 
 
 @staff_required
-def console_badge(request: HttpRequest, pk: UUID) -> HttpResponse:
+def console_badge(request: StaffRequest, pk: UUID) -> HttpResponse:
     """The badge's page; its approve and revoke buttons post here with ``action``."""
     if request.method == "POST":
         action = {"approve": approve, "revoke": revoke}.get(request.POST.get("action", ""))

@@ -18,6 +18,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
+from channelops.accounts.pages import StaffRequest
 from channelops.agreements.querysets import partner_agreement_rows
 from channelops.core.actions import Action
 from channelops.core.exceptions import NotAllowed
@@ -226,7 +227,7 @@ def _classification_page(
     )
 
 
-_classify = Action(
+_classify = Action[StaffRequest](
     load=_partner_or_404,
     allowed=lambda request, partner: may_classify_partner(request.user),
     not_allowed=_("Your staff role does not allow changing partners."),
@@ -234,7 +235,7 @@ _classify = Action(
     form_kwargs=lambda request, partner: {"partner": partner},
     perform=lambda request, partner, data: partner_update_classification(
         partner=partner,
-        by=request.user,  # type: ignore[arg-type]
+        by=request.user,
         tier=data["tier"],
         cam=data["cam"],
         region=data["region"],
@@ -253,7 +254,7 @@ _classify = Action(
 
 
 @staff_required
-def partner_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def partner_edit(request: StaffRequest, pk: int) -> HttpResponse:
     """Change a partner's tier, CAM, region and status (through the partners service)."""
     if request.method == "POST":
         return _classify.view(request, pk)

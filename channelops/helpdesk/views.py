@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_safe
 
 from channelops.accounts.models import User
+from channelops.accounts.pages import StaffRequest
 from channelops.accounts.roles import PHD
 from channelops.core.actions import Action
 from channelops.core.pages import staff_required
@@ -218,30 +219,30 @@ def _ticked(item: ReviewItem, result: Any) -> str:
 
 # The services decide who may work on a review (NotAllowed: a 403 page); a refusal for another
 # reason (the review is done) is a flash message on the review's page.
-check = Action(
+check = Action[StaffRequest](
     load=_item_or_404,
     form_class=CheckForm,
     perform=lambda request, item, data: review_item_check(
         item=item,
         checked=data["checked"] in ("1", "on", "true"),
-        by=request.user,  # type: ignore[arg-type]
+        by=request.user,
     ),
     success=_ticked,
     redirect_to=_item_url,
 )
-remind = Action(
+remind = Action[StaffRequest](
     load=_item_or_404,
-    perform=lambda request, item, data: review_remind(item=item, by=request.user),  # type: ignore[arg-type]
+    perform=lambda request, item, data: review_remind(item=item, by=request.user),
     success=_l("The reminder is on its way to the partner's admins."),
     redirect_to=_item_url,
 )
-finish = Action(
+finish = Action[StaffRequest](
     load=_review_or_404,
     form_class=CompleteForm,
     perform=lambda request, review, data: review_complete(
         review=review,
         notes=data["notes"],
-        by=request.user,  # type: ignore[arg-type]
+        by=request.user,
     ),
     success=_l("Review completed; the partner's Last PHD Review and Account Notes are set."),
     redirect_to=lambda request, review, result: _review_url(review.pk),

@@ -18,10 +18,11 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from channelops.accounts.pages import StaffRequest
 from channelops.core.actions import Action
 from channelops.core.listing import Column, ListPage
 from channelops.core.pages import staff_required
-from channelops.partners.pages import partner_required
+from channelops.partners.pages import PartnerRequest, partner_required
 
 from .filters import LicenseFilter
 from .lifecycle import (
@@ -194,7 +195,7 @@ def _errors(form: forms.Form) -> str:
     return " ".join(str(e) for errors in form.errors.values() for e in errors)
 
 
-portal_renew_action = Action(
+portal_renew_action = Action[PartnerRequest](
     load=lambda request, pk: _portal_license(request, pk),
     allowed=lambda request, lic: may_request_renewal(request.user, lic),
     not_allowed=gettext_lazy("Ask your company's partner admin to allow you to submit requests."),
@@ -214,7 +215,7 @@ portal_renew_action = Action(
 
 
 @partner_required
-def portal_license(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+def portal_license(request: PartnerRequest, pk: uuid.UUID) -> HttpResponse:
     """The license, its reminders and the "Request renewal" button (a POST to this page)."""
     if request.method == "POST":
         return portal_renew_action.view(request, pk)
@@ -340,11 +341,11 @@ def _console_page(
     )
 
 
-console_renew_action = Action(
+console_renew_action = Action[StaffRequest](
     load=lambda request, pk: _console_license(request, pk),
     allowed=lambda request, lic: may_request_renewal(request.user, lic),
     not_allowed=gettext_lazy("Your role does not allow requesting NFR licenses."),
-    perform=lambda request, lic, data: license_renewal_request(license=lic, by=request.user),  # type: ignore[arg-type]
+    perform=lambda request, lic, data: license_renewal_request(license=lic, by=request.user),
     success=lambda lic, req: _("Renewal request %(ref)s is in the queue.") % {"ref": req.reference},
     redirect_to=lambda request, lic, req: reverse("console:nfr_request", args=[req.pk]),
     on_invalid=lambda request, lic, form: _console_page(
@@ -352,12 +353,12 @@ console_renew_action = Action(
     ),
 )
 
-revoke_action = Action(
+revoke_action = Action[StaffRequest](
     load=lambda request, pk: _console_license(request, pk),
     allowed=lambda request, lic: may_revoke(request.user),
     not_allowed=gettext_lazy("Your role does not allow revoking licenses."),
     form_class=RevokeForm,
-    perform=lambda request, lic, data: license_revoke(license=lic, by=request.user, reason=data["reason"]),  # type: ignore[arg-type]
+    perform=lambda request, lic, data: license_revoke(license=lic, by=request.user, reason=data["reason"]),
     success=gettext_lazy(
         "License revoked: it is published as revoked, and the contact and partner admins are told."
     ),
@@ -367,7 +368,7 @@ revoke_action = Action(
 
 
 @staff_required
-def console_license(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+def console_license(request: StaffRequest, pk: uuid.UUID) -> HttpResponse:
     """The license; a POST requests its renewal on the partner's behalf (staff who may request NFR licenses)."""
     if request.method == "POST":
         return console_renew_action.view(request, pk)

@@ -18,11 +18,12 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from channelops.accounts.pages import StaffRequest
 from channelops.core.actions import Action
 from channelops.core.forms import add_service_errors
 from channelops.core.listing import Column, ListPage, render_filter_form
 from channelops.core.pages import staff_required
-from channelops.partners.pages import partner_required
+from channelops.partners.pages import PartnerRequest, partner_required
 
 from .delivery import delivery_status
 from .eligibility import approvable, evaluate
@@ -253,10 +254,10 @@ def _portal_answerable(request: HttpRequest, pk: int) -> NfrRequest:
     return req
 
 
-answer_action = Action(
+answer_action = Action[PartnerRequest](
     load=_portal_answerable,
     form_class=AnswerForm,
-    perform=lambda request, req, d: nfr_request_answer(request=req, by=request.user, answer=d["answer"]),  # type: ignore[arg-type]
+    perform=lambda request, req, d: nfr_request_answer(request=req, by=request.user, answer=d["answer"]),
     success=gettext_lazy("Thank you: your answer was sent to the partner help desk."),
     redirect_to=lambda request, req, result: reverse("portal:nfr_request", args=[req.pk]),
     on_invalid=lambda request, req, form: _portal_request_page(request, req, form=form, status=400),  # type: ignore[arg-type]
@@ -264,7 +265,7 @@ answer_action = Action(
 
 
 @partner_required
-def portal_nfr_request(request: HttpRequest, pk: int) -> HttpResponse:
+def portal_nfr_request(request: PartnerRequest, pk: int) -> HttpResponse:
     """The request, its license and timeline; a POST answers the help desk's question."""
     if request.method == "POST":
         return answer_action.view(request, pk)
@@ -511,23 +512,23 @@ def _back_to_request(request: HttpRequest, req: NfrRequest, result: Any) -> str:
     return reverse("console:nfr_request", args=[req.pk])
 
 
-reject_action = Action(
+reject_action = Action[StaffRequest](
     load=_console_request,
     allowed=_may_review,
     not_allowed=gettext_lazy("Your role does not allow reviewing NFR requests."),
     form_class=RejectForm,
-    perform=lambda request, req, d: nfr_request_reject(request=req, by=request.user, reason=d["reason"]),  # type: ignore[arg-type]
+    perform=lambda request, req, d: nfr_request_reject(request=req, by=request.user, reason=d["reason"]),
     success=lambda req, result: _("%(ref)s rejected; the requester is told why.") % {"ref": req.reference},
     redirect_to=_back_to_request,
     on_invalid=lambda request, req, form: _review_page(request, req, status=400, reject_form=form),  # type: ignore[arg-type]
 )
 
-ask_action = Action(
+ask_action = Action[StaffRequest](
     load=_console_request,
     allowed=_may_review,
     not_allowed=gettext_lazy("Your role does not allow reviewing NFR requests."),
     form_class=AskForm,
-    perform=lambda request, req, d: nfr_request_ask(request=req, by=request.user, question=d["question"]),  # type: ignore[arg-type]
+    perform=lambda request, req, d: nfr_request_ask(request=req, by=request.user, question=d["question"]),
     success=lambda req, result: (
         _("Question sent; %(ref)s waits for the partner's answer.") % {"ref": req.reference}
     ),
@@ -543,9 +544,9 @@ def _approve_refused(request: HttpRequest, req: NfrRequest, form: Any) -> HttpRe
 
 
 # The service checks the issuing privilege (NotAllowed: 403) and the criteria (ValidationError).
-approve_action = Action(
+approve_action = Action[StaffRequest](
     load=_console_request,
-    perform=lambda request, req, d: nfr_request_approve(request=req, by=request.user),  # type: ignore[arg-type]
+    perform=lambda request, req, d: nfr_request_approve(request=req, by=request.user),
     success=lambda req, lic: (
         _("%(ref)s approved: license %(id)s signed; its e-mail to %(email)s is on its way.")
         % {"ref": req.reference, "id": lic.id, "email": lic.contact_email}

@@ -14,23 +14,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
+from channelops.accounts.pages import SignedInRequest
+
 from .models import Partner, PartnerMembership
 
-if TYPE_CHECKING:
-    from channelops.accounts.models import User
 
-
-class PartnerRequest(HttpRequest):
+class PartnerRequest(SignedInRequest):
     """A request to a partner page: ``partner_required`` has set these."""
 
-    user: User
     partner: Partner
     membership: PartnerMembership
 

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from channelops.core.actions import Action
 from channelops.partners.models import EngagementEvent, Partner, PartnerMembership
-from channelops.partners.pages import partner_required
+from channelops.partners.pages import PartnerRequest, partner_required
 from channelops.partners.services import partner_person_add, partner_person_deactivate, partner_profile_update
 
 from .attention import attention_for
@@ -126,9 +126,9 @@ def _membership(request: HttpRequest, pk: int) -> PartnerMembership:
 
 
 # The service refuses deactivating oneself or the last admin: a flash message on the users page.
-deactivate = Action(
+deactivate = Action[PartnerRequest](
     load=_membership,
-    perform=lambda request, m, data: partner_person_deactivate(membership=m, by=request.user),  # type: ignore[arg-type]
+    perform=lambda request, m, data: partner_person_deactivate(membership=m, by=request.user),
     success=lambda m, result: _("%(email)s can no longer sign in.") % {"email": m.user.email},
     redirect_to=lambda request, m, result: reverse("portal:users"),
 )

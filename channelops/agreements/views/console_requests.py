@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from channelops.accounts.pages import StaffRequest
 from channelops.core.actions import Action
 from channelops.core.listing import Column, ListPage
 from channelops.core.pages import staff_required
@@ -106,7 +107,7 @@ def _region_exception_page(
     )
 
 
-decide = Action(
+decide = Action[StaffRequest](
     load=_console_region_exception,
     allowed=has_perm(DECIDE_REGION_PERM),
     not_allowed=NOT_YOUR_ROLE,
@@ -115,7 +116,7 @@ decide = Action(
         exception=exc,
         approve=data["decision"] == "approve",
         note=data["note"],
-        by=request.user,  # type: ignore[arg-type]
+        by=request.user,
     ),
     success=gettext_lazy("Decision recorded; the partner's admins are told."),
     redirect_to=lambda request, exc, result: reverse("console:region_exception", args=[exc.pk]),
@@ -214,12 +215,12 @@ def _legal_refused(form_name: str) -> Any:
     return on_invalid
 
 
-comment = Action(
+comment = Action[StaffRequest](
     load=_console_legal_request,
     allowed=has_perm(LEGAL_PERM),
     not_allowed=NOT_YOUR_ROLE,
     form_class=CommentForm,
-    perform=lambda request, lr, data: legal_comment_add(request=lr, body=data["body"], by=request.user),  # type: ignore[arg-type]
+    perform=lambda request, lr, data: legal_comment_add(request=lr, body=data["body"], by=request.user),
     success=gettext_lazy("Comment sent to the partner's admins."),
     redirect_to=lambda request, lr, result: reverse("console:legal_request", args=[lr.pk]),
     on_invalid=_legal_refused("comment_form"),
@@ -228,7 +229,7 @@ console_legal_request = staff_required(
     page_or_action(lambda request, pk: _legal_page(request, _console_legal_request(request, pk)), comment)
 )
 
-offer = Action(
+offer = Action[StaffRequest](
     load=_console_legal_request,
     allowed=has_perm(LEGAL_PERM),
     not_allowed=NOT_YOUR_ROLE,
@@ -237,7 +238,7 @@ offer = Action(
         request=lr,
         body=data["body"],
         note=data["note"],
-        by=request.user,  # type: ignore[arg-type]
+        by=request.user,
     ),
     success=lambda lr, version: (
         _("Custom %(v)s offered to %(partner)s; its admins are told.")
@@ -248,12 +249,12 @@ offer = Action(
 )
 console_legal_offer = staff_required(offer.view)
 
-withdraw = Action(
+withdraw = Action[StaffRequest](
     load=_console_legal_request,
     allowed=has_perm(LEGAL_PERM),
     not_allowed=NOT_YOUR_ROLE,
     form_class=WithdrawForm,
-    perform=lambda request, lr, data: legal_request_withdraw(request=lr, by=request.user, note=data["note"]),  # type: ignore[arg-type]
+    perform=lambda request, lr, data: legal_request_withdraw(request=lr, by=request.user, note=data["note"]),
     success=gettext_lazy("The legal request is closed (withdrawn)."),
     redirect_to=lambda request, lr, result: reverse("console:legal_request", args=[lr.pk]),
 )

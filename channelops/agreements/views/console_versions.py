@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
+from channelops.accounts.pages import StaffRequest
 from channelops.core.actions import Action
 from channelops.core.listing import Column, ListPage
 from channelops.core.pages import staff_required
@@ -215,7 +216,7 @@ def _template_page(
     )
 
 
-create_version = Action(
+create_version = Action[StaffRequest](
     load=_console_template,
     allowed=has_perm(MANAGE_PERM),
     not_allowed=NOT_YOUR_ROLE,
@@ -224,7 +225,7 @@ create_version = Action(
         template=template,
         body=data["body"],
         change_summary=data["change_summary"],
-        by=request.user,  # type: ignore[arg-type]
+        by=request.user,
     ),
     success=lambda template, version: _("Draft %(v)s created.") % {"v": version.label},
     redirect_to=lambda request, template, version: reverse("console:agreement_version", args=[version.pk]),
@@ -302,7 +303,7 @@ def _draft_refused(form_name: str) -> Any:
     return on_invalid
 
 
-update_draft = Action(
+update_draft = Action[StaffRequest](
     load=_console_version,
     allowed=has_perm(MANAGE_PERM),
     not_allowed=NOT_YOUR_ROLE,
@@ -311,7 +312,7 @@ update_draft = Action(
         version=version,
         body=data["body"],
         change_summary=data["change_summary"],
-        by=request.user,  # type: ignore[arg-type]
+        by=request.user,
     ),
     success=gettext_lazy("Draft saved."),
     redirect_to=lambda request, version, result: reverse("console:agreement_version", args=[version.pk]),
@@ -321,14 +322,14 @@ console_version = staff_required(
     page_or_action(lambda request, pk: _version_page(request, _console_version(request, pk)), update_draft)
 )
 
-publish = Action(
+publish = Action[StaffRequest](
     load=_console_version,
     allowed=has_perm(MANAGE_PERM),
     not_allowed=NOT_YOUR_ROLE,
     form_class=PublishForm,
     perform=lambda request, version, data: version_publish(
         version=version,
-        by=request.user,  # type: ignore[arg-type]
+        by=request.user,
         reaccept_by=data["reaccept_by"],
     ),
     success=lambda version, result: (

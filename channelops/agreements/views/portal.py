@@ -17,7 +17,7 @@ from django.views.decorators.http import require_safe
 from channelops.core.actions import Action
 from channelops.core.listing import Column, ListPage
 from channelops.core.views import client_ip
-from channelops.partners.pages import partner_required
+from channelops.partners.pages import PartnerRequest, partner_required
 
 from ..forms import (
     AcceptForm,
@@ -90,7 +90,7 @@ def portal_agreements(request: HttpRequest) -> HttpResponse:
     return _portal_agreements_page(request)
 
 
-region_request = Action(
+region_request = Action[PartnerRequest](
     load=lambda request: request.partner,
     allowed=is_partner_admin,
     not_allowed=NOT_PARTNER_ADMIN,
@@ -100,7 +100,7 @@ region_request = Action(
         partner=partner,
         regions=list(data["regions"]),
         justification=data["justification"],
-        by=request.user,  # type: ignore[arg-type]
+        by=request.user,
     ),
     success=gettext_lazy("Your request was sent to channel leadership for a decision."),
     redirect_to=lambda request, partner, result: reverse("portal:agreements"),
@@ -191,12 +191,12 @@ def _accept_refused(request: HttpRequest, version: AgreementVersion, form: forms
     return _version_page(request, version, form=shown, status=400)
 
 
-accept = Action(
+accept = Action[PartnerRequest](
     load=_portal_version,
     allowed=is_partner_admin,
     not_allowed=NOT_PARTNER_ADMIN,
     form_class=AcceptForm,
-    form_kwargs=lambda request, version: {"version": version, "partner": request.partner},  # type: ignore[attr-defined]
+    form_kwargs=lambda request, version: {"version": version, "partner": request.partner},
     perform=_accept,
     success=lambda version, acceptance: (
         _("Thank you: %(partner)s accepted the %(agreement)s (%(version)s).")
@@ -282,17 +282,17 @@ def _legal_list_with_form(request: HttpRequest, form: forms.Form, status: int) -
     return response
 
 
-open_legal_request = Action(
+open_legal_request = Action[PartnerRequest](
     load=_open_templates,
     allowed=is_partner_admin,
     not_allowed=NOT_PARTNER_ADMIN,
     form_class=LegalRequestForm,
     form_kwargs=lambda request, templates: {"templates": templates},
     perform=lambda request, templates, data: legal_request_open(
-        partner=request.partner,  # type: ignore[attr-defined]
+        partner=request.partner,
         template=next(t for t in templates if t.pk == data["template"]),
         proposed_changes=data["proposed_changes"],
-        by=request.user,  # type: ignore[arg-type]
+        by=request.user,
     ),
     success=gettext_lazy("Your legal request was sent to the vendor's legal team."),
     redirect_to=lambda request, templates, lr: reverse("portal:legal_request", args=[lr.pk]),
@@ -339,10 +339,10 @@ def _comment_refused(request: HttpRequest, lr: LegalRequest, form: forms.Form) -
     return _legal_page(request, lr, form=form, status=400)
 
 
-portal_comment = Action(
+portal_comment = Action[PartnerRequest](
     load=_portal_legal_request,
     form_class=CommentForm,
-    perform=lambda request, lr, data: legal_comment_add(request=lr, body=data["body"], by=request.user),  # type: ignore[arg-type]
+    perform=lambda request, lr, data: legal_comment_add(request=lr, body=data["body"], by=request.user),
     success=gettext_lazy("Your comment was sent."),
     redirect_to=lambda request, lr, result: reverse("portal:legal_request", args=[lr.pk]),
     on_invalid=_comment_refused,
@@ -354,14 +354,14 @@ portal_legal_request = partner_required(
 )
 
 
-portal_withdraw = Action(
+portal_withdraw = Action[PartnerRequest](
     load=lambda request, pk: get_object_or_404(
         LegalRequest.objects.visible_to(request.user).select_related("partner"), pk=pk
     ),
     allowed=is_partner_admin,
     not_allowed=NOT_PARTNER_ADMIN,
     form_class=WithdrawForm,
-    perform=lambda request, lr, data: legal_request_withdraw(request=lr, by=request.user, note=data["note"]),  # type: ignore[arg-type]
+    perform=lambda request, lr, data: legal_request_withdraw(request=lr, by=request.user, note=data["note"]),
     success=gettext_lazy("Your legal request was withdrawn."),
     redirect_to=lambda request, lr, result: reverse("portal:legal_request", args=[lr.pk]),
 )

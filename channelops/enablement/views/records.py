@@ -28,6 +28,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from channelops.accounts.pages import StaffRequest
 from channelops.core import jsonlimits
 from channelops.core.actions import Action
 from channelops.core.forms import add_service_errors
@@ -280,7 +281,7 @@ def _retry_valid_rows(request: HttpRequest, run: ImportRun) -> ImportRun:
     return again
 
 
-import_valid_rows = Action(
+import_valid_rows = Action[StaffRequest](
     load=_import_run,
     perform=lambda request, run, data: _retry_valid_rows(request, run),
     success=_l("Importing the valid rows; the rows with errors are skipped."),

@@ -16,6 +16,7 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
+from channelops.accounts.pages import StaffRequest
 from channelops.core.actions import Action
 from channelops.core.exceptions import NotAllowed
 from channelops.core.forms import add_service_errors
@@ -181,13 +182,13 @@ def epic_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _epic_page(request, _epic(request, pk))
 
 
-epic_change = Action(
+epic_change = Action[StaffRequest](
     load=_epic,
     allowed=lambda request, epic: request.user.has_perm(EPIC_EDIT_PERM),
     not_allowed=_l("Your role does not allow editing epics."),
     form_class=EpicEditForm,
     form_kwargs=lambda request, epic: {"initial": _edit_form(epic).initial},
-    perform=lambda request, epic, data: epic_update(epic=epic, by=request.user, **data),  # type: ignore[arg-type]
+    perform=lambda request, epic, data: epic_update(epic=epic, by=request.user, **data),
     success=_l("Epic saved."),
     redirect_to=lambda request, epic, result: reverse("console:work_epic", args=[epic.pk]),
     on_invalid=lambda request, epic, form: _epic_page(request, epic, form, status=400),  # type: ignore[arg-type]

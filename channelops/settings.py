@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "channelops.enablement",
     "channelops.badges",
     "channelops.helpdesk",
+    "channelops.insight",
     "channelops.notifications",
     "channelops.portal",
     "channelops.console",
@@ -304,6 +305,8 @@ WORK_MILESTONE_PREFIX = env.str("CHANNELOPS_MILESTONE_PREFIX", default="Channel"
 WORK_ESCALATION_DAYS = env.int("CHANNELOPS_WORK_ESCALATION_DAYS", default=3)
 WORK_DEFAULT_DUE_DAYS = env.int("CHANNELOPS_WORK_DEFAULT_DUE_DAYS", default=14)
 # NFR license eligibility (S7): see docs/licenses.md
+# The program overview compares NFR time to decision with this target (days; docs/insight.md).
+NFR_DECISION_TARGET_DAYS = env.int("CHANNELOPS_NFR_DECISION_TARGET_DAYS", default=2)
 NFR_ALLOWANCE = {
     k: int(v) for k, v in env.dict("CHANNELOPS_NFR_ALLOWANCE", default={"select": 25, "open": 10}).items()
 }

@@ -4,6 +4,7 @@ from channelops.accounts.urls import console_patterns as access_patterns
 from channelops.agreements.urls import console_patterns as agreement_patterns
 from channelops.badges.urls import console_patterns as badge_patterns
 from channelops.enablement.urls import console_patterns as enablement_patterns
+from channelops.insight.urls import console_patterns as insight_patterns
 from channelops.licensing.urls import console_patterns as nfr_patterns
 from channelops.licensing.urls import license_console_patterns
 from channelops.notifications.urls import console_patterns as notification_patterns
@@ -29,6 +30,7 @@ urlpatterns = [
     path("", include(access_patterns)),
     path("", include(enablement_patterns)),
     path("", include(badge_patterns)),
+    path("", include(insight_patterns)),
     path("", include("channelops.helpdesk.urls")),
     path("queues/", views.queues, name="queues"),
     path("queues/<slug:key>/", views.queue_detail, name="queue_detail"),

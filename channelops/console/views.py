@@ -39,6 +39,11 @@ from .timeline import engagement_series, engagement_weeks, partner_timeline
 
 @staff_required
 def home(request: HttpRequest) -> HttpResponse:
+    """Channel leadership and the program manager start on the program overview; everyone else on
+    their work queues (the overview is in everyone's navigation)."""
+    user: Any = request.user
+    if user.has_role("channel_leadership") or user.has_role("channel_program_manager"):
+        return redirect("console:overview")
     return redirect("console:queues")
 
 

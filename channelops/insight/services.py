@@ -1,0 +1,135 @@
+"""Writes of the insight app: keeping the monthly rollup current (docs/insight.md).
+
+``partner_months_refresh`` recomputes ``PartnerMonth`` rows from the partners, their status
+history and the daily engagement rollup. It is idempotent (delete and insert per month, in one
+transaction) and runs
+
+- nightly for the last 13 months and hourly for the current month (``insight_refresh`` schedule),
+- for one partner's current month whenever the partner services announce a change
+  (``partners.hooks.partner_created`` / ``partner_changed``), inside their transaction,
+- on demand: ``channelops insight_refresh --months 13``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from channelops.partners.models import EngagementDaily, Partner, PartnerStatus, PartnerStatusChange
+
+from .models import PartnerMonth
+from .months import add_months, last_months, month_last_day
+
+Progress = Callable[[int, int], None]
+
+
+def _month_end_instant(month: date) -> datetime:
+    """The last instant of ``month`` in the project's time zone (months are local calendar months)."""
+    return timezone.make_aware(datetime.combine(add_months(month, 1), time.min)) - timedelta(microseconds=1)
+
+
+def _status_at(changes: list[tuple[str, str, datetime]], current: str, instant: datetime) -> str:
+    """A partner's status at ``instant`` from its status changes (oldest first): the last change
+    at or before it; before the first change, that change's ``from_status``."""
+    if not changes:
+        return current
+    status = changes[0][0] or PartnerStatus.APPLIED
+    for _from, to, at in changes:
+        if at > instant:
+            break
+        status = to
+    return status
+
+
+@transaction.atomic
+def partner_months_refresh(
+    *,
+    months: Iterable[date] | None = None,
+    partner_ids: Iterable[int] | None = None,
+    today: date | None = None,
+    progress: Progress | None = None,
+) -> int:
+    """Recompute the rollup rows of ``months`` (default: the last 13) for ``partner_ids`` (default:
+    every partner). Returns the number of rows written."""
+    today = today or timezone.localdate()
+    month_list = sorted(set(months)) if months is not None else last_months(today, 13)
+    if not month_list:
+        return 0
+    pids = list(partner_ids) if partner_ids is not None else None
+    partners = Partner.objects.all()
+    if pids is not None:
+        partners = partners.filter(pk__in=pids)
+    rows = list(partners.values_list("pk", "region_id", "tier_id", "status", "created_at"))
+    changes: dict[int, list[tuple[str, str, datetime]]] = defaultdict(list)
+    history = PartnerStatusChange.objects.order_by("partner_id", "at", "pk")
+    if pids is not None:
+        history = history.filter(partner_id__in=pids)
+    for pid, frm, to, at in history.values_list("partner_id", "from_status", "to_status", "at").iterator(
+        chunk_size=5000
+    ):
+        changes[pid].append((frm, to, at))
+    daily = EngagementDaily.objects.filter(day__gte=month_list[0], day__lte=month_last_day(month_list[-1]))
+    if pids is not None:
+        daily = daily.filter(partner_id__in=pids)
+    activity: dict[tuple[int, date], dict[str, Any]] = {}
+    r: Any
+    for r in (
+        daily.annotate(m=TruncMonth("day"))
+        .values("partner_id", "m")
+        .annotate(
+            events=Sum("events"),
+            sign_ins=Sum("sign_ins"),
+            downloads=Sum("downloads"),
+            requests=Sum("requests"),
+        )
+        .iterator(chunk_size=5000)
+    ):
+        m = r["m"].date() if isinstance(r["m"], datetime) else r["m"]
+        activity[(r["partner_id"], m)] = r
+    stale = PartnerMonth.objects.filter(month__in=month_list)
+    if pids is not None:
+        stale = stale.filter(partner_id__in=pids)
+    stale.delete()
+    objs = []
+    written = 0
+    for i, month in enumerate(month_list):
+        end = _month_end_instant(month)
+        for pid, region_id, tier_id, current, created_at in rows:
+            if created_at > end:
+                continue
+            act = activity.get((pid, month)) or {}
+            objs.append(
+                PartnerMonth(
+                    month=month,
+                    partner_id=pid,
+                    region_id=region_id,
+                    tier_id=tier_id,
+                    status=_status_at(changes.get(pid, []), current, end),
+                    active=bool(act.get("events")),
+                    events=act.get("events") or 0,
+                    sign_ins=act.get("sign_ins") or 0,
+                    downloads=act.get("downloads") or 0,
+                    requests=act.get("requests") or 0,
+                )
+            )
+            if len(objs) >= 5000:
+                PartnerMonth.objects.bulk_create(objs, batch_size=1000)
+                written += len(objs)
+                objs = []
+        if progress:
+            progress(i + 1, len(month_list))
+    PartnerMonth.objects.bulk_create(objs, batch_size=1000)
+    return written + len(objs)
+
+
+def refresh_partner_now(*, partner: Partner, **_kwargs: Any) -> None:
+    """Hook function (partners.hooks.partner_created / partner_changed): the partner's row of the
+    current month follows the change at once, in the change's transaction."""
+    partner_months_refresh(months=[timezone.localdate().replace(day=1)], partner_ids=[partner.pk])

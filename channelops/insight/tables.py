@@ -33,6 +33,7 @@ class Table:
     rows: list[list[Cell]]
     note: str | Promise = ""
     charts: list[dict[str, Any]] = field(default_factory=list)
+    wide: bool = False  # many columns: the page's full width
 
     def display_rows(self) -> list[list[dict[str, Any]]]:
         """The rows for the page: ``{"text": …, "url": …}`` per cell."""
@@ -143,6 +144,7 @@ def partners_by(f: OverviewFilters, by: str) -> Table:
         ],
         rows=rows,
         note=_l("This month. A partner in several programs counts once in each."),
+        wide=True,
     )
 
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from channelops.accounts.pages import StaffRequest
-from channelops.core.listing import export_response
+from channelops.core.listing import export_response, render_filter_form
 from channelops.core.pages import safe_cell, staff_required
 
 from .forms import OverviewFilterForm
@@ -50,6 +50,7 @@ def overview(request: StaffRequest) -> HttpResponse:
         "insight/overview.html",
         {
             "form": form,
+            "filter_form": render_filter_form(form),
             "filters": f,
             "tables": tables,
             "today": timezone.localdate(),

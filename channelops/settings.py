@@ -145,6 +145,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "channelops.accounts.middleware.StaffMfaRequiredMiddleware",
+    "channelops.insight.middleware.PortalViewMiddleware",
 ]
 
 # A strict Content-Security-Policy on every response (django-csp): scripts and styles only from
@@ -306,6 +307,8 @@ WORK_ESCALATION_DAYS = env.int("CHANNELOPS_WORK_ESCALATION_DAYS", default=3)
 WORK_DEFAULT_DUE_DAYS = env.int("CHANNELOPS_WORK_DEFAULT_DUE_DAYS", default=14)
 # NFR license eligibility (S7): see docs/licenses.md
 # The program overview compares NFR time to decision with this target (days; docs/insight.md).
+# Portal page views are counted in each process and written at most this often (seconds; docs/insight.md).
+PAGE_VIEW_FLUSH_SECONDS = env.int("CHANNELOPS_PAGE_VIEW_FLUSH_SECONDS", default=60)
 NFR_DECISION_TARGET_DAYS = env.int("CHANNELOPS_NFR_DECISION_TARGET_DAYS", default=2)
 NFR_ALLOWANCE = {
     k: int(v) for k, v in env.dict("CHANNELOPS_NFR_ALLOWANCE", default={"select": 25, "open": 10}).items()

@@ -372,3 +372,82 @@ def test_refresh_command_reports_rows(world, capsys):
     call_command("insight_refresh", "--months", "2")
     assert "Recomputed 8 partner-month rows for 2 months." in capsys.readouterr().out
     assert timezone.localdate() == TODAY
+
+
+# --- engagement analytics ------------------------------------------------------------------------
+
+
+def test_portal_page_views_are_counted_per_partner_and_day(world, login, settings):
+    from channelops.insight.models import PortalViewDaily
+
+    settings.PAGE_VIEW_FLUSH_SECONDS = 0  # write at every view (in production: once a minute)
+    admin = MembershipFactory(partner=world["p1"], role="admin").user
+    client = login(admin)
+    assert client.get(reverse("portal:dashboard")).status_code == 200
+    assert client.get(reverse("portal:dashboard")).status_code == 200
+    client.get("/portal/no-such-page/")  # a 404 is no page view
+    row = PortalViewDaily.objects.get(partner=world["p1"])
+    assert (row.day, row.views) == (TODAY, 2)
+    staff = StaffFactory(roles=["cam"])
+    login(staff).get(reverse("console:directory"))  # staff pages are not portal views
+    assert PortalViewDaily.objects.count() == 1
+
+
+def test_page_views_wait_for_the_flush_interval(world, login, settings):
+    from channelops.insight.models import PortalViewDaily
+
+    settings.PAGE_VIEW_FLUSH_SECONDS = 3600
+    client = login(MembershipFactory(partner=world["p1"], role="admin").user)
+    client.get(reverse("portal:dashboard"))
+    assert not PortalViewDaily.objects.exists()
+
+
+def test_engagement_figures(world, settings):
+    from channelops.insight.models import PortalViewDaily
+    from channelops.partners.models import EngagementEvent, Partner
+
+    p1, p2, p3, p4 = world["p1"], world["p2"], world["p3"], world["p4"]
+    u1, u2 = UserFactory(), UserFactory()
+    for u in (u1, u2, u1):
+        EngagementEvent.objects.create(partner=p1, user=u, kind="download", at=at(2026, 5, 3))
+    EngagementDaily.objects.create(partner=p1, day=dt.date(2026, 1, 20), events=5, points=10)
+    PortalViewDaily.objects.create(partner=p1, day=dt.date(2026, 6, 1), views=7)
+    PortalViewDaily.objects.create(partner=p4, day=dt.date(2026, 6, 1), views=3)  # other region
+    MembershipFactory(partner=p2, role="user")  # joins today (June)
+    Partner.objects.filter(pk=p1.pk).update(engagement_score=50)
+    Partner.objects.filter(pk=p2.pk).update(engagement_score=10)
+    Partner.objects.filter(pk=p3.pk).update(engagement_score=99)  # suspended
+    Partner.objects.filter(pk=p4.pk).update(engagement_score=70)  # AMER
+    partner_months_refresh(today=TODAY)
+    f = emea3(world)
+
+    months = {r["month"]: r for r in q.engagement_by_month(f)}
+    may, june = months[dt.date(2026, 5, 1)], months[dt.date(2026, 6, 1)]
+    assert (may["sign_ins"], may["active_users"], may["partners_active"], may["page_views"]) == (1, 2, 2, 0)
+    assert (june["page_views"], june["new_users"], june["partners_active"]) == (7, 1, 0)
+
+    weeks = {r["week"]: r for r in q.engagement_by_week(f)}
+    assert list(weeks)[0] == dt.date(2026, 3, 23) and list(weeks)[-1] == dt.date(2026, 6, 15)
+    assert (weeks[dt.date(2026, 4, 27)]["events"], weeks[dt.date(2026, 5, 4)]["sign_ins"]) == (2, 1)
+    assert weeks[dt.date(2026, 6, 1)]["page_views"] == 7
+
+    assert [r["legal_name"] for r in q.top_partners(f)] == ["P1", "P2"]
+    falling = q.falling_partners(f)
+    assert [(r["partner__legal_name"], r["before"], r["recent"], r["change"]) for r in falling] == [
+        ("P1", 10, 2, -80.0)
+    ]
+    dormant = q.dormant_partners(f)
+    assert dormant["count"] == 1 and [r["legal_name"] for r in dormant["rows"]] == ["P1"]
+
+
+def test_engagement_page_and_exports(world, login, leadership):
+    partner_months_refresh(today=TODAY)
+    client = login(leadership)
+    resp = client.get(reverse("console:engagement"), {"region": "EMEA"})
+    assert resp.status_code == 200
+    body = resp.content.decode()
+    assert "How the engagement score is counted" in body
+    assert reverse("console:partner_detail", args=[world["p1"].pk]) in body  # dormant P1 links to its page
+    csv = client.get(reverse("console:overview_export", args=["engagement-score", "csv"]))
+    lines = b"".join(csv.streaming_content).decode().splitlines()
+    assert lines[0] == "Action,Points" and lines[1] == "Training completed,8"

@@ -39,3 +39,14 @@ class InsightConfig(AppConfig):
                 order=-10,
             )
         )
+        register_nav(
+            NavItem(
+                area=CONSOLE,
+                group="work",
+                key="engagement",
+                label=_("Engagement analytics"),
+                url_name="console:engagement",
+                icon="report",
+                order=-5,
+            )
+        )

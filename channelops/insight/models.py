@@ -29,6 +29,11 @@ class PartnerMonth(models.Model):
     sign_ins = models.PositiveIntegerField(_("sign-ins"), default=0)
     downloads = models.PositiveIntegerField(_("downloads"), default=0)
     requests = models.PositiveIntegerField(_("requests"), default=0)
+    points = models.PositiveIntegerField(_("engagement points"), default=0)
+    active_users = models.PositiveIntegerField(
+        _("active people"), default=0, help_text=_("The partner's people with at least one engagement event.")
+    )
+    page_views = models.PositiveIntegerField(_("portal page views"), default=0)
 
     class Meta:
         verbose_name = _("partner month")
@@ -40,3 +45,21 @@ class PartnerMonth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.partner_id} {self.month:%Y-%m}"
+
+
+class PortalViewDaily(models.Model):
+    """Portal page views per partner and day: one counter row, so the table stays small
+    (10,000 partners visiting daily: 3.65 million rows a year at most; in practice far fewer)."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(_("day"))
+    views = models.PositiveIntegerField(_("page views"), default=0)
+
+    class Meta:
+        verbose_name = _("portal page views of a day")
+        verbose_name_plural = _("portal page views per day")
+        constraints = [models.UniqueConstraint(fields=["partner", "day"], name="insight_portal_view_unique")]
+        indexes = [models.Index(fields=["day"], name="insight_portal_view_day")]
+
+    def __str__(self) -> str:
+        return f"{self.partner_id} {self.day}: {self.views}"

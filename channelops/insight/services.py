@@ -18,13 +18,19 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Count, F, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from channelops.partners.models import EngagementDaily, Partner, PartnerStatus, PartnerStatusChange
+from channelops.partners.models import (
+    EngagementDaily,
+    EngagementEvent,
+    Partner,
+    PartnerStatus,
+    PartnerStatusChange,
+)
 
-from .models import PartnerMonth
+from .models import PartnerMonth, PortalViewDaily
 from .months import add_months, last_months, month_last_day
 
 Progress = Callable[[int, int], None]
@@ -33,6 +39,10 @@ Progress = Callable[[int, int], None]
 def _month_end_instant(month: date) -> datetime:
     """The last instant of ``month`` in the project's time zone (months are local calendar months)."""
     return timezone.make_aware(datetime.combine(add_months(month, 1), time.min)) - timedelta(microseconds=1)
+
+
+def _as_date(value: Any) -> date:
+    return value.date() if isinstance(value, datetime) else value
 
 
 def _status_at(changes: list[tuple[str, str, datetime]], current: str, instant: datetime) -> str:
@@ -88,11 +98,33 @@ def partner_months_refresh(
             sign_ins=Sum("sign_ins"),
             downloads=Sum("downloads"),
             requests=Sum("requests"),
+            points=Sum("points"),
         )
         .iterator(chunk_size=5000)
     ):
-        m = r["m"].date() if isinstance(r["m"], datetime) else r["m"]
-        activity[(r["partner_id"], m)] = r
+        activity[(r["partner_id"], _as_date(r["m"]))] = dict(r)
+    first_instant = timezone.make_aware(datetime.combine(month_list[0], time.min))
+    events = EngagementEvent.objects.filter(
+        at__gte=first_instant, at__lte=_month_end_instant(month_list[-1]), user__isnull=False
+    )
+    views = PortalViewDaily.objects.filter(day__gte=month_list[0], day__lte=month_last_day(month_list[-1]))
+    if pids is not None:
+        events = events.filter(partner_id__in=pids)
+        views = views.filter(partner_id__in=pids)
+    for r in (
+        events.annotate(m=TruncMonth("at"))
+        .values("partner_id", "m")
+        .annotate(people=Count("user", distinct=True))
+        .iterator(chunk_size=5000)
+    ):
+        activity.setdefault((r["partner_id"], _as_date(r["m"])), {})["active_users"] = r["people"]
+    for r in (
+        views.annotate(m=TruncMonth("day"))
+        .values("partner_id", "m")
+        .annotate(n=Sum("views"))
+        .iterator(chunk_size=5000)
+    ):
+        activity.setdefault((r["partner_id"], _as_date(r["m"])), {})["page_views"] = r["n"]
     stale = PartnerMonth.objects.filter(month__in=month_list)
     if pids is not None:
         stale = stale.filter(partner_id__in=pids)
@@ -117,6 +149,9 @@ def partner_months_refresh(
                     sign_ins=act.get("sign_ins") or 0,
                     downloads=act.get("downloads") or 0,
                     requests=act.get("requests") or 0,
+                    points=act.get("points") or 0,
+                    active_users=act.get("active_users") or 0,
+                    page_views=act.get("page_views") or 0,
                 )
             )
             if len(objs) >= 5000:
@@ -127,6 +162,18 @@ def partner_months_refresh(
             progress(i + 1, len(month_list))
     PartnerMonth.objects.bulk_create(objs, batch_size=1000)
     return written + len(objs)
+
+
+@transaction.atomic
+def portal_views_add(*, counts: dict[tuple[int, date], int]) -> None:
+    """Add buffered portal page views (``{(partner_id, day): views}``) to the daily counters."""
+    for (partner_id, day), n in sorted(counts.items()):
+        rows = PortalViewDaily.objects.filter(partner_id=partner_id, day=day)
+        if not rows.update(views=F("views") + n):
+            # The day's first views: create the row (get_or_create survives a concurrent first
+            # flush), then add, so two processes flushing at once both count.
+            PortalViewDaily.objects.get_or_create(partner_id=partner_id, day=day, defaults={"views": 0})
+            rows.update(views=F("views") + n)
 
 
 def refresh_partner_now(*, partner: Partner, **_kwargs: Any) -> None:

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from channelops.licensing.models import RequestStatus
-from channelops.partners.models import PartnerStatus
+from channelops.partners.models import ENGAGEMENT_WEIGHTS, EngagementKind, PartnerStatus
 
 from . import querysets as q
 from .querysets import OverviewFilters
@@ -304,7 +304,157 @@ def reviews(f: OverviewFilters) -> Table:
     )
 
 
-SECTIONS: dict[str, Callable[[OverviewFilters], Table]] = {
+def _partner_link(pk: int, name: str) -> tuple[str, str]:
+    return (name, reverse("console:partner_detail", args=[pk]))
+
+
+def engagement_months(f: OverviewFilters) -> Table:
+    rows = q.engagement_by_month(f)
+    cols = [
+        ("sign_ins", _("Sign-ins")),
+        ("active_users", _("Active people")),
+        ("new_users", _("New people")),
+        ("requests", _("Requests")),
+        ("downloads", _("Downloads")),
+        ("page_views", _("Portal page views")),
+        ("partners_active", _("Partners with activity")),
+    ]
+    return Table(
+        key="engagement-months",
+        title=_l("Engagement month by month"),
+        header=[_("Month"), *[label for _k, label in cols]],
+        rows=[[_month(r["month"]), *[r[k] for k, _x in cols]] for r in rows],
+        note=_l(
+            "Active people: partner people with at least one recorded action in the month. New people: "
+            "people who joined a partner in the month. Page views: successful portal pages opened."
+        ),
+        charts=[
+            {
+                "type": "line",
+                "labels": [_month(r["month"]) for r in rows],
+                "datasets": [
+                    {"label": str(label), "data": [r[k] for r in rows]} for k, label in cols[:3] + cols[5:6]
+                ],
+                "x_title": _("Month"),
+                "y_title": _("Count"),
+                "aria": _("Engagement month by month"),
+            }
+        ],
+    )
+
+
+def engagement_weeks(f: OverviewFilters) -> Table:
+    rows = q.engagement_by_week(f)
+    cols = [
+        ("sign_ins", _("Sign-ins")),
+        ("events", _("All actions")),
+        ("requests", _("Requests")),
+        ("downloads", _("Downloads")),
+        ("page_views", _("Portal page views")),
+    ]
+    return Table(
+        key="engagement-weeks",
+        title=_l("The last 13 weeks"),
+        header=[_("Week starting (Monday)"), *[label for _k, label in cols]],
+        rows=[[date_format(r["week"], "j M Y"), *[r[k] for k, _x in cols]] for r in rows],
+        charts=[
+            {
+                "type": "bar",
+                "labels": [date_format(r["week"], "j M") for r in rows],
+                "datasets": [{"label": str(label), "data": [r[k] for r in rows]} for k, label in cols[:2]],
+                "x_title": _("Week starting (Monday)"),
+                "y_title": _("Count"),
+                "aria": _("Engagement over the last 13 weeks"),
+            }
+        ],
+    )
+
+
+def top(f: OverviewFilters) -> Table:
+    return Table(
+        key="top-partners",
+        title=_l("Most engaged partners"),
+        header=[_("Partner"), _("Region"), _("Tier"), _("90-day score")],
+        rows=[
+            [
+                _partner_link(r["pk"], r["legal_name"]),
+                r["region__code"],
+                r["tier__name"],
+                r["engagement_score"],
+            ]
+            for r in q.top_partners(f)
+        ],
+    )
+
+
+def falling(f: OverviewFilters) -> Table:
+    return Table(
+        key="falling-partners",
+        title=_l("Falling engagement"),
+        header=[
+            _("Partner"),
+            _("Region"),
+            _("Points, 3 months before"),
+            _("Points, last 3 months"),
+            _("Change"),
+        ],
+        rows=[
+            [
+                _partner_link(r["partner_id"], r["partner__legal_name"]),
+                r["region__code"],
+                r["before"],
+                r["recent"],
+                _pct(r["change"]),
+            ]
+            for r in q.falling_partners(f)
+        ],
+        note=_l(
+            "Active partners whose engagement points fell most: the last three complete months against the three before."
+        ),
+    )
+
+
+def dormant(f: OverviewFilters) -> Table:
+    data = q.dormant_partners(f)
+    return Table(
+        key="dormant-partners",
+        title=_l("No sign-in in 90 days"),
+        header=[_("Partner"), _("Region"), _("Tier")],
+        rows=[
+            [_partner_link(r["pk"], r["legal_name"]), r["region__code"], r["tier__name"]]
+            for r in data["rows"]
+        ],
+        note=_("%(count)s active partners; the first %(shown)s by name are listed.")
+        % {"count": data["count"], "shown": min(data["count"], q.DORMANT_SHOWN)},
+    )
+
+
+def score(f: OverviewFilters) -> Table:
+    kinds = dict(EngagementKind.choices)
+    return Table(
+        key="engagement-score",
+        title=_l("How the engagement score is counted"),
+        header=[_("Action"), _("Points")],
+        rows=[
+            [str(kinds[k]), w] for k, w in sorted(ENGAGEMENT_WEIGHTS.items(), key=lambda kv: (-kv[1], kv[0]))
+        ],
+        note=_l(
+            "A partner's score is the sum of its people's points over the last 90 days, recomputed every "
+            "hour. Portal page views are counted separately and do not add points."
+        ),
+    )
+
+
+ENGAGEMENT: dict[str, Callable[[OverviewFilters], Table]] = {
+    "engagement-months": engagement_months,
+    "engagement-weeks": engagement_weeks,
+    "top-partners": top,
+    "falling-partners": falling,
+    "dormant-partners": dormant,
+    "engagement-score": score,
+}
+
+OVERVIEW: dict[str, Callable[[OverviewFilters], Table]] = {
     "partners-trend": partners_trend,
     "partners-by-region": lambda f: partners_by(f, "region"),
     "partners-by-tier": lambda f: partners_by(f, "tier"),
@@ -318,3 +468,6 @@ SECTIONS: dict[str, Callable[[OverviewFilters], Table]] = {
     "badges": badges,
     "reviews": reviews,
 }
+
+#: Every table of the insight pages, by key (the exports' URLs).
+SECTIONS: dict[str, Callable[[OverviewFilters], Table]] = {**OVERVIEW, **ENGAGEMENT}

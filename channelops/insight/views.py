@@ -8,6 +8,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_safe
 
 from channelops.accounts.pages import StaffRequest
@@ -17,7 +18,7 @@ from channelops.core.pages import safe_cell, staff_required
 from .forms import OverviewFilterForm
 from .models import PartnerMonth
 from .querysets import OverviewFilters
-from .tables import SECTIONS
+from .tables import ENGAGEMENT, OVERVIEW, SECTIONS, Table
 
 EXPORT_FORMATS = ("csv", "xlsx")
 
@@ -37,11 +38,16 @@ def _filters(request: StaffRequest) -> tuple[OverviewFilterForm, OverviewFilters
     return form, OverviewFilters(today=today)
 
 
-@staff_required
-@require_safe
-def overview(request: StaffRequest) -> HttpResponse:
+PAGES = {
+    "overview": (OVERVIEW, _l("Program overview")),
+    "engagement": (ENGAGEMENT, _l("Engagement analytics")),
+}
+
+
+def _page(request: StaffRequest, page: str) -> HttpResponse:
     form, f = _filters(request)
-    tables = [build(f) for build in SECTIONS.values()]
+    sections, title = PAGES[page]
+    tables: list[Table] = [build(f) for build in sections.values()]
     for t in tables:
         for chart in t.charts:
             chart["json"] = json.dumps({k: v for k, v in chart.items() if k != "aria"}, default=str)
@@ -56,10 +62,24 @@ def overview(request: StaffRequest) -> HttpResponse:
             "today": timezone.localdate(),
             "query": request.GET.urlencode(),
             "refreshed": PartnerMonth.objects.order_by().values_list("month", flat=True).last() is not None,
-            "nav": "overview",
+            "nav": page,
+            "page_title": title,
+            "other_page": "engagement" if page == "overview" else "overview",
         },
         status=400 if form.is_bound and not form.is_valid() else 200,
     )
+
+
+@staff_required
+@require_safe
+def overview(request: StaffRequest) -> HttpResponse:
+    return _page(request, "overview")
+
+
+@staff_required
+@require_safe
+def engagement(request: StaffRequest) -> HttpResponse:
+    return _page(request, "engagement")
 
 
 @staff_required

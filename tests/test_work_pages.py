@@ -23,7 +23,8 @@ from channelops.work.models import (
     WorkStatus,
     WorkTemplate,
 )
-from channelops.work.services import journey_assign, milestone_for, work_item_create
+from channelops.work.services.items import milestone_for, work_item_create
+from channelops.work.services.templates import journey_assign
 
 from .factories import MembershipFactory, UserFactory
 
@@ -751,7 +752,7 @@ def test_leadership_create_change_and_close_an_epic_on_console_pages(leadership,
 
 def test_a_cam_sees_epics_but_cannot_create_or_change_them(cam, leadership, login):
     from channelops.work.models import Epic, WorkGroup
-    from channelops.work.services import epic_create
+    from channelops.work.services.epics import epic_create
 
     epic = epic_create(group=WorkGroup.objects.first(), title="Partner NPS", by=leadership)
     client = login(cam)
@@ -768,7 +769,7 @@ def test_a_cam_sees_epics_but_cannot_create_or_change_them(cam, leadership, logi
 
 def test_an_item_is_put_in_an_epic_from_its_page(cam, leadership, login):
     from channelops.work.models import WorkGroup
-    from channelops.work.services import epic_create
+    from channelops.work.services.epics import epic_create
 
     epic = epic_create(group=WorkGroup.objects.first(), title="Partner NPS", by=leadership)
     item = make_item(cam, title="Survey partners")

@@ -25,7 +25,7 @@ from channelops.core.pages import staff_required
 
 from ..models import CLOSED_STATUSES, Epic, WorkGroup
 from ..querysets import by_when, with_progress
-from ..services import EPIC_ADD_PERM, EPIC_EDIT_PERM, epic_create, epic_update
+from ..services.epics import EPIC_ADD_PERM, EPIC_EDIT_PERM, epic_create, epic_update
 
 NAV = "work"
 

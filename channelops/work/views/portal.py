@@ -21,7 +21,7 @@ from channelops.partners.pages import partner_required
 from ..item_forms import CommentForm, TaskToggleForm
 from ..models import CLOSED_STATUSES, Task, TaskRole, WorkItem
 from ..querysets import JOURNEY, attach_people, by_when, journey_items, with_progress
-from ..services import comment_add, task_set_done
+from ..services.items import comment_add, task_set_done
 
 JOURNEYS_SHOWN = 50
 TASKS_SHOWN = 100

@@ -20,18 +20,8 @@ from channelops.core.forms import DateInput, add_service_errors
 from channelops.core.pages import staff_required
 
 from ..models import Deliverable, RaciMatrix
-from ..raci import (
-    EDIT_PERM,
-    TableView,
-    deliverable_add,
-    deliverable_delete,
-    deliverable_rename,
-    matrices_overview,
-    matrix_table,
-    raci_cell_set,
-    raci_route,
-    route_plan,
-)
+from ..raci import EDIT_PERM, TableView, matrices_overview, matrix_table, route_plan
+from ..services.raci import deliverable_add, deliverable_delete, deliverable_rename, raci_cell_set, raci_route
 
 
 class DeliverableForm(forms.Form):

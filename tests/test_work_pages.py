@@ -284,6 +284,19 @@ def test_staff_tick_and_reopen_any_task(cam, login, partner_a, admin_a):
     assert client.post(f"/console/work/{other.pk}/tasks/{task.pk}/toggle/", {"done": "1"}).status_code == 404
 
 
+def test_a_toggle_without_a_clear_answer_flips_the_task(cam, login):
+    item = make_item(cam, tasks=[{"title": "Book the room"}])
+    task = item.tasks.get()
+    client = login(cam)
+    url = f"/console/work/{item.pk}/tasks/{task.pk}/toggle/"
+    assert "Task done: Book the room" in body(client.post(url, {}, follow=True))
+    task.refresh_from_db()
+    assert task.done_at is not None
+    assert "Task reopened: Book the room" in body(client.post(url, {"done": "maybe"}, follow=True))
+    task.refresh_from_db()
+    assert task.done_at is None
+
+
 def test_tasks_of_a_closed_item_cannot_be_ticked(cam, login):
     item = make_item(cam, tasks=[{"title": "Late"}])
     item.status = WorkStatus.DONE

@@ -83,6 +83,7 @@ class NotificationList(ListPage):
     noun_plural = _l("notifications")
     empty_title = _l("No notifications yet.")
     empty_text = _l("Set up rules to be told of changes.")
+    request: SignedInRequest
 
     @property
     def shell(self) -> str:

@@ -6,16 +6,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models.query import prefetch_related_objects
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_safe
 
+from channelops.accounts.pages import StaffRequest
 from channelops.core.listing import Column, ListPage, render_filter_form
 from channelops.core.pages import staff_required
 
@@ -50,9 +52,10 @@ class MyWork(ListPage):
     empty_title = _l("Nothing open: no work item has you as DRI or assignee.")
     empty_text = _l("Items you create or are assigned show here, soonest first.")
     noun_plural = _l("work items")
+    request: StaffRequest
 
     def get_queryset(self) -> Any:
-        return my_items(self.request.user)  # type: ignore[arg-type]
+        return my_items(self.request.user)
 
     def ordering(self) -> list[Any]:
         return by_when()
@@ -85,7 +88,7 @@ class MyWork(ListPage):
         return reverse("console:work_item_new"), _("Create a work item")
 
     def get_extra_context(self) -> dict[str, Any]:
-        tasks = list(my_tasks(self.request.user)[: TASKS_SHOWN + 1])  # type: ignore[arg-type]
+        tasks = list(my_tasks(self.request.user)[: TASKS_SHOWN + 1])
         return {
             "tasks": tasks[:TASKS_SHOWN],
             "more_tasks": len(tasks) > TASKS_SHOWN,
@@ -102,7 +105,7 @@ my_work = MyWork.as_view()
 
 @staff_required
 @require_safe
-def board(request: HttpRequest) -> HttpResponse:
+def board(request: StaffRequest) -> HttpResponse:
     filterset = WorkBoardFilter(request.GET or None, queryset=WorkItem.objects.visible_to(request.user))
     qs = filterset.queryset
     partner = None
@@ -146,6 +149,7 @@ class Journeys(ListPage):
     empty_title = _l("No journey is in progress.")
     empty_text = _l("Assign one from a journey template on the new work item page.")
     noun_plural = _l("journeys")
+    request: StaffRequest
 
     def get_queryset(self) -> Any:
         qs = WorkItem.objects.visible_to(self.request.user).exclude(status__in=CLOSED_STATUSES)
@@ -176,10 +180,10 @@ class Journeys(ListPage):
                 "tasks_overdue",
                 _l("Overdue tasks"),
                 numeric=True,
-                html=lambda i: (  # type: ignore[arg-type]
-                    format_html('<strong class="overdue">{}</strong>', i.tasks_overdue)  # type: ignore[return-value]
+                html=lambda i: (
+                    format_html('<strong class="overdue">{}</strong>', i.tasks_overdue)
                     if i.tasks_overdue
-                    else "0"
+                    else SafeString("0")
                 ),
             ),
         ]

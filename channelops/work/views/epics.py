@@ -59,6 +59,7 @@ class EpicList(ListPage):
     default_sort = "title"
     empty_title = _l("No epic yet.")
     noun_plural = _l("epics")
+    request: StaffRequest
 
     def get_queryset(self) -> Any:
         return Epic.objects.select_related("group").annotate(

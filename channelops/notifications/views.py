@@ -105,7 +105,7 @@ class NotificationList(ListPage):
             text = format_html("{}", n.title) if n.read_at else format_html("<strong>{}</strong>", n.title)
             return format_html(
                 '<form method="post" action="{}">{}<input type="hidden" name="open" value="1">'
-                '<button type="submit" class="btn btn-link p-0 text-start">{}</button></form>',
+                '<button type="submit" class="btn btn-link p-0 text-start text-wrap">{}</button></form>',
                 reverse(f"{shell}:notification_read", args=[n.pk]),
                 token,
                 text,

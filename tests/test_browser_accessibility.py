@@ -237,7 +237,8 @@ def test_console_page_has_no_axe_violations(page: Page, live_server, staff_with_
 
 def test_work_pages_with_tasks_and_comments_have_no_axe_violations(page: Page, live_server, partner_admin):
     from channelops.work.models import Project, WorkTemplate
-    from channelops.work.services import comment_add, journey_assign, work_item_create
+    from channelops.work.services.items import comment_add, work_item_create
+    from channelops.work.services.templates import journey_assign
 
     partner = partner_admin.membership.partner
     cam = partner.cam

@@ -11,7 +11,7 @@ from allauth.socialaccount.models import SocialAccount
 from channelops.core.models import OutboxMessage, OutboxStatus
 from channelops.work import gitlab_mirror
 from channelops.work.models import Label, Milestone, Project, WorkGroup, WorkStatus
-from channelops.work.services import comment_add, task_set_done, work_item_create, work_item_update
+from channelops.work.services.items import comment_add, task_set_done, work_item_create, work_item_update
 
 from .fake_gitlab import FakeGitLab
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from channelops.core.exceptions import NotAllowed
 from channelops.licensing import keys
 from channelops.work.models import Project
-from channelops.work.services import task_set_done, work_item_create
+from channelops.work.services.items import task_set_done, work_item_create
 
 SECRET = "/secret/path/license-keys"
 

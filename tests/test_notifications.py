@@ -31,7 +31,7 @@ from channelops.partners.registration import (
     application_verify,
 )
 from channelops.work.models import Project
-from channelops.work.services import comment_add, work_item_create
+from channelops.work.services.items import comment_add, work_item_create
 
 from .conftest import Mailbox
 from .factories import MembershipFactory, StaffFactory, UserFactory

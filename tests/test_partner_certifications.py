@@ -39,7 +39,7 @@ from channelops.enablement.services.training_partners import (
     trainer_candidates,
 )
 from channelops.work.models import WorkItem, WorkStatus
-from channelops.work.services import task_set_done, work_item_set_status
+from channelops.work.services.items import task_set_done, work_item_set_status
 
 from .factories import MembershipFactory, PartnerFactory, StaffFactory, UserFactory
 

@@ -15,14 +15,13 @@ from channelops.accounts.models import StaffTeam, TeamKind
 from channelops.core.exceptions import NotAllowed
 from channelops.core.models import OutboxMessage
 from channelops.work.models import Deliverable, RaciCell, RaciColumn, RaciMatrix, WorkItem
-from channelops.work.raci import (
+from channelops.work.raci import matrix_table, raci_warnings
+from channelops.work.services.raci import (
     deliverable_add,
     deliverable_delete,
     deliverable_rename,
-    matrix_table,
     raci_cell_set,
     raci_route,
-    raci_warnings,
 )
 
 from .factories import StaffFactory

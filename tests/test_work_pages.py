@@ -23,7 +23,8 @@ from channelops.work.models import (
     WorkStatus,
     WorkTemplate,
 )
-from channelops.work.services import journey_assign, milestone_for, work_item_create
+from channelops.work.services.items import milestone_for, work_item_create
+from channelops.work.services.templates import journey_assign
 
 from .factories import MembershipFactory, UserFactory
 
@@ -281,6 +282,19 @@ def test_staff_tick_and_reopen_any_task(cam, login, partner_a, admin_a):
     assert client.get(url).status_code == 405
     other = make_item(cam, title="Other", tasks=[{"title": "x"}])
     assert client.post(f"/console/work/{other.pk}/tasks/{task.pk}/toggle/", {"done": "1"}).status_code == 404
+
+
+def test_a_toggle_without_a_clear_answer_flips_the_task(cam, login):
+    item = make_item(cam, tasks=[{"title": "Book the room"}])
+    task = item.tasks.get()
+    client = login(cam)
+    url = f"/console/work/{item.pk}/tasks/{task.pk}/toggle/"
+    assert "Task done: Book the room" in body(client.post(url, {}, follow=True))
+    task.refresh_from_db()
+    assert task.done_at is not None
+    assert "Task reopened: Book the room" in body(client.post(url, {"done": "maybe"}, follow=True))
+    task.refresh_from_db()
+    assert task.done_at is None
 
 
 def test_tasks_of_a_closed_item_cannot_be_ticked(cam, login):
@@ -751,7 +765,7 @@ def test_leadership_create_change_and_close_an_epic_on_console_pages(leadership,
 
 def test_a_cam_sees_epics_but_cannot_create_or_change_them(cam, leadership, login):
     from channelops.work.models import Epic, WorkGroup
-    from channelops.work.services import epic_create
+    from channelops.work.services.epics import epic_create
 
     epic = epic_create(group=WorkGroup.objects.first(), title="Partner NPS", by=leadership)
     client = login(cam)
@@ -768,7 +782,7 @@ def test_a_cam_sees_epics_but_cannot_create_or_change_them(cam, leadership, logi
 
 def test_an_item_is_put_in_an_epic_from_its_page(cam, leadership, login):
     from channelops.work.models import WorkGroup
-    from channelops.work.services import epic_create
+    from channelops.work.services.epics import epic_create
 
     epic = epic_create(group=WorkGroup.objects.first(), title="Partner NPS", by=leadership)
     item = make_item(cam, title="Survey partners")

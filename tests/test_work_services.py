@@ -39,14 +39,9 @@ from channelops.work.models import (
     WorkStatus,
     WorkTemplate,
 )
-from channelops.work.services import (
-    journey_progress,
-    milestone_for,
-    overdue_tasks_escalate,
-    task_set_done,
-    work_item_create,
-    work_item_from_template,
-)
+from channelops.work.services.escalation import overdue_tasks_escalate
+from channelops.work.services.items import milestone_for, task_set_done, work_item_create
+from channelops.work.services.templates import journey_progress, work_item_from_template
 from channelops.work.workflows import workflow_validate, workflows_run
 
 from .factories import StaffFactory, UserFactory

@@ -6,7 +6,7 @@ service calls it inside its own transaction::
     # channelops/work/hooks.py
     work_item_changed = Hook("work_item_changed", "item, by, new")
 
-    # channelops/work/services.py, inside the @transaction.atomic service
+    # channelops/work/services/items.py, inside the @transaction.atomic service
     hooks.work_item_changed.call(item=item, by=by, new=new)
 
 An app that depends on the owner (here enablement, above work) registers a function in its

@@ -94,7 +94,7 @@ def tasks_done_html(item: Any) -> SafeString:
 def item_title_html(item: Any) -> SafeString:
     sub = item.project.name + (f" · {item.milestone.title}" if item.milestone_id else "")
     return format_html(
-        '<a href="{}">{}</a><div class="text-secondary small">{}</div>',
+        '<div class="work-title"><a href="{}">{}</a><div class="text-secondary small">{}</div></div>',
         reverse("console:work_item", args=[item.pk]),
         item.title,
         sub,

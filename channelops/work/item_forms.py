@@ -275,7 +275,12 @@ class FromTemplateForm(forms.Form):
 
 
 class TaskToggleForm(forms.Form):
-    done = forms.TypedChoiceField(choices=[("1", "1"), ("0", "0")], coerce=lambda v: v == "1")
+    """``done``: "1" ticks the task, "0" unticks it; anything else (or nothing) toggles it (None)."""
+
+    done = forms.CharField(required=False, strip=False)
+
+    def clean_done(self) -> bool | None:
+        return {"1": True, "0": False}.get(self.cleaned_data["done"])
 
 
 class CommentForm(forms.Form):

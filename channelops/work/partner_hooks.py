@@ -17,7 +17,7 @@ def _assign_default_journeys(*, membership: Any, by: Any = None, **kwargs: Any) 
     from django.core.exceptions import ValidationError
 
     from .models import TemplateKind, WorkTemplate
-    from .services import journey_assign
+    from .services.templates import journey_assign
 
     for template in WorkTemplate.objects.filter(
         kind=TemplateKind.JOURNEY, assign_to_new_users=True, active=True

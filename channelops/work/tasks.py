@@ -7,6 +7,6 @@ from django_tasks import task
 
 @task()
 def overdue_tasks_escalate_task() -> dict[str, int]:
-    from .services import overdue_tasks_escalate
+    from .services.escalation import overdue_tasks_escalate
 
     return overdue_tasks_escalate()

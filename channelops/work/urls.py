@@ -4,16 +4,16 @@ from django.urls import path
 
 from channelops.core.pages import staff_required
 
-from .views import console_items, epics, portal, raci
+from .views import console_items, console_lists, epics, portal, raci
 
 console_patterns = [
-    path("work/", console_items.my_work, name="my_work"),
-    path("work/board/", console_items.board, name="work_board"),
+    path("work/", console_lists.my_work, name="my_work"),
+    path("work/board/", console_lists.board, name="work_board"),
     path("work/new/", console_items.item_new, name="work_item_new"),
     path("work/<int:pk>/", console_items.item_detail, name="work_item"),
     path("work/<int:pk>/tasks/<int:task_pk>/toggle/", console_items.task_toggle, name="work_task_toggle"),
     path("work/<int:pk>/comment/", console_items.comment, name="work_comment"),
-    path("work/journeys/", console_items.journeys, name="work_journeys"),
+    path("work/journeys/", console_lists.journeys, name="work_journeys"),
     path("work/epics/", epics.epics, name="work_epics"),
     path("work/epics/new/", epics.epic_new, name="work_epic_new"),
     path("work/epics/<int:pk>/", epics.epic_detail, name="work_epic"),

@@ -271,14 +271,14 @@ def _perform(
     if action == WorkflowAction.NOTIFY_TEAM:
         _notify_team(workflow, trigger=trigger, partner=partner, membership=membership, by=by, fields=fields)
     elif action == WorkflowAction.ASSIGN_JOURNEY:
-        from .services import journey_assign
+        from .services.templates import journey_assign
 
         template = _template(workflow, TemplateKind.JOURNEY)
         if _open_item_exists(template=template, partner=partner, subject=person):
             return
         journey_assign(template=template, partner=partner, user=person, by=staff_by)
     elif action == WorkflowAction.CREATE_WORK_ITEM:
-        from .services import work_item_from_template
+        from .services.templates import work_item_from_template
 
         template = _template(workflow, TemplateKind.WORK_ITEM)
         if _open_item_exists(template=template, partner=partner, subject=partner):

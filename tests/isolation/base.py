@@ -52,7 +52,7 @@ from channelops.partners.models import (
 from channelops.partners.registration import application_submit
 from channelops.work.models import Comment as WorkComment
 from channelops.work.models import Project, Task, WorkItem
-from channelops.work.services import comment_add, work_item_create
+from channelops.work.services.items import comment_add, work_item_create
 
 from ..factories import ContactFactory, MembershipFactory, StaffFactory, UserFactory
 

@@ -412,7 +412,7 @@ def _console_link(partner_id: int) -> str:
 
 def _award_open(partner: Partner, pc: PartnerCertification, by: Any) -> PartnerCertificationStatus | None:
     """Open the award work item (the partner row is locked by the caller)."""
-    from channelops.work.services import work_item_from_template
+    from channelops.work.services.templates import work_item_from_template
 
     template = _work_template(pc.award_template_slug)
     if template is None:

@@ -85,7 +85,7 @@ def ctp_join(
     """The partner admin accepts the invitation, or — once applications are open — applies. Opens the
     requirements-tracking work item (deadline: ``lapse_months`` from today)."""
     from channelops.work.models import TaskRole, WorkItem
-    from channelops.work.services import work_item_from_template
+    from channelops.work.services.templates import work_item_from_template
 
     today = today or timezone.localdate()
     _onboarding_certification(certification)
@@ -144,7 +144,8 @@ def trainer_candidate_add(*, status: PartnerCertificationStatus, full_name: str,
     """A trainer candidate enrols through their own work item, linked to the onboarding item."""
     from django.core.validators import validate_email
 
-    from channelops.work.services import _role_people, work_item_create
+    from channelops.work.services.items import work_item_create
+    from channelops.work.services.templates import _role_people
 
     if by is None or (not by.is_staff and by.partner_id != status.partner_id):
         raise NotAllowed(_("You may not add candidates for this partner."))
@@ -212,7 +213,7 @@ def onboarding_deadlines_run(*, today: date | None = None) -> dict[str, int]:
     """Daily: remind partners before their onboarding deadline (each reminder once), and lapse the
     attempts past it (e-mailed; the onboarding item is cancelled)."""
     from channelops.work.models import CLOSED_STATUSES, WorkStatus
-    from channelops.work.services import work_item_update
+    from channelops.work.services.items import work_item_update
 
     today = today or timezone.localdate()
     days = reminder_days()

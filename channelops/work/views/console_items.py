@@ -1,31 +1,26 @@
-"""Console work pages: my work, the board, new item (directly or from a template), an item's page
-(edit, tasks, comments, history), journeys across partners."""
+"""Console work item pages: a new item (directly or from a template), an item's page (edit, tasks,
+comments, history). Every form posts to an ``Action[StaffRequest]``; the new-item and item pages
+post to themselves (GET shows, POST acts)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
+from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models.query import prefetch_related_objects
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.decorators import method_decorator
-from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
-from django.views.decorators.http import require_POST, require_safe
 
 from channelops.accounts.models import User
-from channelops.core.forms import add_service_errors
-from channelops.core.listing import Column, ListPage, render_filter_form
+from channelops.accounts.pages import SignedInRequest, StaffRequest
+from channelops.core.actions import Action
 from channelops.core.pages import staff_required
 from channelops.partners.models import Partner
 
-from ..display import item_title_html, labels_html, partner_html, progress_html, tasks_done_html, when_html
-from ..filters import JourneyFilter, WorkBoardFilter
 from ..item_forms import (
     CommentForm,
     FromTemplateForm,
@@ -34,160 +29,52 @@ from ..item_forms import (
     WorkItemForm,
     partner_id_in,
 )
-from ..models import CLOSED_STATUSES, Label, Task, TemplateKind, WorkItem, WorkStatus
-from ..querysets import (
-    attach_people,
-    board_columns,
-    by_when,
-    journey_items,
-    my_items,
-    my_tasks,
-)
-from ..services import (
-    comment_add,
-    journey_assign,
-    milestone_for,
-    task_set_done,
-    work_item_create,
-    work_item_from_template,
-    work_item_update,
-)
+from ..models import Label, Task, TemplateKind, WorkItem, WorkStatus, WorkTemplate
+from ..services.items import comment_add, milestone_for, work_item_create, work_item_update
+from ..services.templates import journey_assign, work_item_from_template
+from ._common import load_task, task_ticked, tick_task
 
-TASKS_SHOWN = 100
 NAV = "work"
-
-
-# --- my work -------------------------------------------------------------------------------------
-
-
-@method_decorator(staff_required, name="dispatch")
-class MyWork(ListPage):
-    """Open items where the person is the DRI or an assignee (a list page), and their open tasks."""
-
-    template_name = "work/my_work.html"
-    title = _l("My work")
-    nav = NAV
-    intro = _l("Open work items where you are the DRI or an assignee, soonest first; then your open tasks.")
-    default_sort = "when"
-    empty_title = _l("Nothing open: no work item has you as DRI or assignee.")
-    empty_text = _l("Items you create or are assigned show here, soonest first.")
-    noun_plural = _l("work items")
-
-    def get_queryset(self) -> Any:
-        return my_items(self.request.user)  # type: ignore[arg-type]
-
-    def ordering(self) -> list[Any]:
-        return by_when()
-
-    def get_columns(self) -> list[Column]:
-        today, me = timezone.localdate(), self.request.user.pk
-        return [
-            Column("title", _l("Work item"), html=item_title_html),
-            Column(
-                "role",
-                _l("You are"),
-                value=lambda i: _("DRI") if i.dri_id == me else _("Assignee"),
-            ),
-            Column("status", _l("Status"), status="work"),
-            Column("when", _l("Due or next action"), html=lambda i: when_html(i, today)),
-            Column("tasks", _l("Tasks done"), html=tasks_done_html),
-            Column("partner", _l("Partner"), html=partner_html),
-            Column("labels", _l("Labels"), html=labels_html),
-        ]
-
-    def rows_html(self, rows: Any, columns: list[Column]) -> Any:
-        rows = list(rows)
-        prefetch_related_objects(rows, "labels")
-        return super().rows_html(rows, columns)
-
-    def get_actions(self) -> list[dict[str, Any]]:
-        return [{"label": _("New work item"), "url": reverse("console:work_item_new"), "primary": True}]
-
-    def get_empty_action(self) -> tuple[str, Any] | None:
-        return reverse("console:work_item_new"), _("Create a work item")
-
-    def get_extra_context(self) -> dict[str, Any]:
-        tasks = list(my_tasks(self.request.user)[: TASKS_SHOWN + 1])  # type: ignore[arg-type]
-        return {
-            "tasks": tasks[:TASKS_SHOWN],
-            "more_tasks": len(tasks) > TASKS_SHOWN,
-            "today": timezone.localdate(),
-            "subnav": "my_work",
-        }
-
-
-my_work = MyWork.as_view()
-
-
-# --- board -----------------------------------------------------------------------------------------
-
-
-@staff_required
-@require_safe
-def board(request: HttpRequest) -> HttpResponse:
-    filterset = WorkBoardFilter(request.GET or None, queryset=WorkItem.objects.visible_to(request.user))
-    qs = filterset.queryset
-    partner = None
-    if filterset.is_bound:
-        # Invalid values are reported and ignored; the valid ones still filter.
-        filterset.form.is_valid()
-        qs = filterset.filter_queryset(qs)
-        partner = filterset.form.cleaned_data.get("partner")
-    columns = board_columns(qs)
-    prefetch_related_objects([i for c in columns for i in c.items], "labels")
-    return render(
-        request,
-        "work/board.html",
-        {
-            "filter_form": render_filter_form(filterset.form),
-            "filtered": any(v for k, v in request.GET.items() if k != "page"),
-            "columns": columns,
-            "partner": partner,
-            "today": timezone.localdate(),
-            "nav": NAV,
-            "subnav": "board",
-        },
-    )
 
 
 # --- new item --------------------------------------------------------------------------------------
 
 
-def _partner_param(request: HttpRequest) -> int | None:
+def _partner_param(request: StaffRequest) -> int | None:
     """The partner id named by ``?partner=`` or the posted partner field ("Name (#id)" or an id),
     to offer its people as assignees."""
     raw = (request.POST if request.method == "POST" else request.GET).get("partner", "")
     return partner_id_in(raw)
 
 
-@staff_required
-def item_new(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
-    status = 200
-    is_template = request.method == "POST" and request.POST.get("form") == "template"
+def _asked_partner(request: StaffRequest, partner: Partner | None) -> Partner | str:
+    """The partner field's initial value: the partner named by ``?partner=``, else what was asked."""
+    return partner if partner is not None and "partner" in request.GET else request.GET.get("partner", "")
+
+
+def _new_page(
+    request: StaffRequest,
+    *,
+    form: forms.Form | None = None,
+    template_form: forms.Form | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """Both forms of the new-item page; the one that was posted comes back bound, with its errors."""
     pid = _partner_param(request)
     partner = Partner.objects.filter(pk=pid).first() if pid else None
-    asked = partner if partner is not None and "partner" in request.GET else request.GET.get("partner", "")
-    template_form = FromTemplateForm(
-        request.POST if is_template else None,
-        initial={"template": request.GET.get("template", ""), "partner": asked},
-    )
-    form = WorkItemForm(
-        request.POST if request.method == "POST" and not is_template else None,
-        partner=pid,
-        initial={"partner": asked},
-    )
-    if request.method == "POST":
-        status = 400
-        item = _create_from_template(request, template_form) if is_template else _create_item(request, form)
-        if item is not None:
-            return redirect("console:work_item", item.pk)
+    asked = _asked_partner(request, partner)
+    if template_form is None:
+        template_form = FromTemplateForm(
+            initial={"template": request.GET.get("template", ""), "partner": asked}
+        )
+    if form is None:
+        form = WorkItemForm(partner=pid, initial={"partner": asked})
     chosen = None
     slug = request.GET.get("template") or (
         request.POST.get("tpl-template") if template_form.is_bound else None
     )
-    if slug:
-        chosen = template_form.fields["template"].queryset.filter(slug=slug).first()  # type: ignore[attr-defined]
+    if slug:  # one of the templates the form offers
+        chosen = WorkTemplate.objects.filter(active=True, slug=slug).first()
     return render(
         request,
         "work/item_new.html",
@@ -197,7 +84,7 @@ def item_new(request: HttpRequest) -> HttpResponse:
             "chosen": chosen,
             "chosen_tasks": list(chosen.tasks.all()) if chosen else [],
             "partner": partner,
-            "user": user,
+            "user": request.user,
             "nav": NAV,
             "subnav": "new",
         },
@@ -205,64 +92,73 @@ def item_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _create_item(request: HttpRequest, form: WorkItemForm) -> WorkItem | None:
-    if not form.is_valid():
-        return None
-    d = form.cleaned_data
-    try:
-        item = work_item_create(
-            project=d["project"],
-            title=d["title"],
-            description=d["description"],
-            dri=d["dri"],
-            by=request.user,  # type: ignore[arg-type]
-            assignees=d["assignees"],
-            labels=d["labels"],
-            milestone=d["milestone"],
-            epic=d["epic"],
-            due_date=d["due_date"],
-            next_action=d["next_action"],
-            next_action_date=d["next_action_date"],
-            partner=d["partner"],
-            shared_with_partner=d["shared_with_partner"],
-        )
-    except ValidationError as exc:
-        add_service_errors(form, exc)
-        return None
-    messages.success(request, _("Work item created; %(dri)s is its DRI.") % {"dri": item.dri.get_full_name()})
-    return item
-
-
-def _create_from_template(request: HttpRequest, form: FromTemplateForm) -> WorkItem | None:
-    if not form.is_valid():
-        return None
-    d = form.cleaned_data
-    template, partner = d["template"], d["partner"]
-    try:
-        if template.kind == TemplateKind.JOURNEY:
-            if partner is None:
-                raise ValidationError(
-                    {"partner": _("A journey is assigned to a partner: give its name or id.")}
-                )
-            item = journey_assign(template=template, partner=partner, by=request.user)  # type: ignore[arg-type]
-            if d["dri"] is not None:
-                item = work_item_update(item=item, by=request.user, data={"dri": d["dri"]})  # type: ignore[arg-type]
-        else:
-            item = work_item_from_template(
-                template=template,
-                by=request.user,  # type: ignore[arg-type]
-                dri=d["dri"],  # empty: the partner's CAM, else the person creating it
-                partner=partner,
-            )
-    except ValidationError as exc:
-        add_service_errors(form, exc)
-        return None
-    messages.success(
-        request,
-        _("Work item created from the template “%(t)s” with %(n)d tasks.")
-        % {"t": template.name, "n": item.tasks.count()},
+def _create(request: StaffRequest, obj: None, d: dict[str, Any]) -> WorkItem:
+    return work_item_create(
+        project=d["project"],
+        title=d["title"],
+        description=d["description"],
+        dri=d["dri"],
+        by=request.user,
+        assignees=d["assignees"],
+        labels=d["labels"],
+        milestone=d["milestone"],
+        epic=d["epic"],
+        due_date=d["due_date"],
+        next_action=d["next_action"],
+        next_action_date=d["next_action_date"],
+        partner=d["partner"],
+        shared_with_partner=d["shared_with_partner"],
     )
+
+
+create_item = Action[StaffRequest](
+    load=lambda request: None,
+    form_class=WorkItemForm,
+    form_kwargs=lambda request, obj: {"partner": _partner_param(request)},
+    perform=_create,
+    success=lambda obj, item: _("Work item created; %(dri)s is its DRI.") % {"dri": item.dri.get_full_name()},
+    redirect_to=lambda request, obj, item: reverse("console:work_item", args=[item.pk]),
+    on_invalid=lambda request, obj, form: _new_page(request, form=form, status=400),
+)
+
+
+def _create_from_template(request: StaffRequest, obj: None, d: dict[str, Any]) -> WorkItem:
+    template, partner = d["template"], d["partner"]
+    if template.kind != TemplateKind.JOURNEY:
+        return work_item_from_template(
+            template=template,
+            by=request.user,
+            dri=d["dri"],  # empty: the partner's CAM, else the person creating it
+            partner=partner,
+        )
+    if partner is None:
+        raise ValidationError({"partner": _("A journey is assigned to a partner: give its name or id.")})
+    item = journey_assign(template=template, partner=partner, by=request.user)
+    if d["dri"] is not None:
+        item = work_item_update(item=item, by=request.user, data={"dri": d["dri"]})
     return item
+
+
+create_from_template = Action[StaffRequest](
+    load=lambda request: None,
+    form_class=FromTemplateForm,
+    perform=_create_from_template,
+    success=lambda obj, item: (
+        _("Work item created from the template “%(t)s” with %(n)d tasks.")
+        % {"t": item.template.name, "n": item.tasks.count()}
+    ),
+    redirect_to=lambda request, obj, item: reverse("console:work_item", args=[item.pk]),
+    on_invalid=lambda request, obj, form: _new_page(request, template_form=form, status=400),
+)
+
+
+@staff_required
+def item_new(request: StaffRequest) -> HttpResponse:
+    """The new-item page; its POST creates the item (``form=template``: from the chosen template)."""
+    if request.method == "POST":
+        action = create_from_template if request.POST.get("form") == "template" else create_item
+        return action.view(request)
+    return _new_page(request)
 
 
 # --- an item's page -----------------------------------------------------------------------------------
@@ -347,7 +243,7 @@ def _sections(tasks: list[Task]) -> list[tuple[str, list[Task]]]:
     return list(sections.items())
 
 
-def _item(request: HttpRequest, pk: int) -> WorkItem:
+def _item(request: SignedInRequest, pk: int) -> WorkItem:
     return get_object_or_404(
         WorkItem.objects.visible_to(request.user)
         .select_related("project", "partner", "dri", "milestone", "epic", "team", "template", "created_by")
@@ -357,11 +253,11 @@ def _item(request: HttpRequest, pk: int) -> WorkItem:
 
 
 def _item_page(
-    request: HttpRequest,
+    request: StaffRequest,
     item: WorkItem,
     *,
-    edit_form: WorkItemEditForm | None = None,
-    comment_form: CommentForm | None = None,
+    edit_form: forms.Form | None = None,
+    comment_form: forms.Form | None = None,
     status: int = 200,
 ) -> HttpResponse:
     tasks = list(item.tasks.select_related("assignee", "done_by"))
@@ -397,125 +293,53 @@ def _item_page(
     )
 
 
-@staff_required
-def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    item = _item(request, pk)
-    if request.method != "POST":
-        return _item_page(request, item)
-    form = WorkItemEditForm(request.POST, item=item)
-    if form.is_valid():
-        data = dict(form.cleaned_data)
-        if data["milestone"] is None:
-            day = data["due_date"] or data["next_action_date"] or timezone.localdate()
-            data["milestone"] = milestone_for(day)
-        try:
-            work_item_update(item=item, by=request.user, data=data)  # type: ignore[arg-type]
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Work item saved."))
-            return redirect("console:work_item", item.pk)
-    return _item_page(request, item, edit_form=form, status=400)
+def _item_url(item_id: int, anchor: str = "") -> str:
+    return reverse("console:work_item", args=[item_id]) + anchor
+
+
+def _save(request: StaffRequest, item: WorkItem, data: dict[str, Any]) -> WorkItem:
+    data = dict(data)
+    if data["milestone"] is None:
+        day = data["due_date"] or data["next_action_date"] or timezone.localdate()
+        data["milestone"] = milestone_for(day)
+    return work_item_update(item=item, by=request.user, data=data)
+
+
+edit_item = Action[StaffRequest](
+    load=_item,
+    form_class=WorkItemEditForm,
+    form_kwargs=lambda request, item: {"item": item},
+    perform=_save,
+    success=_l("Work item saved."),
+    redirect_to=lambda request, item, result: _item_url(item.pk),
+    on_invalid=lambda request, item, form: _item_page(request, item, edit_form=form, status=400),
+)
 
 
 @staff_required
-@require_POST
-def task_toggle(request: HttpRequest, pk: int, task_pk: int) -> HttpResponse:
-    task = get_object_or_404(Task.objects.visible_to(request.user), pk=task_pk, item_id=pk)
-    form = TaskToggleForm(request.POST)
-    done = form.cleaned_data["done"] if form.is_valid() else not task.is_done
-    try:
-        task_set_done(task=task, done=done, by=request.user)  # type: ignore[arg-type]
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(
-            request,
-            (_("Task done: %(t)s") if done else _("Task reopened: %(t)s")) % {"t": task.title},
-        )
-    return redirect(reverse("console:work_item", args=[pk]) + f"#task-{task.pk}")
+def item_detail(request: StaffRequest, pk: int) -> HttpResponse:
+    """The item's page; its POST saves the edit form."""
+    if request.method == "POST":
+        return edit_item.view(request, pk)
+    return _item_page(request, _item(request, pk))
 
 
-@staff_required
-@require_POST
-def comment(request: HttpRequest, pk: int) -> HttpResponse:
-    item = _item(request, pk)
-    form = CommentForm(request.POST)
-    if form.is_valid():
-        try:
-            comment_add(item=item, body=form.cleaned_data["body"], by=request.user)  # type: ignore[arg-type]
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Comment added."))
-            return redirect(reverse("console:work_item", args=[pk]) + "#comments-h")
-    return _item_page(request, item, comment_form=form, status=400)
+toggle_task = Action[StaffRequest](
+    load=load_task,
+    form_class=TaskToggleForm,
+    perform=tick_task,
+    success=task_ticked,
+    redirect_to=lambda request, task, result: _item_url(task.item_id, f"#task-{task.pk}"),
+)
 
+add_comment = Action[StaffRequest](
+    load=_item,
+    form_class=CommentForm,
+    perform=lambda request, item, data: comment_add(item=item, body=data["body"], by=request.user),
+    success=_l("Comment added."),
+    redirect_to=lambda request, item, result: _item_url(item.pk, "#comments-h"),
+    on_invalid=lambda request, item, form: _item_page(request, item, comment_form=form, status=400),
+)
 
-# --- journeys ------------------------------------------------------------------------------------------
-
-
-@method_decorator(staff_required, name="dispatch")
-class Journeys(ListPage):
-    """Open journeys (template kind "journey") across partners, soonest due first."""
-
-    template_name = "work/journeys.html"
-    title = _l("Journeys in progress")
-    nav = NAV
-    intro = _l(
-        "Sets of tasks assigned to a partner or a partner person (e.g. every new partner user gets the "
-        "onboarding journey)."
-    )
-    filterset_class = JourneyFilter
-    empty_title = _l("No journey is in progress.")
-    empty_text = _l("Assign one from a journey template on the new work item page.")
-    noun_plural = _l("journeys")
-
-    def get_queryset(self) -> Any:
-        qs = WorkItem.objects.visible_to(self.request.user).exclude(status__in=CLOSED_STATUSES)
-        return journey_items(qs)
-
-    def ordering(self) -> list[Any]:
-        return by_when()
-
-    def get_columns(self) -> list[Column]:
-        today = timezone.localdate()
-        return [
-            Column(
-                "partner.legal_name",
-                _l("Partner"),
-                link=lambda i: (
-                    reverse("console:partner_detail", args=[i.partner_id]) if i.partner_id else None
-                ),
-            ),
-            Column(
-                "person",
-                _l("Person"),
-                value=lambda i: i.person.get_full_name() if i.person else _("the partner"),
-            ),
-            Column("template.name", _l("Journey"), link=lambda i: reverse("console:work_item", args=[i.pk])),
-            Column("progress", _l("Progress"), html=progress_html),
-            Column("when", _l("Due"), html=lambda i: when_html(i, today)),
-            Column(
-                "tasks_overdue",
-                _l("Overdue tasks"),
-                numeric=True,
-                html=lambda i: (  # type: ignore[arg-type]
-                    format_html('<strong class="overdue">{}</strong>', i.tasks_overdue)  # type: ignore[return-value]
-                    if i.tasks_overdue
-                    else "0"
-                ),
-            ),
-        ]
-
-    def rows_html(self, rows: Any, columns: list[Column]) -> Any:
-        return super().rows_html(attach_people(list(rows)), columns)
-
-    def get_empty_action(self) -> tuple[str, Any] | None:
-        return reverse("console:work_item_new"), _("Assign a journey")
-
-    def get_extra_context(self) -> dict[str, Any]:
-        return {"subnav": "journeys"}
-
-
-journeys = Journeys.as_view()
+task_toggle = staff_required(toggle_task.view)
+comment = staff_required(add_comment.view)

@@ -6,11 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
@@ -19,15 +17,15 @@ from django.utils.translation import gettext_lazy as _l
 from channelops.accounts.pages import StaffRequest
 from channelops.core.actions import Action
 from channelops.core.exceptions import NotAllowed
-from channelops.core.forms import add_service_errors
 from channelops.core.listing import Column, ListPage
 from channelops.core.pages import staff_required
 
 from ..models import CLOSED_STATUSES, Epic, WorkGroup
 from ..querysets import by_when, with_progress
-from ..services import EPIC_ADD_PERM, EPIC_EDIT_PERM, epic_create, epic_update
+from ..services.epics import EPIC_ADD_PERM, EPIC_EDIT_PERM, epic_create, epic_update
 
 NAV = "work"
+NOT_EPIC_EDITOR = _l("Your role does not allow editing epics.")
 
 
 class EpicForm(forms.Form):
@@ -61,6 +59,7 @@ class EpicList(ListPage):
     default_sort = "title"
     empty_title = _l("No epic yet.")
     noun_plural = _l("epics")
+    request: StaffRequest
 
     def get_queryset(self) -> Any:
         return Epic.objects.select_related("group").annotate(
@@ -103,27 +102,12 @@ class EpicList(ListPage):
 epics = EpicList.as_view()
 
 
-@staff_required
-def epic_new(request: HttpRequest) -> HttpResponse:
-    if not request.user.has_perm(EPIC_ADD_PERM):
-        raise NotAllowed(_("Your role does not allow editing epics."))
-    form = EpicForm(request.POST or None, initial={"group": WorkGroup.objects.first()})
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                epic = epic_create(by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, _("Epic “%(t)s” created.") % {"t": epic.title})
-                return redirect("console:work_epic", epic.pk)
+def _new_page(request: StaffRequest, form: forms.Form | None = None, status: int = 200) -> HttpResponse:
     return render(
         request,
         "work/epic_new.html",
         {
-            "form": form,
+            "form": form or EpicForm(initial={"group": WorkGroup.objects.first()}),
             "nav": NAV,
             "subnav": "epics",
             "breadcrumbs": [
@@ -135,7 +119,34 @@ def epic_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _epic(request: HttpRequest, pk: int) -> Epic:
+def _may_add(request: StaffRequest, obj: Any = None) -> bool:
+    return request.user.has_perm(EPIC_ADD_PERM)
+
+
+create_epic = Action[StaffRequest](
+    load=lambda request: None,
+    allowed=_may_add,
+    not_allowed=NOT_EPIC_EDITOR,
+    form_class=EpicForm,
+    form_kwargs=lambda request, obj: {"initial": {"group": WorkGroup.objects.first()}},
+    perform=lambda request, obj, data: epic_create(by=request.user, **data),
+    success=lambda obj, epic: _("Epic “%(t)s” created.") % {"t": epic.title},
+    redirect_to=lambda request, obj, epic: reverse("console:work_epic", args=[epic.pk]),
+    on_invalid=lambda request, obj, form: _new_page(request, form, status=400),
+)
+
+
+@staff_required
+def epic_new(request: StaffRequest) -> HttpResponse:
+    """The new-epic page; its POST creates the epic."""
+    if request.method == "POST":
+        return create_epic.view(request)
+    if not _may_add(request):
+        raise NotAllowed(NOT_EPIC_EDITOR)
+    return _new_page(request)
+
+
+def _epic(request: StaffRequest, pk: int) -> Epic:
     return get_object_or_404(Epic.objects.select_related("group"), pk=pk)
 
 
@@ -153,7 +164,7 @@ def _edit_form(epic: Epic, data: Any = None) -> EpicEditForm:
 
 
 def _epic_page(
-    request: HttpRequest, epic: Epic, form: EpicEditForm | None = None, status: int = 200
+    request: StaffRequest, epic: Epic, form: forms.Form | None = None, status: int = 200
 ) -> HttpResponse:
     items = list(
         with_progress(epic.items.select_related("project", "partner", "dri")).order_by(*by_when())[:100]
@@ -178,18 +189,18 @@ def _epic_page(
 
 
 @staff_required
-def epic_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def epic_detail(request: StaffRequest, pk: int) -> HttpResponse:
     return _epic_page(request, _epic(request, pk))
 
 
 epic_change = Action[StaffRequest](
     load=_epic,
     allowed=lambda request, epic: request.user.has_perm(EPIC_EDIT_PERM),
-    not_allowed=_l("Your role does not allow editing epics."),
+    not_allowed=NOT_EPIC_EDITOR,
     form_class=EpicEditForm,
     form_kwargs=lambda request, epic: {"initial": _edit_form(epic).initial},
     perform=lambda request, epic, data: epic_update(epic=epic, by=request.user, **data),
     success=_l("Epic saved."),
     redirect_to=lambda request, epic, result: reverse("console:work_epic", args=[epic.pk]),
-    on_invalid=lambda request, epic, form: _epic_page(request, epic, form, status=400),  # type: ignore[arg-type]
+    on_invalid=lambda request, epic, form: _epic_page(request, epic, form, status=400),
 )

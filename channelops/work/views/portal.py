@@ -1,27 +1,30 @@
 """Portal collaboration space: the work items shared with the partner, its journeys, the person's
-tasks; an item's page where people tick their tasks and comment. Internal items never show (404)."""
+tasks; an item's page where people tick their tasks and comment (``Action[PartnerRequest]``).
+Internal items never show (404)."""
 
 from __future__ import annotations
 
+from django import forms
 from django.conf import settings
-from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case, Value, When
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_safe
 
-from channelops.core.forms import add_service_errors
-from channelops.partners.pages import partner_required
+from channelops.accounts.pages import SignedInRequest
+from channelops.core.actions import Action
+from channelops.partners.pages import PartnerRequest, partner_required
 
 from ..item_forms import CommentForm, TaskToggleForm
 from ..models import CLOSED_STATUSES, Task, TaskRole, WorkItem
 from ..querysets import JOURNEY, attach_people, by_when, journey_items, with_progress
-from ..services import comment_add, task_set_done
+from ..services.items import comment_add
+from ._common import load_task, task_ticked, tick_task
 
 JOURNEYS_SHOWN = 50
 TASKS_SHOWN = 100
@@ -31,7 +34,7 @@ PARTNER_ROLES = (TaskRole.PARTNER_ADMIN, TaskRole.PARTNER_USER)
 
 @partner_required
 @require_safe
-def items(request: HttpRequest) -> HttpResponse:
+def items(request: PartnerRequest) -> HttpResponse:
     user = request.user
     visible = WorkItem.objects.visible_to(user)
     closed_last = Case(When(status__in=CLOSED_STATUSES, then=Value(1)), default=Value(0))
@@ -51,7 +54,7 @@ def items(request: HttpRequest) -> HttpResponse:
         request,
         "work/portal_items.html",
         {
-            "partner": request.partner,  # type: ignore[attr-defined]
+            "partner": request.partner,
             "page": page,
             "journeys": journey_rows,
             "tasks": tasks[:TASKS_SHOWN],
@@ -63,21 +66,19 @@ def items(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _item(request: HttpRequest, pk: int) -> WorkItem:
+def _item(request: SignedInRequest, pk: int) -> WorkItem:
     return get_object_or_404(
         WorkItem.objects.visible_to(request.user).select_related("dri", "project", "template"), pk=pk
     )
 
 
-def _may_tick(request: HttpRequest, task: Task) -> bool:
+def _may_tick(request: PartnerRequest, task: Task) -> bool:
     """Shown as a button: the person's own tasks, and (admins) the partner-role tasks."""
-    return task.assignee_id == request.user.pk or (
-        request.membership.is_admin and task.role in PARTNER_ROLES  # type: ignore[attr-defined]
-    )
+    return task.assignee_id == request.user.pk or (request.membership.is_admin and task.role in PARTNER_ROLES)
 
 
 def _item_page(
-    request: HttpRequest, item: WorkItem, *, form: CommentForm | None = None, status: int = 200
+    request: PartnerRequest, item: WorkItem, *, form: forms.Form | None = None, status: int = 200
 ) -> HttpResponse:
     tasks = list(item.tasks.select_related("assignee"))
     sections: dict[str, list[Task]] = {}
@@ -89,7 +90,7 @@ def _item_page(
         request,
         "work/portal_item.html",
         {
-            "partner": request.partner,  # type: ignore[attr-defined]
+            "partner": request.partner,
             "item": item,
             "sections": list(sections.items()),
             "tasks_done": done,
@@ -109,38 +110,30 @@ def _item_page(
 
 @partner_required
 @require_safe
-def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def item_detail(request: PartnerRequest, pk: int) -> HttpResponse:
     return _item_page(request, _item(request, pk))
 
 
-@partner_required
-@require_POST
-def task_toggle(request: HttpRequest, pk: int, task_pk: int) -> HttpResponse:
-    task = get_object_or_404(Task.objects.visible_to(request.user), pk=task_pk, item_id=pk)
-    form = TaskToggleForm(request.POST)
-    done = form.cleaned_data["done"] if form.is_valid() else not task.is_done
-    try:
-        task_set_done(task=task, done=done, by=request.user)  # type: ignore[arg-type]  # NotAllowed: 403
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(
-            request, (_("Task done: %(t)s") if done else _("Task reopened: %(t)s")) % {"t": task.title}
-        )
-    return redirect(reverse("portal:work_item", args=[pk]) + f"#task-{task.pk}")
+def _item_url(item_id: int, anchor: str = "") -> str:
+    return reverse("portal:work_item", args=[item_id]) + anchor
 
 
-@partner_required
-@require_POST
-def comment(request: HttpRequest, pk: int) -> HttpResponse:
-    item = _item(request, pk)
-    form = CommentForm(request.POST)
-    if form.is_valid():
-        try:
-            comment_add(item=item, body=form.cleaned_data["body"], by=request.user)  # type: ignore[arg-type]
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Your comment was added."))
-            return redirect(reverse("portal:work_item", args=[pk]) + "#comments-h")
-    return _item_page(request, item, form=form, status=400)
+toggle_task = Action[PartnerRequest](
+    load=load_task,
+    form_class=TaskToggleForm,
+    perform=tick_task,
+    success=task_ticked,
+    redirect_to=lambda request, task, result: _item_url(task.item_id, f"#task-{task.pk}"),
+)
+
+add_comment = Action[PartnerRequest](
+    load=_item,
+    form_class=CommentForm,
+    perform=lambda request, item, data: comment_add(item=item, body=data["body"], by=request.user),
+    success=gettext_lazy("Your comment was added."),
+    redirect_to=lambda request, item, result: _item_url(item.pk, "#comments-h"),
+    on_invalid=lambda request, item, form: _item_page(request, item, form=form, status=400),
+)
+
+task_toggle = partner_required(toggle_task.view)
+comment = partner_required(add_comment.view)

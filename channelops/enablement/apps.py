@@ -14,7 +14,7 @@ class EnablementConfig(AppConfig):
 
         post_migrate.connect(ensure_defaults, sender=self)
 
-        # Partner certifications (services/awards.py): defaults after the catalog's, hooks, queue, daily job
+        # Partner certifications (services/awards/): defaults after the catalog's, hooks, queue, daily job
         from .services import awards
 
         post_migrate.connect(

@@ -63,3 +63,4 @@ class EnablementConfig(AppConfig):
         register_status_colors(
             "plan_entry", {"certified": GREEN, "planned": BLUE, "overdue": ORANGE, "in_progress": YELLOW}
         )
+        register_status_colors("requirement", {"met": GREEN, "missing": ORANGE})

@@ -72,7 +72,7 @@ def test_registered_holds_a_function_for_the_block_only():
 def test_the_apps_register_on_the_owners_hooks_in_the_order_the_signals_ran():
     from channelops.badges.services import on_records_changed
     from channelops.enablement.hooks import practitioner_records_changed
-    from channelops.enablement.services import awards
+    from channelops.enablement.services.awards import evaluation, workflow
     from channelops.notifications import hooks as notification_hooks
     from channelops.partners import hooks as partners_hooks
     from channelops.work import gitlab_mirror, partner_hooks
@@ -80,10 +80,10 @@ def test_the_apps_register_on_the_owners_hooks_in_the_order_the_signals_ran():
 
     assert work_item_changed.functions == [
         gitlab_mirror.on_work_item_changed,
-        awards._on_work_item_changed,
+        workflow._on_work_item_changed,
         notification_hooks.work_item_changed,
     ]
-    assert practitioner_records_changed.functions == [awards._on_records_changed, on_records_changed]
+    assert practitioner_records_changed.functions == [evaluation._on_records_changed, on_records_changed]
     # the default journeys first, so a workflow assigning the same journey finds it open
     assert partners_hooks.partner_person_added.functions == [
         partner_hooks._assign_default_journeys,

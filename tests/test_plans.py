@@ -368,7 +368,7 @@ def test_the_business_plan_is_required_for_training_partner_invitees(partner_a, 
         page = login(admin_a).get("/portal/enablement/business-plan/").content.decode()
         assert "Required:" in page and "Certified Training Partner" in page
     finally:
-        plans._REQUIREMENT_CHECKS.remove(check)
+        plans.access._REQUIREMENT_CHECKS.remove(check)
 
 
 def test_staff_roles_view_and_review_plans(partner_a, admin_a, sac, login, leadership, phd_emea):

@@ -14,7 +14,7 @@ class EnablementConfig(AppConfig):
 
         post_migrate.connect(ensure_defaults, sender=self)
 
-        # Partner certifications (services/awards.py): defaults after the catalog's, hooks, queue, daily job
+        # Partner certifications (services/awards/): defaults after the catalog's, hooks, queue, daily job
         from .services import awards
 
         post_migrate.connect(
@@ -63,3 +63,4 @@ class EnablementConfig(AppConfig):
         register_status_colors(
             "plan_entry", {"certified": GREEN, "planned": BLUE, "overdue": ORANGE, "in_progress": YELLOW}
         )
+        register_status_colors("requirement", {"met": GREEN, "missing": ORANGE})

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .models import Certification
+from .models.plans import BUSINESS_PLAN_SECTIONS
 from .services.importing import MB, too_large_message
 from .services.records import CERTIFICATION_FIELDS
 
@@ -65,8 +66,16 @@ class CandidateForm(forms.Form):
 
 
 class PartnerCertReviewForm(forms.Form):
+    """The decision comes from the button pressed (keep or withdraw); the page renders the note."""
+
     decision = forms.ChoiceField(choices=[("keep", "keep"), ("withdraw", "withdraw")])
-    note = forms.CharField(required=False, max_length=2000)
+    note = forms.CharField(
+        label=gettext_lazy("Note"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy("Why the certification is kept or withdrawn (kept with the record)."),
+    )
 
 
 # --- enablement and business plans (views/plans.py) ---
@@ -97,3 +106,42 @@ class PlanReviewForm(forms.Form):
     comment = forms.CharField(
         label=gettext_lazy("Comment to the partner"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
+
+
+TARGET_ROWS_MAX = 30
+
+
+def target_rows(data: Any) -> list[dict[str, Any]]:
+    """The business plan's certification targets as posted (rows ``t-<i>-certification``,
+    ``t-<i>-people``, ``t-<i>-by_date``; empty rows skipped); the service checks them."""
+    rows = []
+    for i in range(TARGET_ROWS_MAX):
+        cert = (data.get(f"t-{i}-certification") or "").strip()
+        people = (data.get(f"t-{i}-people") or "").strip()
+        by_date = (data.get(f"t-{i}-by_date") or "").strip()
+        if not (cert or people or by_date):
+            continue
+        rows.append({"certification": cert, "people": people, "by_date": by_date})
+    return rows
+
+
+class BusinessPlanForm(forms.Form):
+    """The business plan editor: one text per section (``BUSINESS_PLAN_SECTIONS``; the service checks
+    their length and, on submit, that each is filled in) and the certification targets
+    (:func:`target_rows`). ``action``: "save" (the default) or "submit"."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, label, help_text in BUSINESS_PLAN_SECTIONS:
+            self.fields[name] = forms.CharField(
+                label=label,
+                help_text=help_text,
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 4, "maxlength": 5000}),
+            )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        cleaned["action"] = self.data.get("action", "save")
+        cleaned["targets"] = target_rows(self.data)
+        return cleaned

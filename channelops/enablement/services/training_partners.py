@@ -27,7 +27,8 @@ from channelops.core.outbox import email_enqueue
 from channelops.partners.models import Partner
 
 from ..models import Admission, CertState, PartnerCertification, PartnerCertificationStatus
-from .awards import (
+from .awards import applications_open, invite_only_until, reminder_days
+from .awards._common import (
     CHUNK,
     JOINABLE_STATES,
     _admin_emails,
@@ -36,9 +37,6 @@ from .awards import (
     _save,
     _status_for,
     _work_template,
-    applications_open,
-    invite_only_until,
-    reminder_days,
 )
 
 log = logging.getLogger(__name__)

@@ -5,40 +5,40 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django import forms
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
-from django.views.decorators.http import require_POST
 
-from channelops.core.forms import add_service_errors
+from channelops.accounts.pages import StaffRequest
+from channelops.core.actions import Action
 from channelops.core.listing import Column
 from channelops.core.pages import staff_required
 from channelops.partners.models import Partner
-from channelops.partners.pages import partner_required
+from channelops.partners.pages import PartnerRequest, partner_required
 
-from ..forms import EntryForm, PlanReviewForm
+from ..forms import BusinessPlanForm, EntryForm, PlanReviewForm, target_rows
 from ..models import BusinessPlan, BusinessPlanState, Certification, EnablementPlanEntry
 from ..models.plans import BUSINESS_PLAN_SECTIONS
 from ..services import plans as svc
-from ._common import OrderedListPage
+from ._common import OrderedListPage, page_or_action
 
-TARGET_ROWS_MAX = 30
 BLANK_TARGET_ROWS = 3
+NOT_PARTNER_ADMIN = _l("Only your company's partner admins can change the plans.")
 
 
-def _is_admin(request: HttpRequest) -> bool:
-    return bool(request.membership.is_admin)  # type: ignore[attr-defined]
+def _is_admin(request: PartnerRequest, obj: Any = None) -> bool:
+    return bool(request.membership.is_admin)
 
 
-def _require_admin(request: HttpRequest) -> None:
+def _require_admin(request: PartnerRequest) -> None:
     if not _is_admin(request):
-        raise PermissionDenied(_("Only your company's partner admins can change the plans."))
+        raise PermissionDenied(NOT_PARTNER_ADMIN)
 
 
 def _optional_url(name: str) -> str:
@@ -48,50 +48,63 @@ def _optional_url(name: str) -> str:
         return ""
 
 
+def _enablement_crumb() -> dict[str, Any]:
+    return {"label": _("Enablement"), "url": reverse("portal:enablement_home")}
+
+
 # === portal ======================================================================================
 
 
 @partner_required
-def portal_enablement_home(request: HttpRequest) -> HttpResponse:
+def portal_enablement_home(request: PartnerRequest) -> HttpResponse:
     links = [
-        (_("People and certifications"), _optional_url("portal:practitioners")),
-        (_("Partner certifications"), _optional_url("portal:partner_certifications")),
-        (_("Enablement plan"), reverse("portal:enablement_plan")),
-        (_("Business plan"), reverse("portal:business_plan")),
+        (
+            _("People and certifications"),
+            _optional_url("portal:practitioners"),
+            _("Who at your company is certified, and whose certification expires soon."),
+            "certificate",
+        ),
+        (
+            _("Partner certifications"),
+            _optional_url("portal:partner_certifications"),
+            _("What your company holds, and what it still needs for each certification."),
+            "award",
+        ),
+        (
+            _("Enablement plan"),
+            reverse("portal:enablement_plan"),
+            _("The key employees who will train and certify, with their target dates."),
+            "list-check",
+        ),
+        (
+            _("Business plan"),
+            reverse("portal:business_plan"),
+            _("Your services practice and certification targets, submitted to your channel account manager."),
+            "file-text",
+        ),
     ]
     return render(
         request,
         "enablement/plan_index.html",
         {
-            "partner": request.partner,  # type: ignore[attr-defined]
-            "links": [(label, url) for label, url in links if url],
+            "partner": request.partner,
+            "links": [
+                {"label": label, "url": url, "text": text, "icon": icon}
+                for label, url, text, icon in links
+                if url
+            ],
             "nav": "enablement",
         },
     )
 
 
-def _entry_kwargs(form: EntryForm) -> dict[str, Any]:
-    return {k: form.cleaned_data[k] for k in ("full_name", "email", "certification", "target_date", "note")}
+def _entry_kwargs(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: data[k] for k in ("full_name", "email", "certification", "target_date", "note")}
 
 
-@partner_required
-def portal_enablement_plan(request: HttpRequest) -> HttpResponse:
-    partner = request.partner  # type: ignore[attr-defined]
-    form = EntryForm(request.POST or None)
-    status = 200
-    if request.method == "POST":
-        _require_admin(request)
-        status = 400
-        if form.is_valid():
-            try:
-                svc.enablement_plan_entry_add(partner=partner, by=request.user, **_entry_kwargs(form))
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(
-                    request, _("%(name)s was added to the plan.") % {"name": form.cleaned_data["full_name"]}
-                )
-                return redirect("portal:enablement_plan")
+def _plan_page(request: PartnerRequest, form: forms.Form | None = None, status: int = 200) -> HttpResponse:
+    partner = request.partner
+    may_edit = _is_admin(request)
     progress = svc.enablement_progress(partner)
     return render(
         request,
@@ -100,72 +113,97 @@ def portal_enablement_plan(request: HttpRequest) -> HttpResponse:
             "partner": partner,
             "progress": progress,
             "chart": svc.enablement_chart(progress),
-            "form": form if _is_admin(request) else None,
-            "may_edit": _is_admin(request),
+            "form": (form or EntryForm()) if may_edit else None,
+            "may_edit": may_edit,
             "nav": "enablement",
+            "breadcrumbs": [_enablement_crumb(), {"label": _("Enablement plan")}],
         },
         status=status,
     )
 
 
-def _own_entry(request: HttpRequest, pk: int) -> EnablementPlanEntry:
+add_entry = Action[PartnerRequest](
+    load=lambda request: request.partner,
+    allowed=_is_admin,
+    not_allowed=NOT_PARTNER_ADMIN,
+    form_class=EntryForm,
+    perform=lambda request, partner, data: svc.enablement_plan_entry_add(
+        partner=partner, by=request.user, **_entry_kwargs(data)
+    ),
+    success=lambda partner, entry: _("%(name)s was added to the plan.") % {"name": entry.full_name},
+    redirect_to=lambda request, partner, entry: reverse("portal:enablement_plan"),
+    on_invalid=lambda request, partner, form: _plan_page(request, form, status=400),
+)
+portal_enablement_plan = partner_required(page_or_action(_plan_page, add_entry))
+
+
+def _own_entry(request: PartnerRequest, pk: int) -> EnablementPlanEntry:
     return get_object_or_404(
         EnablementPlanEntry.objects.visible_to(request.user).select_related("partner", "certification"), pk=pk
     )
 
 
-@partner_required
-def portal_enablement_plan_entry(request: HttpRequest, pk: int) -> HttpResponse:
-    entry = _own_entry(request, pk)
-    _require_admin(request)
-    initial = {
-        "full_name": entry.full_name,
-        "email": entry.email,
-        "certification": entry.certification_id,
-        "target_date": entry.target_date,
-        "note": entry.note,
-    }
-    form = EntryForm(request.POST or None, initial=initial)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                svc.enablement_plan_entry_update(entry=entry, by=request.user, **_entry_kwargs(form))
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, _("The plan row was saved."))
-                return redirect("portal:enablement_plan")
+def _entry_page(
+    request: PartnerRequest, entry: EnablementPlanEntry, form: forms.Form | None = None, status: int = 200
+) -> HttpResponse:
+    if form is None:
+        form = EntryForm(
+            initial={
+                "full_name": entry.full_name,
+                "email": entry.email,
+                "certification": entry.certification_id,
+                "target_date": entry.target_date,
+                "note": entry.note,
+            }
+        )
     return render(
         request,
         "enablement/plan_entry_edit.html",
-        {"partner": request.partner, "entry": entry, "form": form, "nav": "enablement"},  # type: ignore[attr-defined]
+        {
+            "partner": request.partner,
+            "entry": entry,
+            "form": form,
+            "nav": "enablement",
+            "breadcrumbs": [
+                _enablement_crumb(),
+                {"label": _("Enablement plan"), "url": reverse("portal:enablement_plan")},
+                {"label": entry.full_name},
+            ],
+        },
         status=status,
     )
 
 
-@require_POST
-@partner_required
-def portal_enablement_plan_entry_remove(request: HttpRequest, pk: int) -> HttpResponse:
+def _show_entry(request: PartnerRequest, pk: int) -> HttpResponse:
     entry = _own_entry(request, pk)
     _require_admin(request)
-    name = entry.full_name
-    svc.enablement_plan_entry_remove(entry=entry, by=request.user)
-    messages.success(request, _("%(name)s was removed from the plan.") % {"name": name})
-    return redirect("portal:enablement_plan")
+    return _entry_page(request, entry)
 
 
-def _target_rows(post: Any) -> list[dict[str, Any]]:
-    rows = []
-    for i in range(TARGET_ROWS_MAX):
-        cert = (post.get(f"t-{i}-certification") or "").strip()
-        people = (post.get(f"t-{i}-people") or "").strip()
-        by_date = (post.get(f"t-{i}-by_date") or "").strip()
-        if not (cert or people or by_date):
-            continue
-        rows.append({"certification": cert, "people": people, "by_date": by_date})
-    return rows
+edit_entry = Action[PartnerRequest](
+    load=_own_entry,
+    allowed=_is_admin,
+    not_allowed=NOT_PARTNER_ADMIN,
+    form_class=EntryForm,
+    perform=lambda request, entry, data: svc.enablement_plan_entry_update(
+        entry=entry, by=request.user, **_entry_kwargs(data)
+    ),
+    success=_l("The plan row was saved."),
+    redirect_to=lambda request, entry, result: reverse("portal:enablement_plan"),
+    on_invalid=lambda request, entry, form: _entry_page(request, entry, form, status=400),
+)
+portal_enablement_plan_entry = partner_required(page_or_action(_show_entry, edit_entry))
+
+
+remove_entry = Action[PartnerRequest](
+    load=_own_entry,
+    allowed=_is_admin,
+    not_allowed=NOT_PARTNER_ADMIN,
+    perform=lambda request, entry, data: svc.enablement_plan_entry_remove(entry=entry, by=request.user),
+    success=lambda entry, result: _("%(name)s was removed from the plan.") % {"name": entry.full_name},
+    redirect_to=lambda request, entry, result: reverse("portal:enablement_plan"),
+)
+portal_enablement_plan_entry_remove = partner_required(remove_entry.view)
 
 
 def _editor_rows(plan: BusinessPlan | None, posted: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
@@ -188,55 +226,25 @@ def _editor_rows(plan: BusinessPlan | None, posted: list[dict[str, Any]] | None)
     return rows
 
 
-def _sections(plan: BusinessPlan | None, post: Any = None) -> list[dict[str, Any]]:
-    out = []
-    for f, label, help_text in BUSINESS_PLAN_SECTIONS:
-        value = post.get(f, "") if post is not None else (getattr(plan, f) if plan is not None else "")
-        out.append({"name": f, "label": label, "help": help_text, "value": value})
-    return out
+def _sections(plan: BusinessPlan | None) -> list[dict[str, Any]]:
+    return [
+        {"name": f, "label": label, "help": help_text, "value": getattr(plan, f) if plan is not None else ""}
+        for f, label, help_text in BUSINESS_PLAN_SECTIONS
+    ]
 
 
-@partner_required
-def portal_business_plan(request: HttpRequest) -> HttpResponse:
-    partner = request.partner  # type: ignore[attr-defined]
-    errors: dict[str, list[str]] = {}
-    posted_rows = None
-    post = None
-    status = 200
-    if request.method == "POST":
-        _require_admin(request)
-        action = request.POST.get("action", "save")
-        post = request.POST
-        posted_rows = _target_rows(request.POST)
-        try:
-            if action in ("save", "submit"):
-                svc.business_plan_save(
-                    partner=partner,
-                    by=request.user,
-                    sections={f: request.POST.get(f, "") for f in svc.SECTION_FIELDS},
-                    targets=posted_rows,
-                )
-            if action == "submit":
-                svc.business_plan_submit(partner=partner, by=request.user)
-        except ValidationError as exc:
-            errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-            status = 400
-        else:
-            if action == "submit":
-                messages.success(
-                    request, _("Your business plan was submitted to your channel account manager.")
-                )
-            else:
-                messages.success(request, _("The draft was saved."))
-            return redirect("portal:business_plan")
+def _business_page(
+    request: PartnerRequest, form: forms.Form | None = None, status: int = 200
+) -> HttpResponse:
+    partner = request.partner
     versions = svc.business_plan_versions(partner)
     shown = svc.current_plan(versions)
     draft = next((p for p in versions if p.state == BusinessPlanState.DRAFT), None)
     base = draft or (versions[0] if versions else None)  # a new draft starts from the latest version
+    may_edit = _is_admin(request)
+    if form is None and may_edit:
+        form = BusinessPlanForm(initial={f: getattr(base, f) for f in svc.SECTION_FIELDS} if base else None)
     actual = svc.certified_counts([partner.pk])
-    editor_sections = _sections(base, post)
-    for s in editor_sections:
-        s["errors"] = errors.get(s["name"], [])
     return render(
         request,
         "enablement/plan_business.html",
@@ -250,20 +258,53 @@ def portal_business_plan(request: HttpRequest) -> HttpResponse:
                 p.state in ("submitted", "accepted") and p.superseded_at is None for p in versions
             ),
             "chart": svc.business_plan_chart(shown, actual),
-            "may_edit": _is_admin(request),
-            "sections": editor_sections,
-            "target_rows": _editor_rows(base, posted_rows),
+            "may_edit": may_edit,
+            "form": form if may_edit else None,
+            "target_rows": _editor_rows(
+                base, target_rows(form.data) if form is not None and form.is_bound else None
+            ),
             "certifications": Certification.objects.filter(active=True).order_by("name"),
-            "errors": errors,
-            "target_errors": errors.get("targets", []) + errors.get("__all__", []),
             "nav": "enablement",
+            "breadcrumbs": [_enablement_crumb(), {"label": _("Business plan")}],
         },
         status=status,
     )
 
 
+def _save_business_plan(request: PartnerRequest, partner: Partner, data: dict[str, Any]) -> str:
+    """Save the draft (and submit it when asked); a refused submit keeps the saved draft."""
+    action = data["action"]
+    if action in ("save", "submit"):
+        svc.business_plan_save(
+            partner=partner,
+            by=request.user,
+            sections={f: data[f] for f in svc.SECTION_FIELDS},
+            targets=data["targets"],
+        )
+    if action == "submit":
+        svc.business_plan_submit(partner=partner, by=request.user)
+    return str(action)
+
+
+save_business_plan = Action[PartnerRequest](
+    load=lambda request: request.partner,
+    allowed=_is_admin,
+    not_allowed=NOT_PARTNER_ADMIN,
+    form_class=BusinessPlanForm,
+    perform=_save_business_plan,
+    success=lambda partner, action: (
+        _("Your business plan was submitted to your channel account manager.")
+        if action == "submit"
+        else _("The draft was saved.")
+    ),
+    redirect_to=lambda request, partner, action: reverse("portal:business_plan"),
+    on_invalid=lambda request, partner, form: _business_page(request, form, status=400),
+)
+portal_business_plan = partner_required(page_or_action(_business_page, save_business_plan))
+
+
 @partner_required
-def portal_business_plan_version(request: HttpRequest, version: int) -> HttpResponse:
+def portal_business_plan_version(request: PartnerRequest, version: int) -> HttpResponse:
     plan = get_object_or_404(
         BusinessPlan.objects.visible_to(request.user).prefetch_related("targets__certification"),
         version=version,
@@ -272,11 +313,15 @@ def portal_business_plan_version(request: HttpRequest, version: int) -> HttpResp
         request,
         "enablement/plan_business_version.html",
         {
-            "partner": request.partner,  # type: ignore[attr-defined]
+            "partner": request.partner,
             "plan": plan,
             "sections": _sections(plan),
-            "base": "portal/base.html",
             "nav": "enablement",
+            "breadcrumbs": [
+                _enablement_crumb(),
+                {"label": _("Business plan"), "url": reverse("portal:business_plan")},
+                {"label": _("Version %(v)s") % {"v": plan.version}},
+            ],
         },
     )
 
@@ -284,7 +329,7 @@ def portal_business_plan_version(request: HttpRequest, version: int) -> HttpResp
 # === console =====================================================================================
 
 
-def _require_view(request: HttpRequest) -> None:
+def _require_view(request: StaffRequest) -> None:
     if not svc.may_view_plans(request.user):
         raise PermissionDenied(_("Your role does not allow seeing partner plans."))
 
@@ -299,6 +344,7 @@ class ConsolePlans(OrderedListPage):
     """Partners with plans; each page's rows summarised with a constant number of queries
     (``plan_rows``)."""
 
+    request: StaffRequest
     title = _l("Enablement and business plans")
     nav = "plans"
     default_ordering = ("legal_name", "pk")
@@ -333,7 +379,7 @@ class ConsolePlans(OrderedListPage):
     ]
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        _require_view(request)
+        _require_view(self.request)
         return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self) -> Any:
@@ -343,19 +389,18 @@ class ConsolePlans(OrderedListPage):
         return super().rows_html(svc.plan_rows(list(rows)), columns)
 
 
-def _console_partner(request: HttpRequest, partner_id: int) -> Partner:
+def _console_partner(request: StaffRequest, partner_id: int) -> Partner:
     _require_view(request)
     return get_object_or_404(Partner.objects.visible_to(request.user).select_related("cam"), pk=partner_id)
 
 
 @staff_required
-def console_plan_detail(request: HttpRequest, partner_id: int) -> HttpResponse:
-    partner = _console_partner(request, partner_id)
-    return _console_detail(request, partner, PlanReviewForm())
+def console_plan_detail(request: StaffRequest, partner_id: int) -> HttpResponse:
+    return _console_detail(request, _console_partner(request, partner_id))
 
 
 def _console_detail(
-    request: HttpRequest, partner: Partner, form: PlanReviewForm, status: int = 200
+    request: StaffRequest, partner: Partner, form: forms.Form | None = None, status: int = 200
 ) -> HttpResponse:
     versions = svc.business_plan_versions(partner)
     shown = svc.current_plan(versions)
@@ -376,47 +421,45 @@ def _console_detail(
             "can_review": svc.may_review(request.user)
             and shown is not None
             and shown.state == BusinessPlanState.SUBMITTED,
-            "form": form,
+            "form": form or PlanReviewForm(),
             "nav": "plans",
+            "breadcrumbs": [
+                {"label": _("Partner plans"), "url": reverse("console:plans")},
+                {"label": partner.legal_name},
+            ],
         },
         status=status,
     )
 
 
-def _decide(request: HttpRequest, partner_id: int, accept: bool) -> HttpResponse:
-    partner = _console_partner(request, partner_id)
-    if not svc.may_review(request.user):
-        raise PermissionDenied(_("Your role does not allow reviewing business plans."))
+def _decide(request: StaffRequest, partner: Partner, data: dict[str, Any], *, accept: bool) -> BusinessPlan:
     plan = svc.current_plan(svc.business_plan_versions(partner))
     if plan is None:
         raise Http404
-    form = PlanReviewForm(request.POST)
-    form.is_valid()
-    comment = form.cleaned_data.get("comment", "")
-    try:
-        if accept:
-            svc.business_plan_accept(plan=plan, by=request.user, comment=comment)
-        else:
-            svc.business_plan_return(plan=plan, by=request.user, comment=comment)
-    except ValidationError as exc:
-        add_service_errors(form, exc)
-        return _console_detail(request, partner, form, status=400)
-    messages.success(
-        request,
-        _("The business plan was accepted.")
-        if accept
-        else _("The business plan was returned to the partner."),
+    comment = data.get("comment", "")
+    if accept:
+        return svc.business_plan_accept(plan=plan, by=request.user, comment=comment)
+    return svc.business_plan_return(plan=plan, by=request.user, comment=comment)
+
+
+def _decision(*, accept: bool) -> Action[StaffRequest]:
+    return Action[StaffRequest](
+        load=_console_partner,
+        allowed=lambda request, partner: svc.may_review(request.user),
+        not_allowed=_l("Your role does not allow reviewing business plans."),
+        form_class=PlanReviewForm,
+        perform=lambda request, partner, data: _decide(request, partner, data, accept=accept),
+        success=(
+            _l("The business plan was accepted.")
+            if accept
+            else _l("The business plan was returned to the partner.")
+        ),
+        redirect_to=lambda request, partner, plan: reverse("console:plan_detail", args=[partner.pk]),
+        on_invalid=lambda request, partner, form: _console_detail(request, partner, form, status=400),
     )
-    return redirect("console:plan_detail", partner.pk)
 
 
-@require_POST
-@staff_required
-def console_plan_accept(request: HttpRequest, partner_id: int) -> HttpResponse:
-    return _decide(request, partner_id, accept=True)
-
-
-@require_POST
-@staff_required
-def console_plan_return(request: HttpRequest, partner_id: int) -> HttpResponse:
-    return _decide(request, partner_id, accept=False)
+accept_plan = _decision(accept=True)
+return_plan = _decision(accept=False)
+console_plan_accept = staff_required(accept_plan.view)
+console_plan_return = staff_required(return_plan.view)

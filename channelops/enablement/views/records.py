@@ -9,15 +9,15 @@ webhook (no session, no CSRF: an HMAC signature instead).
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
+from django import forms
 from django.conf import settings
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
@@ -31,11 +31,10 @@ from django.views.decorators.http import require_POST
 from channelops.accounts.pages import StaffRequest
 from channelops.core import jsonlimits
 from channelops.core.actions import Action
-from channelops.core.forms import add_service_errors
 from channelops.core.jsonlimits import JsonTooDeep
 from channelops.core.listing import Column
 from channelops.core.pages import staff_required
-from channelops.partners.pages import partner_required
+from channelops.partners.pages import PartnerRequest, partner_required
 
 from ..forms import CertificationForm, ImportForm
 from ..models import Certification, ImportRun, ImportStatus, PractitionerRecord
@@ -58,13 +57,13 @@ from ..services.records import (
     webhook_secret,
     webhook_verify,
 )
-from ._common import OrderedListPage
+from ._common import OrderedListPage, page_or_action
 
 RECENT_RECORDS = 20
 RECENT_RUNS = 10
 
 
-def _require(request: HttpRequest, perm: str) -> None:
+def _require(request: StaffRequest, perm: str) -> None:
     if not request.user.has_perm(perm):
         raise PermissionDenied(_("Your staff role does not include this page."))
 
@@ -82,6 +81,8 @@ def _valid_for(c: Certification) -> str:
 class ConsoleCertifications(OrderedListPage):
     """The catalog with the number of people certified now (one query: the catalog is short, so
     its rows are read once and counted in Python rather than paginated with a COUNT)."""
+
+    request: StaffRequest
 
     title = _l("Certifications")
     nav = "certifications"
@@ -118,7 +119,7 @@ class ConsoleCertifications(OrderedListPage):
     ]
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        _require(request, VIEW_CERT_PERM)
+        _require(self.request, VIEW_CERT_PERM)
         return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self) -> Any:
@@ -142,32 +143,20 @@ class ConsoleCertifications(OrderedListPage):
         ]
 
 
-@staff_required
-def console_certification(request: HttpRequest, slug: str) -> HttpResponse:
+def _certification(request: StaffRequest, slug: str) -> Any:
     _require(request, VIEW_CERT_PERM)
-    cert = get_object_or_404(catalog_with_counts(), slug=slug)
-    may_edit = request.user.has_perm("enablement.change_certification")
-    form = CertificationForm(request.POST or None, instance=cert) if may_edit else None
-    status = 200
-    if request.method == "POST":
-        if form is None:
-            raise PermissionDenied(
-                _("Editing the certification catalog needs the change certification permission.")
-            )
-        status = 400
-        if form.is_valid():
-            try:
-                certification_update(
-                    certification=cert,
-                    by=request.user,
-                    **{f: form.cleaned_data[f] for f in CERTIFICATION_FIELDS},
-                )
-            except ValidationError as exc:
-                add_service_errors(form, exc)  # type: ignore[arg-type]
-            else:
-                messages.success(request, _("Saved."))
-                return redirect("console:certification", cert.slug)
-        cert = get_object_or_404(catalog_with_counts(), slug=slug)  # the form changed the instance
+    return get_object_or_404(catalog_with_counts(), slug=slug)
+
+
+def _may_edit_certification(request: StaffRequest, cert: Any = None) -> bool:
+    return request.user.has_perm("enablement.change_certification")
+
+
+def _certification_page(
+    request: StaffRequest, cert: Any, form: forms.BaseForm | None = None, status: int = 200
+) -> HttpResponse:
+    if form is None and _may_edit_certification(request):
+        form = CertificationForm(instance=cert)
     recent = (
         PractitionerRecord.objects.visible_to(request.user)
         .filter(certification=cert)
@@ -193,25 +182,31 @@ def console_certification(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@staff_required
-def console_import(request: HttpRequest) -> HttpResponse:
-    _require(request, ADD_PERM)
-    form = ImportForm(request.POST or None, request.FILES or None)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            upload = form.cleaned_data["file"]
-            with transaction.atomic():
-                run = import_run_create(
-                    name=upload.name,
-                    content=upload.read(),
-                    by=request.user,
-                    valid_rows=form.cleaned_data["valid_rows"],
-                    partner_column=form.cleaned_data["partner_column"].strip(),
-                )
-                import_run_queue(run)
-            return redirect("console:certification_import_run", run.pk)
+edit_certification = Action[StaffRequest](
+    load=_certification,
+    allowed=_may_edit_certification,
+    not_allowed=_l("Editing the certification catalog needs the change certification permission."),
+    # a ModelForm (Action is typed for forms.Form; it only builds and validates the form)
+    form_class=cast("type[forms.Form]", CertificationForm),
+    form_kwargs=lambda request, cert: {"instance": cert},
+    perform=lambda request, cert, data: certification_update(
+        certification=cert, by=request.user, **{f: data[f] for f in CERTIFICATION_FIELDS}
+    ),
+    success=_l("Saved."),
+    redirect_to=lambda request, cert, result: reverse("console:certification", args=[cert.slug]),
+    # the form changed the instance it validated: the page shows the certification as stored
+    on_invalid=lambda request, cert, form: _certification_page(
+        request, _certification(request, cert.slug), form, status=400
+    ),
+)
+console_certification = staff_required(
+    page_or_action(
+        lambda request, slug: _certification_page(request, _certification(request, slug)), edit_certification
+    )
+)
+
+
+def _import_page(request: StaffRequest, form: forms.Form | None = None, status: int = 200) -> HttpResponse:
     runs = (
         ImportRun.objects.select_related("by")
         .defer("content", "errors")
@@ -221,7 +216,7 @@ def console_import(request: HttpRequest) -> HttpResponse:
         request,
         "enablement/import_upload.html",
         {
-            "form": form,
+            "form": form or ImportForm(),
             "runs": runs,
             "nav": "certifications",
             "breadcrumbs": [
@@ -233,8 +228,47 @@ def console_import(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _may_import(request: StaffRequest) -> None:
+    _require(request, ADD_PERM)
+
+
+def _import(request: StaffRequest, data: dict[str, Any]) -> ImportRun:
+    upload = data["file"]
+    with transaction.atomic():
+        run = import_run_create(
+            name=upload.name,
+            content=upload.read(),
+            by=request.user,
+            valid_rows=data["valid_rows"],
+            partner_column=data["partner_column"].strip(),
+        )
+        import_run_queue(run)
+    return run
+
+
+upload = Action[StaffRequest](
+    load=_may_import,
+    form_class=ImportForm,
+    form_kwargs=lambda request, nothing: {"files": request.FILES},
+    perform=lambda request, nothing, data: _import(request, data),
+    success=lambda nothing, run: (
+        _("%(name)s was uploaded: its rows are being checked.") % {"name": run.file_name}
+    ),
+    redirect_to=lambda request, nothing, run: reverse("console:certification_import_run", args=[run.pk]),
+    on_invalid=lambda request, nothing, form: _import_page(request, form, status=400),
+)
+
+
+def _show_import(request: StaffRequest) -> HttpResponse:
+    _may_import(request)
+    return _import_page(request)
+
+
+console_import = staff_required(page_or_action(_show_import, upload))
+
+
 @staff_required
-def console_import_run(request: HttpRequest, pk: int) -> HttpResponse:
+def console_import_run(request: StaffRequest, pk: int) -> HttpResponse:
     _require(request, ADD_PERM)
     run = get_object_or_404(ImportRun.objects.select_related("by").defer("content"), pk=pk)
     if request.GET.get("format") == "json":
@@ -266,12 +300,12 @@ def console_import_run(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _import_run(request: HttpRequest, pk: int) -> ImportRun:
+def _import_run(request: StaffRequest, pk: int) -> ImportRun:
     _require(request, ADD_PERM)
     return get_object_or_404(ImportRun, pk=pk)
 
 
-def _retry_valid_rows(request: HttpRequest, run: ImportRun) -> ImportRun:
+def _retry_valid_rows(request: StaffRequest, run: ImportRun) -> ImportRun:
     try:
         with transaction.atomic():
             again = import_run_retry_valid_rows(run=run, by=request.user)
@@ -309,6 +343,7 @@ RECORD_STATES = {
 
 @method_decorator(partner_required, name="dispatch")
 class PortalPractitioners(OrderedListPage):
+    request: PartnerRequest
     title = _l("Certified people")
     nav = "practitioners"
     template_name = "enablement/records_people.html"
@@ -359,7 +394,7 @@ class PortalPractitioners(OrderedListPage):
         size = settings.CHANNELOPS_PAGE_SIZE
         return {
             "intro": _("The certifications of %(name)s's people, as the learning system reports them.")
-            % {"name": self.request.partner.legal_name},  # type: ignore[attr-defined]
+            % {"name": self.request.partner.legal_name},
             "soon": list(expiring_soon(records_for(self.request.user), today=today)[:size]),
             "soon_days": EXPIRING_SOON_DAYS,
             "today": today,

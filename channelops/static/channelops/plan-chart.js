@@ -4,6 +4,15 @@
    the same numbers, so nothing is lost without JavaScript. */
 (function () {
   "use strict";
+  // Long certification names on two or more lines, so a phone's narrow chart does not cut them off.
+  function wrap(label) {
+    var lines = [], line = "";
+    String(label).split(" ").forEach(function (word) {
+      if (line && (line + " " + word).length > 18) { lines.push(line); line = word; } else { line = line ? line + " " + word : word; }
+    });
+    if (line) { lines.push(line); }
+    return lines.length > 1 ? lines : label;
+  }
   function draw(canvas) {
     if (typeof window.Chart !== "function") { return; }
     var data;
@@ -12,7 +21,7 @@
     new window.Chart(canvas, {
       type: "bar",
       data: {
-        labels: data.labels,
+        labels: data.labels.map(wrap),
         datasets: data.series.map(function (s, i) {
           return { label: s.label, data: s.data, backgroundColor: colors[i % colors.length], borderRadius: 3 };
         })

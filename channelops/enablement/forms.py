@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -96,10 +96,9 @@ class EntryForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["certification"].queryset = Certification.objects.filter(active=True).order_by("name")  # type: ignore[attr-defined]
-        self.fields["certification"].error_messages["invalid_choice"] = _(
-            "Choose a certification from the catalog."
-        )
+        certification = cast(forms.ModelChoiceField, self.fields["certification"])
+        certification.queryset = Certification.objects.filter(active=True).order_by("name")
+        certification.error_messages["invalid_choice"] = _("Choose a certification from the catalog.")
 
 
 class PlanReviewForm(forms.Form):

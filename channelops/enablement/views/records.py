@@ -143,17 +143,17 @@ class ConsoleCertifications(OrderedListPage):
         ]
 
 
-def _certification(request: StaffRequest, slug: str) -> Any:
+def _certification(request: StaffRequest, slug: str) -> Certification:
     _require(request, VIEW_CERT_PERM)
     return get_object_or_404(catalog_with_counts(), slug=slug)
 
 
-def _may_edit_certification(request: StaffRequest, cert: Any = None) -> bool:
+def _may_edit_certification(request: StaffRequest, cert: Certification | None = None) -> bool:
     return request.user.has_perm("enablement.change_certification")
 
 
 def _certification_page(
-    request: StaffRequest, cert: Any, form: forms.BaseForm | None = None, status: int = 200
+    request: StaffRequest, cert: Certification, form: forms.BaseForm | None = None, status: int = 200
 ) -> HttpResponse:
     if form is None and _may_edit_certification(request):
         form = CertificationForm(instance=cert)

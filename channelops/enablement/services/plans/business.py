@@ -54,24 +54,25 @@ def _clean_targets(targets: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 by_date = date.fromisoformat(by_date)
             except ValueError:
                 by_date = None
+        cert = certs.get(cid) if cid is not None else None
         row_errors = []
-        if cid not in certs:
+        if cert is None:
             row_errors.append(_("choose a certification from the catalog"))
-        elif cid in seen:
-            row_errors.append(_("%(cert)s has two targets") % {"cert": certs[cid].name})
+        elif cert.pk in seen:
+            row_errors.append(_("%(cert)s has two targets") % {"cert": cert.name})
         if people is None or not 1 <= people <= MAX_TARGET_PEOPLE:
             row_errors.append(
                 _("the number of people is a whole number from 1 to %(max)s") % {"max": MAX_TARGET_PEOPLE}
             )
         if by_date is None:
             row_errors.append(_("enter the date (YYYY-MM-DD)"))
-        if row_errors:
+        if row_errors or cert is None:  # (no certification is always an error)
             errors["targets"] = errors.get("targets", []) + [
                 _("Target %(n)s: %(what)s.") % {"n": i, "what": "; ".join(row_errors)}
             ]
             continue
-        seen.add(cid)  # type: ignore[arg-type]
-        out.append({"certification": certs[cid], "people": people, "by_date": by_date})  # type: ignore[index]
+        seen.add(cert.pk)
+        out.append({"certification": cert, "people": people, "by_date": by_date})
     if errors:
         raise ValidationError(errors)
     return out

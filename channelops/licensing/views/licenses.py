@@ -24,8 +24,8 @@ from channelops.core.listing import Column, ListPage
 from channelops.core.pages import staff_required
 from channelops.partners.pages import PartnerRequest, partner_required
 
-from .filters import LicenseFilter
-from .lifecycle import (
+from ..filters import LicenseFilter
+from ..lifecycle import (
     REVOCATION_REASON_MAX,
     VIEW_PERM,
     license_renewal_request,
@@ -36,8 +36,8 @@ from .lifecycle import (
     pending_renewal,
     reminder_days,
 )
-from .models import License, LicenseReminder, NfrRequest
-from .services import DuplicateRequestError
+from ..models import License, LicenseReminder, NfrRequest
+from ..services import DuplicateRequestError
 
 
 class RevokeForm(forms.Form):

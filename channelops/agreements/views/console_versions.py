@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from channelops.accounts.pages import StaffRequest
-from channelops.core.actions import Action
+from channelops.core.actions import Action, page_or_action
 from channelops.core.listing import Column, ListPage
 from channelops.core.pages import staff_required
 
@@ -28,7 +28,7 @@ from ..forms import PublishForm, VersionForm
 from ..models import AgreementTemplate, AgreementVersion, VersionStatus
 from ..querysets import reaccept_report
 from ..services import MANAGE_PERM, version_create, version_publish, version_update_draft
-from ._common import NOT_YOUR_ROLE, has_perm, page_or_action
+from ._common import NOT_YOUR_ROLE, has_perm
 
 
 class ConsoleTemplates(ListPage):

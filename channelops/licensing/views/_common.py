@@ -1,35 +1,43 @@
-"""Shared by the NFR request pages: the submit helper, the timeline, the request's license."""
+"""Shared by the NFR request pages: submitting (and the duplicate it may find), the timeline, the
+request's license."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy
 
-from channelops.core.forms import add_service_errors
+from channelops.accounts.pages import SignedInRequest
+from channelops.partners.models import Partner
 
-from ..forms import NfrRequestForm
 from ..models import License, NfrRequest, RequestEvent, RequestStatus
 from ..services import DuplicateRequestError, nfr_request_submit
 
 FORM_FIELDS = ("contact_name", "contact_email", "plan", "seats", "term_months", "purpose", "is_renewal")
 
+# Where a refused submission keeps the open request it duplicates, for the page's link.
+_DUPLICATE = "nfr_duplicate"
 
-def _submit(form: NfrRequestForm, *, partner: Any, by: Any, request: HttpRequest) -> tuple[Any, Any]:
-    """Call the service with the form's data: (the new request or None, the duplicate or None)."""
+
+def keep_duplicate(request: SignedInRequest, exc: DuplicateRequestError) -> None:
+    """Keep the open request ``exc`` names for :func:`duplicate_of` (when the person may see it)."""
+    existing = NfrRequest.objects.visible_to(request.user).filter(pk=exc.existing.pk).first()
+    setattr(request, _DUPLICATE, existing)
+
+
+def duplicate_of(request: HttpRequest) -> NfrRequest | None:
+    """The open request a refused submission of this request duplicates, if the person may see it."""
+    return getattr(request, _DUPLICATE, None)
+
+
+def submit(request: SignedInRequest, partner: Partner, data: dict[str, Any]) -> NfrRequest:
+    """``nfr_request_submit`` with a request form's data; a duplicate is kept for the page (and refused)."""
     try:
-        return nfr_request_submit(
-            partner=partner, by=by, **{f: form.cleaned_data[f] for f in FORM_FIELDS}
-        ), None
+        return nfr_request_submit(partner=partner, by=request.user, **{f: data[f] for f in FORM_FIELDS})
     except DuplicateRequestError as exc:
-        add_service_errors(form, exc)
-        existing = NfrRequest.objects.visible_to(request.user).filter(pk=exc.existing.pk).first()
-        return None, existing
-    except ValidationError as exc:
-        add_service_errors(form, exc)
-        return None, None
+        keep_duplicate(request, exc)
+        raise
 
 
 # The timeline's words and icons per event kind (unknown kinds show their name).

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html
@@ -18,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from channelops.accounts.pages import StaffRequest
-from channelops.core.actions import Action
+from channelops.core.actions import Action, page_or_action
 from channelops.core.listing import Column, ListPage, render_filter_form
 from channelops.core.pages import staff_required
 
@@ -36,7 +37,7 @@ from ..services import (
     nfr_request_ask,
     nfr_request_reject,
 )
-from ._common import _license_of, _submit, _timeline
+from ._common import _license_of, _timeline, duplicate_of, submit
 
 
 def _yes(value: bool) -> str:
@@ -165,31 +166,25 @@ console_nfr_requests_export = ConsoleNfrQueue.as_view()
 # === console: request on a partner's behalf, review =================================================
 
 
-@staff_required
-def console_nfr_request_new(request: HttpRequest) -> HttpResponse:
+def _require_add(request: StaffRequest) -> None:
     if not request.user.has_perm(ADD_PERM):
         raise PermissionDenied(_("Your role does not allow requesting NFR licenses."))
-    initial = {}
-    if str(request.GET.get("partner", "")).isdigit():
-        initial["partner"] = int(request.GET["partner"])
-    form = ConsoleNfrRequestForm(request.POST or None, initial=initial)
-    duplicate = None
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            req, duplicate = _submit(
-                form, partner=form.cleaned_data["partner"], by=request.user, request=request
-            )
-            if req is not None:
-                messages.success(request, _("Request %(ref)s is in the queue.") % {"ref": req.reference})
-                return redirect("console:nfr_request", req.pk)
+
+
+def _new_request_page(
+    request: StaffRequest, *, form: forms.Form | None = None, status: int = 200
+) -> HttpResponse:
+    if form is None:
+        initial = {}
+        if str(request.GET.get("partner", "")).isdigit():
+            initial["partner"] = int(request.GET["partner"])
+        form = ConsoleNfrRequestForm(initial=initial)
     return render(
         request,
         "licensing/console_request_new.html",
         {
             "form": form,
-            "duplicate": duplicate,
+            "duplicate": duplicate_of(request),
             "nav": "nfr",
             "breadcrumbs": [
                 {"label": _("NFR requests"), "url": reverse("console:nfr_requests")},
@@ -198,6 +193,22 @@ def console_nfr_request_new(request: HttpRequest) -> HttpResponse:
         },
         status=status,
     )
+
+
+def _new_request(request: StaffRequest) -> HttpResponse:
+    _require_add(request)
+    return _new_request_page(request)
+
+
+submit_action = Action[StaffRequest](
+    load=_require_add,
+    form_class=ConsoleNfrRequestForm,
+    perform=lambda request, nothing, data: submit(request, data["partner"], data),
+    success=lambda nothing, req: _("Request %(ref)s is in the queue.") % {"ref": req.reference},
+    redirect_to=lambda request, nothing, req: reverse("console:nfr_request", args=[req.pk]),
+    on_invalid=lambda request, nothing, form: _new_request_page(request, form=form, status=400),
+)
+console_nfr_request_new = staff_required(page_or_action(_new_request, submit_action))
 
 
 def _related_requests(request: HttpRequest, req: NfrRequest) -> list[NfrRequest]:

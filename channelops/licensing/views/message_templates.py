@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django import forms
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from channelops.core.forms import add_service_errors
+from channelops.accounts.pages import StaffRequest
+from channelops.core.actions import Action, page_or_action
 from channelops.core.listing import Column, ListPage
 from channelops.core.pages import staff_required
 
@@ -75,34 +76,20 @@ class ConsoleMessageTemplates(ListPage):
 console_message_templates = ConsoleMessageTemplates.as_view()
 
 
-@staff_required
-def console_message_template(request: HttpRequest, key: str) -> HttpResponse:
+EDIT_PERM = "licensing.change_messagetemplate"
+
+
+def _template(request: StaffRequest, key: str) -> MessageTemplate:
     _require_template_view(request)
-    tpl = get_object_or_404(MessageTemplate, key=key)
-    can_edit = request.user.has_perm("licensing.change_messagetemplate")
-    status = 200
-    form = MessageTemplateForm(request.POST or None, initial={"subject": tpl.subject, "body": tpl.body})
-    if request.method == "POST":
-        if not can_edit:
-            raise PermissionDenied(_("Your role does not allow editing e-mail templates."))
-        status = 400
-        if "reset" in request.POST:
-            message_template_reset(template=tpl, by=request.user)
-            messages.success(request, _("The template is back to the shipped text."))
-            return redirect("console:nfr_message_template", tpl.key)
-        if form.is_valid():
-            try:
-                message_template_update(
-                    template=tpl,
-                    subject=form.cleaned_data["subject"],
-                    body=form.cleaned_data["body"],
-                    by=request.user,
-                )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, _("Template saved: the next e-mails use it."))
-                return redirect("console:nfr_message_template", tpl.key)
+    return get_object_or_404(MessageTemplate, key=key)
+
+
+def _template_page(
+    request: StaffRequest, tpl: MessageTemplate, *, form: forms.Form | None = None, status: int = 200
+) -> HttpResponse:
+    can_edit = request.user.has_perm(EDIT_PERM)
+    if can_edit and form is None:
+        form = MessageTemplateForm(initial={"subject": tpl.subject, "body": tpl.body})
     preview = render_message(tpl.subject, tpl.body, PLACEHOLDERS)
     return render(
         request,
@@ -121,3 +108,44 @@ def console_message_template(request: HttpRequest, key: str) -> HttpResponse:
         },
         status=status,
     )
+
+
+def _may_edit(request: StaffRequest, tpl: MessageTemplate) -> bool:
+    return request.user.has_perm(EDIT_PERM)
+
+
+def _back(request: StaffRequest, tpl: MessageTemplate, result: Any) -> str:
+    return reverse("console:nfr_message_template", args=[tpl.key])
+
+
+NOT_EDITOR = gettext_lazy("Your role does not allow editing e-mail templates.")
+
+save_action = Action[StaffRequest](
+    load=_template,
+    allowed=_may_edit,
+    not_allowed=NOT_EDITOR,
+    form_class=MessageTemplateForm,
+    perform=lambda request, tpl, data: message_template_update(
+        template=tpl, subject=data["subject"], body=data["body"], by=request.user
+    ),
+    success=gettext_lazy("Template saved: the next e-mails use it."),
+    redirect_to=_back,
+    on_invalid=lambda request, tpl, form: _template_page(request, tpl, form=form, status=400),
+)
+
+# "Back to the shipped text" (the form's second button, ``name="reset"``): the fields are ignored.
+reset_action = Action[StaffRequest](
+    load=_template,
+    allowed=_may_edit,
+    not_allowed=NOT_EDITOR,
+    perform=lambda request, tpl, data: message_template_reset(template=tpl, by=request.user),
+    success=gettext_lazy("The template is back to the shipped text."),
+    redirect_to=_back,
+)
+
+console_message_template = staff_required(
+    page_or_action(
+        lambda request, key: _template_page(request, _template(request, key)),
+        lambda request: reset_action if "reset" in request.POST else save_action,
+    )
+)

@@ -4,34 +4,36 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
+from django import forms
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from channelops.core.actions import Action
+from channelops.core.actions import Action, page_or_action
 from channelops.core.listing import Column, ListPage
+from channelops.partners.models import Partner
 from channelops.partners.pages import PartnerRequest, partner_required
 
 from ..forms import AnswerForm, NfrRequestForm
 from ..models import NfrRequest, RequestStatus
 from ..services import may_download, nfr_request_answer
-from ._common import _license_of, _submit, _timeline
+from ._common import _license_of, _timeline, duplicate_of, submit
 
 
-def _may_submit(request: HttpRequest) -> bool:
-    return bool(request.membership.may_submit)  # type: ignore[attr-defined]
+def _may_submit(request: PartnerRequest) -> bool:
+    return bool(request.membership.may_submit)
 
 
 @method_decorator(partner_required, name="dispatch")
 class PortalNfrRequests(ListPage):
     """The partner's NFR license requests, newest first."""
 
+    request: PartnerRequest
     title = gettext_lazy("NFR licenses")
     nav = "nfr"
     default_sort = "-created_at"
@@ -80,7 +82,7 @@ class PortalNfrRequests(ListPage):
         return reverse("portal:nfr_request_new"), _("Make your first request")
 
     def get_extra_context(self) -> dict[str, Any]:
-        name = self.request.partner.legal_name  # type: ignore[attr-defined]
+        name = self.request.partner.legal_name
         intro = _("Not-for-resale licenses let %(name)s demo, train and test the product.") % {"name": name}
         if not _may_submit(self.request):
             intro += " " + _("Ask your company's partner admin to allow you to submit requests.")
@@ -97,31 +99,23 @@ class PortalNfrRequests(ListPage):
 portal_nfr_requests = PortalNfrRequests.as_view()
 
 
-@partner_required
-def portal_nfr_request_new(request: HttpRequest) -> HttpResponse:
+def _submitter(request: PartnerRequest) -> Partner:
+    """The partner, when the person may submit requests for it (404 otherwise)."""
     if not _may_submit(request):
         raise Http404(_("Ask your company's partner admin to allow you to submit requests."))
-    partner = request.partner  # type: ignore[attr-defined]
-    form = NfrRequestForm(request.POST or None)
-    duplicate = None
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            req, duplicate = _submit(form, partner=partner, by=request.user, request=request)
-            if req is not None:
-                messages.success(
-                    request,
-                    _("Your request %(ref)s was sent to the partner help desk.") % {"ref": req.reference},
-                )
-                return redirect("portal:nfr_request", req.pk)
+    return request.partner
+
+
+def _new_request_page(
+    request: PartnerRequest, partner: Partner, *, form: forms.Form | None = None, status: int = 200
+) -> HttpResponse:
     return render(
         request,
         "licensing/portal_request_new.html",
         {
             "partner": partner,
-            "form": form,
-            "duplicate": duplicate,
+            "form": form or NfrRequestForm(),
+            "duplicate": duplicate_of(request),
             "nav": "nfr",
             "breadcrumbs": [
                 {"label": _("NFR licenses"), "url": reverse("portal:nfr_requests")},
@@ -132,23 +126,38 @@ def portal_nfr_request_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _portal_request(request: HttpRequest, pk: int) -> NfrRequest:
+submit_action = Action[PartnerRequest](
+    load=_submitter,
+    form_class=NfrRequestForm,
+    perform=lambda request, partner, data: submit(request, partner, data),
+    success=lambda partner, req: (
+        _("Your request %(ref)s was sent to the partner help desk.") % {"ref": req.reference}
+    ),
+    redirect_to=lambda request, partner, req: reverse("portal:nfr_request", args=[req.pk]),
+    on_invalid=lambda request, partner, form: _new_request_page(request, partner, form=form, status=400),
+)
+portal_nfr_request_new = partner_required(
+    page_or_action(lambda request: _new_request_page(request, _submitter(request)), submit_action)
+)
+
+
+def _portal_request(request: PartnerRequest, pk: int) -> NfrRequest:
     return get_object_or_404(NfrRequest.objects.visible_to(request.user).select_related("partner"), pk=pk)
 
 
-def _can_answer(request: HttpRequest, req: NfrRequest) -> bool:
+def _can_answer(request: PartnerRequest, req: NfrRequest) -> bool:
     return req.status == RequestStatus.NEEDS_INFO and _may_submit(request)
 
 
 def _portal_request_page(
-    request: HttpRequest, req: NfrRequest, *, form: AnswerForm | None = None, status: int = 200
+    request: PartnerRequest, req: NfrRequest, *, form: forms.Form | None = None, status: int = 200
 ) -> HttpResponse:
     lic = _license_of(req)
     return render(
         request,
         "licensing/portal_request.html",
         {
-            "partner": request.partner,  # type: ignore[attr-defined]
+            "partner": request.partner,
             "req": req,
             "lic": lic,
             "may_download": lic is not None and may_download(request.user, lic),
@@ -164,7 +173,7 @@ def _portal_request_page(
     )
 
 
-def _portal_answerable(request: HttpRequest, pk: int) -> NfrRequest:
+def _portal_answerable(request: PartnerRequest, pk: int) -> NfrRequest:
     """The request, when the partner person may answer its question now (404 otherwise, as before)."""
     req = _portal_request(request, pk)
     if not _can_answer(request, req):
@@ -178,13 +187,11 @@ answer_action = Action[PartnerRequest](
     perform=lambda request, req, d: nfr_request_answer(request=req, by=request.user, answer=d["answer"]),
     success=gettext_lazy("Thank you: your answer was sent to the partner help desk."),
     redirect_to=lambda request, req, result: reverse("portal:nfr_request", args=[req.pk]),
-    on_invalid=lambda request, req, form: _portal_request_page(request, req, form=form, status=400),  # type: ignore[arg-type]
+    on_invalid=lambda request, req, form: _portal_request_page(request, req, form=form, status=400),
 )
-
-
-@partner_required
-def portal_nfr_request(request: PartnerRequest, pk: int) -> HttpResponse:
-    """The request, its license and timeline; a POST answers the help desk's question."""
-    if request.method == "POST":
-        return answer_action.view(request, pk)
-    return _portal_request_page(request, _portal_request(request, pk))
+# The request, its license and timeline; a POST answers the help desk's question.
+portal_nfr_request = partner_required(
+    page_or_action(
+        lambda request, pk: _portal_request_page(request, _portal_request(request, pk)), answer_action
+    )
+)

@@ -130,6 +130,27 @@ def test_a_token_is_stored_hashed_and_the_clear_token_is_nowhere_in_the_database
                 assert not any(clear in str(v) for v in values), f"clear token found in {table}"
 
 
+def test_the_tokens_page_shows_a_new_token_once_and_revokes_it(login, admin_a):
+    page, api = login(admin_a), Client()
+    resp = page.post("/accounts/tokens/", {"name": "ci"})
+    # Shown on the answer to the POST itself (no redirect: the clear token is stored nowhere).
+    assert resp.status_code == 200
+    clear = resp.context["new_token"]
+    assert clear.startswith("cho_") and clear in resp.content.decode()
+    assert "Token “ci” created." in resp.content.decode()
+    assert api.get("/api/v1/partners", **_bearer(clear)).status_code == 200
+    again = page.get("/accounts/tokens/")
+    assert not again.context["new_token"] and clear not in again.content.decode()
+    assert page.post("/accounts/tokens/", {"name": ""}).status_code == 400
+    assert ApiToken.objects.filter(user=admin_a).count() == 1
+    token = ApiToken.objects.get(user=admin_a)
+    assert page.get(f"/accounts/tokens/{token.pk}/revoke/").status_code == 405
+    resp = page.post(f"/accounts/tokens/{token.pk}/revoke/")
+    assert resp.status_code == 302 and resp["Location"] == "/accounts/tokens/"
+    assert api.get("/api/v1/partners", **_bearer(clear)).status_code == 401
+    assert page.post(f"/accounts/tokens/{token.pk}/revoke/").status_code == 404  # already revoked
+
+
 # --- partners: listing, pagination, filters ------------------------------------------------------
 
 

@@ -252,7 +252,7 @@ def test_an_invalid_company_profile_shows_an_error_and_changes_nothing(
     before = _partner_state(partner_a)
     payload = {"website": "https://ok.example", "phone": "+49 30 123456", "description": "fine", **data}
     resp = admin_a_client.post("/portal/company/", payload)
-    assert resp.status_code == 200
+    assert resp.status_code == 400
     errors = resp.context["form"].errors[field]
     assert any(message in e for e in errors), errors
     assert _partner_state(partner_a) == before

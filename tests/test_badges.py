@@ -115,6 +115,8 @@ def test_in_manual_mode_a_badge_waits_for_the_program_managers_approval(
     client.force_login(cam)  # a CAM may not approve
     assert client.post(f"/console/badges/{badge.pk}/", {"action": "approve"}).status_code == 403
     client.force_login(program_manager)
+    assert client.post(f"/console/badges/{badge.pk}/", {"action": "frobnicate"}).status_code == 400
+    assert client.put(f"/console/badges/{badge.pk}/").status_code == 405
     assert "Approve and issue" in client.get(f"/console/badges/{badge.pk}/").content.decode()
     resp = client.post(f"/console/badges/{badge.pk}/", {"action": "approve"})
     assert resp.status_code == 302

@@ -8,20 +8,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_safe
 
 from channelops.accounts.pages import StaffRequest
 from channelops.core.actions import Action
-from channelops.core.exceptions import NotAllowed
-from channelops.core.forms import add_service_errors
 from channelops.core.listing import export_response, render_filter_form
 from channelops.core.pages import safe_cell, staff_required
 
@@ -62,7 +60,7 @@ def _events(request: HttpRequest) -> tuple[AccessEventFilterForm, Any]:
     return form, qs.order_by("-at", "-pk")
 
 
-def _render_home(request: HttpRequest, form: AccessRequestForm, status: int = 200) -> HttpResponse:
+def _render_home(request: HttpRequest, form: Form, status: int = 200) -> HttpResponse:
     user: Any = request.user
     visible = AccessRequest.objects.visible_to(user)
     mine = list(
@@ -108,25 +106,17 @@ def access_home(request: HttpRequest) -> HttpResponse:
     return _render_home(request, AccessRequestForm())
 
 
-@staff_required
-@require_POST
-def access_request_new(request: HttpRequest) -> HttpResponse:
-    form = AccessRequestForm(request.POST)
-    if form.is_valid():
-        try:
-            req = access_request_create(
-                perm=form.cleaned_data["perm"],
-                justification=form.cleaned_data["justification"],
-                by=request.user,  # type: ignore[arg-type]
-            )
-        except NotAllowed as exc:
-            raise PermissionDenied(str(exc)) from exc
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Your request is sent to your manager."))
-            return redirect("console:access_detail", pk=req.pk)
-    return _render_home(request, form, status=400)
+request_access = Action[StaffRequest](
+    load=lambda request: None,
+    form_class=AccessRequestForm,
+    perform=lambda request, nothing, d: access_request_create(
+        perm=d["perm"], justification=d["justification"], by=request.user
+    ),
+    success=_l("Your request is sent to your manager."),
+    redirect_to=lambda request, nothing, req: reverse("console:access_detail", args=[req.pk]),
+    on_invalid=lambda request, nothing, form: _render_home(request, form, status=400),
+)
+access_request_new = staff_required(request_access.view)
 
 
 def _detail_or_404(request: HttpRequest, pk: int) -> AccessRequest:

@@ -20,7 +20,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
 from channelops.accounts.pages import StaffRequest
-from channelops.core.actions import Action
+from channelops.core.actions import Action, page_or_action
 from channelops.core.listing import Column, ListPage
 from channelops.core.pages import staff_required
 from channelops.partners.pages import partner_required
@@ -268,13 +268,10 @@ revoke = Action[StaffRequest](
 )
 
 
-@staff_required
-def console_badge(request: StaffRequest, pk: UUID) -> HttpResponse:
-    """The badge's page; its approve and revoke buttons post here with ``action``."""
-    if request.method == "POST":
-        action = {"approve": approve, "revoke": revoke}.get(request.POST.get("action", ""))
-        if action is not None:
-            return action.view(request, pk)
-        _require_view(request)
-        return _badge_page(request, _console_badge(request, pk), status=400)
-    return _badge_page(request, _console_badge(request, pk))
+# The badge's page; its approve and revoke buttons post here, naming their ``action``.
+console_badge = staff_required(
+    page_or_action(
+        lambda request, pk: _badge_page(request, _console_badge(request, pk)),
+        lambda request: {"approve": approve, "revoke": revoke}.get(request.POST.get("action", "")),
+    )
+)

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_safe
 
 from channelops.accounts.pages import StaffRequest
 from channelops.agreements.querysets import partner_agreement_rows
-from channelops.core.actions import Action
+from channelops.core.actions import Action, page_or_action
 from channelops.core.exceptions import NotAllowed
 from channelops.core.listing import Column, ListPage
 from channelops.core.models import OutboxMessage, OutboxStatus
@@ -258,15 +258,15 @@ _classify = Action[StaffRequest](
 )
 
 
-@staff_required
-def partner_edit(request: StaffRequest, pk: int) -> HttpResponse:
-    """Change a partner's tier, CAM, region and status (through the partners service)."""
-    if request.method == "POST":
-        return _classify.view(request, pk)
+def _classification_form(request: StaffRequest, pk: int) -> HttpResponse:
     partner = _partner_or_404(request, pk)
     if not may_classify_partner(request.user):
         raise NotAllowed(_("Your staff role does not allow changing partners."))
     return _classification_page(request, partner, PartnerClassificationForm(partner=partner))
+
+
+# Change a partner's tier, CAM, region and status (through the partners service): a POST to the page.
+partner_edit = staff_required(page_or_action(_classification_form, _classify))
 
 
 @staff_required
@@ -370,7 +370,7 @@ def _dead_letter(request: HttpRequest, pk: int) -> OutboxMessage:
 
 
 dead_letter_retry = staff_required(
-    Action(
+    Action[StaffRequest](
         load=_dead_letter,
         perform=lambda request, msg, data: outbox_retry(message=msg),
         success=_("The message is queued again."),

@@ -18,7 +18,11 @@ Every button that changes something on a portal or console page is one of these:
 - The form is validated; the service's ``ValidationError`` lands on the form's fields
   (:func:`add_service_errors`); ``NotAllowed`` gives 403; nothing is changed on any error.
 - On success: a flash message and a redirect (302), or, for an htmx request with
-  ``partial_template``, that partial rendered with ``{"obj": …, "result": …}``.
+  ``partial_template``, that partial rendered with ``{"obj": …, "result": …}``; ``show_result``
+  answers with a page instead (a result shown only once, never stored: a new API token).
+
+A page whose form posts to the page's own URL is ``page_or_action(page, action)``: GET shows the
+page, POST runs the action (:func:`page_or_action`).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils.functional import Promise
 
@@ -61,6 +66,9 @@ class Action(Generic[RequestT]):
     form_kwargs: Callable[[RequestT, Any], dict[str, Any]] | None = None
     confirm_template: str = ""
     partial_template: str = ""
+    #: Answer a success with this page (status 200) instead of a redirect: for a result shown once
+    #: that must be neither stored nor put in a URL, such as a new API token's clear text.
+    show_result: Callable[[RequestT, Any, Any], HttpResponse] | None = None
 
     def view(self, request: RequestT, *args: Any, **kwargs: Any) -> HttpResponse:
         obj = self.load(request, *args, **kwargs)
@@ -87,6 +95,8 @@ class Action(Generic[RequestT]):
                         request, self.partial_template, {"obj": obj, "result": result, "message": text}
                     )
                 messages.success(request, text)
+                if self.show_result is not None:
+                    return self.show_result(request, obj, result)
                 return HttpResponseRedirect(self.redirect_to(request, obj, result))
         if self.on_invalid is not None:
             return self.on_invalid(request, obj, form)
@@ -100,3 +110,30 @@ class Action(Generic[RequestT]):
     def _form(self, request: RequestT, obj: Any, data: Any) -> forms.Form:
         kwargs = self.form_kwargs(request, obj) if self.form_kwargs else {}
         return self.form_class(data, **kwargs)
+
+
+def page_or_action(
+    page: Callable[..., HttpResponseBase],
+    action: Action[Any] | Callable[[Any], Action[Any] | None],
+) -> Callable[..., HttpResponseBase]:
+    """One URL that shows a page (GET, HEAD) and performs its form's action (POST).
+
+    ``action`` is the :class:`Action`, or, for a page with several forms posting to it, a function
+    of the request that picks the action (from a hidden ``action`` field, the clicked button's
+    name…); ``None`` (nothing to do) shows the page again with status 400."""
+
+    def view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if request.method == "POST":
+            chosen = action if isinstance(action, Action) else action(request)
+            if chosen is not None:
+                return chosen.view(request, *args, **kwargs)
+            response = page(request, *args, **kwargs)
+            response.status_code = 400
+            return response
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
+        return page(request, *args, **kwargs)
+
+    view.__name__ = getattr(page, "__name__", "view")
+    view.__doc__ = page.__doc__
+    return view

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import lifecycle_views, views
+from . import views
 
 portal_patterns = [
     path("", views.portal_nfr_requests, name="nfr_requests"),
@@ -22,16 +22,16 @@ console_patterns = [
     path("nfr/templates/<slug:key>/", views.console_message_template, name="nfr_message_template"),
 ]
 
-# License pages (channelops/licensing/lifecycle_views.py): under /portal/licenses/ and /console/.
+# License pages (channelops/licensing/views/licenses.py): under /portal/licenses/ and /console/.
 license_portal_patterns = [
-    path("", lifecycle_views.portal_licenses, name="licenses"),
-    path("<uuid:pk>/", lifecycle_views.portal_license, name="license"),
-    path("<uuid:pk>/file", lifecycle_views.portal_license_file, name="license_file"),
+    path("", views.portal_licenses, name="licenses"),
+    path("<uuid:pk>/", views.portal_license, name="license"),
+    path("<uuid:pk>/file", views.portal_license_file, name="license_file"),
 ]
 
 license_console_patterns = [
-    path("licenses/", lifecycle_views.console_licenses, name="licenses"),
-    path("licenses/<uuid:pk>/", lifecycle_views.console_license, name="license"),
-    path("licenses/<uuid:pk>/file", lifecycle_views.console_license_file, name="license_file"),
-    path("licenses/<uuid:pk>/revoke/", lifecycle_views.console_license_revoke, name="license_revoke"),
+    path("licenses/", views.console_licenses, name="licenses"),
+    path("licenses/<uuid:pk>/", views.console_license, name="license"),
+    path("licenses/<uuid:pk>/file", views.console_license_file, name="license_file"),
+    path("licenses/<uuid:pk>/revoke/", views.console_license_revoke, name="license_revoke"),
 ]

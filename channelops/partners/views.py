@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from channelops.accounts.pages import StaffRequest
 from channelops.core.actions import Action
 from channelops.core.exceptions import NotAllowed
 from channelops.core.listing import Column, ListPage
@@ -316,12 +317,12 @@ def _back_to_application(request: HttpRequest, app: Application, result: Any) ->
 
 
 console_application_approve = staff_required(
-    Action(
+    Action[StaffRequest](
         load=_decidable,
         form_class=ApproveForm,
         perform=lambda request, app, data: application_approve(
             application=app,
-            by=request.user,  # type: ignore[arg-type]
+            by=request.user,
             tier=data["tier"],
             cam=data["cam"],
         ),
@@ -331,12 +332,12 @@ console_application_approve = staff_required(
 )
 
 console_application_reject = staff_required(
-    Action(
+    Action[StaffRequest](
         load=_decidable,
         form_class=RejectForm,
         perform=lambda request, app, data: application_reject(
             application=app,
-            by=request.user,  # type: ignore[arg-type]
+            by=request.user,
             reason=data["reason"],
         ),
         success=lambda app, result: (

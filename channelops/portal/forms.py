@@ -1,16 +1,35 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from channelops.partners.models import MembershipRole, Partner
 
 
-class CompanyProfileForm(forms.ModelForm):
-    class Meta:
-        model = Partner
-        fields = ["website", "phone", "description"]
-        widgets = {"description": forms.Textarea(attrs={"rows": 5})}
+def _profile_field(name: str, **kwargs: Any) -> forms.Field:
+    """The model field's own form field (its validation, limits and help text)."""
+    field = Partner._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    form_field = field.formfield(**kwargs)
+    assert form_field is not None
+    return form_field
+
+
+class CompanyProfileForm(forms.Form):
+    """The profile fields a partner's admins edit (``partner_profile_update`` validates the partner)."""
+
+    FIELDS = ("website", "phone", "description")
+
+    website = _profile_field("website")
+    phone = _profile_field("phone")
+    description = _profile_field("description", widget=forms.Textarea(attrs={"rows": 5}))
+
+    @classmethod
+    def for_partner(cls, partner: Partner) -> CompanyProfileForm:
+        return cls(initial={f: getattr(partner, f) for f in cls.FIELDS})
 
 
 class InviteColleagueForm(forms.Form):

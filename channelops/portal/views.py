@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django import forms
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext_lazy
 
-from channelops.core.actions import Action
+from channelops.core.actions import Action, page_or_action
 from channelops.partners.models import EngagementEvent, Partner, PartnerMembership
 from channelops.partners.pages import PartnerRequest, partner_required
 from channelops.partners.services import partner_person_add, partner_person_deactivate, partner_profile_update
@@ -19,14 +18,14 @@ from .attention import attention_for
 from .forms import CompanyProfileForm, InviteColleagueForm
 
 
-def _admin_only(request: HttpRequest) -> None:
-    if not request.membership.is_admin:  # type: ignore[attr-defined]
+def _admin_only(request: PartnerRequest) -> None:
+    if not request.membership.is_admin:
         raise Http404
 
 
 @partner_required
-def dashboard(request: HttpRequest) -> HttpResponse:
-    partner = request.partner  # type: ignore[attr-defined]
+def dashboard(request: PartnerRequest) -> HttpResponse:
+    partner = request.partner
     recent = EngagementEvent.objects.visible_to(request.user).select_related("user")[:5]
     return render(
         request,
@@ -41,85 +40,90 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
 
 
-@partner_required
-def company(request: HttpRequest) -> HttpResponse:
-    partner = request.partner  # type: ignore[attr-defined]
-    is_admin = request.membership.is_admin  # type: ignore[attr-defined]
-    form = CompanyProfileForm(request.POST or None, instance=Partner.objects.get(pk=partner.pk))
-    if request.method == "POST":
-        if not is_admin:
-            raise Http404
-        if form.is_valid():
-            try:
-                partner_profile_update(
-                    partner=partner,
-                    by=request.user,  # type: ignore[arg-type]
-                    data={f: form.cleaned_data[f] for f in form.Meta.fields},
-                )
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            else:
-                messages.success(request, _("Company profile saved."))
-                return redirect("portal:company")
+# --- the company profile --------------------------------------------------------------------------
+
+
+def _company_page(
+    request: PartnerRequest, *, form: forms.Form | None = None, status: int = 200
+) -> HttpResponse:
+    partner = request.partner
+    is_admin = request.membership.is_admin
+    if form is None:
+        form = CompanyProfileForm.for_partner(partner)
     return render(
         request,
         "portal/company.html",
         {"partner": partner, "form": form, "is_admin": is_admin, "nav": "company"},
+        status=status,
     )
 
 
-@partner_required
-def users(request: HttpRequest) -> HttpResponse:
+def _own_partner(request: PartnerRequest) -> Partner:
+    """The partner, for its admins (others get 404, as for another partner's page)."""
+    _admin_only(request)
+    return request.partner
+
+
+save_profile = Action[PartnerRequest](
+    load=_own_partner,
+    form_class=CompanyProfileForm,
+    perform=lambda request, partner, data: partner_profile_update(
+        partner=partner, by=request.user, data={f: data[f] for f in CompanyProfileForm.FIELDS}
+    ),
+    success=gettext_lazy("Company profile saved."),
+    redirect_to=lambda request, partner, result: reverse("portal:company"),
+    on_invalid=lambda request, partner, form: _company_page(request, form=form, status=400),
+)
+# The partner's profile; its admins edit the website, phone and description (a POST to this page).
+company = partner_required(page_or_action(lambda request: _company_page(request), save_profile))
+
+
+# --- the partner's people -----------------------------------------------------------------------------
+
+
+def _users_page(
+    request: PartnerRequest, *, form: forms.Form | None = None, status: int = 200
+) -> HttpResponse:
     memberships = (
         PartnerMembership.objects.visible_to(request.user).select_related("user").order_by("user__email")
     )
-    form = InviteColleagueForm()
     return render(
         request,
         "portal/users.html",
         {
             "memberships": memberships,
-            "form": form,
-            "is_admin": request.membership.is_admin,  # type: ignore[attr-defined]
+            "form": form or InviteColleagueForm(),
+            "is_admin": request.membership.is_admin,
             "nav": "users",
         },
+        status=status,
     )
 
 
 @partner_required
-@require_POST
-def user_invite(request: HttpRequest) -> HttpResponse:
-    _admin_only(request)
-    form = InviteColleagueForm(request.POST)
-    if form.is_valid():
-        try:
-            partner_person_add(
-                partner=request.partner,  # type: ignore[attr-defined]
-                email=form.cleaned_data["email"],
-                full_name=form.cleaned_data["full_name"],
-                role=form.cleaned_data["role"],
-                can_submit_requests=form.cleaned_data["can_submit_requests"],
-                by=request.user,  # type: ignore[arg-type]
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(
-                request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]}
-            )
-            return redirect("portal:users")
-    memberships = (
-        PartnerMembership.objects.visible_to(request.user).select_related("user").order_by("user__email")
-    )
-    return render(
-        request,
-        "portal/users.html",
-        {"memberships": memberships, "form": form, "is_admin": True, "nav": "users"},
-        status=400,
-    )
+def users(request: PartnerRequest) -> HttpResponse:
+    return _users_page(request)
 
 
-def _membership(request: HttpRequest, pk: int) -> PartnerMembership:
+invite = Action[PartnerRequest](
+    load=_own_partner,
+    form_class=InviteColleagueForm,
+    perform=lambda request, partner, data: partner_person_add(
+        partner=partner,
+        email=data["email"],
+        full_name=data["full_name"],
+        role=data["role"],
+        can_submit_requests=data["can_submit_requests"],
+        by=request.user,
+    ),
+    success=lambda partner, membership: _("Invitation sent to %(email)s.") % {"email": membership.user.email},
+    redirect_to=lambda request, partner, result: reverse("portal:users"),
+    on_invalid=lambda request, partner, form: _users_page(request, form=form, status=400),
+)
+user_invite = partner_required(invite.view)
+
+
+def _membership(request: PartnerRequest, pk: int) -> PartnerMembership:
     """Partner admins only (others get 404, like a membership of another partner)."""
     _admin_only(request)
     return get_object_or_404(PartnerMembership.objects.visible_to(request.user).select_related("user"), pk=pk)

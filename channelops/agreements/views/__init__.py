@@ -4,6 +4,8 @@ Every write calls a service; reads start from ``visible_to(user)``. ``urls.py`` 
 views through this package.
 """
 
+from .console_diff import console_diff
+from .console_report import console_report
 from .console_requests import (
     console_legal_offer,
     console_legal_request,
@@ -13,8 +15,6 @@ from .console_requests import (
     console_region_exceptions,
 )
 from .console_versions import (
-    console_diff,
-    console_report,
     console_template,
     console_templates,
     console_version,

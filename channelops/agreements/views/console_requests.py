@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from channelops.accounts.pages import StaffRequest
-from channelops.core.actions import Action
+from channelops.core.actions import Action, page_or_action
 from channelops.core.listing import Column, ListPage
 from channelops.core.pages import staff_required
 
@@ -29,7 +29,7 @@ from ..services import (
     legal_request_withdraw,
     region_exception_decide,
 )
-from ._common import NOT_YOUR_ROLE, has_perm, page_or_action
+from ._common import NOT_YOUR_ROLE, has_perm
 
 # === region exceptions ===========================================================================
 

@@ -1,16 +1,14 @@
-"""Console pages: agreement templates and versions, the diff, the "who has not re-accepted" report."""
+"""Console pages: agreement templates (list and page: create a draft) and versions (edit, publish)."""
 
 from __future__ import annotations
 
-import difflib
 from collections import Counter
-from dataclasses import dataclass
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,32 +18,17 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_safe
 
 from channelops.accounts.pages import StaffRequest
-from channelops.core.actions import Action
+from channelops.core.actions import Action, page_or_action
 from channelops.core.listing import Column, ListPage
 from channelops.core.pages import staff_required
-from channelops.partners.models import Region
 
-from ..forms import (
-    PublishForm,
-    ReportFilterForm,
-    VersionForm,
-)
-from ..models import (
-    AgreementTemplate,
-    AgreementVersion,
-    VersionStatus,
-)
+from ..forms import PublishForm, VersionForm
+from ..models import AgreementTemplate, AgreementVersion, VersionStatus
 from ..querysets import reaccept_report
-from ..services import (
-    MANAGE_PERM,
-    version_create,
-    version_publish,
-    version_update_draft,
-)
-from ._common import NOT_YOUR_ROLE, has_perm, page_or_action
+from ..services import MANAGE_PERM, version_create, version_publish, version_update_draft
+from ._common import NOT_YOUR_ROLE, has_perm
 
 
 class ConsoleTemplates(ListPage):
@@ -339,201 +322,3 @@ publish = Action[StaffRequest](
     on_invalid=_draft_refused("publish_form"),
 )
 console_version_publish = staff_required(publish.view)
-
-
-@dataclass
-class DiffLine:
-    kind: str  # "equal" | "added" | "removed"
-    old: int | None
-    new: int | None
-    text: str
-
-
-def line_diff(old: str, new: str, *, context: int = 3) -> tuple[list[list[DiffLine]], int, int]:
-    """Hunks of a line diff (with ``context`` unchanged lines around changes), lines added, removed."""
-    a, b = old.splitlines(), new.splitlines()
-    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
-    added = removed = 0
-    hunks: list[list[DiffLine]] = []
-    if a == b:
-        return hunks, 0, 0
-    for group in matcher.get_grouped_opcodes(context):
-        lines: list[DiffLine] = []
-        for tag, i1, i2, j1, j2 in group:
-            if tag == "equal":
-                lines.extend(DiffLine("equal", i1 + k + 1, j1 + k + 1, a[i1 + k]) for k in range(i2 - i1))
-                continue
-            if tag in ("replace", "delete"):
-                lines.extend(DiffLine("removed", k + 1, None, a[k]) for k in range(i1, i2))
-                removed += i2 - i1
-            if tag in ("replace", "insert"):
-                lines.extend(DiffLine("added", None, k + 1, b[k]) for k in range(j1, j2))
-                added += j2 - j1
-        hunks.append(lines)
-    return hunks, added, removed
-
-
-def _int_param(request: HttpRequest, name: str) -> int | None:
-    raw = request.GET.get(name, "")
-    if not raw:
-        return None
-    if not raw.isdigit():
-        raise Http404
-    return int(raw)
-
-
-@staff_required
-@require_safe
-def console_diff(request: HttpRequest, pk: int) -> HttpResponse:
-    template = get_object_or_404(AgreementTemplate, pk=pk)
-    versions = list(template.versions.select_related("partner").defer("body").order_by("number"))
-    by_pk = {v.pk: v for v in versions}
-    a_pk, b_pk = _int_param(request, "a"), _int_param(request, "b")
-    if a_pk is None and b_pk is None:
-        general = [v for v in versions if v.partner_id is None]
-        if len(general) >= 2:
-            a_pk, b_pk = general[-2].pk, general[-1].pk
-    elif a_pk is None or b_pk is None or a_pk not in by_pk or b_pk not in by_pk:
-        raise Http404
-    hunks: list[list[DiffLine]] = []
-    added = removed = 0
-    a = b = None
-    if a_pk is not None and b_pk is not None:
-        bodies = dict(AgreementVersion.objects.filter(pk__in=[a_pk, b_pk]).values_list("pk", "body"))
-        a, b = by_pk[a_pk], by_pk[b_pk]
-        hunks, added, removed = line_diff(bodies[a_pk], bodies[b_pk])
-    return render(
-        request,
-        "agreements/console_diff.html",
-        {
-            "template": template,
-            "versions": versions,
-            "a": a,
-            "b": b,
-            "hunks": hunks,
-            "added": added,
-            "removed": removed,
-            "nav": "agreements",
-            "breadcrumbs": [_agreements_crumb(), _template_crumb(template), {"label": _("Changes")}],
-        },
-    )
-
-
-# === console: re-acceptance report ===============================================================
-
-
-class _ReportFilter:
-    """The report's filter form in the shape ``ListPage`` expects of a FilterSet: the report's rows
-    are computed in Python (``reaccept_report``), not filtered from a queryset."""
-
-    def __init__(self, data: Any, *, templates: list[Any], regions: list[Any]) -> None:
-        self.form = ReportFilterForm(data, templates=templates, regions=regions)
-        self.is_bound = self.form.is_bound
-
-    def is_valid(self) -> bool:
-        return self.form.is_valid()
-
-    @property
-    def cleaned(self) -> dict[str, Any]:
-        if not self.is_bound:
-            return {}
-        self.form.is_valid()  # an invalid field filters nothing; the valid ones still apply
-        return self.form.cleaned_data
-
-
-def _sort_key(value: Any) -> tuple[bool, Any]:
-    return (value is None, value if value is not None else 0)
-
-
-class ConsoleReport(ListPage):
-    """Every active partner and applicable agreement not accepted in its current version, with
-    the same rows as CSV/XLSX. A constant number of queries (``reaccept_report``)."""
-
-    title = gettext_lazy("Who has not (re-)accepted")
-    nav = "agreements"
-    intro = gettext_lazy(
-        "Active partners whose agreements are not accepted in their current version, and why."
-    )
-    paginate_by = 100
-    export_name = "agreements-not-accepted"
-    export_sheet = gettext_lazy("Not accepted")
-    noun_plural = gettext_lazy("agreements")
-    empty_title = gettext_lazy("Every partner has accepted its current versions.")
-    exporting = False
-
-    def get_breadcrumbs(self) -> list[dict[str, Any]]:
-        return [_agreements_crumb(), {"label": self.title}]
-
-    def get_columns(self) -> list[Column]:
-        def current(r: Any) -> SafeString:
-            custom = format_html(' <span class="text-secondary">({})</span>', _("custom"))
-            return format_html("{}{}", r.current.label, custom if r.current.partner_id else "")
-
-        def accepted(r: Any) -> SafeString:
-            if not r.accepted_version:
-                return format_html("—")
-            return format_html(
-                'v{} <span class="text-secondary">({})</span>',
-                r.accepted_version,
-                date_format(timezone.localtime(r.accepted_at), "DATE_FORMAT"),
-            )
-
-        columns = [
-            Column(
-                "partner_name",
-                _("Partner"),
-                link=lambda r: reverse("console:partner_detail", args=[r.partner_id]),
-                sort="partner_name",
-            ),
-            Column("region", _("Region"), sort="region"),
-            Column("template.name", _("Agreement"), sort="template.name"),
-            Column("current.label", _("Current version"), html=current),
-            Column(
-                "accepted_version",
-                _("Accepted version"),
-                value=lambda r: f"v{r.accepted_version}" if r.accepted_version else None,
-                html=accepted,
-            ),
-            Column(
-                "state", _("State"), status="agreement_state", display=lambda r: r.state_label, sort="state"
-            ),
-            Column("deadline", _("Deadline"), sort="deadline"),
-        ]
-        if self.exporting:  # the spreadsheet also has the ids and times a table does not need
-            columns.insert(0, Column("partner_id", _("Partner id")))
-            columns.insert(6, Column("accepted_at", _("Accepted at")))
-        return columns
-
-    def filtered(self) -> tuple[Any, Any]:
-        params = self.request.GET.copy()
-        for key in ("page", "sort", "export", "format"):
-            params.pop(key, None)
-        filterset = _ReportFilter(
-            params or None,
-            templates=list(AgreementTemplate.objects.filter(active=True).order_by("position", "name")),
-            regions=list(Region.objects.order_by("code")),
-        )
-        filters = filterset.cleaned
-        rows = reaccept_report(
-            template_id=filters.get("template"),
-            state=filters.get("state") or "",
-            region=filters.get("region") or "",
-        )
-        wanted = self.request.GET.get("sort", "")
-        column = {c.key: c for c in self.get_columns() if c.sort}.get(wanted.lstrip("-"))
-        if column is not None:
-            rows.sort(key=lambda r: _sort_key(column.raw(r)), reverse=wanted.startswith("-"))
-        return filterset, rows
-
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        legacy = request.GET.get("format")  # links from before the list-page block: ?format=csv
-        if legacy and not request.GET.get("export"):
-            return self.export(legacy)
-        return super().get(request, *args, **kwargs)
-
-    def export(self, fmt: str) -> HttpResponse:
-        self.exporting = True
-        return super().export(fmt)
-
-
-console_report = staff_required(ConsoleReport.as_view())

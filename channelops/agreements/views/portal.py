@@ -7,14 +7,14 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
-from channelops.core.actions import Action
+from channelops.core.actions import Action, page_or_action
 from channelops.core.listing import Column, ListPage
 from channelops.core.views import client_ip
 from channelops.partners.pages import PartnerRequest, partner_required
@@ -42,7 +42,7 @@ from ..services import (
     legal_request_withdraw,
     region_exception_request,
 )
-from ._common import NOT_PARTNER_ADMIN, is_partner_admin, page_or_action
+from ._common import NOT_PARTNER_ADMIN, is_partner_admin
 
 
 def _agreements_crumb() -> dict[str, Any]:
@@ -53,10 +53,10 @@ def _agreements_crumb() -> dict[str, Any]:
 
 
 def _portal_agreements_page(
-    request: HttpRequest, *, region_form: RegionRequestForm | None = None, status: int = 200
+    request: PartnerRequest, *, region_form: RegionRequestForm | None = None, status: int = 200
 ) -> HttpResponse:
-    partner = request.partner  # type: ignore[attr-defined]
-    is_admin = request.membership.is_admin  # type: ignore[attr-defined]
+    partner = request.partner
+    is_admin = request.membership.is_admin
     rows = partner_agreement_rows(partner)
     covered = covered_region_codes(partner)
     exceptions = list(
@@ -86,7 +86,7 @@ def _portal_agreements_page(
 
 @partner_required
 @require_safe
-def portal_agreements(request: HttpRequest) -> HttpResponse:
+def portal_agreements(request: PartnerRequest) -> HttpResponse:
     return _portal_agreements_page(request)
 
 
@@ -112,17 +112,17 @@ portal_region_request = partner_required(region_request.view)
 # === one version: read and accept ================================================================
 
 
-def _portal_version(request: HttpRequest, pk: int) -> AgreementVersion:
+def _portal_version(request: PartnerRequest, pk: int) -> AgreementVersion:
     return get_object_or_404(
         AgreementVersion.objects.visible_to(request.user).select_related("template"), pk=pk
     )
 
 
 def _version_page(
-    request: HttpRequest, version: AgreementVersion, *, form: AcceptForm | None = None, status: int = 200
+    request: PartnerRequest, version: AgreementVersion, *, form: forms.Form | None = None, status: int = 200
 ) -> HttpResponse:
-    partner = request.partner  # type: ignore[attr-defined]
-    is_admin = request.membership.is_admin  # type: ignore[attr-defined]
+    partner = request.partner
+    is_admin = request.membership.is_admin
     row = next((r for r in partner_agreement_rows(partner) if r.template.pk == version.template_id), None)
     is_current = row is not None and row.current is not None and row.current.pk == version.pk
     acceptance = (
@@ -160,16 +160,16 @@ def _version_page(
     )
 
 
-def _accept(request: HttpRequest, version: AgreementVersion, data: dict[str, Any]) -> Any:
+def _accept(request: PartnerRequest, version: AgreementVersion, data: dict[str, Any]) -> Any:
     """Accept the text shown; every refusal becomes one message on top of the page."""
     if data["version"] != version.pk:
         raise ValidationError(_("The form does not belong to the text shown. Reload the page."))
     try:
         return agreement_accept(
-            partner=request.partner,  # type: ignore[attr-defined]
+            partner=request.partner,
             version=data["version"],
             submitted_hash=data["content_hash"],
-            by=request.user,  # type: ignore[arg-type]
+            by=request.user,
             ip=client_ip(request),
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
         )
@@ -177,10 +177,10 @@ def _accept(request: HttpRequest, version: AgreementVersion, data: dict[str, Any
         raise ValidationError(" ".join(exc.messages)) from exc
 
 
-def _accept_refused(request: HttpRequest, version: AgreementVersion, form: forms.Form) -> HttpResponse:
+def _accept_refused(request: PartnerRequest, version: AgreementVersion, form: forms.Form) -> HttpResponse:
     """A refused acceptance: the service's reason, or a changed form, as a message; an unticked box
     stays on the form."""
-    shown: AcceptForm | None = form  # type: ignore[assignment]
+    shown: forms.Form | None = form
     if form.non_field_errors():
         for error in form.non_field_errors():
             messages.error(request, str(error))
@@ -217,14 +217,15 @@ portal_version = partner_required(
 # === legal requests ==============================================================================
 
 
-def _open_templates(request: HttpRequest) -> list[Any]:
+def _open_templates(request: PartnerRequest) -> list[Any]:
     """The agreements a legal request may be opened about: those with a current version."""
-    return [r.template for r in partner_agreement_rows(request.partner) if r.current is not None]  # type: ignore[attr-defined]
+    return [r.template for r in partner_agreement_rows(request.partner) if r.current is not None]
 
 
 class PortalLegalRequests(ListPage):
     """The partner's legal requests, and (for its admins) the form to open one."""
 
+    request: PartnerRequest
     template_name = "agreements/portal_legal_requests.html"
     title = gettext_lazy("Legal requests")
     nav = "agreements"
@@ -266,7 +267,7 @@ class PortalLegalRequests(ListPage):
         form = self.open_form
         if form is None and is_partner_admin(self.request):
             form = LegalRequestForm(templates=_open_templates(self.request))
-        partner = self.request.partner  # type: ignore[attr-defined]
+        partner = self.request.partner
         return {
             "page_title": _("Legal requests of %(name)s") % {"name": partner.legal_name},
             "empty_text": self.get_empty_text(),
@@ -274,7 +275,7 @@ class PortalLegalRequests(ListPage):
         }
 
 
-def _legal_list_with_form(request: HttpRequest, form: forms.Form, status: int) -> HttpResponse:
+def _legal_list_with_form(request: PartnerRequest, form: forms.Form, status: int) -> HttpResponse:
     page = PortalLegalRequests(open_form=form)
     page.setup(request)
     response = page.get(request)
@@ -301,7 +302,7 @@ open_legal_request = Action[PartnerRequest](
 portal_legal_requests = partner_required(page_or_action(PortalLegalRequests.as_view(), open_legal_request))
 
 
-def _portal_legal_request(request: HttpRequest, pk: int) -> LegalRequest:
+def _portal_legal_request(request: PartnerRequest, pk: int) -> LegalRequest:
     return get_object_or_404(
         LegalRequest.objects.visible_to(request.user).select_related("template", "version", "opened_by"),
         pk=pk,
@@ -309,13 +310,13 @@ def _portal_legal_request(request: HttpRequest, pk: int) -> LegalRequest:
 
 
 def _legal_page(
-    request: HttpRequest, lr: LegalRequest, *, form: forms.Form | None = None, status: int = 200
+    request: PartnerRequest, lr: LegalRequest, *, form: forms.Form | None = None, status: int = 200
 ) -> HttpResponse:
     return render(
         request,
         "agreements/portal_legal_request.html",
         {
-            "partner": request.partner,  # type: ignore[attr-defined]
+            "partner": request.partner,
             "lr": lr,
             "comments": lr.comments.select_related("author"),
             "offered": lr.custom_versions.filter(status=VersionStatus.PUBLISHED).defer("body"),
@@ -332,7 +333,7 @@ def _legal_page(
     )
 
 
-def _comment_refused(request: HttpRequest, lr: LegalRequest, form: forms.Form) -> HttpResponse:
+def _comment_refused(request: PartnerRequest, lr: LegalRequest, form: forms.Form) -> HttpResponse:
     if not lr.is_open:  # the form is no longer shown: say why on top
         for error in form.non_field_errors():
             messages.error(request, str(error))

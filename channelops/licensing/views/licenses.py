@@ -19,13 +19,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from channelops.accounts.pages import StaffRequest
-from channelops.core.actions import Action
+from channelops.core.actions import Action, page_or_action
 from channelops.core.listing import Column, ListPage
 from channelops.core.pages import staff_required
 from channelops.partners.pages import PartnerRequest, partner_required
 
-from .filters import LicenseFilter
-from .lifecycle import (
+from ..filters import LicenseFilter
+from ..lifecycle import (
     REVOCATION_REASON_MAX,
     VIEW_PERM,
     license_renewal_request,
@@ -36,8 +36,9 @@ from .lifecycle import (
     pending_renewal,
     reminder_days,
 )
-from .models import License, LicenseReminder, NfrRequest
-from .services import DuplicateRequestError
+from ..models import License, LicenseReminder, NfrRequest
+from ..services import DuplicateRequestError
+from ._common import duplicate_of, keep_duplicate
 
 
 class RevokeForm(forms.Form):
@@ -180,14 +181,11 @@ def _portal_license_page(
     )
 
 
-def _renew(request: HttpRequest, lic: License, data: dict[str, Any]) -> NfrRequest:
+def _renew(request: PartnerRequest, lic: License, data: dict[str, Any]) -> NfrRequest:
     try:
-        return license_renewal_request(license=lic, by=request.user)  # type: ignore[arg-type]
+        return license_renewal_request(license=lic, by=request.user)
     except DuplicateRequestError as exc:
-        # Shown by the page as a link, when the person may see the open request.
-        request.nfr_duplicate = (  # type: ignore[attr-defined]
-            NfrRequest.objects.visible_to(request.user).filter(pk=exc.existing.pk).first()
-        )
+        keep_duplicate(request, exc)  # shown by the page as a link, when the person may see it
         raise
 
 
@@ -208,18 +206,18 @@ portal_renew_action = Action[PartnerRequest](
         request,
         lic,
         error=_errors(form),
-        duplicate=getattr(request, "nfr_duplicate", None),
+        duplicate=duplicate_of(request),
         status=400,
     ),
 )
 
 
-@partner_required
-def portal_license(request: PartnerRequest, pk: uuid.UUID) -> HttpResponse:
-    """The license, its reminders and the "Request renewal" button (a POST to this page)."""
-    if request.method == "POST":
-        return portal_renew_action.view(request, pk)
-    return _portal_license_page(request, _portal_license(request, pk))
+# The license, its reminders and the "Request renewal" button (a POST to this page).
+portal_license = partner_required(
+    page_or_action(
+        lambda request, pk: _portal_license_page(request, _portal_license(request, pk)), portal_renew_action
+    )
+)
 
 
 @partner_required
@@ -367,12 +365,12 @@ revoke_action = Action[StaffRequest](
 )
 
 
-@staff_required
-def console_license(request: StaffRequest, pk: uuid.UUID) -> HttpResponse:
-    """The license; a POST requests its renewal on the partner's behalf (staff who may request NFR licenses)."""
-    if request.method == "POST":
-        return console_renew_action.view(request, pk)
-    return _console_page(request, _console_license(request, pk))
+# The license; a POST requests its renewal on the partner's behalf (staff who may request NFR licenses).
+console_license = staff_required(
+    page_or_action(
+        lambda request, pk: _console_page(request, _console_license(request, pk)), console_renew_action
+    )
+)
 
 
 @staff_required

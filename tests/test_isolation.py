@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from django.contrib import admin
@@ -557,6 +557,30 @@ FORGED_PARTNER = {"legal_name": "Pwned Ltd", "country": "US", "status": "termina
 NOTIFY_RULE = {"watch": "work_items", "when": "new_submission", "how": "immediate"}
 FORGED_PERSON = {"email": "intruder@evil.test", "full_name": "In Truder", "role": "admin"}
 
+
+def _search_probes(url: str, w: World) -> list[Probe]:
+    """The search page asked for partner A's records by every field it searches (the queries are
+    not markers themselves: the page repeats the query), one kind at a time too, and POSTed."""
+    queries = [
+        "Acme",
+        "acme-secret.example",
+        "Secret Person",
+        "secret.contact",
+        "Secret Applicant",
+        f"NFR-{w.nfr_request_a.pk:06d}",
+        str(w.license_a.pk),
+        f"#{w.work_item_a.pk}",
+        f"#{w.legal_request_a.pk}",
+        "Shared with",
+        "wants changes",
+    ]
+    probes = [Probe("GET", f"{url}?{urlencode({'q': q})}") for q in queries]
+    probes += [
+        Probe("GET", f"{url}?{urlencode({'q': 'Acme', 'kind': k})}") for k in ("people", "nfr", "work")
+    ]
+    return [*probes, Probe("POST", url, {"q": "Acme"})]
+
+
 # URL patterns the walker does not request, each with the reason. Deliberately empty: the
 # allauth and invitation URLs that carry tokens (e-mail confirmation key, password-reset key,
 # invitation token) cannot be built for partner A's people — their clear tokens exist only in
@@ -1040,6 +1064,9 @@ RULES: dict[str, Rule] = {
     "portal:dashboard": Rule(OWN, get_post("/portal/"), own_page=True),
     "portal:company": Rule(OWN, get_post("/portal/company/", FORGED_PROFILE), own_page=True),
     "portal:users": Rule(OWN, get_post("/portal/users/"), own_page=True),
+    # The global search (issue 13) over partner B's own records: partner A's name, domain, people,
+    # NFR request, license, work item and legal request are never among the results.
+    "portal:search": Rule(OWN, lambda w: _search_probes("/portal/search/", w), own_page=True),
     "portal:user_invite": Rule(OWN, get_post("/portal/users/invite/", FORGED_PERSON)),
     "portal:user_deactivate": Rule(
         DENIED, get_post(lambda w: f"/portal/users/{w.membership_a.pk}/deactivate/")
@@ -1062,6 +1089,7 @@ RULES: dict[str, Rule] = {
         ),
     ),
     "console:partner_search": Rule(DENIED, get_post("/console/partners/search?q=Acme")),
+    "console:search": Rule(DENIED, lambda w: _search_probes("/console/search/", w)),
     "console:queues": Rule(DENIED, get_post("/console/queues/")),
     "console:queue_detail": Rule(DENIED, get_post("/console/queues/partners_applied/")),
     "console:dead_letters": Rule(DENIED, get_post("/console/outbox/dead/")),

@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include(enablement_patterns)),
     path("", include(badge_patterns)),
     path("", include("channelops.helpdesk.urls")),
+    path("search/", views.search, name="search"),
     path("queues/", views.queues, name="queues"),
     path("queues/<slug:key>/", views.queue_detail, name="queue_detail"),
     path("outbox/dead/", views.dead_letters, name="dead_letters"),

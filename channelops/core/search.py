@@ -81,6 +81,14 @@ class SearchKind:
     perm: str | None = None  # console: the permission the kind's pages check
     index_rows: Callable[[], QuerySet] | None = None  # rebuild: every record, with what document() reads
     order: int = 100
+    portal_label: Any = None  # the portal's words, when they differ ("Your company")
+    portal_fields: Any = None
+
+    def label_in(self, area: str) -> Any:
+        return self.portal_label if area == PORTAL and self.portal_label else self.label
+
+    def fields_in(self, area: str) -> Any:
+        return self.portal_fields if area == PORTAL and self.portal_fields else self.fields
 
     def visible_rows(self, user: Any, area: str) -> QuerySet:
         if self.rows is not None:

@@ -46,7 +46,9 @@ def _partner_hit(p: Partner, area: str) -> SearchHit:
         title=p.legal_name,
         url=url,
         subtitle=_join(
-            host_of(p.website) if p.website else "", getattr(p.country, "name", p.country), p.crm_account_id
+            host_of(p.website) if p.website else "",
+            getattr(p.country, "name", p.country),
+            p.crm_account_id if area == CONSOLE else "",  # an internal id: the portal never shows it
         ),
         status=p.status,
         status_label=p.get_status_display(),
@@ -114,6 +116,8 @@ def register() -> None:
             label=_("Partners"),
             model=Partner,
             fields=_("name, domain, CRM id"),
+            portal_label=_("Your company"),
+            portal_fields=_("name, domain"),
             icon="building",
             document=_partner_document,
             hit=_partner_hit,

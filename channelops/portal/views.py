@@ -8,9 +8,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from channelops.core.actions import Action
+from channelops.core.navigation import PORTAL
+from channelops.core.search_page import search_page
 from channelops.partners.models import EngagementEvent, Partner, PartnerMembership
 from channelops.partners.pages import PartnerRequest, partner_required
 from channelops.partners.services import partner_person_add, partner_person_deactivate, partner_profile_update
@@ -39,6 +41,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "nav": "dashboard",
         },
     )
+
+
+@partner_required
+@require_safe
+def search(request: PartnerRequest) -> HttpResponse:
+    """The global search, over the partner's own records (each kind's ``visible_to``)."""
+    return search_page(request, area=PORTAL)
 
 
 @partner_required

@@ -7,6 +7,7 @@ channelops check [--deploy]
 channelops keys generate | list           license signing keys (docs/licenses.md)
 channelops license verify FILE [--keys JWKS_FILE_OR_URL] [--revoked FILE_OR_URL]
 channelops badge verify FILE [--keys URL_OR_FILE] [--status URL_OR_FILE]   Open Badges (docs/badges.md)
+channelops search_index [--kind KEY]      rebuild the global search index (docs/search.md)
 channelops worker | scheduler | migrate | …   (any manage.py command)
 """
 

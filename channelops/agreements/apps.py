@@ -46,3 +46,6 @@ class AgreementsConfig(AppConfig):
             task="channelops.agreements.tasks.reaccept_reminders_task",
             description="Remind partners whose agreement re-acceptance deadline is near or has passed.",
         )
+        from .search import register as register_search
+
+        register_search()  # legal requests in the global search (channelops/core/search.py)

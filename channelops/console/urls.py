@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include(badge_patterns)),
     path("", include(insight_patterns)),
     path("", include("channelops.helpdesk.urls")),
+    path("search/", views.search, name="search"),
     path("queues/", views.queues, name="queues"),
     path("queues/<slug:key>/", views.queue_detail, name="queue_detail"),
     path("outbox/dead/", views.dead_letters, name="dead_letters"),

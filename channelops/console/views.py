@@ -24,9 +24,11 @@ from channelops.core.actions import Action, page_or_action
 from channelops.core.exceptions import NotAllowed
 from channelops.core.listing import Column, ListPage
 from channelops.core.models import OutboxMessage, OutboxStatus
+from channelops.core.navigation import CONSOLE
 from channelops.core.outbox import outbox_retry
 from channelops.core.pages import staff_required
 from channelops.core.queues import get_queue, queues_for
+from channelops.core.search_page import search_page
 from channelops.partners.forms import PartnerClassificationForm, partner_label
 from channelops.partners.forms import partner_search as search_partners
 from channelops.partners.models import Partner, PartnerStatus
@@ -288,6 +290,13 @@ def partner_search(request: HttpRequest) -> HttpResponse:
         "console/partner_search.html",
         {"partners": [(partner_label(p), p) for p in search_partners(qs, q[:200])]},
     )
+
+
+@staff_required
+@require_safe
+def search(request: StaffRequest) -> HttpResponse:
+    """The global search (channelops/core/search.py): every kind the staff member's role may open."""
+    return search_page(request, area=CONSOLE)
 
 
 @staff_required

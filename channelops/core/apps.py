@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -14,6 +16,9 @@ class CoreConfig(AppConfig):
         from .deploy_checks import check_deployment_settings
 
         checks.register(check_deployment_settings, checks.Tags.security, deploy=True)
+        from django.db.models.signals import post_migrate
+
+        post_migrate.connect(_ensure_search_index, dispatch_uid="channelops.core.search_index")
         from .schedules import register_schedule
 
         register_schedule(
@@ -34,3 +39,14 @@ class CoreConfig(AppConfig):
             task="channelops.core.tasks.prune_schedule_runs",
             description="Forget scheduler ledger rows older than 30 days.",
         )
+
+
+def _ensure_search_index(sender: Any, using: str = "default", **kwargs: Any) -> None:
+    """After ``migrate`` (once, after the last app): build the search index if it is empty."""
+    from django.apps import apps
+
+    with_models = [a for a in apps.get_app_configs() if a.models_module is not None]
+    if with_models and sender is with_models[-1]:
+        from .search import ensure_index
+
+        ensure_index(using)

@@ -41,6 +41,7 @@ def channelops(request: HttpRequest) -> dict[str, Any]:
     if area:
         context["nav_groups"] = SimpleLazyObject(lambda: nav_for(area, user))
         context["nav_home_url"] = reverse("console:home" if area == CONSOLE else "portal:dashboard")
+        context["search_url"] = reverse("console:search" if area == CONSOLE else "portal:search")
     if user is not None and user.is_authenticated:
         name = str(user)
         context["user_display_name"] = name

@@ -79,3 +79,27 @@ class ScheduleRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.slot:%Y-%m-%d %H:%M}"
+
+
+class SearchDocument(models.Model):
+    """The words one record is found by in the global search (``channelops/core/search.py``).
+
+    One row per registered search kind and record, written when the record is saved (and removed
+    when it is deleted); ``channelops search_index`` rebuilds them. The database does the full-text
+    matching: on SQLite an FTS5 table that triggers keep in step with ``words``, on PostgreSQL a
+    GIN index on ``to_tsvector('simple', words)`` (migration 0002). Who may see a record is never
+    decided here: a search starts from the kind's ``visible_to(user)`` rows.
+    """
+
+    kind = models.CharField(_("kind"), max_length=40)
+    object_key = models.CharField(_("record"), max_length=64)
+    words = models.TextField(_("words"))
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("search document")
+        verbose_name_plural = _("search documents")
+        constraints = [models.UniqueConstraint(fields=["kind", "object_key"], name="search_document_once")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.object_key}"

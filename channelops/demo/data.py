@@ -330,6 +330,9 @@ def demo_build(
         from channelops.partners.services import engagement_rollup
 
         engagement_rollup(since=(now - timedelta(days=366)).date(), now=now)
+        from channelops.core.search import rebuild_index
+
+        rebuild_index(["partners", "people"])  # bulk-created rows send no save signals
         from channelops.core.maintenance import database_analyze
 
         database_analyze()

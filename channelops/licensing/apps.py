@@ -37,6 +37,9 @@ class LicensingConfig(AppConfig):
             task="channelops.licensing.tasks.license_reminders_task",
             description="E-mail license contacts and partner admins before their NFR licenses expire.",
         )
+        from .search import register as register_search
+
+        register_search()  # NFR requests and licenses in the global search (channelops/core/search.py)
 
 
 def _register_status_colors() -> None:

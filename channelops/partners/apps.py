@@ -16,8 +16,10 @@ class PartnersConfig(AppConfig):
         from . import signals  # noqa: F401
         from .defaults import ensure_defaults
         from .queues import register
+        from .search import register as register_search
 
         register()
+        register_search()  # partners, people and applications in the global search
         # Status badges (core/status.py): an applied partner waits for activation; an application
         # whose e-mail address is not confirmed yet is not in anyone's queue.
         register_status_colors("partner", {"applied": BLUE})

@@ -20,6 +20,7 @@ urlpatterns = [
     path("enablement/", include(enablement_patterns)),
     path("badges/", include(badge_patterns)),
     path("", include(notification_patterns)),
+    path("search/", views.search, name="search"),
     path("company/", views.company, name="company"),
     path("users/", views.users, name="users"),
     path("users/invite/", views.user_invite, name="user_invite"),

@@ -8,8 +8,11 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_safe
 
 from channelops.core.actions import Action, page_or_action
+from channelops.core.navigation import PORTAL
+from channelops.core.search_page import search_page
 from channelops.partners.models import EngagementEvent, Partner, PartnerMembership
 from channelops.partners.pages import PartnerRequest, partner_required
 from channelops.partners.services import partner_person_add, partner_person_deactivate, partner_profile_update
@@ -38,6 +41,13 @@ def dashboard(request: PartnerRequest) -> HttpResponse:
             "nav": "dashboard",
         },
     )
+
+
+@partner_required
+@require_safe
+def search(request: PartnerRequest) -> HttpResponse:
+    """The global search, over the partner's own records (each kind's ``visible_to``)."""
+    return search_page(request, area=PORTAL)
 
 
 # --- the company profile --------------------------------------------------------------------------

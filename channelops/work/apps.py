@@ -33,3 +33,6 @@ class WorkConfig(AppConfig):
             task="channelops.work.tasks.overdue_tasks_escalate_task",
             description="E-mail the DRI of each overdue task, then the lead of the assignee's team.",
         )
+        from .search import register as register_search
+
+        register_search()  # work items in the global search (channelops/core/search.py)

@@ -216,7 +216,8 @@ def demo_people() -> list[DemoPerson]:
             demo_password(membership.user)
     from channelops.agreements.demo import demo_agreements
 
-    demo_agreements(partners=partners, domain=DEMO_DOMAIN)
+    program_start = timezone.now() - timedelta(days=6 * 365 + 30)  # the agreements' first versions
+    demo_agreements(partners=partners, domain=DEMO_DOMAIN, since=program_start)
     from channelops.accounts.demo import demo_access
 
     demo_access(domain=DEMO_DOMAIN)  # the PHD specialists may issue licenses (an approved access request)

@@ -79,9 +79,8 @@ def _build(args: argparse.Namespace) -> dict[str, Any]:
     from channelops.demo.data import demo_build
 
     def progress(label: str, done: int, total: int) -> None:
+        # "partners" per batch, then the phases once every batch is in (rollup, reviews…)
         emit("PROGRESS", {"phase": label, "done": done, "total": total})
-        if done >= total:  # demo_build rolls engagement up once every batch is in
-            emit("PROGRESS", {"phase": "rollup"})
 
     t0, c0 = time.perf_counter(), time.process_time()
     created = demo_build(
@@ -95,13 +94,37 @@ def _build(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _counts() -> dict[str, int]:
-    from channelops.partners.models import Contact, EngagementDaily, EngagementEvent, Partner
+    from channelops.accounts.models import User
+    from channelops.agreements.models import Acceptance
+    from channelops.badges.models import Badge
+    from channelops.enablement.models import PartnerCertificationStatus, PractitionerRecord
+    from channelops.helpdesk.models import AccountReview
+    from channelops.licensing.models import License, NfrRequest
+    from channelops.partners.models import (
+        Application,
+        Contact,
+        EngagementDaily,
+        EngagementEvent,
+        Partner,
+        PartnerStatusChange,
+    )
 
     return {
         "partners": Partner.objects.count(),
+        "active_partners": Partner.objects.filter(status="active").count(),
+        "status_changes": PartnerStatusChange.objects.count(),
+        "applications": Application.objects.count(),
+        "users": User.objects.count(),
         "contacts": Contact.objects.count(),
         "engagement_events": EngagementEvent.objects.count(),
         "engagement_days": EngagementDaily.objects.count(),
+        "acceptances": Acceptance.objects.count(),
+        "nfr_requests": NfrRequest.objects.count(),
+        "licenses": License.objects.count(),
+        "practitioner_records": PractitionerRecord.objects.count(),
+        "badges": Badge.objects.count(),
+        "partner_certifications": PartnerCertificationStatus.objects.count(),
+        "account_reviews": AccountReview.objects.count(),
     }
 
 
@@ -207,6 +230,11 @@ def _path_params() -> dict[str, Any]:
     return {"mpa": mpa.pk if mpa else ""}
 
 
+def _body(resp: Any) -> bytes:
+    """The whole response body, streamed or not."""
+    return b"".join(resp.streaming_content) if resp.streaming else resp.content
+
+
 def cmd_queries(args: argparse.Namespace) -> None:
     from django.db import connection
     from django.test import Client
@@ -224,10 +252,11 @@ def cmd_queries(args: argparse.Namespace) -> None:
                 clients[email] = Client()
                 clients[email].force_login(User.objects.get(email=email))
             client = clients[email]
-            client.get(path)  # warm-up (first-use caches)
+            _body(client.get(path))  # warm-up (first-use caches)
             with CaptureQueriesContext(connection) as ctx:
                 t0 = time.perf_counter()
                 resp = client.get(path)
+                body = _body(resp)  # a streamed export (CSV) runs its queries while it is read
                 ms = (time.perf_counter() - t0) * 1000
             queries = []
             for q in ctx.captured_queries:
@@ -241,7 +270,7 @@ def cmd_queries(args: argparse.Namespace) -> None:
             cpu, wall = [], []
             for _ in range(args.repeat):  # CPU time of the whole request, in this process
                 c0, t0 = time.process_time(), time.perf_counter()
-                client.get(path)
+                _body(client.get(path))
                 cpu.append(time.process_time() - c0)
                 wall.append(time.perf_counter() - t0)
             pages[page].append(
@@ -255,8 +284,8 @@ def cmd_queries(args: argparse.Namespace) -> None:
                     "cpu_ms_median": sorted(cpu)[len(cpu) // 2] * 1000 if cpu else None,
                     "wall_ms_min": min(wall) * 1000 if wall else None,
                     "wall_ms_median": sorted(wall)[len(wall) // 2] * 1000 if wall else None,
-                    "bytes": len(resp.content),
-                    "lines": resp.content.count(b"\n"),
+                    "bytes": len(body),
+                    "lines": body.count(b"\n"),
                     "detail": queries,
                 }
             )

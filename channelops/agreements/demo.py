@@ -1,5 +1,9 @@
 """Demo data for registration and agreements (called by ``channelops demo``; idempotent).
 
+The agreements have a history: the default versions 1 were published when the program started
+(``since``); the Master Partner Agreement's version 2 was published 75 days ago with a
+re-acceptance deadline 45 days ago (partners that have not re-accepted are overdue), and the
+Reseller Addendum's version 2 twelve days ago, to re-accept within 30 days (due).
 Acme has accepted every agreement that applies to it and asks for a second region;
 Globex has accepted nothing yet and negotiates the Reseller Addendum; two companies
 have applied (one verified and waiting in the console, one not verified yet).
@@ -7,10 +11,77 @@ have applied (one verified and waiting in the console, one not verified yet).
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.utils import timezone
 
-def demo_agreements(*, partners: dict[str, Any], domain: str) -> None:
+# (template slug, published days ago, re-accept deadline in days from today, what changed, text added)
+NEWER_VERSIONS = [
+    (
+        "master-partner-agreement",
+        75,
+        -45,
+        "New section 7 (data protection).",
+        "\n## 7. Data protection\nEach party processes the personal data it receives under the program "
+        "only for the program's purposes, under the data processing terms of the program guide, and "
+        "tells the other party of a personal data breach within 72 hours.\n",
+    ),
+    (
+        "reseller-addendum",
+        12,
+        18,
+        "Renewals: renewal prices are fixed for 12 months.",
+        "5. **Renewal prices.** Renewal prices quoted to an end customer stay fixed for 12 months.\n",
+    ),
+]
+
+
+def demo_agreement_history(*, since: datetime, domain: str) -> None:
+    """Date the default versions 1 at the program's start and publish the newer versions above
+    (as ``version_publish`` records them, dated in the past: the service itself publishes now, with
+    a deadline in the future, and e-mails every partner)."""
+    from channelops.accounts.models import User
+
+    from .models import AgreementEvent, AgreementTemplate, AgreementVersion, EventKind, VersionStatus
+
+    AgreementVersion.objects.filter(
+        number=1, partner__isnull=True, status=VersionStatus.PUBLISHED, published_at__gt=since
+    ).update(published_at=since, created_at=since)
+    legal = User.objects.filter(email=f"legal@{domain}").first()
+    now = timezone.now()
+    for slug, days_ago, deadline_days, summary, added in NEWER_VERSIONS:
+        template = AgreementTemplate.objects.filter(slug=slug).first()
+        if template is None or template.versions.filter(number__gt=1).exists():
+            continue
+        v1 = template.versions.get(number=1)
+        published = now - timedelta(days=days_ago)
+        deadline = timezone.localdate(now) + timedelta(days=deadline_days)
+        version = AgreementVersion(
+            template=template,
+            number=2,
+            body=v1.body.rstrip("\n") + "\n" + added,
+            change_summary=summary,
+            status=VersionStatus.PUBLISHED,
+            reaccept_by=deadline,
+            created_by=legal,
+            created_at=published - timedelta(days=3),
+            published_by=legal,
+            published_at=published,
+        )
+        version._history_user = legal  # type: ignore[attr-defined]
+        version._history_date = published  # type: ignore[attr-defined]
+        version.save()
+        AgreementEvent.objects.create(
+            kind=EventKind.PUBLISHED,
+            by=legal,
+            at=published,
+            version=version,
+            detail=f"{version} published; re-accept by {deadline:%Y-%m-%d}",
+        )
+
+
+def demo_agreements(*, partners: dict[str, Any], domain: str, since: datetime | None = None) -> None:
     from channelops.accounts.models import User
     from channelops.partners.models import Application, Program, Region
     from channelops.partners.registration import application_submit, application_verify
@@ -24,6 +95,8 @@ def demo_agreements(*, partners: dict[str, Any], domain: str) -> None:
         region_exception_request,
     )
 
+    if since is not None:
+        demo_agreement_history(since=since, domain=domain)
     acme, globex = partners["acme"], partners["globex"]
     if not acme.programs.exists():
         acme.programs.set(Program.objects.filter(slug__in=["reseller", "csp"]))

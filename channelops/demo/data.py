@@ -1,8 +1,9 @@
 """Deterministic demo data (Faker with a fixed seed) at any scale.
 
 `demo_people()` creates one sign-in per S1 role (demo-only password, staff with
-known TOTP secrets) and two named partners, Acme and Globex. `demo_build()` adds
-generated partners, contacts and engagement events up to the requested count;
+known TOTP secrets) and two named partners, Acme and Globex, through the services.
+`demo_build()` adds generated partners up to the requested count with the story of
+their program (``plan.py`` plans it, ``build.py`` writes it in bulk; docs/demo.md);
 running it again with the same arguments creates nothing new.
 """
 
@@ -14,6 +15,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import phonenumbers
 from django.db import transaction
@@ -133,10 +135,21 @@ def demo_people() -> list[DemoPerson]:
 
     if settings.PRODUCTION:
         raise DemoRefused("Demo data (with published passwords) is refused when CHANNELOPS_PRODUCTION=true.")
+    from django.contrib.auth.hashers import make_password
+
     from channelops.accounts.models import StaffTeam, TeamKind, User
     from channelops.accounts.services import user_create, user_totp_activate
     from channelops.partners.models import Partner, PartnerStatus, Region, RegionRouting, Tier
     from channelops.partners.services import partner_create, partner_person_add
+
+    hashed: list[str] = []
+
+    def demo_password(user: User) -> None:
+        """The demo password, hashed once (Argon2 takes a good fraction of a second per hash) and
+        stored for every demo person: a published password gains nothing from distinct salts."""
+        if not hashed:
+            hashed.append(make_password(DEMO_PASSWORD))
+        User.objects.filter(pk=user.pk).update(password=hashed[0])
 
     for person in STAFF:
         user = User.objects.filter(email=person.email).first()
@@ -144,12 +157,13 @@ def demo_people() -> list[DemoPerson]:
             user = user_create(
                 email=person.email,
                 full_name=person.name,
-                password=DEMO_PASSWORD,
+                password=None,
                 is_staff=True,
                 is_superuser="administrator" in person.staff_roles,
                 roles=list(person.staff_roles),
                 email_verified=True,
             )
+            demo_password(user)
             user_totp_activate(user=user, secret=person.totp_secret)
         if person.region:
             routing, _ = RegionRouting.objects.get_or_create(region=Region.objects.get(code=person.region))
@@ -191,19 +205,23 @@ def demo_people() -> list[DemoPerson]:
         partners[key] = p
     for person in PARTNER_PEOPLE:
         if not User.objects.filter(email=person.email).exists():
-            partner_person_add(
+            membership = partner_person_add(
                 partner=partners[person.partner],
                 email=person.email,
                 full_name=person.name,
                 role="admin" if person.role == "partner admin" else "user",
                 by=None,
-                password=DEMO_PASSWORD,
+                password=None,
                 email_verified=True,
                 invite=False,
             )
+            demo_password(membership.user)
     from channelops.agreements.demo import demo_agreements
 
-    demo_agreements(partners=partners, domain=DEMO_DOMAIN)
+    from .plan import HISTORY_DAYS
+
+    program_start = timezone.now() - timedelta(days=HISTORY_DAYS + 30)
+    demo_agreements(partners=partners, domain=DEMO_DOMAIN, since=program_start)
     from channelops.accounts.demo import demo_access
 
     demo_access(domain=DEMO_DOMAIN)  # the PHD specialists may issue licenses (an approved access request)
@@ -220,6 +238,19 @@ def demo_people() -> list[DemoPerson]:
     return STAFF + PARTNER_PEOPLE
 
 
+_FAKERS: dict[str, Any] = {}
+
+
+def _faker(locale: str) -> Any:
+    """One Faker per locale for the process, with the only providers the demo uses (company and
+    person names): a Faker with every provider takes a fifth of a second to build."""
+    if locale not in _FAKERS:
+        from faker import Faker
+
+        _FAKERS[locale] = Faker(locale, providers=["faker.providers.company", "faker.providers.person"])
+    return _FAKERS[locale]
+
+
 def demo_build(
     *,
     partners: int,
@@ -229,111 +260,114 @@ def demo_build(
     progress: Progress = _noop,
     batch: int = 1000,
 ) -> dict[str, int]:
-    """Generate partners (with contacts and engagement events) until ``partners`` demo partners exist."""
-    from faker import Faker
-    from simple_history.utils import bulk_create_with_history
+    """Generate partners until ``partners`` demo partners exist, with the story of their program
+    (docs/demo.md): applications, status history, people, engagement, acceptances, NFR requests
+    and licenses, certified people, badges, plans, partner certifications and account reviews.
 
-    from channelops.accounts.models import User
-    from channelops.partners.models import (
-        Contact,
-        EngagementEvent,
-        EngagementKind,
-        Partner,
-        PartnerStatus,
-        Program,
-        Region,
-        Tier,
+    Deterministic for a seed (on an empty database), idempotent (a second run with the same
+    arguments creates nothing), and refused in production mode (by ``demo_people``).
+    """
+    from channelops.partners.models import Application, Partner
+
+    from .build import (
+        Context,
+        plan_records,
+        write_acceptances,
+        write_applications,
+        write_badges,
+        write_engagement,
+        write_nfr,
+        write_partners,
+        write_people,
+        write_plans_and_awards,
+        write_records,
+        write_reviews,
     )
+    from .names import Namer
+    from .plan import Planner, month_starts
 
     demo_people()
     existing = Partner.objects.filter(crm_account_id__startswith="DEMO-P").count()
     todo = max(0, partners - existing)
-    regions = list(Region.objects.order_by("code"))
-    tiers = list(Tier.objects.order_by("rank"))
-    programs = list(Program.objects.order_by("slug"))
-    cams = list(User.objects.filter(is_staff=True, groups__name="cam").order_by("pk")) or [None]
-    kinds = list(EngagementKind.values)
-    now = timezone.now()
     created = {"partners": 0, "contacts": 0, "events": 0}
-    statuses = [PartnerStatus.ACTIVE] * 8 + [PartnerStatus.APPLIED, PartnerStatus.SUSPENDED]
+    if not todo:
+        return created
+    now = timezone.now()
+    ctx = Context.load(seed=seed, now=now, domain=DEMO_DOMAIN)
+    ctx.window_start = month_starts(now)[-1]
+    names = set(Partner.objects.values_list("legal_name", flat=True))
+    names |= set(Application.objects.values_list("company_name", flat=True))
+    domains = {
+        (w or "").split("//")[-1].split("/")[0].removeprefix("www.")
+        for w in Partner.objects.values_list("website", flat=True)
+    }
+    domains |= set(Application.objects.values_list("company_domain", flat=True))
+    namer = Namer(names, domains)
+    seeded: set[str] = set()
+    batch_start = {"at": existing}
+
+    def faker_for(locale: str) -> Any:
+        fake = _faker(locale)
+        if locale not in seeded:  # each batch seeds the locales it uses, in the order it uses them
+            fake.seed_instance(f"{seed}:{batch_start['at']}:{locale}")
+            seeded.add(locale)
+        return fake
+
+    planner = Planner(
+        seed=seed,
+        now=now,
+        namer=namer,
+        faker_for=faker_for,
+        contacts_per_partner=contacts_per_partner,
+        phone=_demo_phone,
+    )
     start = existing
     while start < existing + todo:
         end = min(start + batch, existing + todo)
-        rnd = random.Random(f"{seed}:{start}")  # each batch is deterministic on its own
-        fake = Faker()
-        fake.seed_instance(f"{seed}:{start}")
-        rows = []
-        for i in range(start, end):
-            region = regions[i % len(regions)]
-            country = fake.country_code()
-            rows.append(
-                Partner(
-                    legal_name=f"{fake.company()} {fake.company_suffix()}"[:200],
-                    website=f"https://{fake.domain_name()}",
-                    country=country,
-                    region=region,
-                    tier=tiers[0 if rnd.random() < 0.7 else -1],
-                    status=rnd.choice(statuses),
-                    cam=cams[i % len(cams)],
-                    crm_account_id=f"DEMO-P{i:07d}",
-                    phone=_demo_phone(country, rnd),
-                    created_at=now - timedelta(days=rnd.randint(0, 1000)),
-                )
-            )
+        batch_start["at"] = start
+        seeded.clear()
+        plan = planner.plan(start, end)
         with transaction.atomic():
-            made = bulk_create_with_history(rows, Partner, batch_size=batch)
-            if len(made) and made[0].pk is None:  # SQLite <3.35 without RETURNING
-                made = list(Partner.objects.filter(crm_account_id__in=[r.crm_account_id for r in rows]))
-            through = Partner.programs.through
-            through.objects.bulk_create(
-                [
-                    through(partner_id=p.pk, program_id=programs[p.pk % len(programs)].pk)
-                    for p in made
-                    if programs
-                ]
-            )
-            contacts = []
-            for p in made:
-                for j in range(contacts_per_partner):
-                    contacts.append(
-                        Contact(
-                            partner_id=p.pk,
-                            first_name=fake.first_name(),
-                            last_name=fake.last_name(),
-                            email=f"c{j}.p{p.pk}@{fake.domain_name()}",
-                            title=fake.job()[:120],
-                            is_primary=j == 0,
-                        )
-                    )
-            bulk_create_with_history(contacts, Contact, batch_size=5000)
-            events = []
-            for p in made:
-                for _j in range(events_per_partner):
-                    events.append(
-                        EngagementEvent(
-                            partner_id=p.pk,
-                            kind=rnd.choice(kinds),
-                            at=now - timedelta(days=rnd.randint(0, 365), seconds=rnd.randint(0, 86399)),
-                        )
-                    )
-                if len(events) >= 20000:
-                    EngagementEvent.objects.bulk_create(events, batch_size=5000)
-                    created["events"] += len(events)
-                    events = []
-            EngagementEvent.objects.bulk_create(events, batch_size=5000)
-            created["events"] += len(events)
-        created["partners"] += len(made)
-        created["contacts"] += len(contacts)
+            write_partners(ctx, plan, start)
+            write_applications(ctx, plan)
+            people = write_people(ctx, plan, start)
+            write_engagement(ctx, plan, start, people, events_per_partner)
+            write_acceptances(ctx, plan, start, people)
+            records = plan_records(ctx, plan, start)
+            write_records(ctx, records, people)
+            write_nfr(ctx, plan, start, people, records)
+            write_badges(ctx, records, start)
+            write_plans_and_awards(ctx, plan, start, people, records)
         start = end
         progress("partners", start - existing, todo)
-    if todo:
-        from channelops.partners.services import engagement_rollup
+    from channelops.enablement.services.awards import partner_certifications_evaluate
+    from channelops.partners.services import engagement_rollup
 
-        engagement_rollup(since=(now - timedelta(days=366)).date(), now=now)
-        from channelops.core.search import rebuild_index
+    progress("engagement rollup", 0, 0)
+    engagement_rollup(since=timezone.localdate(ctx.window_start) - timedelta(days=1), now=now)
+    progress("partner certifications", 0, 0)
+    with transaction.atomic():
+        generated = Partner.objects.filter(crm_account_id__startswith="DEMO-P").order_by("crm_account_id")
+        ids = list(generated.values_list("pk", flat=True)[existing:])
+        partner_certifications_evaluate(partner_ids=ids)
+    progress("account reviews", 0, 0)
+    with transaction.atomic():
+        write_reviews(ctx)
+    progress("search index", 0, 0)
+    from channelops.core.search import rebuild_index
 
-        rebuild_index(["partners", "people"])  # bulk-created rows send no save signals
-        from channelops.core.maintenance import database_analyze
+    rebuild_index()  # bulk-created rows send no save signals
+    progress("program overview", 0, 0)
+    from channelops.insight.services import partner_months_refresh
 
-        database_analyze()
-    return created
+    partner_months_refresh()
+    from channelops.core.maintenance import database_analyze
+
+    database_analyze()
+    stats = dict(ctx.stats)
+    return {
+        **stats,
+        "partners": stats.get("partners", 0),
+        "contacts": stats.get("contacts", 0),
+        "events": stats.get("events", 0),
+    }

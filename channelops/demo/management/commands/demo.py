@@ -42,7 +42,10 @@ class Command(BaseCommand):
             task = bar.add_task("demo partners", total=None)
 
             def progress(label: str, done: int, total: int) -> None:
-                bar.update(task, completed=done, total=total)
+                if label == "partners":
+                    bar.update(task, completed=done, total=total)
+                else:  # the steps once every partner is in (rollup, awards, reviews)
+                    bar.update(task, description=f"demo: {label}")
 
             created = demo_build(
                 partners=opts["partners"],
@@ -51,7 +54,21 @@ class Command(BaseCommand):
                 events_per_partner=opts["events_per_partner"],
                 progress=progress,
             )
+        more = [
+            (created.get(key, 0), label)
+            for key, label in (
+                ("applications", "applications"),
+                ("acceptances", "acceptances"),
+                ("nfr_requests", "NFR requests"),
+                ("records", "practitioner records"),
+                ("badges", "badges"),
+                ("reviews", "account reviews"),
+            )
+            if created.get(key)
+        ]
         self.stdout.write(
             f"demo data ready: {created['partners']} partners, {created['contacts']} contacts, "
-            f"{created['events']} engagement events created"
+            f"{created['events']} engagement events"
+            + "".join(f", {n} {label}" for n, label in more)
+            + " created"
         )

@@ -53,3 +53,12 @@ def test_email_partner_people_drops_blanks_and_repeats_and_queues_nothing_for_no
     assert msg is not None and msg.payload["to"] == ["a@x.example", "b@x.example"]
     assert msg.topic == f"partner:{partner_a.pk}"
     assert OutboxMessage.objects.count() == 1
+
+
+def test_the_company_page_shows_the_country_name_and_the_phone_number_for_people(login, user_a, partner_a):
+    from channelops.partners.models import Partner
+
+    Partner.objects.filter(pk=partner_a.pk).update(country="DE", phone="+4930123456")
+    body = login(user_a).get("/portal/company/").content.decode()  # admins see the edit form
+    assert "<dd>Germany</dd>" in body
+    assert "<dd>+49 30 123456</dd>" in body and "+4930123456" not in body

@@ -102,6 +102,8 @@ def _status_columns() -> list[Column]:
 class PortalLicenses(ListPage):
     """The partner's NFR licenses, the soonest to expire first."""
 
+    request: PartnerRequest
+
     title = gettext_lazy("Licenses")
     nav = "licenses"
     default_sort = "expires"
@@ -123,7 +125,7 @@ class PortalLicenses(ListPage):
             ),
             *_status_columns(),
         ]
-        if self.request.membership.may_submit:  # type: ignore[attr-defined]
+        if self.request.membership.may_submit:
             columns.append(
                 Column(
                     "file",
@@ -142,33 +144,33 @@ class PortalLicenses(ListPage):
             "intro": _(
                 "The NFR licenses issued to %(name)s. Renew a license from its page before it expires."
             )
-            % {"name": self.request.partner.legal_name}  # type: ignore[attr-defined]
+            % {"name": self.request.partner.legal_name}
         }
 
 
 portal_licenses = PortalLicenses.as_view()
 
 
-def _portal_license(request: HttpRequest, pk: uuid.UUID) -> License:
+def _portal_license(request: PartnerRequest, pk: uuid.UUID) -> License:
     return get_object_or_404(
         License.objects.visible_to(request.user).select_related("partner", "request"), pk=pk
     )
 
 
 def _portal_license_page(
-    request: HttpRequest, lic: License, *, error: str = "", duplicate: Any = None, status: int = 200
+    request: PartnerRequest, lic: License, *, error: str = "", duplicate: Any = None, status: int = 200
 ) -> HttpResponse:
     return render(
         request,
         "licensing/license_portal_detail.html",
         {
-            "partner": request.partner,  # type: ignore[attr-defined]
+            "partner": request.partner,
             "license": lic,
             "state": license_status(lic),
             "reminders": _reminders(lic),
             "renewal": pending_renewal(lic),
             "may_renew": may_request_renewal(request.user, lic) and not lic.is_revoked,
-            "may_download": request.membership.may_submit,  # type: ignore[attr-defined]
+            "may_download": request.membership.may_submit,
             "error": error,
             "duplicate": duplicate,
             "nav": "licenses",
@@ -221,9 +223,9 @@ portal_license = partner_required(
 
 
 @partner_required
-def portal_license_file(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
+def portal_license_file(request: PartnerRequest, pk: uuid.UUID) -> HttpResponse:
     lic = _portal_license(request, pk)
-    if not request.membership.may_submit:  # type: ignore[attr-defined]
+    if not request.membership.may_submit:
         raise PermissionDenied(_("Ask your company's partner admin for the license file."))
     return _file_response(lic)
 

@@ -34,7 +34,7 @@ from channelops.partners.models import Application, Contact, Partner
 from channelops.partners.registration import application_submit
 from channelops.partners.services import partner_person_add, partner_profile_update
 from channelops.work.models import Project, WorkItem
-from channelops.work.services import work_item_create, work_item_update
+from channelops.work.services.items import work_item_create, work_item_update
 
 from .factories import ContactFactory, PartnerFactory, StaffFactory
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import Counter
@@ -9,10 +10,13 @@ from collections.abc import Callable
 from datetime import date
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from .services import portal_views_add
+
+logger = logging.getLogger(__name__)
 
 
 class PortalViewMiddleware:
@@ -45,4 +49,7 @@ class PortalViewMiddleware:
             counts, self.counts = dict(self.counts), Counter()
             self.last_flush = time.monotonic()
         if counts:
-            portal_views_add(counts=counts)
+            try:
+                portal_views_add(counts=counts)
+            except DatabaseError:  # counting views must never break the page being shown
+                logger.exception("Could not write %s portal page-view counters", len(counts))

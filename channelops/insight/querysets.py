@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -52,6 +52,10 @@ class OverviewFilters:
     region: Region | None = None
     tier: Tier | None = None
     program: Program | None = None
+    user: Any = field(default=None, compare=False)  # the person looking: links only to pages they may open
+
+    def may(self, perm: str) -> bool:
+        return self.user is None or bool(self.user.has_perm(perm))
 
     @property
     def month_list(self) -> list[date]:

@@ -166,8 +166,12 @@ def partner_months_refresh(
 
 @transaction.atomic
 def portal_views_add(*, counts: dict[tuple[int, date], int]) -> None:
-    """Add buffered portal page views (``{(partner_id, day): views}``) to the daily counters."""
+    """Add buffered portal page views (``{(partner_id, day): views}``) to the daily counters; views
+    of a partner deleted since they were counted are dropped."""
+    existing = set(Partner.objects.filter(pk__in={pid for pid, _day in counts}).values_list("pk", flat=True))
     for (partner_id, day), n in sorted(counts.items()):
+        if partner_id not in existing:
+            continue
         rows = PortalViewDaily.objects.filter(partner_id=partner_id, day=day)
         if not rows.update(views=F("views") + n):
             # The day's first views: create the row (get_or_create survives a concurrent first

@@ -34,8 +34,9 @@ def _filters(request: StaffRequest) -> tuple[OverviewFilterForm, OverviewFilters
             region=data["region"],
             tier=data["tier"],
             program=data["program"],
+            user=request.user,
         )
-    return form, OverviewFilters(today=today)
+    return form, OverviewFilters(today=today, user=request.user)
 
 
 PAGES = {

@@ -614,6 +614,9 @@ class Rec:
         )
 
 
+STAFFED_WITHIN_DAYS = 540  # within the 24 months a certification is valid for by default
+
+
 def plan_records(ctx: Context, batch: Batch, start: int) -> dict[int, list[Rec]]:
     """Certified people for a share of the partners that accepted their agreements: most service
     partners (csp), the training partners' trainers (ctp), about one other partner in five."""
@@ -643,18 +646,26 @@ def plan_records(ctx: Context, batch: Batch, start: int) -> dict[int, list[Rec]]
         until = today - timedelta(days=1)
         if first_day >= until:
             continue
+        # most established service partners keep two engineers and an architect certified (the
+        # Certified Professional Services Partner requirements), whatever day the demo is built on
+        staffed = csp and p.kind != "applicant" and rnd.random() < 0.7
+        current_from = max(first_day, today - timedelta(days=STAFFED_WITHIN_DAYS))
         recs: list[Rec] = []
         for k, person in enumerate(p.people[:n]):
             wanted = []
             if ctp and k < 3 and trainer is not None and rnd.random() < 0.9:
                 wanted.append(trainer)
-            if pse is not None and rnd.random() < (0.75 if csp else 0.2):
+            if pse is not None and (rnd.random() < (0.75 if csp else 0.2) or (staffed and k < 2)):
                 wanted.append(pse)
-            if sac is not None and (rnd.random() < (0.6 if csp or ctp else 0.85) or not wanted):
+            if sac is not None and (
+                rnd.random() < (0.6 if csp or ctp else 0.85) or not wanted or (staffed and k == 0)
+            ):
                 wanted.append(sac)
             for cert in wanted:
                 if p.first_use_kind == "cert" and not recs and p.first_use is not None:
                     completed = _local_date(p.first_use)
+                elif staffed and k < 2 and cert in (pse, sac):
+                    completed = current_from + timedelta(days=rnd.randint(0, (until - current_from).days))
                 else:
                     completed = first_day + timedelta(days=rnd.randint(0, (until - first_day).days))
                 r = rnd.random()

@@ -400,6 +400,10 @@ class Planner:
                 days = rnd.uniform(WINDOW_MONTHS * 30.5 + 1, HISTORY_DAYS)
                 created = now - timedelta(days=days)
             programs = self._programs(rnd)
+            if kind == "legacy" and i % 3 == 1 and "csp" not in programs:
+                # a steady share of the established partners deliver services, so even a small
+                # demo has service partners that hold (or are working towards) their certification
+                programs = ["csp", *programs[:1]]
             phone = self.phone(country.code, rnd)
         changes = self._lifecycle(rnd, kind, created)
         select = rnd.random() < {"legacy": 0.38, "applicant": 0.10}.get(kind, 0.05)

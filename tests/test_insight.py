@@ -451,3 +451,99 @@ def test_engagement_page_and_exports(world, login, leadership):
     csv = client.get(reverse("console:overview_export", args=["engagement-score", "csv"]))
     lines = b"".join(csv.streaming_content).decode().splitlines()
     assert lines[0] == "Action,Points" and lines[1] == "Training completed,8"
+
+
+def test_agreement_compliance_per_region_links_to_the_report(world, login, leadership):
+    """P1 accepted v1 of the master agreement, then v2 was published (re-acceptance due by 25 June);
+    P2 never accepted; P3 is suspended (not counted); P4 (AMER) accepted v2."""
+    from channelops.agreements.compliance import compliance_refresh
+    from channelops.agreements.models import AgreementTemplate
+    from channelops.agreements.services import version_create, version_publish
+
+    p1, p4 = world["p1"], world["p4"]
+
+    def accept(partner: Any) -> None:
+        admin = MembershipFactory(partner=partner, role="admin").user
+        for row in partner_agreement_rows(partner):
+            if row.needs_action:
+                agreement_accept(
+                    partner=partner, version=row.current, submitted_hash=row.current.content_hash, by=admin
+                )
+
+    accept(p1)
+    legal = StaffFactory(email="legal.insight@vendor.test", roles=["legal"])
+    master = AgreementTemplate.objects.get(slug="master-partner-agreement")
+    latest = master.versions.filter(partner__isnull=True).order_by("-number").first()
+    draft = version_create(template=master, body=latest.body + "\nNew.\n", change_summary="v2", by=legal)
+    version_publish(version=draft, by=legal, reaccept_by=TODAY + dt.timedelta(days=10))
+    accept(p4)
+    compliance_refresh()  # the factories' partners passed no partner service
+    emea = q.agreement_compliance(emea3(world))
+    assert emea == [
+        {
+            "code": "EMEA",
+            "name": "EMEA",
+            "active": 2,
+            "accepted": 0,
+            "rate": 0.0,
+            "due": 1,
+            "overdue": 0,
+            "required": 1,
+            "negotiating": 0,
+        }
+    ]
+    everywhere = {r["code"]: r for r in q.agreement_compliance(OverviewFilters(today=TODAY, months=3))}
+    assert (everywhere["AMER"]["active"], everywhere["AMER"]["accepted"], everywhere["AMER"]["rate"]) == (
+        1,
+        1,
+        100.0,
+    )
+    # after the deadline P1's re-acceptance is overdue, without any refresh
+    later = OverviewFilters(today=TODAY + dt.timedelta(days=11), months=3, region=world["emea"])
+    [row] = q.agreement_compliance(later)
+    assert (row["due"], row["overdue"], row["required"]) == (0, 1, 1)
+    # the figure links to the report filtered the same way, which lists exactly those partners
+    client = login(leadership)
+    body = client.get(reverse("console:overview"), {"region": "EMEA", "months": "3"}).content.decode()
+    link = f"{reverse('console:agreement_report')}?region=EMEA&amp;state=required"
+    assert link in body
+    report = client.get(reverse("console:agreement_report"), {"region": "EMEA", "state": "required"})
+    text = report.content.decode()
+    assert "P2" in text and ">P1<" not in text and "P4" not in text
+
+
+def test_nfr_pipeline_cells_link_to_the_filtered_queue(world, login, leadership):
+    p1, p4 = world["p1"], world["p4"]
+    for partner, created, status in (
+        (p1, at(2026, 5, 3), "rejected"),
+        (p1, at(2026, 5, 7), "submitted"),
+        (p1, at(2026, 4, 30, 23), "submitted"),  # April: not in May's cell
+        (p4, at(2026, 5, 7), "submitted"),  # AMER: filtered out
+    ):
+        NfrRequest.objects.create(
+            partner=partner,
+            contact_name="X",
+            contact_email="x@x.test",
+            seats=1,
+            purpose="lab",
+            created_at=created,
+            status=status,
+        )
+    client = login(leadership)
+    body = client.get(reverse("console:overview"), {"region": "EMEA", "months": "3"}).content.decode()
+    queue = reverse("console:nfr_requests")
+    assert f"{queue}?region=EMEA&amp;month=2026-05&amp;status=submitted" in body
+    may_submitted = client.get(queue, {"region": "EMEA", "month": "2026-05", "status": "submitted"})
+    assert may_submitted.status_code == 200
+    assert may_submitted.context["page"].paginator.count == 1
+    may_all = client.get(queue, {"region": "EMEA", "month": "2026-05"})
+    assert may_all.context["page"].paginator.count == 2
+    # a month that is not one is refused with a message, and filters nothing
+    bad = client.get(queue, {"month": "May"})
+    assert "Enter a valid date." in bad.content.decode()
+    assert bad.context["page"].paginator.count == 4
+    # legal may not see NFR requests: the figures without the links
+    legal = StaffFactory(email="legal.nfr@vendor.test", roles=["legal"])
+    assert not legal.has_perm("licensing.view_nfrrequest")
+    other = login(legal).get(reverse("console:overview"), {"region": "EMEA"}).content.decode()
+    assert "NFR requests per month" in other and f"{queue}?" not in other

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin
 
+from .compliance import compliance_refresh
 from .models import (
     Acceptance,
     AgreementEvent,
@@ -22,6 +23,11 @@ class AgreementTemplateAdmin(SimpleHistoryAdmin, ModelAdmin):
     list_display = ["name", "kind", "required_for_all", "position", "active"]
     filter_horizontal = ["programs", "regions"]
     prepopulated_fields = {"slug": ["name"]}
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Active, programs and regions decide who must accept it: rebuild the compliance table.
+        compliance_refresh()
 
 
 @admin.register(AgreementVersion)

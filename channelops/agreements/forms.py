@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -115,12 +116,24 @@ class ReportFilterForm(forms.Form):
         label=_("State"), required=False, choices=[("", _("Any"))] + list(STATE_LABELS.items())
     )
     region = forms.ChoiceField(label=_("Region"), required=False)
+    tier = forms.ChoiceField(label=_("Tier"), required=False)
+    program = forms.ChoiceField(label=_("Program"), required=False)
 
-    def __init__(self, *args: Any, templates: list[Any], regions: list[Any], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        templates: list[Any],
+        regions: list[Any],
+        tiers: Sequence[Any] = (),
+        programs: Sequence[Any] = (),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         any_ = [("", _("Any"))]
         self.fields["template"].choices = any_ + [(t.pk, t.name) for t in templates]  # type: ignore[attr-defined]
         self.fields["region"].choices = any_ + [(r.code, r.name) for r in regions]  # type: ignore[attr-defined]
+        self.fields["tier"].choices = any_ + [(t.slug, t.name) for t in tiers]  # type: ignore[attr-defined]
+        self.fields["program"].choices = any_ + [(p.slug, p.name) for p in programs]  # type: ignore[attr-defined]
 
 
 class StatusFilterForm(forms.Form):

@@ -371,3 +371,32 @@ class AgreementEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.at:%Y-%m-%d})"
+
+
+class AgreementCompliance(models.Model):
+    """One active partner's applicable agreement that is not accepted in its current version: the
+    maintained answer of "who has not (re-)accepted" (``compliance.py``), kept current by the
+    agreement and partner services and rebuilt nightly. Whether a due re-acceptance is overdue is
+    decided when it is read (``reaccept_by`` against today), so the rows do not age."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="+")
+    template = models.ForeignKey(AgreementTemplate, on_delete=models.CASCADE, related_name="+")
+    current = models.ForeignKey(AgreementVersion, on_delete=models.CASCADE, related_name="+")
+    accepted_version = models.PositiveIntegerField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    negotiating = models.BooleanField(default=False)
+    reaccept_by = models.DateField(null=True, blank=True)
+    # Copied for sorting and filtering without joins (refreshed with the row).
+    partner_name = models.CharField(max_length=200)
+    region = models.CharField(max_length=10)
+
+    class Meta:
+        verbose_name = _("agreement not accepted")
+        verbose_name_plural = _("agreements not accepted")
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "template"], name="agreements_compliance_unique")
+        ]
+        indexes = [models.Index(fields=["partner_name", "partner"], name="agreements_compliance_name")]
+
+    def __str__(self) -> str:
+        return f"{self.partner_name}: {self.template_id}"

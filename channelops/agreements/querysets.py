@@ -219,29 +219,36 @@ class ReportRow:
         return STATE_LABELS[self.state]
 
 
-def reaccept_report(
-    *, template_id: int | None = None, state: str = "", region: str = "", today: date | None = None
-) -> list[ReportRow]:
-    """Every active partner and applicable agreement not accepted in its current version (7 queries)."""
+def compute_not_accepted(*, partner_ids: list[int] | None = None) -> list[ReportRow]:
+    """Every active partner (of ``partner_ids``, default all) and applicable agreement not accepted
+    in its current version, computed from the versions, acceptances and legal requests (7 queries).
+    This is what the maintained ``AgreementCompliance`` table holds (``compliance.py``); the
+    report reads the table (:func:`reaccept_report`)."""
     from channelops.partners.models import Partner, PartnerStatus
 
     from .models import Acceptance, LegalRequest
 
-    today = today or timezone.localdate()
-    rules = [r for r in template_rules() if template_id is None or r.template.pk == template_id]
-    general, custom = _latest_published()
+    today = timezone.localdate()
+    rules = template_rules()
+    general, custom = _latest_published(partner_ids)
     partners = Partner.objects.filter(status=PartnerStatus.ACTIVE)
-    if region:
-        partners = partners.filter(region__code=region)
+    through = Partner.programs.through.objects.all()
+    acceptances = Acceptance.objects.all()
+    legal_qs = LegalRequest.objects.filter(status="open")
+    if partner_ids is not None:
+        partners = partners.filter(pk__in=partner_ids)
+        through = through.filter(partner_id__in=partner_ids)
+        acceptances = acceptances.filter(partner_id__in=partner_ids)
+        legal_qs = legal_qs.filter(partner_id__in=partner_ids)
     programs: dict[int, set[int]] = {}
-    for pid, prog in Partner.programs.through.objects.values_list("partner_id", "program_id"):
+    for pid, prog in through.values_list("partner_id", "program_id"):
         programs.setdefault(pid, set()).add(prog)
     accepted: dict[tuple[int, int], tuple[int, int, Any]] = {}
-    for pid, tid, vid, number, at in Acceptance.objects.order_by("accepted_at").values_list(
+    for pid, tid, vid, number, at in acceptances.order_by("accepted_at").values_list(
         "partner_id", "template_id", "version_id", "version__number", "accepted_at"
     ):
         accepted[(pid, tid)] = (vid, number, at)
-    legal = set(LegalRequest.objects.filter(status="open").values_list("partner_id", "template_id"))
+    legal = set(legal_qs.values_list("partner_id", "template_id"))
     out: list[ReportRow] = []
     for pid, name, region_id, region_code in partners.order_by("legal_name", "pk").values_list(
         "pk", "legal_name", "region_id", "region__code"
@@ -263,8 +270,6 @@ def reaccept_report(
                 row_state, deadline = State.OVERDUE, current.reaccept_by
             else:
                 row_state, deadline = State.DUE, current.reaccept_by
-            if state and row_state != state:
-                continue
             out.append(
                 ReportRow(
                     partner_id=pid,
@@ -279,6 +284,68 @@ def reaccept_report(
                 )
             )
     return out
+
+
+def compliance_rows(
+    *,
+    template_id: int | None = None,
+    state: str = "",
+    region: str = "",
+    tier: str = "",
+    program: str = "",
+    today: date | None = None,
+) -> Any:
+    """The maintained "not accepted" rows as a queryset, with ``state`` and ``deadline`` annotated
+    for ``today`` (one query; sortable and paginated in the database)."""
+    from .models import AgreementCompliance
+
+    today = today or timezone.localdate()
+    qs = AgreementCompliance.objects.select_related("template", "current").annotate(
+        state=models.Case(
+            models.When(negotiating=True, then=models.Value(State.NEGOTIATING)),
+            models.When(accepted_version__isnull=True, then=models.Value(State.REQUIRED)),
+            models.When(reaccept_by__lt=today, then=models.Value(State.OVERDUE)),
+            default=models.Value(State.DUE),
+            output_field=models.CharField(),
+        ),
+        deadline=models.Case(
+            models.When(negotiating=False, accepted_version__isnull=True, then=models.Value(None)),
+            default=models.F("reaccept_by"),
+            output_field=models.DateField(),
+        ),
+    )
+    if template_id is not None:
+        qs = qs.filter(template_id=template_id)
+    if region:
+        qs = qs.filter(region=region)
+    if tier:
+        qs = qs.filter(partner__tier__slug=tier)
+    if program:  # a partner has a program at most once: no duplicate rows
+        qs = qs.filter(partner__programs__slug=program)
+    if state:
+        qs = qs.filter(state=state)
+    return qs.order_by("partner_name", "partner_id", "template__position", "template_id")
+
+
+def reaccept_report(
+    *, template_id: int | None = None, state: str = "", region: str = "", today: date | None = None
+) -> list[ReportRow]:
+    """Every active partner and applicable agreement not accepted in its current version, from the
+    maintained ``AgreementCompliance`` table (one query)."""
+    return [
+        ReportRow(
+            partner_id=r.partner_id,
+            partner_name=r.partner_name,
+            region=r.region,
+            template=r.template,
+            current=r.current,
+            accepted_version=r.accepted_version,
+            accepted_at=r.accepted_at,
+            state=r.state,
+            deadline=r.deadline,
+        )
+        for r in compliance_rows(template_id=template_id, state=state, region=region, today=today)
+    ]
 
 
 def covered_region_codes(partner: Any) -> list[str]:

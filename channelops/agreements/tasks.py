@@ -10,3 +10,10 @@ def reaccept_reminders_task() -> dict[str, int]:
     from .services import reaccept_reminders
 
     return reaccept_reminders()
+
+
+@task()
+def compliance_refresh_task() -> int:
+    from .compliance import compliance_refresh
+
+    return compliance_refresh()

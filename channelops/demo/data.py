@@ -357,6 +357,10 @@ def demo_build(
     from channelops.core.search import rebuild_index
 
     rebuild_index()  # bulk-created rows send no save signals
+    progress("agreement compliance", 0, 0)
+    from channelops.agreements.compliance import compliance_refresh
+
+    compliance_refresh()  # bulk-created partners and acceptances passed no agreement service
     progress("program overview", 0, 0)
     from channelops.insight.services import partner_months_refresh
 

@@ -424,6 +424,55 @@ def review_completion(f: OverviewFilters) -> list[dict[str, Any]]:
     return rows
 
 
+# --- agreements ----------------------------------------------------------------------------------
+
+COMPLIANCE_STATES = ("due", "overdue", "required", "negotiating")
+
+
+def agreement_compliance(f: OverviewFilters) -> list[dict[str, Any]]:
+    """Per region, today: active partners, those with every applicable agreement accepted in its
+    current version, and the partners with an agreement in each not-accepted state (a partner may
+    count under several). Read from the maintained compliance table (two queries)."""
+    from channelops.agreements.querysets import compliance_rows
+
+    active = dict(
+        _partners(f)
+        .filter(status=PartnerStatus.ACTIVE)
+        .values_list("region__code")
+        .annotate(n=Count("id", distinct=True))
+        .order_by()
+    )
+    names = dict(Region.objects.values_list("code", "name"))
+    rows_qs = compliance_rows(
+        region=f.region.code if f.region else "",
+        tier=f.tier.slug if f.tier else "",
+        program=f.program.slug if f.program else "",
+        today=f.today,
+    ).order_by()
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    for r in rows_qs.values("region").annotate(
+        any=Count("partner_id", distinct=True),
+        **{s: Count("partner_id", filter=Q(state=s), distinct=True) for s in COMPLIANCE_STATES},
+    ):
+        counts[r["region"]] = r
+    out = []
+    for code in sorted(set(active) | set(counts)):
+        c = counts.get(code, {})
+        n = active.get(code, 0)
+        accepted = max(0, n - c.get("any", 0))
+        out.append(
+            {
+                "code": code,
+                "name": names.get(code, code),
+                "active": n,
+                "accepted": accepted,
+                "rate": _rate(accepted, n),
+                **{s: c.get(s, 0) for s in COMPLIANCE_STATES},
+            }
+        )
+    return out
+
+
 def month_bounds(month: date) -> tuple[date, date]:
     return month, month_last_day(month)
 

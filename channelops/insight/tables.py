@@ -196,11 +196,26 @@ def funnel(f: OverviewFilters) -> Table:
 def nfr_pipeline(f: OverviewFilters) -> Table:
     rows = q.nfr_pipeline(f)
     statuses = list(RequestStatus.choices)
+    linked = f.may("licensing.view_nfrrequest")
+    base = f.query()
+
+    def cell(n: int, month: date, status: str = "") -> Cell:
+        if not linked:
+            return n
+        return (n, _url("console:nfr_requests", **base, month=f"{month:%Y-%m}", status=status))
+
     return Table(
         key="nfr-pipeline",
         title=_l("NFR requests per month"),
         header=[_("Month submitted"), *[str(label) for _v, label in statuses], _("Total")],
-        rows=[[_month(r["month"]), *[r[v] for v, _x in statuses], r["total"]] for r in rows],
+        rows=[
+            [
+                _month(r["month"]),
+                *[cell(r[v], r["month"], v) for v, _x in statuses],
+                cell(r["total"], r["month"]),
+            ]
+            for r in rows
+        ],
         note=_l("By each request's status today."),
         charts=[
             {
@@ -288,6 +303,60 @@ def badges(f: OverviewFilters) -> Table:
         title=_l("Badges"),
         header=[_("Issued in the period"), _("Valid today")],
         rows=[[b["issued_in_period"], b["valid_now"]]],
+    )
+
+
+def agreements(f: OverviewFilters) -> Table:
+    rows = q.agreement_compliance(f)
+    base = f.query()
+
+    def report(n: int, **params: Any) -> Cell:
+        return (n, _url("console:agreement_report", **{**base, **params}))
+
+    def total(key: str) -> int:
+        return sum(r[key] for r in rows)
+
+    table_rows = [
+        [
+            r["name"],
+            (r["active"], _url("console:directory", **{**base, "region": r["code"], "status": "active"})),
+            r["accepted"],
+            _pct(r["rate"]),
+            *[report(r[s], region=r["code"], state=s) for s in q.COMPLIANCE_STATES],
+        ]
+        for r in rows
+    ]
+    if len(rows) > 1:
+        active, accepted = total("active"), total("accepted")
+        table_rows.append(
+            [
+                _("All regions"),
+                (active, _url("console:directory", **{**base, "status": "active"})),
+                accepted,
+                _pct(round(100 * accepted / active, 1) if active else None),
+                *[report(total(s), state=s) for s in q.COMPLIANCE_STATES],
+            ]
+        )
+    return Table(
+        key="agreement-compliance",
+        title=_l("Agreement compliance"),
+        header=[
+            _("Region"),
+            _("Active partners"),
+            _("Every agreement accepted"),
+            _("Compliance"),
+            _("Re-acceptance due"),
+            _("Re-acceptance overdue"),
+            _("Never accepted"),
+            _("In negotiation"),
+        ],
+        rows=table_rows,
+        note=_l(
+            "Today. Compliance: active partners with every agreement that applies to them accepted in its "
+            "current version. The other columns count partners with at least one agreement in that state; "
+            "a partner may count in several. A due re-acceptance is still covered by the earlier version."
+        ),
+        wide=True,
     )
 
 
@@ -465,6 +534,7 @@ OVERVIEW: dict[str, Callable[[OverviewFilters], Table]] = {
     "nfr-pipeline": nfr_pipeline,
     "nfr-decisions": decisions,
     "licenses-expiring": licenses,
+    "agreement-compliance": agreements,
     "certified-people": certified,
     "partner-certifications": partner_certs,
     "badges": badges,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import django_filters
@@ -12,14 +12,15 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from channelops.partners.models import Region
+from channelops.partners.models import Program, Region, Tier
 
 from .lifecycle import filter_status
 from .models import License, NfrRequest, Plan, RequestStatus
 
 
 class NfrQueueFilter(django_filters.FilterSet):
-    """The console's NFR queue: search, status ("open" = submitted or needs information), region, plan."""
+    """The console's NFR queue: search, status ("open" = submitted or needs information), region,
+    plan, tier, program and the month submitted."""
 
     q = django_filters.CharFilter(
         label=_("Search"),
@@ -37,6 +38,19 @@ class NfrQueueFilter(django_filters.FilterSet):
         label=_("Region"), field_name="partner__region__code", empty_label=_("Any"), choices=[]
     )
     plan = django_filters.ChoiceFilter(label=_("Plan"), choices=Plan.choices, empty_label=_("Any"))
+    tier = django_filters.ChoiceFilter(
+        label=_("Tier"), field_name="partner__tier__slug", empty_label=_("Any"), choices=[]
+    )
+    program = django_filters.ChoiceFilter(
+        label=_("Program"), field_name="partner__programs__slug", empty_label=_("Any"), choices=[]
+    )
+    month = django_filters.DateFilter(
+        label=_("Submitted in"),
+        method="submitted_in",
+        input_formats=["%Y-%m"],
+        widget=forms.DateInput(attrs={"type": "month", "placeholder": "YYYY-MM"}, format="%Y-%m"),
+        help_text=_("A month, as YYYY-MM."),
+    )
 
     class Meta:
         model = NfrRequest
@@ -44,8 +58,21 @@ class NfrQueueFilter(django_filters.FilterSet):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # One query for the regions, evaluated once (a callable would run on validation and again on rendering).
+        # One query per list, evaluated once (a callable would run on validation and again on rendering).
         self.filters["region"].extra["choices"] = [(r.code, r.name) for r in Region.objects.order_by("code")]
+        self.filters["tier"].extra["choices"] = [(t.slug, t.name) for t in Tier.objects.order_by("rank")]
+        self.filters["program"].extra["choices"] = [
+            (p.slug, p.name) for p in Program.objects.order_by("name")
+        ]
+
+    def submitted_in(self, qs: QuerySet, name: str, value: date | None) -> QuerySet:
+        """Requests submitted in the local calendar month of ``value``: the overview's NFR pipeline
+        links here (``?month=YYYY-MM``)."""
+        if value is None:
+            return qs
+        first = datetime(value.year, value.month, 1)
+        nxt = datetime(value.year + value.month // 12, value.month % 12 + 1, 1)
+        return qs.filter(created_at__gte=timezone.make_aware(first), created_at__lt=timezone.make_aware(nxt))
 
     def search(self, qs: QuerySet, name: str, value: str) -> QuerySet:
         q = (value or "").strip()

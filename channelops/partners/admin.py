@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin, TabularInline
 
+from . import hooks
 from .models import (
     Application,
     Contact,
@@ -94,6 +95,17 @@ class PartnerAdmin(SimpleHistoryAdmin, ModelAdmin):
         if obj is not None:
             fields += [f for f in self.service_owned_fields if f not in fields]
         return fields
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # What the services would have announced (the work app's journeys, the agreement
+        # compliance table, the overview rollup listen): the programs are saved by now.
+        if not change:
+            hooks.partner_created.call(partner=form.instance, by=request.user)
+        elif form.changed_data:
+            hooks.partner_changed.call(
+                partner=form.instance, by=request.user, fields=sorted(form.changed_data)
+            )
 
 
 @admin.register(Contact)

@@ -11,6 +11,7 @@ from channelops.accounts.models import User
 from channelops.core.outbox import email_enqueue
 from channelops.partners.models import Partner, PartnerStatus
 
+from ..compliance import compliance_refresh
 from ..models import Acceptance, AgreementVersion, EventKind, LegalRequest, LegalStatus, content_hash
 from ..querysets import covered_region_codes, partner_agreement_rows
 from ._common import _event, _require_partner_admin
@@ -71,6 +72,7 @@ def agreement_accept(
             status=LegalStatus.ACCEPTED, closed_at=timezone.now(), closed_by=by
         )
         _event(partner, EventKind.LEGAL_CLOSED, by, current, _("Custom version accepted"))
+    compliance_refresh(partner_ids=[partner.pk])
     email_enqueue(
         to=by.email,
         template="agreements/email/accepted",

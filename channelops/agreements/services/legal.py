@@ -12,6 +12,7 @@ from channelops.core.exceptions import NotAllowed
 from channelops.notifications.hooks import legal_request_changed
 from channelops.partners.models import Partner
 
+from ..compliance import compliance_refresh
 from ..models import AgreementTemplate, AgreementVersion, EventKind, LegalComment, LegalRequest, LegalStatus
 from ..querysets import partner_agreement_rows
 from ._common import (
@@ -60,6 +61,7 @@ def legal_request_open(
         key=f"legal-opened:{lr.pk}",
         partner_id=partner.pk,
     )
+    compliance_refresh(partner_ids=[partner.pk])
     legal_request_changed(lr, by=by, event="opened")
     return lr
 
@@ -132,6 +134,7 @@ def legal_custom_version_offer(
         key=f"legal-offered:{version.pk}",
         partner_id=lr.partner_id,
     )
+    compliance_refresh(partner_ids=[lr.partner_id])
     legal_request_changed(lr, by=by, event="offered")
     return version
 
@@ -153,5 +156,6 @@ def legal_request_withdraw(*, request: LegalRequest, by: User, note: str = "") -
     lr._history_user = by  # type: ignore[attr-defined]
     lr.save()
     _event(lr.partner, EventKind.LEGAL_CLOSED, by, lr.version, _("Withdrawn") + (f": {note}" if note else ""))
+    compliance_refresh(partner_ids=[lr.partner_id])
     legal_request_changed(lr, by=by, event="withdrawn")
     return lr

@@ -16,6 +16,7 @@ from channelops.core.models import OutboxMessage
 from channelops.core.outbox import email_enqueue, outbox_enqueue, register_handler
 from channelops.partners.models import Partner
 
+from ..compliance import compliance_refresh
 from ..models import AgreementTemplate, AgreementVersion, EventKind, VersionStatus
 from ..querysets import State, reaccept_report
 from ._common import (
@@ -115,6 +116,8 @@ def version_publish(
         _("%(v)s published%(d)s")
         % {"v": str(version), "d": f"; re-accept by {reaccept_by:%Y-%m-%d}" if reaccept_by else ""},
     )
+    # who must (re-)accept changed: the partner's rows for a custom version, everyone's otherwise
+    compliance_refresh(partner_ids=[version.partner_id] if version.partner_id else None)
     if version.partner_id is None and has_earlier:
         outbox_enqueue(
             kind="agreements.prompt_reaccept",

@@ -15,20 +15,20 @@ from django.utils.translation import gettext_lazy
 
 from channelops.core.listing import Column, ListPage
 from channelops.core.pages import staff_required
-from channelops.partners.models import Region
+from channelops.partners.models import Program, Region, Tier
 
 from ..forms import ReportFilterForm
 from ..models import AgreementTemplate
-from ..querysets import reaccept_report
+from ..querysets import STATE_LABELS, compliance_rows
 from .console_versions import _agreements_crumb
 
 
 class _ReportFilter:
-    """The report's filter form in the shape ``ListPage`` expects of a FilterSet: the report's rows
-    are computed in Python (``reaccept_report``), not filtered from a queryset."""
+    """The report's filter form in the shape ``ListPage`` expects of a FilterSet (its fields filter
+    ``compliance_rows`` rather than a FilterSet's queryset)."""
 
-    def __init__(self, data: Any, *, templates: list[Any], regions: list[Any]) -> None:
-        self.form = ReportFilterForm(data, templates=templates, regions=regions)
+    def __init__(self, data: Any, **choices: list[Any]) -> None:
+        self.form = ReportFilterForm(data, **choices)
         self.is_bound = self.form.is_bound
 
     def is_valid(self) -> bool:
@@ -42,13 +42,10 @@ class _ReportFilter:
         return self.form.cleaned_data
 
 
-def _sort_key(value: Any) -> tuple[bool, Any]:
-    return (value is None, value if value is not None else 0)
-
-
 class ConsoleReport(ListPage):
     """Every active partner and applicable agreement not accepted in its current version, with
-    the same rows as CSV/XLSX. A constant number of queries (``reaccept_report``)."""
+    the same rows as CSV/XLSX: read from the maintained compliance table (``compliance_rows``),
+    paginated and sorted in the database, a constant number of queries."""
 
     title = gettext_lazy("Who has not (re-)accepted")
     nav = "agreements"
@@ -87,7 +84,7 @@ class ConsoleReport(ListPage):
                 sort="partner_name",
             ),
             Column("region", _("Region"), sort="region"),
-            Column("template.name", _("Agreement"), sort="template.name"),
+            Column("template.name", _("Agreement"), sort="template__name"),
             Column("current.label", _("Current version"), html=current),
             Column(
                 "accepted_version",
@@ -96,7 +93,11 @@ class ConsoleReport(ListPage):
                 html=accepted,
             ),
             Column(
-                "state", _("State"), status="agreement_state", display=lambda r: r.state_label, sort="state"
+                "state",
+                _("State"),
+                status="agreement_state",
+                display=lambda r: STATE_LABELS[r.state],
+                sort="state",
             ),
             Column("deadline", _("Deadline"), sort="deadline"),
         ]
@@ -113,17 +114,19 @@ class ConsoleReport(ListPage):
             params or None,
             templates=list(AgreementTemplate.objects.filter(active=True).order_by("position", "name")),
             regions=list(Region.objects.order_by("code")),
+            tiers=list(Tier.objects.order_by("rank", "name")),
+            programs=list(Program.objects.order_by("name")),
         )
         filters = filterset.cleaned
-        rows = reaccept_report(
+        rows = compliance_rows(
             template_id=filters.get("template"),
             state=filters.get("state") or "",
             region=filters.get("region") or "",
+            tier=filters.get("tier") or "",
+            program=filters.get("program") or "",
         )
-        wanted = self.request.GET.get("sort", "")
-        column = {c.key: c for c in self.get_columns() if c.sort}.get(wanted.lstrip("-"))
-        if column is not None:
-            rows.sort(key=lambda r: _sort_key(column.raw(r)), reverse=wanted.startswith("-"))
+        if self.request.GET.get("sort", "").lstrip("-") in {c.key for c in self.get_columns() if c.sort}:
+            rows = rows.order_by(*self.ordering())
         return filterset, rows
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:

@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from channelops.partners.filters import partner_id_filter
 from channelops.partners.models import Region
 
 from .lifecycle import filter_status
@@ -37,6 +38,8 @@ class NfrQueueFilter(django_filters.FilterSet):
         label=_("Region"), field_name="partner__region__code", empty_label=_("Any"), choices=[]
     )
     plan = django_filters.ChoiceFilter(label=_("Plan"), choices=Plan.choices, empty_label=_("Any"))
+
+    partner = partner_id_filter()
 
     class Meta:
         model = NfrRequest
@@ -86,6 +89,8 @@ class LicenseFilter(django_filters.FilterSet):
     within = django_filters.NumberFilter(
         label=_("Expiring within (days)"), method="expiring_within", min_value=0, max_value=3650
     )
+
+    partner = partner_id_filter()
 
     class Meta:
         model = License

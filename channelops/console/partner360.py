@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Window
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -74,9 +74,9 @@ def _url(name: str, *args: Any, **params: Any) -> str:
 
 
 def _first(qs: QuerySet) -> tuple[list[Any], int]:
-    """The first ``LIMIT`` rows and the number in all: two queries, whatever the size."""
-    rows = list(qs[:LIMIT])
-    return rows, (len(rows) if len(rows) < LIMIT else qs.order_by().count())
+    """The first ``LIMIT`` rows and the number in all (``COUNT(*) OVER ()``): one query, whatever the size."""
+    rows = list(qs.annotate(rows_in_all=Window(Count("pk")))[:LIMIT])
+    return rows, (rows[0].rows_in_all if rows else 0)
 
 
 # --- overview ------------------------------------------------------------------------------------
@@ -463,6 +463,7 @@ def _enablement(user: Any, partner: Partner) -> dict[str, Any]:
             ],
             rows=statuses,
             see_all_url=_url("console:partner_certifications_partner", partner.pk),
+            see_all_label=_l("Progress and invitations"),
             empty_title=_l("No partner certification yet."),
             empty_text=_l("The partner's progress towards each partner certification is on its own page."),
         )
@@ -499,6 +500,7 @@ def _enablement(user: Any, partner: Partner) -> dict[str, Any]:
                 rows=plans,
                 total=plans_total,
                 see_all_url=plan_url,
+                see_all_label=_l("The partner's plans"),
                 empty_title=_l("No business plan yet."),
                 empty_text=_l("Partner admins write their business plan in the portal."),
             )
@@ -515,6 +517,7 @@ def _enablement(user: Any, partner: Partner) -> dict[str, Any]:
                 rows=entries,
                 total=entries_total,
                 see_all_url=plan_url,
+                see_all_label=_l("The partner's plans"),
                 empty_title=_l("No enablement plan yet."),
                 empty_text=_l("Partner admins name the people who will certify in the portal."),
             )

@@ -167,7 +167,8 @@ class Table:
 
     - ``rows``: the rows shown (already cut to the section's limit by the caller's query).
     - ``total``: how many rows there are in all; ``see_all_url``: the filtered list page, when
-      there is one the viewer may open (a "See all N" link when ``total`` exceeds the rows shown).
+      there is one the viewer may open (a "See all N" link when ``total`` exceeds the rows shown;
+      with ``see_all_label`` a link with that text, always shown: a page about the rows).
     """
 
     key: str
@@ -180,6 +181,7 @@ class Table:
     empty_text: str | Promise = ""
     actions: list[dict[str, Any]] | None = None
     summary: str = ""  # a line under the title, e.g. "2 open work items"
+    see_all_label: str | Promise = ""  # a link always shown (e.g. "The plan page"), not "See all N"
 
     @property
     def shown(self) -> int:

@@ -218,7 +218,7 @@ def _work(user: Any, partner: Partner) -> dict[str, Any]:
         ],
         rows=work.items,
         total=work.items_count,
-        summary=ngettext("%(n)d open work item", "%(n)d open work items", work.items_count)
+        heading=ngettext("%(n)d open work item", "%(n)d open work items", work.items_count)
         % {"n": work.items_count},
         see_all_url=_url("console:work_board", partner=partner.pk),
         empty_title=_l("No open work item."),
@@ -246,7 +246,7 @@ def _work(user: Any, partner: Partner) -> dict[str, Any]:
         ],
         rows=work.journeys,
         total=work.journeys_count,
-        summary=ngettext("%(n)d journey in progress", "%(n)d journeys in progress", work.journeys_count)
+        heading=ngettext("%(n)d journey in progress", "%(n)d journeys in progress", work.journeys_count)
         % {"n": work.journeys_count},
         see_all_url=_url("console:work_journeys", partner=partner.pk),
         empty_title=_l("No journey in progress."),

@@ -180,7 +180,7 @@ class Table:
     empty_title: str | Promise = _("Nothing here yet.")
     empty_text: str | Promise = ""
     actions: list[dict[str, Any]] | None = None
-    summary: str = ""  # a line under the title, e.g. "2 open work items"
+    heading: str = ""  # the heading with its number ("2 open work items") instead of title and count
     see_all_label: str | Promise = ""  # a link always shown (e.g. "The plan page"), not "See all N"
 
     @property

@@ -377,6 +377,9 @@ CTP_REMINDER_DAYS = tuple(
 PARTNER_CERT_EXPIRY_WARNING_DAYS = env.int("CHANNELOPS_PARTNER_CERT_EXPIRY_WARNING_DAYS", default=60)
 # No CRM sync yet (issue 13): false = crm.partner_update outbox messages are logged and dropped.
 CRM_ENABLED = env.bool("CHANNELOPS_CRM_ENABLED", default=False)
+# The CRM's page of an account, "{id}" replaced by the partner's CRM account id (the console's partner
+# page links to it), e.g. https://example.my.salesforce.com/lightning/r/Account/{id}/view; "" = no link.
+CRM_ACCOUNT_URL = env.str("CHANNELOPS_CRM_ACCOUNT_URL", default="")
 # GitLab mirror of work items (S13): off unless both the URL and a token are set
 GITLAB_MIRROR_URL = env.str("CHANNELOPS_GITLAB_URL", default="").rstrip("/")
 GITLAB_MIRROR_TOKEN = env.str("CHANNELOPS_GITLAB_TOKEN", default="")

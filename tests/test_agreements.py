@@ -282,9 +282,10 @@ def test_a_version_published_in_the_console_prompts_partners_to_reaccept_by_the_
     staff = login(leadership)
     overview = staff.get("/console/agreements/").content.decode()
     assert "state=due" in overview
-    partner_page = staff.get(f"/console/partners/{partner_a.pk}/").content.decode()
+    partner_page = staff.get(f"/console/partners/{partner_a.pk}/?tab=agreements").content.decode()
     assert 'data-state="due"' in partner_page
-    assert "Partner asked to re-accept: E-mailed to admin@a.test" in partner_page
+    timeline = staff.get(f"/console/partners/{partner_a.pk}/?tab=timeline").content.decode()
+    assert "Partner asked to re-accept: E-mailed to admin@a.test" in timeline
 
 
 def test_a_cam_reads_agreement_versions_but_cannot_create_them(cam, login):
@@ -399,7 +400,7 @@ def test_acceptance_evidence_cannot_be_changed_or_deleted_anywhere(
     assert Acceptance.objects.filter(pk=acc.pk).values().get() == before
     refused = AgreementEvent.objects.filter(partner=partner_a, kind=EventKind.EDIT_REFUSED)
     assert refused.count() == 2 and {e.by for e in refused} == {administrator}
-    page = client.get(f"/console/partners/{partner_a.pk}/").content.decode()
+    page = client.get(f"/console/partners/{partner_a.pk}/?tab=timeline").content.decode()
     assert "Attempt to change acceptance evidence refused" in page
     assert f"Attempt to change acceptance #{acc.pk} via the data admin (delete) refused" in page
 

@@ -67,7 +67,7 @@ def test_partner_page_shows_one_timeline_of_history_and_status_changes(cam, logi
     partner_set_status(partner=p, to=PartnerStatus.ACTIVE, by=administrator, note="welcome")
     p.website = "https://timeline.example"
     p.save()
-    body = login(cam).get(f"/console/partners/{p.pk}/").content.decode()
+    body = login(cam).get(f"/console/partners/{p.pk}/?tab=timeline").content.decode()
     assert "Status: Applied → Active (welcome)" in body
     assert "Changed: website" in body
     assert "Partner record created" in body
@@ -134,7 +134,7 @@ def test_partner_page_charts_weekly_engagement_points(cam, login, partner_a):
     assert len(weeks) == 26
     assert [w["points"] for w in weeks[-3:]] == [5, 0, 20]
     assert [w["events"] for w in weeks[-3:]] == [2, 0, 4]
-    body = login(cam).get(f"/console/partners/{partner_a.pk}/").content.decode()
+    body = login(cam).get(f"/console/partners/{partner_a.pk}/?tab=engagement").content.decode()
     # A Chart.js chart (drawn by channelops/charts.js from the canvas's JSON), no hand-drawn SVG.
     (raw,) = re.findall(r'<canvas data-chart="([^"]*)"', body)
     chart = json.loads(html.unescape(raw))

@@ -479,7 +479,7 @@ def test_a_new_partner_user_invited_through_the_portal_sees_the_onboarding_journ
     staff = login(cam)
     page = body(staff.get("/console/work/journeys/"))
     assert "Grace Hopper" in page and "1 of 4 tasks" in page
-    page = body(staff.get(f"/console/partners/{partner_a.pk}/"))
+    page = body(staff.get(f"/console/partners/{partner_a.pk}/?tab=work"))
     assert "Partner onboarding" in page and "1 of 4 tasks done" in page
 
 
@@ -550,8 +550,8 @@ def test_the_board_caps_each_column_and_says_how_many_there_are(cam, login, sett
 
 
 def test_the_partner_page_lists_its_open_work_and_journeys(cam, login, shared_and_internal, partner_a):
-    page = body(login(cam).get(f"/console/partners/{partner_a.pk}/"))
-    section = page.split('id="work-h"')[1].split('id="contacts-h"')[0]
+    page = body(login(cam).get(f"/console/partners/{partner_a.pk}/?tab=work"))
+    section = page.split('id="tab-work"')[1]
     assert "Joint webinar" in section and "Shared with the partner" in section
     assert "Licensing concerns about Acme" in section and "Internal" in section
     assert "2 open work items" in section and "0 journeys in progress" in section
@@ -647,13 +647,13 @@ def test_portal_collaboration_space_query_count_is_constant(
 def test_partner_page_query_count_does_not_grow_with_work(cam, login, partner_a, user_a):
     client = login(cam)
     many_items(3, dri=cam, partner=partner_a, person=user_a)
-    client.get(f"/console/partners/{partner_a.pk}/")
+    client.get(f"/console/partners/{partner_a.pk}/?tab=work")
     # The work section adds five: items count, items, journeys count, journeys, the people they are for.
     with CaptureQueriesContext(connection) as small:
-        client.get(f"/console/partners/{partner_a.pk}/")
+        client.get(f"/console/partners/{partner_a.pk}/?tab=work")
     many_items(30, dri=cam, partner=partner_a, person=user_a)
     with CaptureQueriesContext(connection) as large:
-        client.get(f"/console/partners/{partner_a.pk}/")
+        client.get(f"/console/partners/{partner_a.pk}/?tab=work")
     assert len(large) == len(small)
 
 

@@ -7,6 +7,8 @@ from typing import Any
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from channelops.partners.filters import partner_id_filter
+
 from .forms import LEGAL_STATUS_CHOICES
 from .models import ExceptionStatus, LegalRequest, RegionException
 
@@ -25,6 +27,8 @@ class LegalRequestFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         label=_("Status"), choices=LEGAL_STATUS_CHOICES, empty_label=_("Any"), method="filter_status"
     )
+
+    partner = partner_id_filter()
 
     class Meta:
         model = LegalRequest

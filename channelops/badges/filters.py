@@ -6,6 +6,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from channelops.enablement.models import Certification
+from channelops.partners.filters import partner_id_filter
 
 from .models import Badge, BadgeStatus
 
@@ -16,6 +17,8 @@ class BadgeFilter(django_filters.FilterSet):
     certification = django_filters.ModelChoiceFilter(
         queryset=Certification.objects.order_by("name"), label=_("Certification"), empty_label=_("Any")
     )
+
+    partner = partner_id_filter()
 
     class Meta:
         model = Badge

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from channelops.agreements.models import AgreementEvent
 from channelops.partners.models import Contact, EngagementDaily, Partner, PartnerStatusChange
@@ -85,3 +87,16 @@ def engagement_weeks(partner: Partner, *, weeks: int = 26, today: date | None = 
             totals[monday] += points
             events[monday] += n
     return [{"week": w, "points": p, "events": events[w]} for w, p in totals.items()]
+
+
+def weekly_chart(weeks: list[dict[str, Any]]) -> str:
+    """The weekly engagement chart's data for channelops/static/channelops/charts.js."""
+    return json.dumps(
+        {
+            "type": "bar",
+            "labels": [w["week"].isoformat() for w in weeks],
+            "datasets": [{"label": str(_l("Points")), "data": [w["points"] for w in weeks]}],
+            "x_title": str(_l("Week starting (Monday)")),
+            "y_title": str(_l("Engagement points")),
+        }
+    )

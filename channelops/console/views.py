@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django import forms
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,7 +19,6 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from channelops.accounts.pages import StaffRequest
-from channelops.agreements.querysets import partner_agreement_rows
 from channelops.core.actions import Action, page_or_action
 from channelops.core.exceptions import NotAllowed
 from channelops.core.listing import Column, ListPage
@@ -33,10 +32,9 @@ from channelops.partners.forms import PartnerClassificationForm, partner_label
 from channelops.partners.forms import partner_search as search_partners
 from channelops.partners.models import Partner, PartnerStatus
 from channelops.partners.services import may_classify_partner, partner_update_classification
-from channelops.work.querysets import partner_work
 
 from .filters import DirectoryFilter
-from .timeline import engagement_series, engagement_weeks, partner_timeline
+from .partner360 import SECTIONS_BY_KEY, sections_for
 
 
 @staff_required
@@ -170,45 +168,40 @@ def _partner_or_404(request: HttpRequest, pk: int) -> Partner:
     )
 
 
-def _weekly_chart(weeks: list[dict[str, Any]]) -> str:
-    """The weekly engagement chart's data for channelops/static/channelops/charts.js."""
-    return json.dumps(
-        {
-            "type": "bar",
-            "labels": [w["week"].isoformat() for w in weeks],
-            "datasets": [{"label": str(_("Points")), "data": [w["points"] for w in weeks]}],
-            "x_title": str(_("Week starting (Monday)")),
-            "y_title": str(_("Engagement points")),
-        }
-    )
-
-
 @staff_required
-def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    partner = _partner_or_404(request, pk)
-    contacts = partner.contacts.select_related("user").order_by("-is_primary", "last_name")[:100]
-    weeks = engagement_weeks(partner)
+@require_safe
+def partner_detail(request: StaffRequest, pk: int) -> HttpResponse:
+    """The partner page ("Partner 360", channelops/console/partner360.py): a header with the
+    partner's classification and one tab per kind of record (``?tab=<key>``, overview by default).
+    A tab the staff member's role may not see answers 403 and is not offered."""
     user: Any = request.user
+    partner = _partner_or_404(request, pk)
+    tabs = sections_for(user)
+    key = request.GET.get("tab") or "overview"
+    section = SECTIONS_BY_KEY.get(key)
+    if section is None:
+        raise Http404
+    if section not in tabs:
+        raise PermissionDenied(_("Your staff role does not include this part of the partner page."))
+    base = reverse("console:partner_detail", args=[partner.pk])
     return render(
         request,
         "console/partner_detail.html",
         {
             "partner": partner,
-            "contacts": contacts,
-            "programs": list(partner.programs.all()),
-            "agreements": partner_agreement_rows(partner),
-            "timeline": partner_timeline(partner),
-            "series": engagement_series(partner),
-            "weeks": weeks,
-            "weekly_chart": _weekly_chart(weeks),
-            "work": partner_work(partner),
+            "tabs": [
+                {"key": s.key, "label": s.label, "icon": s.icon, "url": f"{base}?tab={s.key}"} for s in tabs
+            ],
+            "tab": section,
+            **section.build(user, partner),
             "today": timezone.localdate(),
             "may_classify": may_classify_partner(user),
             "may_use_data_console": bool(user.is_superuser or user.has_role("administrator")),
             "nav": "directory",
             "breadcrumbs": [
                 {"label": _("Partners"), "url": reverse("console:directory")},
-                {"label": partner.legal_name},
+                {"label": partner.legal_name, "url": base},
+                *([{"label": section.label}] if section.key != "overview" else []),
             ],
         },
     )

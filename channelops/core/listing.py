@@ -147,6 +147,61 @@ class Column:
         return safe_cell(str(value))
 
 
+def table_rows_html(rows: Iterable[Any], columns: list[Column]) -> SafeString:
+    """The ``<tr>`` rows of a table of ``columns`` (every value escaped by :meth:`Column.cell`)."""
+    parts = []
+    for row in rows:
+        cells = "".join(
+            f'<td class="{c.css}{" text-end" if c.numeric else ""}" data-label="{html.escape(str(c.label))}">{c.cell(row)}</td>'
+            for c in columns
+        )
+        parts.append(f"<tr>{cells}</tr>")
+    return mark_safe("\n".join(parts))  # noqa: S308 - Column.cell escapes every value
+
+
+@dataclass
+class Table:
+    """A short table inside a page (a section of a record page): the first rows of a list, how
+    many there are in all and where the whole list is. Rendered by ``{% data_table table %}``
+    (``core/components/table.html``) with the same :class:`Column` cells as a list page.
+
+    - ``rows``: the rows shown (already cut to the section's limit by the caller's query).
+    - ``total``: how many rows there are in all; ``see_all_url``: the filtered list page, when
+      there is one the viewer may open (a "See all N" link when ``total`` exceeds the rows shown;
+      with ``see_all_label`` a link with that text, always shown: a page about the rows).
+    """
+
+    key: str
+    title: str | Promise
+    columns: list[Column]
+    rows: list[Any]
+    total: int | None = None
+    see_all_url: str | None = None
+    empty_title: str | Promise = _("Nothing here yet.")
+    empty_text: str | Promise = ""
+    actions: list[dict[str, Any]] | None = None
+    heading: str = ""  # the heading with its number ("2 open work items") instead of title and count
+    see_all_label: str | Promise = ""  # a link always shown (e.g. "The plan page"), not "See all N"
+
+    @property
+    def shown(self) -> int:
+        return len(self.rows)
+
+    @property
+    def count(self) -> int:
+        return self.shown if self.total is None else self.total
+
+    @property
+    def more(self) -> bool:
+        return self.count > self.shown
+
+    def headers(self) -> list[dict[str, Any]]:
+        return [{"label": c.label, "numeric": c.numeric} for c in self.columns]
+
+    def rows_html(self) -> SafeString:
+        return table_rows_html(self.rows, self.columns)
+
+
 def render_filter_form(form: forms.Form) -> SafeString:
     """A filter form as one row of compact Tabler fields. Selects are built here rather than
     through Django's widget templates (one template include per <option> was a fifth of the
@@ -154,6 +209,9 @@ def render_filter_form(form: forms.Form) -> SafeString:
     out = []
     for bound in form:
         field, widget = bound.field, bound.field.widget
+        if widget.is_hidden:  # e.g. ``?partner=`` from a record page's "See all" link
+            out.append(str(bound.as_widget()))
+            continue
         label = format_html('<label class="form-label" for="{}">{}</label>', bound.id_for_label, bound.label)
         errors = ""
         if form.is_bound and bound.errors:
@@ -250,14 +308,7 @@ class ListPage(View):
         return [self.default_sort, "pk"] if self.default_sort.lstrip("-") != "pk" else [self.default_sort]
 
     def rows_html(self, rows: Iterable[Any], columns: list[Column]) -> SafeString:
-        parts = []
-        for row in rows:
-            cells = "".join(
-                f'<td class="{c.css}{" text-end" if c.numeric else ""}" data-label="{html.escape(str(c.label))}">{c.cell(row)}</td>'
-                for c in columns
-            )
-            parts.append(f"<tr>{cells}</tr>")
-        return mark_safe("\n".join(parts))  # noqa: S308 - Column.cell escapes every value
+        return table_rows_html(rows, columns)
 
     def headers(self, columns: list[Column]) -> list[dict[str, Any]]:
         current = self.request.GET.get("sort", "")

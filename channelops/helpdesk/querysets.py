@@ -26,6 +26,10 @@ class AccountReviewQuerySet(models.QuerySet):
     def open(self) -> AccountReviewQuerySet:
         return self.filter(status="open")
 
+    def for_partner(self, partner: Any) -> AccountReviewQuerySet:
+        """The reviews of one partner (a ``Partner`` or its id); chain after ``visible_to(user)``."""
+        return self.filter(partner_id=getattr(partner, "pk", partner))
+
     def due(self, today: date | None = None) -> AccountReviewQuerySet:
         """Open reviews due today or earlier."""
         return self.open().filter(due_date__lte=today or timezone.localdate())

@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from channelops.partners.filters import partner_id_filter
 from channelops.partners.models import Program, Region, Tier
 
 from .lifecycle import filter_status
@@ -51,6 +52,8 @@ class NfrQueueFilter(django_filters.FilterSet):
         widget=forms.DateInput(attrs={"type": "month", "placeholder": "YYYY-MM"}, format="%Y-%m"),
         help_text=_("A month, as YYYY-MM."),
     )
+
+    partner = partner_id_filter()
 
     class Meta:
         model = NfrRequest
@@ -113,6 +116,8 @@ class LicenseFilter(django_filters.FilterSet):
     within = django_filters.NumberFilter(
         label=_("Expiring within (days)"), method="expiring_within", min_value=0, max_value=3650
     )
+
+    partner = partner_id_filter()
 
     class Meta:
         model = License

@@ -5,12 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .models import Application, ApplicationStatus
 
 ALL = "all"
+
+
+def partner_id_filter() -> django_filters.NumberFilter:
+    """``?partner=<id>``: a list narrowed to one partner's rows, as the console's partner page
+    links to it ("See all N"). Hidden: the list's filter form keeps it without showing a field."""
+    return django_filters.NumberFilter(field_name="partner_id", widget=forms.HiddenInput, min_value=1)
+
+
 APPLICATION_STATUS_FILTER = [*ApplicationStatus.choices, (ALL, _("Any status"))]
 
 

@@ -33,6 +33,10 @@ class PartnerScopedQuerySet(models.QuerySet):
             return self.filter(**{self.partner_field: pid})
         return self.none()
 
+    def for_partner(self, partner: Any) -> Any:
+        """The rows of one partner (a ``Partner`` or its id); chain after ``visible_to(user)``."""
+        return self.filter(**{self.partner_field: getattr(partner, "pk", partner)})
+
 
 class PartnerQuerySet(models.QuerySet):
     def visible_to(self, user: Any) -> PartnerQuerySet:

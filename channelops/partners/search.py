@@ -76,7 +76,7 @@ def _contact_exact(text: str) -> Q | None:
 
 def _contact_hit(c: Contact, area: str) -> SearchHit:
     if area == CONSOLE:
-        url = reverse("console:partner_detail", args=[c.partner_id]) + "#contacts-h"
+        url = reverse("console:partner_detail", args=[c.partner_id]) + "?tab=people#contacts"
         return SearchHit(title=str(c), url=url, subtitle=_join(c.email, c.partner.legal_name, c.title))
     return SearchHit(
         title=str(c), url=reverse("portal:users") + "#people-h", subtitle=_join(c.email, c.title)

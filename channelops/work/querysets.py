@@ -38,6 +38,10 @@ class WorkItemQuerySet(models.QuerySet):
     def open(self) -> WorkItemQuerySet:
         return self.exclude(status__in=("done", "cancelled"))
 
+    def for_partner(self, partner: Any) -> WorkItemQuerySet:
+        """The items about one partner (a ``Partner`` or its id); chain after ``visible_to(user)``."""
+        return self.filter(partner_id=getattr(partner, "pk", partner))
+
 
 class TaskQuerySet(models.QuerySet):
     def visible_to(self, user: Any) -> TaskQuerySet:
@@ -208,11 +212,13 @@ class PartnerWork:
     journeys_count: int
 
 
-def partner_work(partner: Any, *, limit: int = 25) -> PartnerWork:
-    """The partner page's "Work" section: its open items (shared and internal) and its journeys."""
+def partner_work(partner: Any, *, user: Any = None, limit: int = 25) -> PartnerWork:
+    """The partner page's "Work" section: its open items (shared and internal) and its journeys,
+    those ``user`` may see when given (five queries whatever the number of items)."""
     from .models import WorkItem
 
-    base = WorkItem.objects.filter(partner=partner).exclude(status__in=CLOSED)
+    rows = WorkItem.objects.all() if user is None else WorkItem.objects.visible_to(user)
+    base = rows.for_partner(partner).exclude(status__in=CLOSED)
     items_qs = with_progress(base.exclude(JOURNEY).select_related("dri", "project")).order_by(*by_when())
     journey_qs = journey_items(base)
     return PartnerWork(

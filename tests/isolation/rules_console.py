@@ -5,6 +5,8 @@ Home, partner directory, partner pages, queues, dead letters.
 
 from __future__ import annotations
 
+from channelops.console.partner360 import SECTIONS
+
 from .base import DENIED, Probe, Rule, get_post
 
 RULES: dict[str, Rule] = {
@@ -18,7 +20,15 @@ RULES: dict[str, Rule] = {
             Probe("GET", "/console/partners/export.xlsx"),
         ],
     ),
-    "console:partner_detail": Rule(DENIED, get_post(lambda w: f"/console/partners/{w.partner_a.pk}/")),
+    # every tab of the partner page (channelops/console/partner360.py), GET and POST
+    "console:partner_detail": Rule(
+        DENIED,
+        lambda w: [
+            probe
+            for tab in ("", *(f"?tab={s.key}" for s in SECTIONS))
+            for probe in get_post(f"/console/partners/{w.partner_a.pk}/{tab}")(w)
+        ],
+    ),
     "console:partner_edit": Rule(
         DENIED,
         get_post(

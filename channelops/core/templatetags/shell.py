@@ -5,6 +5,8 @@
 - ``{% status_badge value label kind %}``: a status as colour plus text (core/status.py).
 - ``{% icon "name" %}``: an icon from the vendored sprite.
 - ``{% empty_state title text url action %}``: what to do when a list is empty.
+- ``{% data_table table %}``: a short table in a card (core/listing.py ``Table``): its first
+  rows, "Showing n of N" and a "See all N" link to the full list.
 - ``{% pagination page querystring %}``: previous / page x of y / next.
 - ``{% querystring_without request "page" %}``: the current query string minus some keys.
 """
@@ -58,6 +60,11 @@ def icon(name: str, label: str = "") -> SafeString:
 @register.inclusion_tag("core/components/empty_state.html")
 def empty_state(title: object, text: object = "", url: str = "", action: object = "") -> dict[str, Any]:
     return {"title": title, "text": text, "url": url, "action": action}
+
+
+@register.inclusion_tag("core/components/table.html")
+def data_table(table: Any) -> dict[str, Any]:
+    return {"table": table}
 
 
 @register.inclusion_tag("core/components/pagination.html")

@@ -14,4 +14,10 @@
     var el = event.target;
     if (el && el.hasAttribute && el.hasAttribute("data-autosubmit") && el.form) { el.form.requestSubmit(); }
   });
+  // A strip of tabs that scrolls sideways on a phone (the partner page): show the current tab.
+  var strip = document.querySelector(".tab-strip");
+  var current = strip && strip.querySelector("[aria-current=page]");
+  if (current && strip.scrollWidth > strip.clientWidth) {
+    strip.scrollLeft = current.offsetLeft - (strip.clientWidth - current.offsetWidth) / 2;
+  }
 })();

@@ -31,7 +31,7 @@ from channelops.partners.pages import partner_required
 
 from .filters import NotificationFilter
 from .forms import NotificationRuleForm
-from .models import Notification, NotificationRule
+from .models import Notification, NotificationRule, Scope
 from .services import (
     notification_mark_read,
     notification_rule_delete,
@@ -196,7 +196,13 @@ def _rule(request: SignedInRequest, pk: int, shell: str) -> NotificationRule:
 
 def _save(request: SignedInRequest, rule: NotificationRule | None, data: dict[str, Any]) -> NotificationRule:
     return notification_rule_save(
-        user=request.user, watch=data["watch"], when=data["when"], how=data["how"], rule=rule, by=request.user
+        user=request.user,
+        watch=data["watch"],
+        when=data["when"],
+        how=data["how"],
+        scope=data.get("scope") or Scope.ALL,
+        rule=rule,
+        by=request.user,
     )
 
 
@@ -210,7 +216,13 @@ def _rules_page(
     return render(
         request,
         "notifications/rules.html",
-        _context(request, shell, rules=rules, form=form if offered else None),
+        _context(
+            request,
+            shell,
+            rules=rules,
+            suggested=any(r.is_suggested for r in rules),
+            form=form if offered else None,
+        ),
         status=status,
     )
 
@@ -235,7 +247,7 @@ def notification_rules(request: SignedInRequest, shell: str) -> HttpResponse:
 
 
 def _rule_initial(rule: NotificationRule) -> dict[str, Any]:
-    return {"watch": rule.watch, "when": rule.when, "how": rule.how}
+    return {"watch": rule.watch, "when": rule.when, "how": rule.how, "scope": rule.scope}
 
 
 def _rule_page(

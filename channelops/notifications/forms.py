@@ -18,6 +18,7 @@ class NotificationRuleForm(forms.Form):
     scope = forms.ChoiceField(
         label=_("For"),
         choices=Scope.choices,
+        required=False,  # (a form posted without it: every partner)
         widget=forms.RadioSelect,
         help_text=_(
             "Partners in my regions: the regions routed to you as PHD specialist. "

@@ -307,7 +307,13 @@ def test_the_rules_page_marks_suggestions_and_a_change_saves_the_scope(client):
     client.force_login(phd)
     body = client.get("/console/notifications/rules/").content.decode()
     assert body.count("Suggested for your role</span>") == 2
-    assert "Partners in my regions" in body
+    assert "Partners in my regions: no region is routed to you yet" in body
+    # The add form offers only the queues the person has no rule for yet.
+    assert 'value="legal_requests"' in body and 'value="nfr_requests"' not in body
+    route("EMEA", phd)
+    route("APAC", phd)
+    body = client.get("/console/notifications/rules/").content.decode()
+    assert body.count("Partners in my regions: APAC, EMEA") == 2
     rule = NotificationRule.objects.get(user=phd, watch="nfr_requests")
     r = client.post(
         f"/console/notifications/rules/{rule.pk}/",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from django import forms
@@ -26,9 +27,11 @@ class NotificationRuleForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any, exclude: Collection[str] = (), **kwargs: Any) -> None:
         kwargs.setdefault("initial", {"when": When.ANY_CHANGE, "how": How.DIGEST, "scope": Scope.ALL})
         super().__init__(*args, **kwargs)
-        self.fields["watch"].choices = [(w.key, w.label) for w in watchables_for(user)]  # type: ignore[attr-defined]
+        self.fields["watch"].choices = [  # type: ignore[attr-defined]
+            (w.key, w.label) for w in watchables_for(user) if w.key not in exclude
+        ]
         if not user.is_staff:  # partner people only ever watch their own partner's items
             del self.fields["scope"]

@@ -209,10 +209,20 @@ def _save(request: SignedInRequest, rule: NotificationRule | None, data: dict[st
 def _rules_page(
     request: SignedInRequest, shell: str, form: forms.Form | None = None, status: int = 200
 ) -> HttpResponse:
-    form = form or NotificationRuleForm(user=request.user)
+    rules = list(NotificationRule.objects.visible_to(request.user))
+    if form is None:  # offer only the queues the person has no rule for yet (one rule per queue)
+        form = NotificationRuleForm(user=request.user, exclude={r.watch for r in rules})
     watch = form.fields["watch"]
     offered = isinstance(watch, forms.ChoiceField) and bool(watch.choices)
-    rules = list(NotificationRule.objects.visible_to(request.user))
+    regions: list[str] = []
+    if any(r.scope == Scope.MY_REGIONS for r in rules):
+        from channelops.partners.models import RegionRouting
+
+        regions = list(
+            RegionRouting.objects.filter(phd_specialist=request.user)
+            .order_by("region__code")
+            .values_list("region__code", flat=True)
+        )
     return render(
         request,
         "notifications/rules.html",
@@ -221,7 +231,9 @@ def _rules_page(
             shell,
             rules=rules,
             suggested=any(r.is_suggested for r in rules),
+            my_regions=", ".join(regions),
             form=form if offered else None,
+            watches_all=bool(rules) and not offered,
         ),
         status=status,
     )

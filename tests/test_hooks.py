@@ -70,6 +70,7 @@ def test_registered_holds_a_function_for_the_block_only():
 
 
 def test_the_apps_register_on_the_owners_hooks_in_the_order_the_signals_ran():
+    from channelops.accounts import hooks as accounts_hooks
     from channelops.badges.services import on_records_changed
     from channelops.enablement.hooks import practitioner_records_changed
     from channelops.enablement.services.awards import evaluation, workflow
@@ -88,5 +89,12 @@ def test_the_apps_register_on_the_owners_hooks_in_the_order_the_signals_ran():
     assert partners_hooks.partner_person_added.functions == [
         partner_hooks._assign_default_journeys,
         partner_hooks._workflows_person_added,
+        notification_hooks.defaults_on_partner_person_added,
     ]
+    assert partners_hooks.partner_person_changed.functions == [
+        partner_hooks._workflows_person_changed,
+        notification_hooks.defaults_on_partner_person_changed,
+    ]
+    assert accounts_hooks.person_created.functions == [notification_hooks.defaults_on_person_created]
+    assert accounts_hooks.person_access_changed.functions == [notification_hooks.defaults_on_access_changed]
     assert partners_hooks.application_changed.functions == [notification_hooks.application_changed]

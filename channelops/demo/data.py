@@ -353,6 +353,11 @@ def demo_build(
     progress("account reviews", 0, 0)
     with transaction.atomic():
         write_reviews(ctx)
+    progress("notification rules", 0, 0)
+    from channelops.notifications.services import notification_defaults_backfill
+
+    with transaction.atomic():
+        notification_defaults_backfill()  # people written with bulk_create: their roles' suggested rules
     progress("search index", 0, 0)
     from channelops.core.search import rebuild_index
 

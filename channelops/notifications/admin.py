@@ -12,8 +12,8 @@ from .models import Notification, NotificationRule
 
 @admin.register(NotificationRule)
 class NotificationRuleAdmin(ModelAdmin):
-    list_display = ("user", "watch", "when", "how", "created_at")
-    list_filter = ("watch", "when", "how")
+    list_display = ("user", "watch", "when", "how", "scope", "default_role", "created_at")
+    list_filter = ("watch", "when", "how", "scope", "default_role")
     search_fields = ("user__email", "watch")
     raw_id_fields = ("user",)
 

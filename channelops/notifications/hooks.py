@@ -88,6 +88,7 @@ def application_changed(*, application: Any, by: Any, new: bool) -> None:
         title=title,
         url=reverse("console:application_detail", args=[application.pk]),
         partner_id=None,
+        region_id=application.region_id,
     )
 
 
@@ -155,3 +156,38 @@ def work_item_changed(*, item: Any, by: Any = None, new: bool = False, **kwargs:
         partner_id=item.partner_id,
         partner_url=reverse("portal:work_item", args=[item.pk]) if shared else "",
     )
+
+
+# --- the rules suggested for each role (defaults.py), kept in step with people's roles -----------
+
+
+def defaults_on_person_created(*, user: Any, by: Any = None, **kwargs: Any) -> None:
+    """Registered on ``accounts.hooks.person_created``: a new staff person's suggested rules."""
+    from .services import notification_defaults_sync
+
+    notification_defaults_sync(user=user)
+
+
+def defaults_on_access_changed(*, user: Any, by: Any = None, fields: Any = (), **kwargs: Any) -> None:
+    """Registered on ``accounts.hooks.person_access_changed``: roles or the staff flag changed."""
+    from .services import notification_defaults_sync
+
+    if {"groups", "is_staff", "user_permissions"} & set(fields):
+        notification_defaults_sync(user=user)
+
+
+def defaults_on_partner_person_added(*, membership: Any, by: Any = None, **kwargs: Any) -> None:
+    """Registered on ``partners.hooks.partner_person_added``: a partner admin's or user's rules."""
+    from .services import notification_defaults_sync
+
+    notification_defaults_sync(user=membership.user)
+
+
+def defaults_on_partner_person_changed(
+    *, membership: Any, by: Any = None, fields: Any = (), **kwargs: Any
+) -> None:
+    """Registered on ``partners.hooks.partner_person_changed``: a changed membership role."""
+    from .services import notification_defaults_sync
+
+    if "role" in fields:
+        notification_defaults_sync(user=membership.user)

@@ -21,11 +21,25 @@ class How(models.TextChoices):
     DIGEST = "digest", _("Daily digest")
 
 
+class Scope(models.TextChoices):
+    """Which of the queue's items a staff rule covers (partner people always see only their partner's)."""
+
+    ALL = "all", _("Every partner")
+    MY_REGIONS = "my_regions", _("Partners in my regions")
+    MY_PARTNERS = "my_partners", _("Partners I manage")
+
+
 class NotificationRule(models.Model):
     """One person's rule for one watchable queue (see ``registry.py``): when, and how to be told.
 
     A person has at most one rule per queue. The queue key is checked against the registry
-    by the service (keys of features that were removed simply match nothing).
+    by the service (keys of features that were removed simply match nothing). ``scope`` narrows a
+    staff rule to the partners (and applications) of the regions the person is PHD specialist for,
+    or to the partners the person is CAM of.
+
+    ``default_role`` is set on the rules suggested for a role (``defaults.py``): the rules page
+    says "suggested for your role"; ``edited_at`` is set when the person changes one, which makes
+    it theirs (a later role change never removes it).
     """
 
     user = models.ForeignKey(
@@ -37,6 +51,9 @@ class NotificationRule(models.Model):
     watch = models.CharField(_("watch"), max_length=50)
     when = models.CharField(_("notify me when"), max_length=20, choices=When.choices, default=When.ANY_CHANGE)
     how = models.CharField(_("notify me with"), max_length=20, choices=How.choices, default=How.DIGEST)
+    scope = models.CharField(_("for"), max_length=20, choices=Scope.choices, default=Scope.ALL)
+    default_role = models.CharField(_("suggested for the role"), max_length=40, blank=True)
+    edited_at = models.DateTimeField(_("changed by the person"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     objects = NotificationRuleQuerySet.as_manager()
@@ -59,6 +76,42 @@ class NotificationRule(models.Model):
 
         w = get_watchable(self.watch)
         return str(w.label) if w else self.watch
+
+    @property
+    def is_suggested(self) -> bool:
+        """Suggested for the person's role and not changed by them since."""
+        return bool(self.default_role) and self.edited_at is None
+
+    @property
+    def default_role_label(self) -> str:
+        from .defaults import role_label
+
+        return role_label(self.default_role) if self.default_role else ""
+
+
+class DismissedDefault(models.Model):
+    """A suggested rule the person deleted: role syncs never suggest a rule for this queue again."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="dismissed_notification_defaults",
+    )
+    watch = models.CharField(_("watch"), max_length=50)
+    role = models.CharField(_("suggested for the role"), max_length=40, blank=True)
+    dismissed_at = models.DateTimeField(_("deleted"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("deleted suggested rule")
+        verbose_name_plural = _("deleted suggested rules")
+        ordering = ["user_id", "watch"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "watch"], name="dismisseddefault_one_per_watch")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.watch}"
 
 
 class Notification(models.Model):

@@ -88,12 +88,15 @@ def notify(
     url: str,
     partner_id: int | None,
     partner_url: str = "",
+    region_id: int | None = None,
 ) -> list[Any]:
     """Tell the people whose rules watch ``watch`` about a change of ``obj``; returns the notifications.
 
     Call it inside the change's transaction. ``url`` is the staff page (a path), ``partner_url``
     the portal page for partner people (without it, partner people are not notified).
     ``partner_id`` is the partner the object belongs to (None: partner people are never told).
+    ``region_id`` is the region of an item that has no partner yet (an application): staff rules
+    scoped to "partners in my regions" match it (for a partner's item, the partner's region).
     One query when nobody watches; then one INSERT, and an outbox row per "right away" rule.
     """
     from .services import notifications_create
@@ -110,4 +113,5 @@ def notify(
         url=url,
         partner_id=partner_id,
         partner_url=partner_url,
+        region_id=region_id,
     )

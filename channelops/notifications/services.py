@@ -21,7 +21,8 @@ from channelops.core.links import absolute_url
 from channelops.core.models import OutboxMessage
 from channelops.core.outbox import email_enqueue
 
-from .models import How, Notification, NotificationRule, When
+from . import defaults
+from .models import DismissedDefault, How, Notification, NotificationRule, Scope, When
 from .registry import Watchable, get_watchable
 
 log = logging.getLogger(__name__)
@@ -47,18 +48,46 @@ def _absolute(url: str) -> str:
 # --- a change happened: who is told ---------------------------------------------------------------
 
 
+def _staff_scope(*, partner_id: int | None, region_id: int | None) -> Q:
+    """Which staff rules' scopes cover an item of this partner (or, without one, this region):
+    every partner; the regions routed to the person (PHD specialist); the partners they are CAM
+    of. Subqueries, so the watchers stay one query."""
+    from channelops.partners.models import Partner, RegionRouting
+
+    scope = Q(scope=Scope.ALL)
+    if region_id is not None:
+        routed = RegionRouting.objects.filter(region_id=region_id)
+    elif partner_id is not None:
+        routed = RegionRouting.objects.filter(region__partners=partner_id)
+    else:
+        routed = None
+    if routed is not None:
+        scope |= Q(scope=Scope.MY_REGIONS, user_id__in=routed.values("phd_specialist_id"))
+    if partner_id is not None:
+        managed = Partner.objects.filter(pk=partner_id, cam__isnull=False).values("cam_id")
+        scope |= Q(scope=Scope.MY_PARTNERS, user_id__in=managed)
+    return scope
+
+
 def _watchers(
-    watchable: Watchable, *, actor: Any, new: bool, partner_id: int | None, partner_url: str
+    watchable: Watchable,
+    *,
+    actor: Any,
+    new: bool,
+    partner_id: int | None,
+    partner_url: str,
+    region_id: int | None = None,
 ) -> Any:
     """The rules that match this change, in one query: the watch key, "new submission" only for
-    new items, never the actor; staff with the queue's permission; partner people of the
-    object's partner only (and only for queues partner people may watch)."""
+    new items, never the actor; staff with the queue's permission whose rule's scope covers the
+    item's partner (or region); partner people of the object's partner only (and only for queues
+    partner people may watch)."""
     rules = NotificationRule.objects.filter(watch=watchable.key, user__is_active=True)
     if not new:
         rules = rules.filter(when=When.ANY_CHANGE)
     if actor is not None and getattr(actor, "pk", None):
         rules = rules.exclude(user_id=actor.pk)
-    staff = Q(user__is_staff=True)
+    staff = Q(user__is_staff=True) & _staff_scope(partner_id=partner_id, region_id=region_id)
     if watchable.perm:
         staff &= Q(user__in=ModelBackend().with_perm(watchable.perm))
     scope = staff
@@ -77,10 +106,14 @@ def notifications_create(
     url: str,
     partner_id: int | None,
     partner_url: str = "",
+    region_id: int | None = None,
 ) -> list[Notification]:
     """One notification per matching rule (see ``registry.notify``); "right away" rules get an e-mail."""
     recipients: list[NotificationRule] = []
-    for rule in _watchers(watchable, actor=actor, new=new, partner_id=partner_id, partner_url=partner_url):
+    watchers = _watchers(
+        watchable, actor=actor, new=new, partner_id=partner_id, partner_url=partner_url, region_id=region_id
+    )
+    for rule in watchers:
         person = rule.user
         if not person.is_staff and (watchable.staff_only or person.partner_id != partner_id):
             continue  # (the query already excludes them: belt and braces)
@@ -158,9 +191,19 @@ def notifications_mark_all_read(*, by: Any) -> int:
 
 @transaction.atomic
 def notification_rule_save(
-    *, user: User, watch: str, when: str, how: str, by: User, rule: NotificationRule | None = None
+    *,
+    user: User,
+    watch: str,
+    when: str,
+    how: str,
+    by: User,
+    rule: NotificationRule | None = None,
+    scope: str = Scope.ALL,
 ) -> NotificationRule:
-    """Add or change one of ``user``'s own rules (people set up rules only for themselves)."""
+    """Add or change one of ``user``'s own rules (people set up rules only for themselves).
+
+    ``scope`` is for staff (partner people always watch only their partner's items). Changing a
+    suggested rule makes it the person's (``edited_at``): role changes never remove it."""
     _require_own(user.pk, by)
     if rule is not None and rule.user_id != user.pk:
         raise NotAllowed(_("This rule is someone else's."))
@@ -172,6 +215,10 @@ def notification_rule_save(
         errors["when"] = _("Choose when to be notified.")
     if how not in How.values:
         errors["how"] = _("Choose how to be notified.")
+    if not user.is_staff:
+        scope = Scope.ALL
+    elif scope not in Scope.values:
+        errors["scope"] = _("Choose which partners the rule covers.")
     if errors:
         raise ValidationError(errors)
     others = NotificationRule.objects.filter(user=user, watch=watch)
@@ -185,7 +232,14 @@ def notification_rule_save(
             }
         )
     target = rule or NotificationRule(user=user)
-    target.watch, target.when, target.how = watch, when, how
+    if target.default_role and (target.watch, target.when, target.how, target.scope) != (
+        watch,
+        when,
+        how,
+        scope,
+    ):
+        target.edited_at = timezone.now()
+    target.watch, target.when, target.how, target.scope = watch, when, how, scope
     try:
         with transaction.atomic():
             target.save()
@@ -201,8 +255,77 @@ def notification_rule_save(
 
 @transaction.atomic
 def notification_rule_delete(*, rule: NotificationRule, by: User) -> None:
+    """Delete one of the person's rules. A suggested one (``default_role``) is recorded as
+    dismissed, so no role change suggests a rule for that queue again."""
     _require_own(rule.user_id, by)
     NotificationRule.objects.filter(pk=rule.pk).delete()
+    if rule.default_role:
+        DismissedDefault.objects.get_or_create(
+            user_id=rule.user_id, watch=rule.watch, defaults={"role": rule.default_role}
+        )
+
+
+# --- the rules suggested for each role (defaults.py) ----------------------------------------------
+
+
+def person_roles(user: User) -> list[str]:
+    """The roles of ``defaults.DEFAULTS`` this person holds (staff roles, or partner admin/user)."""
+    from channelops.partners.models import PartnerMembership
+
+    # Not ``user.partner_membership``: a cached "no membership" of a person created a moment before
+    # joining their partner would outlive this call (the partners' hooks read it next).
+    role = None
+    if not user.is_staff:
+        role = PartnerMembership.objects.filter(user_id=user.pk).values_list("role", flat=True).first()
+    return defaults.roles_of(
+        is_staff=user.is_staff,
+        groups=user.groups.values_list("name", flat=True) if user.is_staff else (),
+        membership_role=role,
+    )
+
+
+@transaction.atomic
+def notification_defaults_sync(*, user: User) -> list[NotificationRule]:
+    """Make ``user``'s suggested rules match their roles; returns the rules added.
+
+    Adds the suggested rule of each role's queue unless the person already has a rule for that
+    queue (theirs, or a suggestion of another role) or deleted the suggestion before
+    (``DismissedDefault``), and unless the person may not watch it. Removes only suggestions the
+    person never changed whose role they no longer hold; a rule the person made or changed is
+    never removed. Run on creation and on every role change (the accounts' and partners' hooks);
+    running it again changes nothing.
+    """
+    roles = person_roles(user)
+    mine = NotificationRule.objects.filter(user=user)
+    mine.filter(default_role__gt="", edited_at__isnull=True).exclude(default_role__in=roles).delete()
+    if not roles:
+        return []
+    user.__dict__.pop("partner_membership", None)  # may_watch reads it: the membership is current now
+    have = set(mine.values_list("watch", flat=True))
+    have |= set(DismissedDefault.objects.filter(user=user).values_list("watch", flat=True))
+    rows = []
+    for watch, (role, rule) in defaults.wanted(roles).items():
+        watchable = get_watchable(watch)
+        if watch in have or watchable is None or not watchable.may_watch(user):
+            continue
+        rows.append(
+            NotificationRule(
+                user=user, watch=watch, when=rule.when, how=rule.how, scope=rule.scope, default_role=role
+            )
+        )
+    for row in rows:
+        try:
+            with transaction.atomic():
+                row.save()
+        except IntegrityError:  # a concurrent sync added it first
+            row.pk = None
+    return [row for row in rows if row.pk is not None]
+
+
+def notification_defaults_backfill() -> int:
+    """Give every existing person the suggested rules of their roles they lack (the data migration
+    ``0002`` and ``channelops notification_defaults``); running it again adds nothing."""
+    return defaults.backfill(user_model=User, rule_model=NotificationRule, dismissed_model=DismissedDefault)
 
 
 # --- the daily digest --------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from channelops.partners.pages import partner_required
 
 from .filters import NotificationFilter
 from .forms import NotificationRuleForm
-from .models import Notification, NotificationRule
+from .models import Notification, NotificationRule, Scope
 from .services import (
     notification_mark_read,
     notification_rule_delete,
@@ -196,21 +196,45 @@ def _rule(request: SignedInRequest, pk: int, shell: str) -> NotificationRule:
 
 def _save(request: SignedInRequest, rule: NotificationRule | None, data: dict[str, Any]) -> NotificationRule:
     return notification_rule_save(
-        user=request.user, watch=data["watch"], when=data["when"], how=data["how"], rule=rule, by=request.user
+        user=request.user,
+        watch=data["watch"],
+        when=data["when"],
+        how=data["how"],
+        scope=data.get("scope") or Scope.ALL,
+        rule=rule,
+        by=request.user,
     )
 
 
 def _rules_page(
     request: SignedInRequest, shell: str, form: forms.Form | None = None, status: int = 200
 ) -> HttpResponse:
-    form = form or NotificationRuleForm(user=request.user)
+    rules = list(NotificationRule.objects.visible_to(request.user))
+    if form is None:  # offer only the queues the person has no rule for yet (one rule per queue)
+        form = NotificationRuleForm(user=request.user, exclude={r.watch for r in rules})
     watch = form.fields["watch"]
     offered = isinstance(watch, forms.ChoiceField) and bool(watch.choices)
-    rules = list(NotificationRule.objects.visible_to(request.user))
+    regions: list[str] = []
+    if any(r.scope == Scope.MY_REGIONS for r in rules):
+        from channelops.partners.models import RegionRouting
+
+        regions = list(
+            RegionRouting.objects.filter(phd_specialist=request.user)
+            .order_by("region__code")
+            .values_list("region__code", flat=True)
+        )
     return render(
         request,
         "notifications/rules.html",
-        _context(request, shell, rules=rules, form=form if offered else None),
+        _context(
+            request,
+            shell,
+            rules=rules,
+            suggested=any(r.is_suggested for r in rules),
+            my_regions=", ".join(regions),
+            form=form if offered else None,
+            watches_all=bool(rules) and not offered,
+        ),
         status=status,
     )
 
@@ -235,7 +259,7 @@ def notification_rules(request: SignedInRequest, shell: str) -> HttpResponse:
 
 
 def _rule_initial(rule: NotificationRule) -> dict[str, Any]:
-    return {"watch": rule.watch, "when": rule.when, "how": rule.how}
+    return {"watch": rule.watch, "when": rule.when, "how": rule.how, "scope": rule.scope}
 
 
 def _rule_page(

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from channelops.core.exceptions import NotAllowed
 
+from .. import hooks
 from ..models import AccessEvent, AccessEventKind, StaffTeam, User
 from ..roles import PRIVILEGED
 from ._common import _access_event, _forget_perm_cache
@@ -50,6 +51,7 @@ def user_create(
         _access_event(
             request=None, user=user, perm=what, kind=AccessEventKind.ACCESS_ADDED, by=None, detail="created"
         )
+    hooks.person_created.call(user=user, by=None)
     return user
 
 
@@ -173,10 +175,12 @@ def _user_access_apply(
 ) -> list[AccessEvent]:
     target = User.objects.select_for_update().get(pk=user.pk)
     changes: list[tuple[str, str]] = []  # (kind, what)
+    changed_fields: list[str] = []
     for field, key, value in (("is_staff", STAFF, is_staff), ("is_superuser", SUPERUSER, is_superuser)):
         if value is not None and bool(value) != getattr(target, field):
             setattr(target, field, bool(value))
             changes.append((AccessEventKind.ACCESS_ADDED if value else AccessEventKind.ACCESS_REMOVED, key))
+            changed_fields.append(field)
     if changes:
         target._history_user = by
         target.save(update_fields=["is_staff", "is_superuser"])
@@ -187,6 +191,8 @@ def _user_access_apply(
             changes.append((AccessEventKind.ACCESS_ADDED, _role_key(wanted[pk])))
         for pk in sorted(set(current) - set(wanted)):
             changes.append((AccessEventKind.ACCESS_REMOVED, _role_key(current[pk])))
+        if set(wanted) != set(current):
+            changed_fields.append("groups")
         target.groups.set(list(wanted.values()))
     if permissions is not None:
         wanted_p = {p.pk: p for p in Permission.objects.filter(pk__in=[p.pk for p in permissions])}
@@ -205,10 +211,14 @@ def _user_access_apply(
         for pk in sorted(set(current_p) - set(wanted_p)):
             if _perm_key(current_p[pk]) not in PRIVILEGED:
                 changes.append((AccessEventKind.ACCESS_REMOVED, _perm_key(current_p[pk])))
+        if set(wanted_p) != {pk for pk, p in current_p.items() if _perm_key(p) not in PRIVILEGED}:
+            changed_fields.append("user_permissions")
         target.user_permissions.set([*wanted_p.values(), *kept])
     _forget_perm_cache(user)
     user.__dict__.pop("staff_roles", None)
     user.is_staff, user.is_superuser = target.is_staff, target.is_superuser
+    if changed_fields:
+        hooks.person_access_changed.call(user=target, by=by, fields=changed_fields)
     return [_access_event(request=None, user=target, perm=what, kind=kind, by=by) for kind, what in changes]
 
 

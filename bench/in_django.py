@@ -178,6 +178,7 @@ def cmd_sessions(args: argparse.Namespace) -> None:
             "cookie_name": settings.SESSION_COOKIE_NAME,
             "staff": _login_cookie(STAFF_EMAIL),
             "partner_admin": _login_cookie(PARTNER_ADMIN_EMAIL),
+            "params": _path_params(),
         },
     )
 
@@ -210,6 +211,31 @@ REPORT_VARIANTS = [
 REPORT_CSV_VARIANTS = [
     ("report CSV", STAFF_EMAIL, "/console/agreements/report/?format=csv"),
 ]
+OVERVIEW_VARIANTS = [
+    ("overview", STAFF_EMAIL, "/console/overview/"),
+    ("overview EMEA, 3 months", STAFF_EMAIL, "/console/overview/?region=EMEA&months=3"),
+    ("overview select tier", STAFF_EMAIL, "/console/overview/?tier=select"),
+    ("engagement analytics", STAFF_EMAIL, "/console/engagement/"),
+]
+# "{acme}" is Acme's primary key (the demo's best-documented partner).
+PARTNER_360_VARIANTS = [
+    (
+        f"partner 360 {tab or 'overview'}",
+        STAFF_EMAIL,
+        "/console/partners/{acme}/" + (f"?tab={tab}" if tab else ""),
+    )
+    for tab in (
+        "",
+        "people",
+        "agreements",
+        "work",
+        "nfr",
+        "certifications",
+        "enablement",
+        "engagement",
+        "timeline",
+    )
+]
 PORTAL_AGREEMENTS_VARIANTS = [
     ("agreements (Acme admin)", PARTNER_ADMIN_EMAIL, "/portal/agreements/"),
     ("agreements (Globex admin)", OTHER_PARTNER_ADMIN_EMAIL, "/portal/agreements/"),
@@ -220,14 +246,17 @@ QUERY_PAGES = {
     "report": REPORT_VARIANTS,
     "report_csv": REPORT_CSV_VARIANTS,
     "portal_agreements": PORTAL_AGREEMENTS_VARIANTS,
+    "overview": OVERVIEW_VARIANTS,
+    "partner_360": PARTNER_360_VARIANTS,
 }
 
 
 def _path_params() -> dict[str, Any]:
     from channelops.agreements.models import AgreementTemplate
+    from channelops.partners.models import Partner
 
     mpa = AgreementTemplate.objects.filter(required_for_all=True).order_by("position", "pk").first()
-    return {"mpa": mpa.pk if mpa else ""}
+    return {"mpa": mpa.pk if mpa else "", "acme": Partner.objects.get(legal_name__startswith="Acme Cloud").pk}
 
 
 def _body(resp: Any) -> bytes:
@@ -292,6 +321,84 @@ def cmd_queries(args: argparse.Namespace) -> None:
     emit("RESULT", {"pages": pages, "counts": _counts()})
 
 
+def cmd_rollup(args: argparse.Namespace) -> None:
+    """A day of engagement events, then (a) what the scheduler does with them — the daily rollup
+    from today and the overview's monthly rollup of this month, for every partner — against (b)
+    the raw aggregate the overview would need without rollups: the last 12 months' per-partner,
+    per-month figures straight from the events. Min of ``--repeat`` runs each; rolled back."""
+    import random
+    from datetime import timedelta
+
+    from django.db import transaction
+    from django.db.models import Count, Q
+    from django.db.models.functions import TruncMonth
+    from django.utils import timezone
+
+    from channelops.insight.months import last_months
+    from channelops.insight.services import partner_months_refresh
+    from channelops.partners.models import EngagementEvent, EngagementKind, Partner
+    from channelops.partners.services import engagement_rollup
+
+    rnd = random.Random(7)
+    now = timezone.now()
+    today = timezone.localdate(now)
+    day_start = timezone.make_aware(timezone.datetime.combine(today, timezone.datetime.min.time()))
+    with transaction.atomic():
+        pids = list(Partner.objects.values_list("pk", flat=True))
+        active = rnd.sample(pids, max(1, len(pids) * 12 // 100))  # about 12% of partners act today
+        kinds = [k for k, _label in EngagementKind.choices]
+        events = [
+            EngagementEvent(
+                partner_id=pid,
+                kind=rnd.choice(kinds),
+                at=day_start
+                + timedelta(seconds=rnd.randint(0, max(1, int((now - day_start).total_seconds())))),
+            )
+            for pid in active
+            for _ in range(rnd.randint(1, 8))
+        ]
+        EngagementEvent.objects.bulk_create(events, batch_size=5000)
+        refresh, raw = [], []
+        rows = 0
+        for _ in range(args.repeat):
+            t0 = time.perf_counter()
+            engagement_rollup(since=today, now=now)
+            partner_months_refresh(months=[today.replace(day=1)], today=today)
+            refresh.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            start = last_months(today, 12)[0]
+            qs = (
+                EngagementEvent.objects.filter(
+                    at__gte=timezone.make_aware(
+                        timezone.datetime.combine(start, timezone.datetime.min.time())
+                    )
+                )
+                .annotate(m=TruncMonth("at"))
+                .values("partner_id", "m")
+                .annotate(
+                    events=Count("id"),
+                    sign_ins=Count("id", filter=Q(kind=EngagementKind.SIGN_IN)),
+                    people=Count("user_id", distinct=True),
+                )
+            )
+            rows = len(list(qs))
+            raw.append(time.perf_counter() - t0)
+        total = EngagementEvent.objects.count()
+        transaction.set_rollback(True)
+    emit(
+        "RESULT",
+        {
+            "day_events": len(events),
+            "partners_active_today": len(active),
+            "events_total": total,
+            "refresh_s": min(refresh),
+            "raw_s": min(raw),
+            "raw_rows": rows,
+            "ratio": min(raw) / min(refresh),
+        },
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -305,6 +412,8 @@ def main() -> None:
         p.add_argument("--events-per-partner", type=int, default=100)
         p.add_argument("--seed", type=int, default=42)
     sub.add_parser("sessions")
+    r = sub.add_parser("rollup")
+    r.add_argument("--repeat", type=int, default=3)
     q = sub.add_parser("queries")
     q.add_argument("--explain", action="store_true")
     q.add_argument("--repeat", type=int, default=10, help="requests timed (CPU) per variant")
@@ -316,6 +425,7 @@ def main() -> None:
         "slice-demo": cmd_slice_demo,
         "sessions": cmd_sessions,
         "queries": cmd_queries,
+        "rollup": cmd_rollup,
     }[args.cmd](args)
 
 

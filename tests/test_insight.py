@@ -540,7 +540,8 @@ def test_nfr_pipeline_cells_link_to_the_filtered_queue(world, login, leadership)
     assert may_all.context["page"].paginator.count == 2
     # a month that is not one is refused with a message, and filters nothing
     bad = client.get(queue, {"month": "May"})
-    assert "Enter a valid date." in bad.content.decode()
+    assert "Enter a month as YYYY-MM, e.g. 2026-05." in bad.content.decode()
+    assert 'type="month"' in bad.content.decode()
     assert bad.context["page"].paginator.count == 4
     # legal may not see NFR requests: the figures without the links
     legal = StaffFactory(email="legal.nfr@vendor.test", roles=["legal"])

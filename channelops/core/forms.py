@@ -36,6 +36,16 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
+class MonthInput(forms.DateInput):
+    """A calendar month (YYYY-MM): the browser's month picker where it has one, else a text box;
+    pair it with ``input_formats=["%Y-%m"]``."""
+
+    input_type = "month"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs={"placeholder": "YYYY-MM", **(attrs or {})}, format="%Y-%m")
+
+
 def widget_class(widget: forms.Widget) -> str:
     """The Tabler class for a widget."""
     if isinstance(widget, forms.RadioSelect | forms.CheckboxSelectMultiple):

@@ -234,7 +234,7 @@ def render_filter_form(form: forms.Form) -> SafeString:
             )
         else:
             attrs: dict[str, str | bool] = {"class": widget_class(widget)}
-            if isinstance(field, forms.DateField):
+            if isinstance(field, forms.DateField) and type(widget) is forms.DateInput:
                 from .forms import DateInput
 
                 control = bound.as_widget(widget=DateInput(attrs=widget.attrs), attrs=attrs)

@@ -342,19 +342,20 @@ def agreements(f: OverviewFilters) -> Table:
         title=_l("Agreement compliance"),
         header=[
             _("Region"),
-            _("Active partners"),
-            _("Every agreement accepted"),
+            _("Active"),
+            _("All accepted"),
             _("Compliance"),
-            _("Re-acceptance due"),
-            _("Re-acceptance overdue"),
+            _("Re-accept due"),
+            _("Overdue"),
             _("Never accepted"),
-            _("In negotiation"),
+            _("Negotiating"),
         ],
         rows=table_rows,
         note=_l(
-            "Today. Compliance: active partners with every agreement that applies to them accepted in its "
-            "current version. The other columns count partners with at least one agreement in that state; "
-            "a partner may count in several. A due re-acceptance is still covered by the earlier version."
+            "Today. All accepted: active partners with every agreement that applies to them accepted in its "
+            "current version; compliance is their share. The other columns count partners with at least one "
+            "agreement in that state (a partner may count in several): a re-acceptance due is still covered "
+            "by the earlier version until its deadline, an overdue one is not."
         ),
         wide=True,
     )

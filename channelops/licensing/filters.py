@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from channelops.core.forms import MonthInput
 from channelops.partners.filters import partner_id_filter
 from channelops.partners.models import Program, Region, Tier
 
@@ -49,7 +50,8 @@ class NfrQueueFilter(django_filters.FilterSet):
         label=_("Submitted in"),
         method="submitted_in",
         input_formats=["%Y-%m"],
-        widget=forms.DateInput(attrs={"type": "month", "placeholder": "YYYY-MM"}, format="%Y-%m"),
+        widget=MonthInput(),
+        error_messages={"invalid": _("Enter a month as YYYY-MM, e.g. 2026-05.")},
         help_text=_("A month, as YYYY-MM."),
     )
 

@@ -17,10 +17,15 @@ from channelops.partners.models import EngagementDaily, PartnerMembership, Partn
 
 from .models import PartnerMonth, PortalViewDaily
 from .months import add_months
-from .querysets import OverviewFilters, filtered_partners, months_qs, rate
+from .querysets import OverviewFilters, filtered_partners, months_qs, partner_months_filtered, rate
 
 DORMANT_DAYS = 90
 DORMANT_SHOWN = 50
+
+
+def _sums(*names: str) -> dict[str, Sum]:
+    """``name=Sum(name)`` for each of ``names``, to annotate rollup rows with."""
+    return {name: Sum(name) for name in names}
 
 
 def engagement_by_month(f: OverviewFilters) -> list[dict[str, Any]]:
@@ -31,11 +36,7 @@ def engagement_by_month(f: OverviewFilters) -> list[dict[str, Any]]:
         for r in months_qs(f)
         .values("month")
         .annotate(
-            sign_ins=Sum("sign_ins"),
-            active_users=Sum("active_users"),
-            requests=Sum("requests"),
-            downloads=Sum("downloads"),
-            page_views=Sum("page_views"),
+            **_sums("sign_ins", "active_users", "requests", "downloads", "page_views"),
             partners_active=Count("id", filter=Q(active=True)),
         )
         .order_by("month")
@@ -67,12 +68,7 @@ def engagement_by_week(f: OverviewFilters, weeks: int = 13) -> list[dict[str, An
         EngagementDaily.objects.filter(f.partner_q("partner__"), day__gte=first, day__lte=f.today)
         .annotate(w=TruncWeek("day"))
         .values("w")
-        .annotate(
-            sign_ins=Sum("sign_ins"),
-            events=Sum("events"),
-            requests=Sum("requests"),
-            downloads=Sum("downloads"),
-        )
+        .annotate(**_sums("sign_ins", "events", "requests", "downloads"))
         .order_by()
     ):
         rows.setdefault(_day(r["w"]), {}).update(
@@ -111,13 +107,9 @@ def falling_partners(f: OverviewFilters, n: int = 10) -> list[dict[str, Any]]:
     complete = f.month_list[-1]  # this month is not complete: compare the six months before it
     recent = [add_months(complete, -i) for i in (1, 2, 3)]
     before = [add_months(complete, -i) for i in (4, 5, 6)]
-    qs = PartnerMonth.objects.filter(month__in=recent + before, partner__status=PartnerStatus.ACTIVE)
-    if f.region is not None:
-        qs = qs.filter(region=f.region)
-    if f.tier is not None:
-        qs = qs.filter(tier=f.tier)
-    if f.program is not None:
-        qs = qs.filter(partner__programs=f.program)
+    qs = partner_months_filtered(
+        PartnerMonth.objects.filter(month__in=recent + before, partner__status=PartnerStatus.ACTIVE), f
+    )
     rows = (
         qs.values("partner_id", "partner__legal_name", "region__code")
         .annotate(

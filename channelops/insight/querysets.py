@@ -94,7 +94,13 @@ class OverviewFilters:
 
 def months_qs(f: OverviewFilters) -> QuerySet[PartnerMonth]:
     """The ``PartnerMonth`` rollup rows of the filters' months, region, tier and program."""
-    qs = PartnerMonth.objects.filter(month__gte=f.start, month__lte=f.month_list[-1])
+    return partner_months_filtered(
+        PartnerMonth.objects.filter(month__gte=f.start, month__lte=f.month_list[-1]), f
+    )
+
+
+def partner_months_filtered(qs: QuerySet[PartnerMonth], f: OverviewFilters) -> QuerySet[PartnerMonth]:
+    """``PartnerMonth`` rows narrowed to the filters' region, tier and program."""
     if f.region is not None:
         qs = qs.filter(region=f.region)
     if f.tier is not None:

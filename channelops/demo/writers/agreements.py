@@ -119,29 +119,18 @@ def write_acceptances(ctx: Context, batch: Batch, start: int, people: dict[int, 
                     continue
                 if deadline is None:
                     continue
-                soon = timezone.make_aware(
-                    datetime.combine(deadline - timedelta(days=7), datetime.min.time())
+                # reminded a week before the deadline and, once it has passed, the day after
+                reminders = [deadline - timedelta(days=7)] + (
+                    [deadline + timedelta(days=1)] if passed else []
                 )
-                if soon < now:
-                    events.append(
-                        AgreementEvent(
-                            partner_id=p.pk,
-                            kind=EventKind.REMINDED,
-                            at=soon + timedelta(hours=6),
-                            version=v,
-                            detail=admin_to,
-                        )
-                    )
-                if passed:
-                    late = timezone.make_aware(
-                        datetime.combine(deadline + timedelta(days=1), datetime.min.time())
-                    )
-                    if late < now:
+                for day in reminders:
+                    sent = timezone.make_aware(datetime.combine(day, datetime.min.time()))
+                    if sent < now:
                         events.append(
                             AgreementEvent(
                                 partner_id=p.pk,
                                 kind=EventKind.REMINDED,
-                                at=late + timedelta(hours=6),
+                                at=sent + timedelta(hours=6),
                                 version=v,
                                 detail=admin_to,
                             )

@@ -168,7 +168,7 @@ def test_companies_have_unique_plausible_names_countries_of_their_region_and_peo
 
 
 def test_applications_fill_the_last_18_months_and_convert_like_a_real_funnel(story):
-    from channelops.demo.plan import month_starts
+    from channelops.demo.planned import month_starts
 
     now = timezone.now()
     months = month_starts(now)

@@ -403,6 +403,7 @@ def test_page_views_wait_for_the_flush_interval(world, login, settings):
 
 
 def test_engagement_figures(world, settings):
+    from channelops.insight import engagement as q
     from channelops.insight.models import PortalViewDaily
     from channelops.partners.models import EngagementEvent, Partner
 

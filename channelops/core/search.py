@@ -5,7 +5,9 @@ the words a record is found by (``document``), how a found record shows (``hit``
 the rows a person may see (``rows``; by default ``Model.objects.visible_to(user)``), identifiers
 matched exactly (``exact``, ranked first; ``lookup``, found even when the words differ: ``NFR-123``
 is request 123) and the permission the kind's console pages check (``perm``). Core knows no
-feature: everything about a kind is in the app that registers it.
+feature: everything about a kind is in the app that registers it. What kinds share is a helper
+at the end of this module (``number_lookup``, ``email_exact``, ``join_parts``, ``area_url``,
+``status_hit``), given the few things that differ.
 
 **Index.** One table, :class:`~channelops.core.models.SearchDocument` (kind, record key, words).
 Registering a kind connects ``post_save``/``post_delete`` of its model, so a created, renamed or
@@ -38,6 +40,7 @@ from django.db.models import BigIntegerField, Case, Count, Q, QuerySet, UUIDFiel
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.db.models.signals import post_delete, post_save
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from .navigation import CONSOLE, PORTAL
@@ -404,6 +407,55 @@ def uuid_in(text: str) -> uuid.UUID | None:
 
 def looks_like_email(text: str) -> bool:
     return "@" in text and " " not in text.strip()
+
+
+def number_lookup(prefix: str = "") -> Callable[[str], Q | None]:
+    """A kind's ``lookup`` by record number: ``#123`` names record 123 (with ``prefix="NFR"``:
+    ``NFR-000123`` or ``nfr123``)."""
+
+    def lookup(text: str) -> Q | None:
+        named = text.upper().startswith(prefix.upper()) if prefix else text.strip().startswith("#")
+        pk = number_in(text, prefix=prefix) if named else None
+        return Q(pk=pk) if pk else None
+
+    return lookup
+
+
+def email_exact(field: str) -> Callable[[str], Q | None]:
+    """A kind's ``exact``: an e-mail address typed whole matches ``field`` (case-insensitive)."""
+
+    def exact(text: str) -> Q | None:
+        return Q(**{f"{field}__iexact": text}) if looks_like_email(text) else None
+
+    return exact
+
+
+# --- helpers for the kinds' ``hit`` --------------------------------------------------------------
+
+
+def join_parts(*parts: Any) -> str:
+    """A hit's subtitle: the non-empty parts, separated by a middle dot."""
+    return " · ".join(str(p) for p in parts if p)
+
+
+def area_url(area: str, view: str, *args: Any) -> str:
+    """The URL of ``view`` in the console or the portal (``console:<view>`` / ``portal:<view>``)."""
+    return reverse(f"console:{view}" if area == CONSOLE else f"portal:{view}", args=args)
+
+
+def status_hit(
+    record: Any, area: str, *, view: str, title: str, subtitle: str, status_kind: str
+) -> SearchHit:
+    """How a record with a ``status`` field shows: its page in ``area`` (``view``, by primary key)
+    and its status badge."""
+    return SearchHit(
+        title=title,
+        url=area_url(area, view, record.pk),
+        subtitle=subtitle,
+        status=record.status,
+        status_label=record.get_status_display(),
+        status_kind=status_kind,
+    )
 
 
 def host_of(url: str) -> str:

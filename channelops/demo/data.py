@@ -269,22 +269,18 @@ def demo_build(
     """
     from channelops.partners.models import Application, Partner
 
-    from .build import (
-        Context,
-        plan_records,
-        write_acceptances,
-        write_applications,
-        write_badges,
-        write_engagement,
-        write_nfr,
-        write_partners,
-        write_people,
-        write_plans_and_awards,
-        write_records,
-        write_reviews,
-    )
     from .names import Namer
-    from .plan import Planner, month_starts
+    from .plan import Planner
+    from .planned import month_starts
+    from .writers.agreements import write_acceptances
+    from .writers.awards import write_plans_and_awards
+    from .writers.badges import write_badges
+    from .writers.context import Context
+    from .writers.nfr import write_nfr
+    from .writers.partners import write_applications, write_partners
+    from .writers.people import write_engagement, write_people
+    from .writers.records import plan_records, write_records
+    from .writers.reviews import write_reviews
 
     demo_people()
     existing = Partner.objects.filter(crm_account_id__startswith="DEMO-P").count()

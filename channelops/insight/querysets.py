@@ -1,4 +1,5 @@
-"""Reads of the insight app: the program overview's figures (docs/insight.md).
+"""Reads of the insight app: the program overview's figures (docs/insight.md; engagement analytics are in
+``engagement.py``).
 
 Every function takes the page's :class:`OverviewFilters` (region, tier, program, period) and
 returns plain rows with a constant number of queries, whatever the program's size. Partner counts
@@ -15,8 +16,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, F, Min, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce, TruncMonth, TruncWeek
+from django.db.models import Count, F, Min, Q, QuerySet
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from channelops.agreements.models import Acceptance
@@ -30,15 +31,14 @@ from channelops.partners.models import (
     Application,
     EngagementDaily,
     Partner,
-    PartnerMembership,
     PartnerStatus,
     Program,
     Region,
     Tier,
 )
 
-from .models import PartnerMonth, PortalViewDaily
-from .months import add_months, last_months, month_last_day
+from .models import PartnerMonth
+from .months import last_months, month_last_day
 
 PERIODS = (3, 6, 12)
 
@@ -92,8 +92,15 @@ class OverviewFilters:
         return out
 
 
-def _months_qs(f: OverviewFilters) -> QuerySet[PartnerMonth]:
-    qs = PartnerMonth.objects.filter(month__gte=f.start, month__lte=f.month_list[-1])
+def months_qs(f: OverviewFilters) -> QuerySet[PartnerMonth]:
+    """The ``PartnerMonth`` rollup rows of the filters' months, region, tier and program."""
+    return partner_months_filtered(
+        PartnerMonth.objects.filter(month__gte=f.start, month__lte=f.month_list[-1]), f
+    )
+
+
+def partner_months_filtered(qs: QuerySet[PartnerMonth], f: OverviewFilters) -> QuerySet[PartnerMonth]:
+    """``PartnerMonth`` rows narrowed to the filters' region, tier and program."""
     if f.region is not None:
         qs = qs.filter(region=f.region)
     if f.tier is not None:
@@ -103,8 +110,18 @@ def _months_qs(f: OverviewFilters) -> QuerySet[PartnerMonth]:
     return qs
 
 
-def _rate(part: int, whole: int) -> float | None:
+def rate(part: int, whole: int) -> float | None:
+    """``part`` as a percentage of ``whole`` (one decimal; None when ``whole`` is 0)."""
     return round(100 * part / whole, 1) if whole else None
+
+
+def filtered_partners(f: OverviewFilters) -> QuerySet[Partner]:
+    """The partners the filters select (distinct when filtered by program)."""
+    return (
+        Partner.objects.filter(f.partner_q()).distinct()
+        if f.program
+        else Partner.objects.filter(f.partner_q())
+    )
 
 
 # --- partners ------------------------------------------------------------------------------------
@@ -115,7 +132,7 @@ def partners_over_time(f: OverviewFilters) -> list[dict[str, Any]]:
     active-status partners any of whose people signed in or acted in the month. One query."""
     counts: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for r in (
-        _months_qs(f)
+        months_qs(f)
         .values("month", "status")
         .annotate(n=Count("id"), active=Count("id", filter=Q(active=True, status=PartnerStatus.ACTIVE)))
     ):
@@ -128,7 +145,7 @@ def partners_over_time(f: OverviewFilters) -> list[dict[str, Any]]:
         for s in PartnerStatus.values:
             row[s] = c.get(s, 0)
         row["map"] = c.get("map", 0)
-        row["map_rate"] = _rate(row["map"], row[PartnerStatus.ACTIVE])
+        row["map_rate"] = rate(row["map"], row[PartnerStatus.ACTIVE])
         rows.append(row)
     return rows
 
@@ -142,7 +159,7 @@ def partners_now(f: OverviewFilters, by: str) -> list[dict[str, Any]]:
     this_month = f.month_list[-1]
     rows: dict[str, dict[str, Any]] = {}
     for r in (
-        _months_qs(f)
+        months_qs(f)
         .filter(month=this_month)
         .values(field, key, "status")
         .annotate(n=Count("id"), active=Count("id", filter=Q(active=True, status=PartnerStatus.ACTIVE)))
@@ -164,7 +181,7 @@ def partners_now(f: OverviewFilters, by: str) -> list[dict[str, Any]]:
         row["total"] += r["n"]
         row["map"] += r["active"]
     for row in rows.values():
-        row["map_rate"] = _rate(row["map"], row[PartnerStatus.ACTIVE])
+        row["map_rate"] = rate(row["map"], row[PartnerStatus.ACTIVE])
     return list(rows.values())
 
 
@@ -273,7 +290,7 @@ def _finish_funnel(data: dict[str, Any]) -> dict[str, Any]:
             {
                 "key": step,
                 "count": n,
-                "conversion": _rate(n, data["counts"][previous]) if previous else None,
+                "conversion": rate(n, data["counts"][previous]) if previous else None,
                 "median_days": statistics.median(days) if days else None,
             }
         )
@@ -334,7 +351,7 @@ def decision_times(f: OverviewFilters) -> dict[str, Any]:
         "p90_days": round(p90, 1) if (p90 := _percentile(spans, 90)) is not None else None,
         "target_days": target,
         "within_target": within,
-        "within_rate": _rate(within, len(spans)),
+        "within_rate": rate(within, len(spans)),
     }
 
 
@@ -418,7 +435,7 @@ def review_completion(f: OverviewFilters) -> list[dict[str, Any]]:
                 "due": r["due"],
                 "done": r["done"],
                 "on_time": r["on_time"],
-                "rate": _rate(r["on_time"], r["due"]),
+                "rate": rate(r["on_time"], r["due"]),
             }
         )
     return rows
@@ -436,7 +453,7 @@ def agreement_compliance(f: OverviewFilters) -> list[dict[str, Any]]:
     from channelops.agreements.querysets import compliance_rows
 
     active = dict(
-        _partners(f)
+        filtered_partners(f)
         .filter(status=PartnerStatus.ACTIVE)
         .values_list("region__code")
         .annotate(n=Count("id", distinct=True))
@@ -466,7 +483,7 @@ def agreement_compliance(f: OverviewFilters) -> list[dict[str, Any]]:
                 "name": names.get(code, code),
                 "active": n,
                 "accepted": accepted,
-                "rate": _rate(accepted, n),
+                "rate": rate(accepted, n),
                 **{s: c.get(s, 0) for s in COMPLIANCE_STATES},
             }
         )
@@ -475,141 +492,3 @@ def agreement_compliance(f: OverviewFilters) -> list[dict[str, Any]]:
 
 def month_bounds(month: date) -> tuple[date, date]:
     return month, month_last_day(month)
-
-
-# --- engagement analytics ------------------------------------------------------------------------
-
-DORMANT_DAYS = 90
-DORMANT_SHOWN = 50
-
-
-def _partners(f: OverviewFilters) -> QuerySet[Partner]:
-    return (
-        Partner.objects.filter(f.partner_q()).distinct()
-        if f.program
-        else Partner.objects.filter(f.partner_q())
-    )
-
-
-def engagement_by_month(f: OverviewFilters) -> list[dict[str, Any]]:
-    """Per month: sign-ins, active people, new people, requests, downloads, portal page views and
-    partners with any activity, from the monthly rollup (one query) and memberships (one query)."""
-    sums: dict[date, dict[str, Any]] = {
-        r["month"]: dict(r)
-        for r in _months_qs(f)
-        .values("month")
-        .annotate(
-            sign_ins=Sum("sign_ins"),
-            active_users=Sum("active_users"),
-            requests=Sum("requests"),
-            downloads=Sum("downloads"),
-            page_views=Sum("page_views"),
-            partners_active=Count("id", filter=Q(active=True)),
-        )
-        .order_by("month")
-    }
-    new_people: dict[date, int] = {}
-    for r in (
-        PartnerMembership.objects.filter(f.partner_q("partner__"), created_at__gte=f.start_instant)
-        .annotate(m=TruncMonth("created_at"))
-        .values("m")
-        .annotate(n=Count("id", distinct=True))
-        .order_by()
-    ):
-        new_people[r["m"].date() if isinstance(r["m"], datetime) else r["m"]] = r["n"]
-    keys = ("sign_ins", "active_users", "requests", "downloads", "page_views", "partners_active")
-    return [
-        {"month": m, **{k: (sums.get(m) or {}).get(k) or 0 for k in keys}, "new_users": new_people.get(m, 0)}
-        for m in f.month_list
-    ]
-
-
-def engagement_by_week(f: OverviewFilters, weeks: int = 13) -> list[dict[str, Any]]:
-    """The last ``weeks`` weeks (Monday to Sunday): sign-ins, events, requests, downloads from the
-    daily rollup and portal page views. Two queries."""
-    monday = f.today - timedelta(days=f.today.weekday())
-    first = monday - timedelta(weeks=weeks - 1)
-    rows: dict[date, dict[str, int]] = {first + timedelta(weeks=i): {} for i in range(weeks)}
-    r: Any
-    for r in (
-        EngagementDaily.objects.filter(f.partner_q("partner__"), day__gte=first, day__lte=f.today)
-        .annotate(w=TruncWeek("day"))
-        .values("w")
-        .annotate(
-            sign_ins=Sum("sign_ins"),
-            events=Sum("events"),
-            requests=Sum("requests"),
-            downloads=Sum("downloads"),
-        )
-        .order_by()
-    ):
-        rows.setdefault(_day(r["w"]), {}).update(
-            {k: r[k] for k in ("sign_ins", "events", "requests", "downloads")}
-        )
-    for r in (
-        PortalViewDaily.objects.filter(f.partner_q("partner__"), day__gte=first, day__lte=f.today)
-        .annotate(w=TruncWeek("day"))
-        .values("w")
-        .annotate(n=Sum("views"))
-        .order_by()
-    ):
-        rows.setdefault(_day(r["w"]), {})["page_views"] = r["n"]
-    keys = ("sign_ins", "events", "requests", "downloads", "page_views")
-    return [{"week": w, **{k: v.get(k) or 0 for k in keys}} for w, v in sorted(rows.items())]
-
-
-def _day(value: Any) -> date:
-    return value.date() if isinstance(value, datetime) else value
-
-
-def top_partners(f: OverviewFilters, n: int = 10) -> list[dict[str, Any]]:
-    """The active partners with the highest 90-day engagement score. One query."""
-    rows: Any = (
-        _partners(f)
-        .filter(status=PartnerStatus.ACTIVE, engagement_score__gt=0)
-        .order_by("-engagement_score", "legal_name")
-        .values("pk", "legal_name", "region__code", "tier__name", "engagement_score")[:n]
-    )
-    return list(rows)
-
-
-def falling_partners(f: OverviewFilters, n: int = 10) -> list[dict[str, Any]]:
-    """Active partners whose engagement points fell most: the last three complete months against
-    the three before, from the monthly rollup. One query."""
-    complete = f.month_list[-1]  # this month is not complete: compare the six months before it
-    recent = [add_months(complete, -i) for i in (1, 2, 3)]
-    before = [add_months(complete, -i) for i in (4, 5, 6)]
-    qs = PartnerMonth.objects.filter(month__in=recent + before, partner__status=PartnerStatus.ACTIVE)
-    if f.region is not None:
-        qs = qs.filter(region=f.region)
-    if f.tier is not None:
-        qs = qs.filter(tier=f.tier)
-    if f.program is not None:
-        qs = qs.filter(partner__programs=f.program)
-    rows = (
-        qs.values("partner_id", "partner__legal_name", "region__code")
-        .annotate(
-            recent=Coalesce(Sum("points", filter=Q(month__in=recent)), 0),
-            before=Coalesce(Sum("points", filter=Q(month__in=before)), 0),
-        )
-        .annotate(drop=F("before") - F("recent"))
-        .filter(drop__gt=0)
-        .order_by("-drop", "partner__legal_name")[:n]
-    )
-    return [{**r, "change": _rate(r["recent"] - r["before"], r["before"])} for r in rows]
-
-
-def dormant_partners(f: OverviewFilters) -> dict[str, Any]:
-    """Active partners none of whose people signed in in the last 90 days: how many, and the
-    first 50 by name. Two queries."""
-    since = f.today - timedelta(days=DORMANT_DAYS)
-    signed_in = EngagementDaily.objects.filter(day__gt=since, sign_ins__gt=0).values("partner_id")
-    qs = _partners(f).filter(status=PartnerStatus.ACTIVE).exclude(pk__in=signed_in)
-    return {
-        "count": qs.count(),
-        "rows": list(
-            qs.order_by("legal_name", "pk").values("pk", "legal_name", "region__code", "tier__name")[
-                :DORMANT_SHOWN
-            ]
-        ),
-    }

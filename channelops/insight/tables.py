@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _l
 from channelops.licensing.models import RequestStatus
 from channelops.partners.models import ENGAGEMENT_WEIGHTS, EngagementKind, PartnerStatus
 
+from . import engagement as eng
 from . import querysets as q
 from .querysets import OverviewFilters
 
@@ -381,7 +382,7 @@ def _partner_link(pk: int, name: str) -> tuple[str, str]:
 
 
 def engagement_months(f: OverviewFilters) -> Table:
-    rows = q.engagement_by_month(f)
+    rows = eng.engagement_by_month(f)
     cols = [
         ("sign_ins", _("Sign-ins")),
         ("active_users", _("Active people")),
@@ -416,7 +417,7 @@ def engagement_months(f: OverviewFilters) -> Table:
 
 
 def engagement_weeks(f: OverviewFilters) -> Table:
-    rows = q.engagement_by_week(f)
+    rows = eng.engagement_by_week(f)
     cols = [
         ("sign_ins", _("Sign-ins")),
         ("events", _("All actions")),
@@ -454,7 +455,7 @@ def top(f: OverviewFilters) -> Table:
                 r["tier__name"],
                 r["engagement_score"],
             ]
-            for r in q.top_partners(f)
+            for r in eng.top_partners(f)
         ],
     )
 
@@ -478,7 +479,7 @@ def falling(f: OverviewFilters) -> Table:
                 r["recent"],
                 _pct(r["change"]),
             ]
-            for r in q.falling_partners(f)
+            for r in eng.falling_partners(f)
         ],
         note=_l(
             "Active partners whose engagement points fell most: the last three complete months against the three before."
@@ -487,7 +488,7 @@ def falling(f: OverviewFilters) -> Table:
 
 
 def dormant(f: OverviewFilters) -> Table:
-    data = q.dormant_partners(f)
+    data = eng.dormant_partners(f)
     return Table(
         key="dormant-partners",
         title=_l("No sign-in in 90 days"),
@@ -497,7 +498,7 @@ def dormant(f: OverviewFilters) -> Table:
             for r in data["rows"]
         ],
         note=_("%(count)s active partners; the first %(shown)s by name are listed.")
-        % {"count": data["count"], "shown": min(data["count"], q.DORMANT_SHOWN)},
+        % {"count": data["count"], "shown": min(data["count"], eng.DORMANT_SHOWN)},
     )
 
 

@@ -10,25 +10,22 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from channelops.core.navigation import CONSOLE
 from channelops.core.search import (
     SearchHit,
     SearchKind,
-    looks_like_email,
-    number_in,
+    area_url,
+    email_exact,
+    join_parts,
+    number_lookup,
     register_search_kind,
+    status_hit,
     uuid_in,
 )
 
 from .models import License, NfrRequest
-
-
-def _join(*parts: Any) -> str:
-    return " · ".join(str(p) for p in parts if p)
-
 
 # --- NFR requests --------------------------------------------------------------------------------
 
@@ -37,27 +34,17 @@ def _nfr_document(r: NfrRequest) -> list[Any]:
     return [r.reference, r.contact_name, r.contact_email]
 
 
-def _nfr_lookup(text: str) -> Q | None:
-    pk = number_in(text, prefix="NFR") if text.upper().startswith("NFR") else None
-    return Q(pk=pk) if pk else None
-
-
-def _nfr_exact(text: str) -> Q | None:
-    return Q(contact_email__iexact=text) if looks_like_email(text) else None
-
-
 def _nfr_hit(r: NfrRequest, area: str) -> SearchHit:
-    name = "console:nfr_request" if area == CONSOLE else "portal:nfr_request"
-    return SearchHit(
+    return status_hit(
+        r,
+        area,
+        view="nfr_request",
         title=r.reference,
-        url=reverse(name, args=[r.pk]),
-        subtitle=_join(
+        subtitle=join_parts(
             r.partner.legal_name if area == CONSOLE else "",
             f"{r.contact_name} <{r.contact_email}>",
             f"{r.seats} × {r.get_plan_display()}",
         ),
-        status=r.status,
-        status_label=r.get_status_display(),
         status_kind="nfr",
     )
 
@@ -78,19 +65,14 @@ def _license_lookup(text: str) -> Q | None:
     return Q(pk=pk) if pk else None
 
 
-def _license_exact(text: str) -> Q | None:
-    return Q(contact_email__iexact=text) if looks_like_email(text) else None
-
-
 def _license_hit(lic: License, area: str) -> SearchHit:
     from .lifecycle import license_status
 
-    name = "console:license" if area == CONSOLE else "portal:license"
     status = license_status(lic)
     return SearchHit(
         title=str(lic.pk),
-        url=reverse(name, args=[lic.pk]),
-        subtitle=_join(
+        url=area_url(area, "license", lic.pk),
+        subtitle=join_parts(
             lic.partner.legal_name if area == CONSOLE else "",
             lic.contact_email,
             f"{lic.users} × {lic.get_plan_display()}",
@@ -113,8 +95,8 @@ def register() -> None:
             document=_nfr_document,
             hit=_nfr_hit,
             rows=lambda user, area: NfrRequest.objects.visible_to(user).select_related("partner"),
-            lookup=_nfr_lookup,
-            exact=_nfr_exact,
+            lookup=number_lookup(prefix="NFR"),
+            exact=email_exact("contact_email"),
             ordering=("-created_at", "-pk"),
             perm="licensing.view_nfrrequest",
             order=40,
@@ -131,7 +113,7 @@ def register() -> None:
             hit=_license_hit,
             rows=_license_rows,
             lookup=_license_lookup,
-            exact=_license_exact,
+            exact=email_exact("contact_email"),
             ordering=("-issued_at", "pk"),
             perm="licensing.view_license",
             index_rows=lambda: License.objects.only("pk", "contact_email"),

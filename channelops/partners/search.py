@@ -15,14 +15,16 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from channelops.core.navigation import CONSOLE
-from channelops.core.search import SearchHit, SearchKind, host_of, looks_like_email, register_search_kind
+from channelops.core.search import (
+    SearchHit,
+    SearchKind,
+    host_of,
+    join_parts,
+    looks_like_email,
+    register_search_kind,
+)
 
 from .models import Application, Contact, Partner
-
-
-def _join(*parts: Any) -> str:
-    return " · ".join(str(p) for p in parts if p)
-
 
 # --- partners ------------------------------------------------------------------------------------
 
@@ -45,7 +47,7 @@ def _partner_hit(p: Partner, area: str) -> SearchHit:
     return SearchHit(
         title=p.legal_name,
         url=url,
-        subtitle=_join(
+        subtitle=join_parts(
             host_of(p.website) if p.website else "",
             getattr(p.country, "name", p.country),
             p.crm_account_id if area == CONSOLE else "",  # an internal id: the portal never shows it
@@ -77,9 +79,9 @@ def _contact_exact(text: str) -> Q | None:
 def _contact_hit(c: Contact, area: str) -> SearchHit:
     if area == CONSOLE:
         url = reverse("console:partner_detail", args=[c.partner_id]) + "?tab=people#contacts"
-        return SearchHit(title=str(c), url=url, subtitle=_join(c.email, c.partner.legal_name, c.title))
+        return SearchHit(title=str(c), url=url, subtitle=join_parts(c.email, c.partner.legal_name, c.title))
     return SearchHit(
-        title=str(c), url=reverse("portal:users") + "#people-h", subtitle=_join(c.email, c.title)
+        title=str(c), url=reverse("portal:users") + "#people-h", subtitle=join_parts(c.email, c.title)
     )
 
 
@@ -102,7 +104,7 @@ def _application_hit(a: Application, area: str) -> SearchHit:
     return SearchHit(
         title=a.company_name,
         url=reverse("console:application_detail", args=[a.pk]),
-        subtitle=_join(a.contact_name, a.email, a.company_domain),
+        subtitle=join_parts(a.contact_name, a.email, a.company_domain),
         status=a.status,
         status_label=a.get_status_display(),
         status_kind="application",

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from channelops.core.navigation import CONSOLE
-from channelops.core.search import SearchHit, SearchKind, number_in, register_search_kind
+from channelops.core.search import SearchHit, SearchKind, number_lookup, register_search_kind, status_hit
 
 from .models import WorkItem
 
@@ -22,24 +20,18 @@ def _document(item: WorkItem) -> list[Any]:
     return [item.title, item.next_action, item.description]
 
 
-def _lookup(text: str) -> Q | None:
-    pk = number_in(text) if text.strip().startswith("#") else None
-    return Q(pk=pk) if pk else None
-
-
 def _hit(item: WorkItem, area: str) -> SearchHit:
-    name = "console:work_item" if area == CONSOLE else "portal:work_item"
     parts = [f"#{item.pk}", item.project.name]
     if area == CONSOLE and item.partner is not None:
         parts.append(item.partner.legal_name)
     if item.due_date:
         parts.append(_("due %(date)s") % {"date": item.due_date.isoformat()})
-    return SearchHit(
+    return status_hit(
+        item,
+        area,
+        view="work_item",
         title=item.title,
-        url=reverse(name, args=[item.pk]),
         subtitle=" · ".join(str(p) for p in parts),
-        status=item.status,
-        status_label=item.get_status_display(),
         status_kind="work",
     )
 
@@ -57,7 +49,7 @@ def register() -> None:
             rows=lambda user, area: (
                 WorkItem.objects.visible_to(user).select_related("project", "partner").defer("description")
             ),
-            lookup=_lookup,
+            lookup=number_lookup(),
             ordering=("-updated_at", "-pk"),
             order=60,
         )

@@ -43,7 +43,10 @@ def raw_insert(*, source: Path, target: Path, inserted: dict[str, dict[str, int]
         cols, rows = data[table]
         col_sql = ", ".join(f'"{c}"' for c in cols)
         marks = ", ".join("?" for _ in cols)
-        dst.executemany(f'INSERT INTO "{table}" ({col_sql}) VALUES ({marks})', rows)
+        # OR REPLACE: the demo rebuilds rollups (insight_partnermonth, the agreement compliance
+        # table) of partners the template already had — their rows come back with new rowids and
+        # replace the template's, as they did in the demo's database
+        dst.executemany(f'INSERT OR REPLACE INTO "{table}" ({col_sql}) VALUES ({marks})', rows)
     dst.execute("COMMIT")
     seconds, cpu_seconds = time.perf_counter() - t0, time.process_time() - c0
     check = {

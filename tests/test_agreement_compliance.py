@@ -242,3 +242,24 @@ def test_the_report_filters_by_tier_and_program(legal, login):
         by_program = client.get(url, {"program": "msp"}).content.decode()
         assert "Golf" in by_program and "Foxtrot" not in by_program
         assert a.pk != b.pk
+
+
+def test_a_refresh_writes_only_the_difference(legal):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with time_machine.travel(date(2026, 3, 2), tick=False):
+        a, b = PartnerFactory(legal_name="Hotel"), PartnerFactory(legal_name="India")
+        compliance_refresh()
+        ids = set(AgreementCompliance.objects.values_list("pk", flat=True))
+        with CaptureQueriesContext(connection) as ctx:
+            compliance_refresh()
+        writes = [
+            q["sql"] for q in ctx.captured_queries if q["sql"].split()[0] in ("INSERT", "UPDATE", "DELETE")
+        ]
+        assert writes == []
+        assert set(AgreementCompliance.objects.values_list("pk", flat=True)) == ids
+        accept_all(a, MembershipFactory(partner=a, role="admin").user)  # a's row goes, b's stays
+        assert list(AgreementCompliance.objects.values_list("partner_id", flat=True)) == [b.pk]
+        assert set(AgreementCompliance.objects.values_list("pk", flat=True)) < ids
+        assert_table_is_fresh()

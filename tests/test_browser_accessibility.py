@@ -419,6 +419,7 @@ def test_nfr_license_and_access_pages_have_no_axe_violations(page: Page, live_se
     for path in (
         "/console/nfr/",
         f"/console/nfr/{waiting.pk}/",
+        f"/console/nfr/{asked.pk}/",
         f"/console/nfr/{approved.pk}/",
         "/console/nfr/templates/",
         "/console/nfr/templates/nfr_encouragement/",
@@ -437,6 +438,7 @@ def test_nfr_license_and_access_pages_have_no_axe_violations(page: Page, live_se
         "/portal/nfr/new/",
         f"/portal/nfr/{approved.pk}/",
         f"/portal/nfr/{asked.pk}/",
+        f"/portal/nfr/{waiting.pk}/withdraw/",
         "/portal/licenses/",
         f"/portal/licenses/{lic.id}/",
     ):

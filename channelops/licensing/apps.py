@@ -43,12 +43,13 @@ class LicensingConfig(AppConfig):
 
 
 def _register_status_colors() -> None:
-    """NFR requests: waiting on the reviewer (blue), on the partner (orange), decided (green/red).
+    """NFR requests: waiting on the reviewer (blue), on the partner (orange), decided (green/red), withdrawn by the partner (grey).
     Licenses as :func:`~channelops.licensing.lifecycle.license_status` names them; eligibility checks."""
     from channelops.core.status import BLUE, GREEN, GREY, ORANGE, RED, YELLOW, register_status_colors
 
     register_status_colors(
-        "nfr", {"submitted": BLUE, "needs_info": ORANGE, "approved": GREEN, "rejected": RED}
+        "nfr",
+        {"submitted": BLUE, "needs_info": ORANGE, "approved": GREEN, "rejected": RED, "withdrawn": GREY},
     )
     register_status_colors("license", {"active": GREEN, "expiring": ORANGE, "expired": GREY, "revoked": RED})
     register_status_colors("eligibility", {"passed": GREEN, "approvable": YELLOW, "failed": RED})

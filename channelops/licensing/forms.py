@@ -80,6 +80,60 @@ class AnswerForm(forms.Form):
     )
 
 
+class _AmendFields(forms.Form):
+    """Seats, term and license contact, prefilled with the request's values (``initial``); the
+    service keeps what is unchanged and validates the rest like a new request."""
+
+    seats = forms.IntegerField(
+        label=_("Users (seats)"), min_value=SEATS_MIN, max_value=SEATS_MAX, required=False
+    )
+    term_months = forms.IntegerField(
+        label=_("Term (months)"), min_value=TERM_MIN, max_value=TERM_MAX, required=False
+    )
+    contact_name = forms.CharField(label=_("License contact name"), max_length=150, required=False)
+    contact_email = forms.EmailField(label=_("License contact e-mail"), max_length=254, required=False)
+
+    AMEND_FIELDS = ("seats", "term_months", "contact_name", "contact_email")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for f in self.AMEND_FIELDS:  # the browser asks for them; a post without them keeps them
+            self.fields[f].widget.attrs["required"] = True
+
+    def clean(self) -> dict[str, Any]:
+        """A field left out of the post stays as it is; a field sent empty is an error, not a no-op."""
+        cleaned = super().clean() or {}
+        for f in self.AMEND_FIELDS:
+            if f in self.data and not str(self.data.get(f, "")).strip() and f not in self.errors:
+                self.add_error(f, self.fields[f].error_messages["required"])
+        return cleaned
+
+    def amendment(self) -> dict[str, Any]:
+        return {f: self.cleaned_data.get(f) for f in self.AMEND_FIELDS}
+
+
+class AnswerAmendForm(AnswerForm, _AmendFields):
+    """The partner's answer, with the request's seats, term and contact to amend (prefilled)."""
+
+    field_order = ["answer", "seats", "term_months", "contact_name", "contact_email"]
+
+
+class CorrectForm(_AmendFields):
+    """A reviewer's correction of an open request, with the reason (mandatory, on the timeline)."""
+
+    field_order = ["seats", "term_months", "contact_name", "contact_email", "reason"]
+    reason = forms.CharField(
+        label=_("Reason for the correction"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Shown on the request's timeline, to the partner too."),
+    )
+
+
+def amend_initial(req: Any) -> dict[str, Any]:
+    return {f: getattr(req, f) for f in _AmendFields.AMEND_FIELDS}
+
+
 class RejectForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason for the rejection"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})

@@ -30,6 +30,8 @@ class RequestStatus(models.TextChoices):
     NEEDS_INFO = "needs_info", _("Needs information")
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
+    #: The partner took the request back before it was decided (closed; never approved).
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 OPEN_REQUEST_STATUSES = (RequestStatus.SUBMITTED, RequestStatus.NEEDS_INFO)
@@ -169,7 +171,7 @@ class RequestEvent(models.Model):
     kind = models.CharField(_("kind"), max_length=30)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     at = models.DateTimeField(_("at"), default=timezone.now)
-    detail = models.CharField(_("detail"), max_length=500, blank=True)
+    detail = models.CharField(_("detail"), max_length=2000, blank=True)
 
     objects = RequestEventQuerySet.as_manager()
 

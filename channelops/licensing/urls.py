@@ -8,6 +8,7 @@ portal_patterns = [
     path("", views.portal_nfr_requests, name="nfr_requests"),
     path("new/", views.portal_nfr_request_new, name="nfr_request_new"),
     path("<int:pk>/", views.portal_nfr_request, name="nfr_request"),
+    path("<int:pk>/withdraw/", views.portal_nfr_request_withdraw, name="nfr_request_withdraw"),
 ]
 
 console_patterns = [
@@ -18,6 +19,7 @@ console_patterns = [
     path("nfr/<int:pk>/reject/", views.console_nfr_request_reject, name="nfr_request_reject"),
     path("nfr/<int:pk>/ask/", views.console_nfr_request_ask, name="nfr_request_ask"),
     path("nfr/<int:pk>/approve/", views.console_nfr_request_approve, name="nfr_request_approve"),
+    path("nfr/<int:pk>/correct/", views.console_nfr_request_correct, name="nfr_request_correct"),
     path("nfr/templates/", views.console_message_templates, name="nfr_message_templates"),
     path("nfr/templates/<slug:key>/", views.console_message_template, name="nfr_message_template"),
 ]

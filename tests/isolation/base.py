@@ -405,7 +405,15 @@ def snapshot(w: World) -> dict[str, Any]:
     return {
         "nfr_requests": sorted(
             NfrRequest.objects.filter(partner=p).values_list(
-                "pk", "status", "seats", "question", "answer", "rejection_reason"
+                "pk",
+                "status",
+                "seats",
+                "term_months",
+                "contact_name",
+                "contact_email",
+                "question",
+                "answer",
+                "rejection_reason",
             )
         ),
         "nfr_events": RequestEvent.objects.filter(request__partner=p).count(),

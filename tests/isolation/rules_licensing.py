@@ -16,13 +16,22 @@ RULES: dict[str, Rule] = {
     "portal:nfr_requests": Rule(OWN, get_post("/portal/nfr/"), own_page=True),
     "portal:nfr_request_new": Rule(OWN, get_post("/portal/nfr/new/")),
     "portal:nfr_request": Rule(
-        DENIED, get_post(lambda w: f"/portal/nfr/{w.nfr_request_a.pk}/", {"answer": "intrude"})
+        DENIED,
+        get_post(
+            lambda w: f"/portal/nfr/{w.nfr_request_a.pk}/",
+            {"answer": "intrude", "seats": "1", "term_months": "1", "contact_name": "In Truder"},
+        ),
+    ),
+    # partner A's request: no confirmation page and no withdrawal for partner B's people (404).
+    "portal:nfr_request_withdraw": Rule(
+        DENIED, get_post(lambda w: f"/portal/nfr/{w.nfr_request_a.pk}/withdraw/")
     ),
     # Licenses: partner B's own list; partner A's license page, renewal (POST) and file: 404.
     "portal:licenses": Rule(OWN, get_post("/portal/licenses/"), own_page=True),
     "portal:license": Rule(DENIED, get_post(lambda w: f"/portal/licenses/{w.license_a.pk}/")),
     "portal:license_file": Rule(DENIED, get_post(lambda w: f"/portal/licenses/{w.license_a.pk}/file")),
-    # NFR requests (staff only): queue, exports, request on a partner's behalf, review, reject, ask.
+    # NFR requests (staff only): queue, exports, a request on a partner's behalf, review, reject,
+    # ask, correct.
     "console:nfr_requests": Rule(DENIED, get_post("/console/nfr/?q=Acme&cols=partner,contact_email")),
     "console:nfr_requests_export": Rule(
         DENIED,
@@ -56,6 +65,19 @@ RULES: dict[str, Rule] = {
     ),
     "console:nfr_request_approve": Rule(
         DENIED, get_post(lambda w: f"/console/nfr/{w.nfr_request_a.pk}/approve/")
+    ),
+    "console:nfr_request_correct": Rule(
+        DENIED,
+        get_post(
+            lambda w: f"/console/nfr/{w.nfr_request_a.pk}/correct/",
+            {
+                "seats": "1",
+                "term_months": "1",
+                "contact_name": "In Truder",
+                "contact_email": "intruder@evil.example",
+                "reason": "pwned",
+            },
+        ),
     ),
     "console:nfr_message_templates": Rule(DENIED, get_post("/console/nfr/templates/")),
     "console:nfr_message_template": Rule(

@@ -1,8 +1,8 @@
 """Licensing pages, split by sub-domain (``urls.py`` refers to the views through this package):
 
-- :mod:`.portal_requests` — the partner's NFR requests in the portal (list, new request, a request);
+- :mod:`.portal_requests` — the partner's NFR requests in the portal (list, new request, a request: answer and amend, withdraw);
 - :mod:`.console_requests` — the console's queue ("spreadsheet"), a request on a partner's behalf,
-  the review (reject, ask, approve);
+  the review (reject, ask, correct, approve);
 - :mod:`.message_templates` — the staff-editable e-mail templates;
 - :mod:`.licenses` — license pages in the portal and the console (file, renewal, revocation).
 
@@ -13,6 +13,7 @@ from .console_requests import (
     console_nfr_request,
     console_nfr_request_approve,
     console_nfr_request_ask,
+    console_nfr_request_correct,
     console_nfr_request_new,
     console_nfr_request_reject,
     console_nfr_requests,
@@ -28,12 +29,18 @@ from .licenses import (
     portal_licenses,
 )
 from .message_templates import console_message_template, console_message_templates
-from .portal_requests import portal_nfr_request, portal_nfr_request_new, portal_nfr_requests
+from .portal_requests import (
+    portal_nfr_request,
+    portal_nfr_request_new,
+    portal_nfr_request_withdraw,
+    portal_nfr_requests,
+)
 
 __all__ = [
     "portal_nfr_requests",
     "portal_nfr_request_new",
     "portal_nfr_request",
+    "portal_nfr_request_withdraw",
     "console_nfr_requests",
     "console_nfr_requests_export",
     "console_nfr_request_new",
@@ -41,6 +48,7 @@ __all__ = [
     "console_nfr_request_reject",
     "console_nfr_request_ask",
     "console_nfr_request_approve",
+    "console_nfr_request_correct",
     "console_message_templates",
     "console_message_template",
     "portal_licenses",

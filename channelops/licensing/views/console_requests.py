@@ -26,15 +26,17 @@ from channelops.core.pages import staff_required
 from ..delivery import delivery_status
 from ..eligibility import approvable, evaluate
 from ..filters import NfrQueueFilter
-from ..forms import SORTS, AskForm, ConsoleNfrRequestForm, RejectForm
+from ..forms import SORTS, AskForm, ConsoleNfrRequestForm, CorrectForm, RejectForm, amend_initial
 from ..models import NfrRequest, RequestStatus
 from ..services import (
     ADD_PERM,
+    AMENDABLE,
     VIEW_PERM,
     may_issue,
     may_review,
     nfr_request_approve,
     nfr_request_ask,
+    nfr_request_correct,
     nfr_request_reject,
 )
 from ._common import _license_of, _timeline, duplicate_of, submit
@@ -228,9 +230,10 @@ def _review_page(
     *,
     reject_form: RejectForm | None = None,
     ask_form: AskForm | None = None,
+    correct_form: CorrectForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    criteria = evaluate(req) if req.status != RequestStatus.APPROVED else []
+    criteria = evaluate(req) if req.status not in (RequestStatus.APPROVED, RequestStatus.WITHDRAWN) else []
     can_review = req.is_open and may_review(request.user)
     lic = _license_of(req)
     related = _related_requests(request, req)
@@ -249,6 +252,7 @@ def _review_page(
             "reject_form": reject_form or (RejectForm() if can_review else None),
             "ask_form": ask_form
             or (AskForm() if can_review and req.status == RequestStatus.SUBMITTED else None),
+            "correct_form": correct_form or (CorrectForm(initial=amend_initial(req)) if can_review else None),
             "related": related,
             "nav": "nfr",
             "breadcrumbs": [
@@ -311,6 +315,21 @@ ask_action = Action[StaffRequest](
     on_invalid=lambda request, req, form: _review_page(request, req, status=400, ask_form=form),  # type: ignore[arg-type]
 )
 
+correct_action = Action[StaffRequest](
+    load=_console_request,
+    allowed=_may_review,
+    not_allowed=gettext_lazy("Your role does not allow reviewing NFR requests."),
+    form_class=CorrectForm,
+    perform=lambda request, req, d: nfr_request_correct(
+        request=req, by=request.user, reason=d["reason"], amend={f: d.get(f) for f in AMENDABLE}
+    ),
+    success=lambda req, result: (
+        _("%(ref)s corrected; the change and its reason are on the timeline.") % {"ref": req.reference}
+    ),
+    redirect_to=_back_to_request,
+    on_invalid=lambda request, req, form: _review_page(request, req, status=400, correct_form=form),  # type: ignore[arg-type]
+)
+
 
 def _approve_refused(request: HttpRequest, req: NfrRequest, form: Any) -> HttpResponse:
     """The service refused (e.g. a blocking criterion failed): say why on the page, as it is now."""
@@ -333,3 +352,4 @@ approve_action = Action[StaffRequest](
 console_nfr_request_reject = staff_required(reject_action.view)
 console_nfr_request_ask = staff_required(ask_action.view)
 console_nfr_request_approve = staff_required(approve_action.view)
+console_nfr_request_correct = staff_required(correct_action.view)

@@ -19,9 +19,9 @@ from channelops.core.listing import Column, ListPage
 from channelops.partners.models import Partner
 from channelops.partners.pages import PartnerRequest, partner_required
 
-from ..forms import AnswerForm, NfrRequestForm
+from ..forms import AnswerAmendForm, NfrRequestForm, amend_initial
 from ..models import NfrRequest, RequestStatus
-from ..services import may_download, nfr_request_answer
+from ..services import AMENDABLE, may_download, may_withdraw, nfr_request_answer, nfr_request_withdraw
 from ._common import _license_of, _timeline, duplicate_of, submit
 
 
@@ -162,7 +162,9 @@ def _portal_request_page(
             "lic": lic,
             "may_download": lic is not None and may_download(request.user, lic),
             "events": _timeline(req),
-            "form": form or (AnswerForm() if _can_answer(request, req) else None),
+            "form": form
+            or (AnswerAmendForm(initial=amend_initial(req)) if _can_answer(request, req) else None),
+            "may_withdraw": may_withdraw(request.user, req),
             "nav": "nfr",
             "breadcrumbs": [
                 {"label": _("NFR licenses"), "url": reverse("portal:nfr_requests")},
@@ -183,8 +185,10 @@ def _portal_answerable(request: PartnerRequest, pk: int) -> NfrRequest:
 
 answer_action = Action[PartnerRequest](
     load=_portal_answerable,
-    form_class=AnswerForm,
-    perform=lambda request, req, d: nfr_request_answer(request=req, by=request.user, answer=d["answer"]),
+    form_class=AnswerAmendForm,
+    perform=lambda request, req, d: nfr_request_answer(
+        request=req, by=request.user, answer=d["answer"], amend={f: d.get(f) for f in AMENDABLE}
+    ),
     success=gettext_lazy("Thank you: your answer was sent to the partner help desk."),
     redirect_to=lambda request, req, result: reverse("portal:nfr_request", args=[req.pk]),
     on_invalid=lambda request, req, form: _portal_request_page(request, req, form=form, status=400),
@@ -195,3 +199,23 @@ portal_nfr_request = partner_required(
         lambda request, pk: _portal_request_page(request, _portal_request(request, pk)), answer_action
     )
 )
+
+
+def _may_withdraw_for(request: PartnerRequest, req: NfrRequest) -> bool:
+    """Who may answer may withdraw (the service refuses a request already decided, with a message)."""
+    return _may_submit(request)
+
+
+# Withdraw an undecided request; a GET shows the confirmation page (works without JavaScript).
+withdraw_action = Action[PartnerRequest](
+    load=_portal_request,
+    allowed=_may_withdraw_for,
+    not_allowed=gettext_lazy("Ask your company's partner admin to withdraw this request."),
+    confirm_template="licensing/portal_request_withdraw.html",
+    perform=lambda request, req, d: nfr_request_withdraw(request=req, by=request.user),
+    success=lambda req, result: (
+        _("%(ref)s was withdrawn; the partner help desk sees it on the request.") % {"ref": req.reference}
+    ),
+    redirect_to=lambda request, req, result: reverse("portal:nfr_request", args=[req.pk]),
+)
+portal_nfr_request_withdraw = partner_required(withdraw_action.view)

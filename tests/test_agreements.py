@@ -643,14 +643,14 @@ def test_the_reaccept_report_runs_a_constant_number_of_queries(n, cam, login, dj
     _partners_due(n)
     publish_v2()
     client = login(cam)
-    # session, user, MFA check (authenticator); the filter form's templates and regions; the
-    # maintained compliance table's count and page (compliance_rows); the unread notifications
-    # badge — 8 in all, whatever the number of partners
-    with django_assert_num_queries(8):
+    # session, user, MFA check (authenticator); the filter form's templates, regions, tiers and
+    # programs; the maintained compliance table's count and page (compliance_rows); permissions
+    # (links) — 10 in all, whatever the number of partners
+    with django_assert_num_queries(10):
         resp = client.get("/console/agreements/report/")
     page = resp.content.decode()
     assert page.count(ROW) == n and page.count(">Re-acceptance due</span>") == n
-    with django_assert_num_queries(5):  # the CSV: no MFA check, no count, no badge
+    with django_assert_num_queries(7):  # the CSV: no MFA check, no count, no permissions
         resp = client.get("/console/agreements/report/", {"export": "csv"})
     assert len(streamed(resp).strip().splitlines()) == n + 1
 

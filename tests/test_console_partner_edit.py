@@ -60,7 +60,7 @@ def test_leadership_changes_tier_cam_region_and_status_recorded_with_the_reason(
         apac.pk,
         leadership,
     )
-    timeline = client.get(f"/console/partners/{partner.pk}/").content.decode()
+    timeline = client.get(f"/console/partners/{partner.pk}/?tab=timeline").content.decode()
     assert "Status: Active → Suspended (Quarterly review)" in timeline
     assert "Changed: cam, region, tier" in timeline
 

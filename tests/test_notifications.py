@@ -409,8 +409,7 @@ def test_the_console_list_shows_only_my_notifications_with_an_unread_badge(cam, 
     assert "Change 0" in body and "Change 1" in body
     assert "Not for the CAM" not in body
     assert (
-        '<span class="badge bg-red text-red-fg ms-auto">2<span class="visually-hidden"> unread</span></span>'
-        in body
+        '<span class="badge nav-count ms-auto">2<span class="visually-hidden"> unread</span></span>' in body
     )
 
 
@@ -463,7 +462,7 @@ def test_partner_people_have_the_same_pages_in_the_portal(admin_a, login):
     client = login(admin_a)
     body = client.get("/portal/notifications/").content.decode()
     assert "Change 0" in body and "Acme Test Partner" in body
-    assert '<span class="badge bg-red text-red-fg ms-auto">1<span class="visually-hidden"> unread' in body
+    assert '<span class="badge nav-count ms-auto">1<span class="visually-hidden"> unread' in body
     assert client.get("/console/notifications/").status_code == 403
     assert login(StaffFactory(roles=["cam"])).get("/portal/notifications/")["Location"] == "/console/"
 

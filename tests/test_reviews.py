@@ -402,6 +402,9 @@ def april_partner(emea_phd):
     EngagementEvent.objects.create(
         partner=partner, user=admin, kind="sign_in", at=at(2025, 5, 2)
     )  # not April
+    from channelops.agreements.compliance import compliance_refresh
+
+    compliance_refresh()  # the factory skipped the partner services that keep the table current
     return partner
 
 

@@ -31,7 +31,8 @@ def aware(day: date) -> datetime:
 
 def agreement_states(today: date) -> dict[int, list[tuple[str, str]]]:
     """Active partner id → [(agreement name, state)] of the agreements not accepted in their
-    current version (one ``reaccept_report`` for every partner: 7 queries)."""
+    current version (one ``reaccept_report`` for every partner: one query on the maintained
+    compliance table)."""
     from channelops.agreements.querysets import reaccept_report
 
     out: dict[int, list[tuple[str, str]]] = {}

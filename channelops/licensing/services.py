@@ -360,6 +360,20 @@ _AMENDABLE_LABELS = {
 }
 
 
+def _changes_into(
+    errors: dict[str, Any], req: NfrRequest, amend: dict[str, Any] | None, *, by: User
+) -> dict[str, tuple[Any, Any]]:
+    """:func:`_changes`, its field errors added to ``errors`` (then no change) so they are shown
+    together with the form's other errors; a duplicate request still raises."""
+    try:
+        return _changes(req, amend, by=by)
+    except DuplicateRequestError:
+        raise
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+        return {}
+
+
 def _changes(req: NfrRequest, amend: dict[str, Any] | None, *, by: User) -> dict[str, tuple[Any, Any]]:
     """Validate ``amend`` (some of :data:`AMENDABLE`) with the rules of a new request; return the
     fields whose value changes, ``{field: (old, new)}``. Raises ``ValidationError`` (field errors)."""
@@ -417,13 +431,7 @@ def nfr_request_answer(
     errors: dict[str, Any] = {}
     if not answer:
         errors["answer"] = _("Write your answer.")
-    try:
-        changed = _changes(req, amend, by=by)
-    except DuplicateRequestError:
-        raise
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-        changed = {}
+    changed = _changes_into(errors, req, amend, by=by)
     if errors:
         raise ValidationError(errors)
     amended = _apply(req, changed)
@@ -495,13 +503,7 @@ def nfr_request_correct(*, request: NfrRequest, by: User, reason: str, amend: di
     errors: dict[str, Any] = {}
     if not reason:
         errors["reason"] = _("Say why you correct the request (the partner's people can see it).")
-    try:
-        changed = _changes(req, amend, by=by)
-    except DuplicateRequestError:
-        raise
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-        changed = {}
+    changed = _changes_into(errors, req, amend, by=by)
     if not errors and not changed:
         errors[NON_FIELD] = _("Nothing to correct: change the seats, the term or the license contact.")
     if errors:

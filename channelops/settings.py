@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "channelops.helpdesk",
     "channelops.insight",
     "channelops.notifications",
+    "channelops.webhooks",  # after every app whose hooks it listens to: it only observes
     "channelops.portal",
     "channelops.console",
     "channelops.demo",  # the `demo` and `run` commands (project level: imports every app)
@@ -380,6 +381,11 @@ CRM_ENABLED = env.bool("CHANNELOPS_CRM_ENABLED", default=False)
 # The CRM's page of an account, "{id}" replaced by the partner's CRM account id (the console's partner
 # page links to it), e.g. https://example.my.salesforce.com/lightning/r/Account/{id}/view; "" = no link.
 CRM_ACCOUNT_URL = env.str("CHANNELOPS_CRM_ACCOUNT_URL", default="")
+
+# Outgoing webhooks (docs/webhooks.md)
+WEBHOOKS_ALLOW_PRIVATE = env.bool("CHANNELOPS_WEBHOOKS_ALLOW_PRIVATE", default=False)
+WEBHOOKS_TIMEOUT_SECONDS = env.int("CHANNELOPS_WEBHOOKS_TIMEOUT_SECONDS", default=10)
+WEBHOOKS_DISABLE_AFTER_FAILURES = env.int("CHANNELOPS_WEBHOOKS_DISABLE_AFTER_FAILURES", default=20)
 # GitLab mirror of work items (S13): off unless both the URL and a token are set
 GITLAB_MIRROR_URL = env.str("CHANNELOPS_GITLAB_URL", default="").rstrip("/")
 GITLAB_MIRROR_TOKEN = env.str("CHANNELOPS_GITLAB_TOKEN", default="")

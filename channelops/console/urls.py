@@ -9,6 +9,7 @@ from channelops.licensing.urls import console_patterns as nfr_patterns
 from channelops.licensing.urls import license_console_patterns
 from channelops.notifications.urls import console_patterns as notification_patterns
 from channelops.partners.urls import console_patterns as application_patterns
+from channelops.webhooks.urls import console_patterns as webhook_patterns
 from channelops.work.urls import console_patterns as work_patterns
 
 from . import views
@@ -32,6 +33,7 @@ urlpatterns = [
     path("", include(badge_patterns)),
     path("", include(insight_patterns)),
     path("", include("channelops.helpdesk.urls")),
+    path("", include(webhook_patterns)),
     path("search/", views.search, name="search"),
     path("queues/", views.queues, name="queues"),
     path("queues/<slug:key>/", views.queue_detail, name="queue_detail"),

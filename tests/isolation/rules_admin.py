@@ -97,6 +97,8 @@ ADMIN_OBJECTS: dict[str, Callable[[World], Any]] = {
     "enablement.businessplan": lambda w: 1,
     "badges.badge": lambda w: w.badge_a,
     "badges.statuslist": lambda w: 1,
+    "webhooks.webhookendpoint": lambda w: 1,
+    "webhooks.webhookdelivery": lambda w: 1,
     "notifications.notificationrule": lambda w: rule_a(w),
     "notifications.notification": lambda w: notification_a(w),
 }

@@ -289,6 +289,8 @@ replay = Action[StaffRequest](
 class DeliveryList(ListPage):
     """Every delivery of one endpoint."""
 
+    title = _l("Deliveries")
+    intro = _l("Every event sent to this endpoint, newest first; replay one to send it again.")
     nav = NAV
     default_sort = "-created_at"
     noun_plural = _l("deliveries")
@@ -297,10 +299,6 @@ class DeliveryList(ListPage):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         self.endpoint = _endpoint(request, kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
-
-    @property
-    def title(self) -> str:  # type: ignore[override]
-        return _("Deliveries to %(url)s") % {"url": self.endpoint.url}
 
     def get_breadcrumbs(self) -> list[dict[str, Any]]:
         return _crumbs(

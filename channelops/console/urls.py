@@ -3,6 +3,7 @@ from django.urls import include, path
 from channelops.accounts.urls import console_patterns as access_patterns
 from channelops.agreements.urls import console_patterns as agreement_patterns
 from channelops.badges.urls import console_patterns as badge_patterns
+from channelops.crm.urls import console_patterns as crm_patterns
 from channelops.enablement.urls import console_patterns as enablement_patterns
 from channelops.insight.urls import console_patterns as insight_patterns
 from channelops.licensing.urls import console_patterns as nfr_patterns
@@ -34,6 +35,7 @@ urlpatterns = [
     path("", include(insight_patterns)),
     path("", include("channelops.helpdesk.urls")),
     path("", include(webhook_patterns)),
+    path("", include(crm_patterns)),
     path("search/", views.search, name="search"),
     path("queues/", views.queues, name="queues"),
     path("queues/<slug:key>/", views.queue_detail, name="queue_detail"),

@@ -17,6 +17,7 @@ from channelops.partners.services import partner_fields_set
 
 from .factories import ContactFactory, PartnerFactory, StaffFactory
 from .fake_salesforce import FakeSalesforce
+from .test_reviews import april_partner, emea_phd, monthly_review  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
@@ -202,3 +203,67 @@ def test_partner_people_and_staff_without_the_permission_never_see_the_crm_page(
     assert login(viewer).get("/console/crm/").status_code == 200
     assert SyncRun.objects.count() == 0
     assert Contact.objects.count() == 0
+
+
+# --- the CRM writes other features queue -----------------------------------------------------------
+
+
+@pytest.mark.usefixtures("license_key_dir")
+def test_the_license_email_is_logged_as_a_task_under_the_contact_and_account(
+    sf, partner_a, admin_a, cam, phd_emea, leadership, deliver
+):
+    from channelops.licensing.services import nfr_request_approve, nfr_request_submit
+    from channelops.partners.models import Region, RegionRouting
+
+    from .test_nfr_approval import grant_issuing
+    from .test_nfr_requests import FORM, accept_all
+
+    RegionRouting.objects.filter(region=Region.objects.get(code="EMEA")).update(phd_specialist=phd_emea)
+    grant_issuing(phd_emea, leadership)
+    accept_all(partner_a, admin_a)
+    req = nfr_request_submit(partner=partner_a, by=admin_a, **{**FORM, "seats": 5, "term_months": 12})
+    nfr_request_approve(request=req, by=phd_emea)
+    deliver()
+    deliver()  # a second delivery round changes nothing (the Task is upserted by its external id)
+    (task,) = sf.records("Task")
+    account = sf.by_external_id("Account", f"partner-{partner_a.pk}")
+    contact = next(c for c in sf.records("Contact") if c["Email"] == "lena@acme.example")
+    assert (task["WhatId"], task["WhoId"], task["Status"]) == (account["Id"], contact["Id"], "Completed")
+    assert task["Subject"] == "E-mail: Ultimate NFR license key for lena@acme.example"
+    assert contact["AccountId"] == account["Id"] and contact["LastName"] == "License"
+
+
+def test_a_completed_review_sets_last_phd_review_and_account_notes_on_the_account(
+    sf,
+    monthly_review,
+    emea_phd,
+    deliver,
+):
+    from channelops.helpdesk.services import review_complete
+
+    from .test_reviews import at
+
+    with time_machine.travel(at(2025, 5, 16, 11), tick=False):
+        review_complete(review=monthly_review, notes="Two admins; add a PSE.", by=emea_phd)
+    deliver()
+    account = sf.by_external_id("Account", f"partner-{monthly_review.partner_id}")
+    assert (account["Last_PHD_Review__c"], account["Account_Notes__c"]) == (
+        "2025-05-16",
+        "Two admins; add a PSE.",
+    )
+    assert Partner.objects.get(pk=monthly_review.partner_id).crm_account_id == account["Id"]
+
+
+def test_with_a_crm_expected_but_unreachable_the_writes_wait_in_the_outbox(
+    settings, monthly_review, emea_phd, deliver
+):
+    from channelops.core.models import OutboxMessage
+    from channelops.helpdesk.services import review_complete
+
+    settings.CRM_ENABLED = True
+    settings.SALESFORCE_CLIENT_ID = "x"
+    settings.SALESFORCE_LOGIN_URL = "https://127.0.0.1:9"  # nothing listens
+    review_complete(review=monthly_review, notes="Fine.", by=emea_phd)
+    deliver()
+    msg = OutboxMessage.objects.get(kind="crm.partner_update")
+    assert msg.status == "pending" and "cannot reach" in msg.last_error

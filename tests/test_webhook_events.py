@@ -82,7 +82,7 @@ def test_an_nfr_decision_and_the_license_lifecycle_are_published(
     assert kinds(events) == ["nfr_request.decided"] and events[0][2]["decision"] == "rejected"
 
 
-def test_badges_issued_and_revoked_are_published(partner_a, auto, deliver, program_manager, events):  # noqa: F811
+def test_badges_issued_and_revoked_are_published(partner_a, auto, deliver, program_manager, events):
     from channelops.badges.services import badge_revoke
 
     badge = issued(partner_a, deliver)
@@ -92,7 +92,7 @@ def test_badges_issued_and_revoked_are_published(partner_a, auto, deliver, progr
     assert kinds(events) == ["badge.revoked"] and events[0][2]["status"] == "revoked"
 
 
-def test_a_completed_review_is_published(monthly_review, emea_phd, events):  # noqa: F811
+def test_a_completed_review_is_published(monthly_review, emea_phd, events):
     with time_machine.travel(at(2025, 5, 16, 11), tick=False):
         review_complete(review=monthly_review, notes="Fine.", by=emea_phd)
     (event,) = [e for e in events if e[0] == "review.completed"]

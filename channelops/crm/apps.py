@@ -11,10 +11,15 @@ class CrmConfig(AppConfig):
     def ready(self) -> None:
         from django.conf import settings
 
+        from channelops.core.crm import register_crm_writer
         from channelops.core.navigation import CONSOLE, NavItem, register_nav
         from channelops.core.schedules import register_schedule
         from channelops.core.status import GREEN, GREY, ORANGE, RED, register_status_colors
 
+        from . import writers
+
+        register_crm_writer("crm.partner_update", writers.write_partner_update)
+        register_crm_writer("crm.activity", writers.write_activity)
         register_status_colors(
             "crm_run",
             {"running": GREY, "succeeded": GREEN, "partial": ORANGE, "paused": ORANGE, "failed": RED},

@@ -102,7 +102,7 @@ def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
         yield items[i : i + size]
 
 
-def _mappings(obj: str, *directions: str) -> list[FieldMapping]:
+def mappings_for(obj: str, *directions: str) -> list[FieldMapping]:
     return list(FieldMapping.objects.filter(object=obj, direction__in=directions))
 
 
@@ -174,7 +174,7 @@ def _unlinked(obj: str) -> set[int]:
     }
 
 
-def _payload(obj: str, record: Any, mappings: list[FieldMapping]) -> dict[str, Any]:
+def payload_for(obj: str, record: Any, mappings: list[FieldMapping]) -> dict[str, Any]:
     data: dict[str, Any] = {EXTERNAL_ID: external_id(obj, record.pk)}
     data.update({m.remote_field: local_value(record, m.local_field) for m in mappings})
     if obj == SyncObject.CONTACT:
@@ -182,13 +182,13 @@ def _payload(obj: str, record: Any, mappings: list[FieldMapping]) -> dict[str, A
     return data
 
 
-def _load(obj: str, ids: list[int]) -> list[Any]:
+def load_records(obj: str, ids: list[int]) -> list[Any]:
     if obj == SyncObject.PARTNER:
         return list(Partner.objects.filter(pk__in=ids).select_related("tier", "region").order_by("pk"))
     return list(Contact.objects.filter(pk__in=ids).order_by("pk"))
 
 
-def _sent(
+def record_sent(
     obj: str,
     records: list[Any],
     payloads: list[dict[str, Any]],
@@ -236,18 +236,18 @@ def _sync_out(
         cursor = _cursor(f"out:{obj}")
         window = since if since is not None else (None if full else cursor.value)
         ids = sorted((_changed_ids(obj, window) | _due_retries(obj)) - _unlinked(obj))
-        mappings = _mappings(obj, Direction.OUT, Direction.BOTH)
+        mappings = mappings_for(obj, Direction.OUT, Direction.BOTH)
         done = 0
         for chunk in _chunks(ids, BATCH):
-            records = _load(obj, chunk)
-            payloads = [_payload(obj, r, mappings) for r in records]
+            records = load_records(obj, chunk)
+            payloads = [payload_for(obj, r, mappings) for r in records]
             if run.dry_run:
                 run.records_out += len(payloads)
             else:
                 if adapter.calls + 1 > budget:
                     raise BudgetExhausted
                 results = adapter.upsert(REMOTE_OBJECT[obj], EXTERNAL_ID, payloads)
-                sent = _sent(obj, records, payloads, results, mappings)
+                sent = record_sent(obj, records, payloads, results, mappings)
                 run.records_out += sent
                 run.errors += len(records) - sent
                 run.api_calls = adapter.calls
@@ -350,7 +350,7 @@ def _sync_in(
     budget: int,
     progress: Progress | None,
 ) -> None:
-    mappings = _mappings("partner", Direction.IN, Direction.BOTH)
+    mappings = mappings_for("partner", Direction.IN, Direction.BOTH)
     if not mappings:
         return
     cursor = _cursor("in:partner")

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -62,44 +62,80 @@ class ConsoleReport(ListPage):
     def get_breadcrumbs(self) -> list[dict[str, Any]]:
         return [_agreements_crumb(), {"label": self.title}]
 
-    def get_columns(self) -> list[Column]:
-        def current(r: Any) -> SafeString:
-            custom = format_html(' <span class="text-secondary">({})</span>', _("custom"))
-            return format_html("{}{}", r.current.label, custom if r.current.partner_id else "")
+    # The columns read these fields of ``compliance_rows`` as ``values()`` dicts: no model
+    # instances, no per-row template work (docs/performance.md, issue 13).
+    FIELDS = (
+        "pk",
+        "partner_id",
+        "partner_name",
+        "region",
+        "template__name",
+        "current__number",
+        "current__partner_id",
+        "accepted_version",
+        "accepted_at",
+        "state",
+        "deadline",
+    )
 
-        def accepted(r: Any) -> SafeString:
-            if not r.accepted_version:
-                return format_html("—")
-            return format_html(
-                'v{} <span class="text-secondary">({})</span>',
-                r.accepted_version,
-                date_format(timezone.localtime(r.accepted_at), "DATE_FORMAT"),
+    def get_columns(self) -> list[Column]:
+        custom = f' <span class="text-secondary">({html.escape(_("custom"))})</span>'
+        base = reverse("console:partner_detail", args=[0])[:-2]  # "/console/partners/"
+
+        def current(r: dict[str, Any]) -> SafeString:
+            label = html.escape(f"v{r['current__number']}")
+            return mark_safe(label + custom if r["current__partner_id"] else label)  # noqa: S308 - escaped
+
+        formatted: dict[Any, str] = {}  # a page has few distinct dates: format each once
+
+        def day(value: Any) -> str:
+            text = formatted.get(value)
+            if text is None:
+                text = formatted[value] = html.escape(date_format(value, "DATE_FORMAT"))
+            return text
+
+        def deadline(r: dict[str, Any]) -> SafeString:
+            return mark_safe(day(r["deadline"]) if r["deadline"] is not None else "—")  # noqa: S308 - escaped
+
+        def accepted(r: dict[str, Any]) -> SafeString:
+            if not r["accepted_version"]:
+                return mark_safe("—")  # noqa: S308 - a constant
+            when = day(timezone.localtime(r["accepted_at"]).date())
+            return mark_safe(  # noqa: S308 - every value escaped
+                f'v{html.escape(str(r["accepted_version"]))} <span class="text-secondary">({when})</span>'
             )
 
         columns = [
             Column(
                 "partner_name",
                 _("Partner"),
-                link=lambda r: reverse("console:partner_detail", args=[r.partner_id]),
+                link=lambda r: f"{base}{r['partner_id']}/",
                 sort="partner_name",
             ),
             Column("region", _("Region"), sort="region"),
-            Column("template.name", _("Agreement"), sort="template__name"),
-            Column("current.label", _("Current version"), html=current),
+            Column(
+                "template.name", _("Agreement"), value=lambda r: r["template__name"], sort="template__name"
+            ),
+            Column(
+                "current.label",
+                _("Current version"),
+                value=lambda r: f"v{r['current__number']}",
+                html=current,
+            ),
             Column(
                 "accepted_version",
                 _("Accepted version"),
-                value=lambda r: f"v{r.accepted_version}" if r.accepted_version else None,
+                value=lambda r: f"v{r['accepted_version']}" if r["accepted_version"] else None,
                 html=accepted,
             ),
             Column(
                 "state",
                 _("State"),
                 status="agreement_state",
-                display=lambda r: STATE_LABELS[r.state],
+                display=lambda r: STATE_LABELS[r["state"]],
                 sort="state",
             ),
-            Column("deadline", _("Deadline"), sort="deadline"),
+            Column("deadline", _("Deadline"), html=deadline, sort="deadline"),
         ]
         if self.exporting:  # the spreadsheet also has the ids and times a table does not need
             columns.insert(0, Column("partner_id", _("Partner id")))
@@ -127,7 +163,7 @@ class ConsoleReport(ListPage):
         )
         if self.request.GET.get("sort", "").lstrip("-") in {c.key for c in self.get_columns() if c.sort}:
             rows = rows.order_by(*self.ordering())
-        return filterset, rows
+        return filterset, rows.values(*self.FIELDS)
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         legacy = request.GET.get("format")  # links from before the list-page block: ?format=csv

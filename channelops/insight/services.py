@@ -8,6 +8,9 @@ transaction) and runs
 - for one partner's current month whenever the partner services announce a change
   (``partners.hooks.partner_created`` / ``partner_changed``), inside their transaction,
 - on demand: ``channelops insight_refresh --months 13``.
+
+Each refresh then recomputes the ``PartnerMonthTotal`` rows of the months it refreshed (the
+overview's partner tables read those totals, not the per-partner rows).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, F, Sum
+from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -30,7 +33,7 @@ from channelops.partners.models import (
     PartnerStatusChange,
 )
 
-from .models import PartnerMonth, PortalViewDaily
+from .models import PartnerMonth, PartnerMonthTotal, PortalViewDaily
 from .months import add_months, last_months, month_last_day
 
 Progress = Callable[[int, int], None]
@@ -161,7 +164,40 @@ def partner_months_refresh(
         if progress:
             progress(i + 1, len(month_list))
     PartnerMonth.objects.bulk_create(objs, batch_size=1000)
+    partner_month_totals_refresh(months=month_list)
     return written + len(objs)
+
+
+def partner_month_totals_refresh(*, months: Iterable[date]) -> int:
+    """Recompute the ``PartnerMonthTotal`` rows of ``months`` from their ``PartnerMonth`` rows (the
+    whole month, also after a refresh of one partner: two ``GROUP BY`` queries over the month's
+    rows). Returns the number of total rows written."""
+    month_list = sorted(set(months))
+    PartnerMonthTotal.objects.filter(month__in=month_list).delete()
+    rows = PartnerMonth.objects.filter(month__in=month_list).order_by()
+    counted = {
+        "n": Count("id"),
+        "map": Count("id", filter=Q(active=True, status=PartnerStatus.ACTIVE)),
+    }
+    objs = [
+        PartnerMonthTotal(
+            month=_as_date(r["month"]),
+            region_id=r["region_id"],
+            tier_id=r["tier_id"],
+            program_id=r.get("partner__programs"),
+            status=r["status"],
+            partners=r["n"],
+            active=r["map"],
+        )
+        for r in [
+            *rows.values("month", "region_id", "tier_id", "status").annotate(**counted),
+            *rows.filter(partner__programs__isnull=False)
+            .values("month", "region_id", "tier_id", "status", "partner__programs")
+            .annotate(**counted),
+        ]
+    ]
+    PartnerMonthTotal.objects.bulk_create(objs, batch_size=1000)
+    return len(objs)
 
 
 @transaction.atomic

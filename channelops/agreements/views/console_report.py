@@ -5,16 +5,19 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.functional import cached_property
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from channelops.core.listing import Column, ListPage
 from channelops.core.pages import staff_required
+from channelops.core.status import status_color
 from channelops.partners.models import Program, Region, Tier
 
 from ..forms import ReportFilterForm
@@ -42,6 +45,16 @@ class _ReportFilter:
         return self.form.cleaned_data
 
 
+class _CountedPaginator(Paginator):
+    def __init__(self, object_list: Any, per_page: int, *, counted: Any) -> None:
+        super().__init__(object_list, per_page)
+        self.counted = counted
+
+    @cached_property
+    def count(self) -> int:
+        return int(self.counted.count())
+
+
 class ConsoleReport(ListPage):
     """Every active partner and applicable agreement not accepted in its current version, with
     the same rows as CSV/XLSX: read from the maintained compliance table (``compliance_rows``),
@@ -58,6 +71,7 @@ class ConsoleReport(ListPage):
     noun_plural = gettext_lazy("agreements")
     empty_title = gettext_lazy("Every partner has accepted its current versions.")
     exporting = False
+    counted: Any = None  # the filtered rows before ``values()``, for the paginator's count
 
     def get_breadcrumbs(self) -> list[dict[str, Any]]:
         return [_agreements_crumb(), {"label": self.title}]
@@ -105,11 +119,23 @@ class ConsoleReport(ListPage):
                 f'v{html.escape(str(r["accepted_version"]))} <span class="text-secondary">({when})</span>'
             )
 
+        badges = {  # the state badge of each state, built once
+            state: f'<span class="badge status-badge status-{status_color(state, "agreement_state")}">'
+            f"{html.escape(label)}</span>"
+            for state, label in STATE_LABELS.items()
+        }
+
+        def partner(r: dict[str, Any]) -> SafeString:
+            return mark_safe(  # noqa: S308 - escaped
+                f'<a href="{base}{r["partner_id"]}/">{html.escape(r["partner_name"] or "—")}</a>'
+            )
+
         columns = [
             Column(
                 "partner_name",
                 _("Partner"),
                 link=lambda r: f"{base}{r['partner_id']}/",
+                html=partner,
                 sort="partner_name",
             ),
             Column("region", _("Region"), sort="region"),
@@ -133,6 +159,7 @@ class ConsoleReport(ListPage):
                 _("State"),
                 status="agreement_state",
                 display=lambda r: STATE_LABELS[r["state"]],
+                html=lambda r: mark_safe(badges[r["state"]]),  # noqa: S308 - built escaped above
                 sort="state",
             ),
             Column("deadline", _("Deadline"), html=deadline, sort="deadline"),
@@ -163,7 +190,13 @@ class ConsoleReport(ListPage):
         )
         if self.request.GET.get("sort", "").lstrip("-") in {c.key for c in self.get_columns() if c.sort}:
             rows = rows.order_by(*self.ordering())
+        self.counted = rows
         return filterset, rows.values(*self.FIELDS)
+
+    def paginator(self, qs: Any) -> Paginator:
+        # Counted on the rows without the values' joins to the template and version (the same
+        # number: both keys are required): a third of the page's database time at 10,000 partners.
+        return _CountedPaginator(qs, self.paginate_by or 100, counted=self.counted)
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         legacy = request.GET.get("format")  # links from before the list-page block: ?format=csv

@@ -179,6 +179,13 @@ def partner_month_totals_refresh(*, months: Iterable[date]) -> int:
         "n": Count("id"),
         "map": Count("id", filter=Q(active=True, status=PartnerStatus.ACTIVE)),
     }
+    everyone: Any = rows.values("month", "region_id", "tier_id", "status").annotate(**counted)
+    per_program: Any = (
+        rows.filter(partner__programs__isnull=False)
+        .values("month", "region_id", "tier_id", "status", "partner__programs")
+        .annotate(**counted)
+    )
+    grouped: list[dict[str, Any]] = [*everyone, *per_program]
     objs = [
         PartnerMonthTotal(
             month=_as_date(r["month"]),
@@ -189,12 +196,7 @@ def partner_month_totals_refresh(*, months: Iterable[date]) -> int:
             partners=r["n"],
             active=r["map"],
         )
-        for r in [
-            *rows.values("month", "region_id", "tier_id", "status").annotate(**counted),
-            *rows.filter(partner__programs__isnull=False)
-            .values("month", "region_id", "tier_id", "status", "partner__programs")
-            .annotate(**counted),
-        ]
+        for r in grouped
     ]
     PartnerMonthTotal.objects.bulk_create(objs, batch_size=1000)
     return len(objs)

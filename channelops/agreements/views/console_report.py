@@ -6,6 +6,7 @@ import html
 from typing import Any
 
 from django.core.paginator import Paginator
+from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -21,7 +22,7 @@ from channelops.core.status import status_color
 from channelops.partners.models import Program, Region, Tier
 
 from ..forms import ReportFilterForm
-from ..models import AgreementTemplate
+from ..models import AgreementTemplate, AgreementVersion
 from ..querysets import STATE_LABELS, compliance_rows
 from .console_versions import _agreements_crumb
 
@@ -83,9 +84,9 @@ class ConsoleReport(ListPage):
         "partner_id",
         "partner_name",
         "region",
-        "template__name",
-        "current__number",
-        "current__partner_id",
+        "template_name",
+        "current_number",
+        "current_partner_id",
         "accepted_version",
         "accepted_at",
         "state",
@@ -97,8 +98,8 @@ class ConsoleReport(ListPage):
         base = reverse("console:partner_detail", args=[0])[:-2]  # "/console/partners/"
 
         def current(r: dict[str, Any]) -> SafeString:
-            label = html.escape(f"v{r['current__number']}")
-            return mark_safe(label + custom if r["current__partner_id"] else label)  # noqa: S308 - escaped
+            label = html.escape(f"v{r['current_number']}")
+            return mark_safe(label + custom if r["current_partner_id"] else label)  # noqa: S308 - escaped
 
         formatted: dict[Any, str] = {}  # a page has few distinct dates: format each once
 
@@ -139,13 +140,11 @@ class ConsoleReport(ListPage):
                 sort="partner_name",
             ),
             Column("region", _("Region"), sort="region"),
-            Column(
-                "template.name", _("Agreement"), value=lambda r: r["template__name"], sort="template__name"
-            ),
+            Column("template.name", _("Agreement"), value=lambda r: r["template_name"], sort="template_name"),
             Column(
                 "current.label",
                 _("Current version"),
-                value=lambda r: f"v{r['current__number']}",
+                value=lambda r: f"v{r['current_number']}",
                 html=current,
             ),
             Column(
@@ -188,14 +187,26 @@ class ConsoleReport(ListPage):
             tier=filters.get("tier") or "",
             program=filters.get("program") or "",
         )
+        # The template's name and position and the version's number as subqueries per row, not
+        # joins: with a join SQLite starts from the small template or version table and sorts every
+        # row for each page; without, it walks the (partner_name, partner) index and stops at the
+        # page (docs/performance.md, issue 13). The order is compliance_rows' own.
+        template = AgreementTemplate.objects.filter(pk=OuterRef("template_id"))
+        version = AgreementVersion.objects.filter(pk=OuterRef("current_id"))
+        rows = rows.annotate(
+            template_name=Subquery(template.values("name")[:1]),
+            template_position=Subquery(template.values("position")[:1]),
+            current_number=Subquery(version.values("number")[:1]),
+            current_partner_id=Subquery(version.values("partner_id")[:1]),
+        ).order_by("partner_name", "partner_id", "template_position", "template_id")
         if self.request.GET.get("sort", "").lstrip("-") in {c.key for c in self.get_columns() if c.sort}:
             rows = rows.order_by(*self.ordering())
         self.counted = rows
         return filterset, rows.values(*self.FIELDS)
 
     def paginator(self, qs: Any) -> Paginator:
-        # Counted on the rows without the values' joins to the template and version (the same
-        # number: both keys are required): a third of the page's database time at 10,000 partners.
+        # Counted on the filtered rows before ``values()``: Django drops their unused annotations
+        # (the subqueries) from the COUNT.
         return _CountedPaginator(qs, self.paginate_by or 100, counted=self.counted)
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:

@@ -69,3 +69,34 @@ def test_totals_follow_a_status_change_at_once(world, administrator):  # noqa: F
     after = q.partners_now(emea, "region")[0]
     assert (after["active"], after["suspended"], after["total"]) == (1, 2, 3)
     assert q.partners_over_time(emea)[-1]["suspended"] == 2
+
+
+def test_a_partner_refresh_leaves_the_totals_a_full_refresh_would_write(world, administrator):  # noqa: F811
+    from channelops.insight.models import PartnerMonthTotal
+    from channelops.insight.services import partner_month_totals_refresh
+    from channelops.partners.services import partner_set_status, partner_update_classification
+
+    msp = Program.objects.get(slug="msp")
+    world["p1"].programs.set([msp])
+    partner_months_refresh(today=TODAY)
+    p1 = world["p1"]
+    # P1 moves to AMER (its old and new group change), P2 joins a program and is suspended.
+    partner_update_classification(
+        partner=p1, by=administrator, tier=p1.tier, cam=None, region=world["amer"], reason="moved"
+    )
+    world["p2"].programs.set([msp])
+    partner_set_status(partner=world["p2"], to="suspended", by=administrator, note="test")
+
+    def snapshot() -> list[tuple[object, ...]]:
+        return sorted(
+            PartnerMonthTotal.objects.filter(month=TODAY.replace(day=1)).values_list(
+                "region_id", "tier_id", "program_id", "status", "partners", "active"
+            ),
+            key=str,
+        )
+
+    after_hooks = snapshot()
+    partner_month_totals_refresh(months=[TODAY.replace(day=1)])
+    assert snapshot() == after_hooks
+    amer_msp = q.partners_now(OverviewFilters(today=TODAY, region=world["amer"], program=msp), "region")
+    assert [(r["key"], r["total"]) for r in amer_msp] == [("AMER", 1)]

@@ -41,7 +41,11 @@ class PartnerMonth(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["month", "partner"], name="insight_partner_month_unique")
         ]
-        indexes = [models.Index(fields=["month", "status"], name="insight_month_status")]
+        indexes = [
+            models.Index(fields=["month", "status"], name="insight_month_status"),
+            # the totals of one region and tier in a month (the on-change refresh of one partner)
+            models.Index(fields=["month", "region", "tier"], name="insight_month_region_tier"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.partner_id} {self.month:%Y-%m}"

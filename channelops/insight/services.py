@@ -129,8 +129,12 @@ def partner_months_refresh(
     ):
         activity.setdefault((r["partner_id"], _as_date(r["m"])), {})["page_views"] = r["n"]
     stale = PartnerMonth.objects.filter(month__in=month_list)
+    groups: set[tuple[int, int]] | None = None
     if pids is not None:
         stale = stale.filter(partner_id__in=pids)
+        # The totals that can change: the partners' (region, tier) before and after.
+        groups = set(stale.values_list("region_id", "tier_id").distinct())
+        groups |= {(region_id, tier_id) for _pk, region_id, tier_id, _s, _c in rows}
     stale.delete()
     objs = []
     written = 0
@@ -164,17 +168,30 @@ def partner_months_refresh(
         if progress:
             progress(i + 1, len(month_list))
     PartnerMonth.objects.bulk_create(objs, batch_size=1000)
-    partner_month_totals_refresh(months=month_list)
+    partner_month_totals_refresh(months=month_list, groups=groups)
     return written + len(objs)
 
 
-def partner_month_totals_refresh(*, months: Iterable[date]) -> int:
-    """Recompute the ``PartnerMonthTotal`` rows of ``months`` from their ``PartnerMonth`` rows (the
-    whole month, also after a refresh of one partner: two ``GROUP BY`` queries over the month's
-    rows). Returns the number of total rows written."""
+def partner_month_totals_refresh(
+    *, months: Iterable[date], groups: Iterable[tuple[int, int]] | None = None
+) -> int:
+    """Recompute the ``PartnerMonthTotal`` rows of ``months`` from their ``PartnerMonth`` rows: every
+    total of those months, or only those of the ``(region_id, tier_id)`` ``groups`` (the refresh of
+    some partners: the groups they were and are in; every program's total of a group is
+    recomputed, so a change of the partners' programs counts too). Two ``GROUP BY`` queries.
+    Returns the number of total rows written."""
     month_list = sorted(set(months))
-    PartnerMonthTotal.objects.filter(month__in=month_list).delete()
-    rows = PartnerMonth.objects.filter(month__in=month_list).order_by()
+    where = Q(month__in=month_list)
+    if groups is not None:
+        pairs = sorted(set(groups))
+        if not pairs:
+            return 0
+        any_group = Q()
+        for region_id, tier_id in pairs:
+            any_group |= Q(region_id=region_id, tier_id=tier_id)
+        where &= any_group
+    PartnerMonthTotal.objects.filter(where).delete()
+    rows = PartnerMonth.objects.filter(where).order_by()
     counted = {
         "n": Count("id"),
         "map": Count("id", filter=Q(active=True, status=PartnerStatus.ACTIVE)),

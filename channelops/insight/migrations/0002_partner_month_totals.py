@@ -58,5 +58,9 @@ class Migration(migrations.Migration):
                 'indexes': [models.Index(fields=['month', 'program'], name='insight_total_month_program')],
             },
         ),
+        migrations.AddIndex(
+            model_name='partnermonth',
+            index=models.Index(fields=['month', 'region', 'tier'], name='insight_month_region_tier'),
+        ),
         migrations.RunPython(fill_totals, migrations.RunPython.noop),
     ]

@@ -267,3 +267,30 @@ def test_with_a_crm_expected_but_unreachable_the_writes_wait_in_the_outbox(
     deliver()
     msg = OutboxMessage.objects.get(kind="crm.partner_update")
     assert msg.status == "pending" and "cannot reach" in msg.last_error
+
+
+def test_the_crm_page_lists_runs_errors_and_conflicts_and_resolves_one(sf, partners, administrator, login):
+    Partner.objects.filter(pk=partners[0].pk).update(legal_name="INVALID name")
+    with time_machine.travel(NOW, tick=False):
+        crm_sync(full=True)
+    SyncConflict.objects.create(
+        object="partner",
+        local_id=partners[1].pk,
+        local_field="account_notes",
+        remote_field="Account_Notes__c",
+        local_value="Ours",
+        remote_value="Theirs",
+        kept="channelops",
+    )
+    client = login(administrator)
+    page = client.get("/console/crm/").content.decode()
+    assert "FIELD_CUSTOM_VALIDATION_EXCEPTION" in page and f"/console/partners/{partners[0].pk}/" in page
+    assert "Theirs" in page and "Use the CRM&#x27;s value" in page and "Done with errors" in page
+    conflict = SyncConflict.objects.get()
+    response = client.post(f"/console/crm/conflicts/{conflict.pk}/resolve/", {"side": "crm"})
+    assert response.status_code == 302
+    assert Partner.objects.get(pk=partners[1].pk).account_notes == "Theirs"
+    assert (
+        client.post(f"/console/crm/conflicts/{conflict.pk}/resolve/", {"side": "nonsense"}).status_code == 302
+    )
+    assert SyncConflict.objects.get().resolution == "crm"

@@ -48,7 +48,7 @@ def _resolve_buttons(request: HttpRequest, c: SyncConflict) -> SafeString:
 
 
 def _partner_link(local_id: int | None) -> str | None:
-    return reverse("console:partner", args=[local_id]) if local_id else None
+    return reverse("console:partner_detail", args=[local_id]) if local_id else None
 
 
 def crm_home(request: HttpRequest) -> HttpResponse:

@@ -38,6 +38,9 @@ def _agreements_due(partner: Any, user: Any) -> list[Attention]:
             % {"n": len(rows)},
             detail=detail + " " + ", ".join(str(r.template) for r in rows),
             url=reverse("portal:agreements"),
+            kind="agreements",
+            due=deadlines[0] if deadlines else None,
+            action=_("Accept"),
         )
     ]
 

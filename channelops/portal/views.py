@@ -13,10 +13,11 @@ from django.views.decorators.http import require_safe
 from channelops.core.actions import Action, page_or_action
 from channelops.core.navigation import PORTAL
 from channelops.core.search_page import search_page
-from channelops.partners.models import EngagementEvent, Partner, PartnerMembership
+from channelops.partners.models import Partner, PartnerMembership
 from channelops.partners.pages import PartnerRequest, partner_required
 from channelops.partners.services import partner_person_add, partner_person_deactivate, partner_profile_update
 
+from . import home
 from .attention import attention_for
 from .forms import CompanyProfileForm, InviteColleagueForm
 
@@ -28,8 +29,9 @@ def _admin_only(request: PartnerRequest) -> None:
 
 @partner_required
 def dashboard(request: PartnerRequest) -> HttpResponse:
+    """The portal home: what needs attention, the tier's benefits and the next certification's
+    missing requirements, what happened to the partner, whom to contact (constant queries)."""
     partner = request.partner
-    recent = EngagementEvent.objects.visible_to(request.user).select_related("user")[:5]
     return render(
         request,
         "portal/dashboard.html",
@@ -37,7 +39,10 @@ def dashboard(request: PartnerRequest) -> HttpResponse:
             "partner": partner,
             "attention": attention_for(partner, request.user),
             "programs": list(partner.programs.all()),
-            "recent": recent,
+            "benefits": home.tier_benefits(partner),
+            "next_step": home.next_step(partner),
+            "recent": home.recent_activity(partner, request.user),
+            "help_desk": home.help_desk_contact(partner),
             "nav": "dashboard",
         },
     )

@@ -28,18 +28,13 @@ def _my_tasks(partner: Any, user: Any) -> list[Attention]:
     )
     out = []
     for task in rows:
-        if task.due_on is None:
-            detail = _("In %(item)s.") % {"item": task.item.title}
-        elif task.due_on < today:
+        if task.due_on is not None and task.due_on < today:
             detail = _("Overdue since %(date)s, in %(item)s.") % {
                 "date": date_format(task.due_on, "j F Y"),
                 "item": task.item.title,
             }
-        else:
-            detail = _("Due %(date)s, in %(item)s.") % {
-                "date": date_format(task.due_on, "j F Y"),
-                "item": task.item.title,
-            }
+        else:  # the due date shows beside it
+            detail = _("In %(item)s.") % {"item": task.item.title}
         out.append(
             Attention(
                 title=task.title,

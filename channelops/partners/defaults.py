@@ -49,15 +49,15 @@ def ensure_defaults(sender: Any = None, using: str = "default", **kwargs: Any) -
 def ensure_tier_benefits(using: str = "default", *, apps: Any = None) -> None:
     """The default benefits of a tier that has none yet (staff edits and deletions stay as they are:
     a tier with any benefit is left alone)."""
-    if apps is None:
-        from .models import Tier, TierBenefit
-    else:
-        Tier, TierBenefit = apps.get_model("partners", "Tier"), apps.get_model("partners", "TierBenefit")  # noqa: N806
-    tiers = {t.slug: t for t in Tier.objects.using(using).all()}
-    has = set(TierBenefit.objects.using(using).values_list("tier__slug", flat=True).distinct())
+    from . import models
+
+    tier_model: Any = apps.get_model("partners", "Tier") if apps else models.Tier
+    benefit_model: Any = apps.get_model("partners", "TierBenefit") if apps else models.TierBenefit
+    tiers = {t.slug: t for t in tier_model.objects.using(using).all()}
+    has = set(benefit_model.objects.using(using).values_list("tier__slug", flat=True).distinct())
     rows = [
-        TierBenefit(tier=tiers[slug], label=label, value=value, description=desc, position=i)
+        benefit_model(tier=tiers[slug], label=label, value=value, description=desc, position=i)
         for i, (slug, label, value, desc) in enumerate(TIER_BENEFITS)
         if slug in tiers and slug not in has
     ]
-    TierBenefit.objects.using(using).bulk_create(rows)
+    benefit_model.objects.using(using).bulk_create(rows)

@@ -124,7 +124,7 @@ def recent_activity(partner: Partner, user: Any) -> list[Activity]:
                 _who(ev.by),
             )
         )
-    agreement_kinds = {
+    agreement_kinds: dict[str, str] = {
         EventKind.ACCEPTED: "portal:agreements",
         EventKind.PROMPTED: "portal:agreements",
         EventKind.REGION_DECIDED: "portal:agreements",
@@ -160,7 +160,7 @@ def recent_activity(partner: Partner, user: Any) -> list[Activity]:
     ):
         out.append(
             Activity(
-                b.issued_at,
+                b.issued_at or b.created_at,
                 _("Badge awarded to %(name)s: %(cert)s")
                 % {"name": b.holder_name, "cert": b.certification.name},
                 reverse("portal:badges"),

@@ -123,13 +123,13 @@ def _users_page(
     now = timezone.now()
     for m in memberships:
         # invited and not accepted: resend or cancel (an expired invitation too)
-        m.invitation_pending = bool(  # type: ignore[attr-defined]
+        m.invitation_pending = bool(
             m.user.is_active
             and not m.user.has_usable_password()
-            and m.invitation_expires is not None  # type: ignore[attr-defined]
-            and not m.invitations_accepted  # type: ignore[attr-defined]
+            and m.invitation_expires is not None
+            and not m.invitations_accepted
         )
-        m.invitation_expired = m.invitation_pending and m.invitation_expires <= now  # type: ignore[attr-defined]
+        m.invitation_expired = m.invitation_pending and m.invitation_expires <= now
     return render(
         request,
         "portal/users.html",

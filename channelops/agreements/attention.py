@@ -45,5 +45,15 @@ def _agreements_due(partner: Any, user: Any) -> list[Attention]:
     ]
 
 
+def _all_accepted(partner: Any, user: Any) -> bool:
+    """The condition of the journey task "accept the partner agreements" (work/auto_tasks.py)."""
+    from .querysets import partner_agreement_rows
+
+    return not any(r.needs_action for r in partner_agreement_rows(partner))
+
+
 def register_attention_items() -> None:
+    from channelops.work.auto_tasks import register_condition
+
     register_attention(_agreements_due)
+    register_condition("agreements_accepted", _all_accepted)

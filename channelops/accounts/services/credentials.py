@@ -128,6 +128,9 @@ def invitation_accept(*, invitation: Invitation, password: str, full_name: str =
     EmailAddress.objects.filter(user=user, email__iexact=user.email).update(verified=True, primary=True)
     inv.accepted_at = timezone.now()
     inv.save(update_fields=["accepted_at"])
+    from .. import hooks
+
+    hooks.invitation_accepted.call(user=user)
     return user
 
 

@@ -73,6 +73,10 @@ def agreement_accept(
         )
         _event(partner, EventKind.LEGAL_CLOSED, by, current, _("Custom version accepted"))
     compliance_refresh(partner_ids=[partner.pk])
+    # the journey tasks "accept the partner agreements" tick themselves once nothing is left to accept
+    from channelops.work.auto_tasks import tasks_complete_if
+
+    tasks_complete_if(partner=partner, condition="agreements_accepted", by=by)
     email_enqueue(
         to=by.email,
         template="agreements/email/accepted",

@@ -112,3 +112,8 @@ def test_deactivation_shows_a_confirmation_page_first(partner_a, admin_a, user_a
 def test_may_submit_requests_is_explained_beside_the_checkbox(admin_a, login):
     page = login(admin_a).get("/portal/users/").content.decode()
     assert "Lets this person request NFR licenses and renewals" in page
+
+
+def test_the_confirmation_page_does_not_offer_deactivating_oneself(admin_a, login):
+    page = login(admin_a).get(f"/portal/users/{admin_a.membership.pk}/deactivate/").content.decode()
+    assert "You cannot deactivate yourself" in page and 'method="post"' not in page.split("<main")[1]

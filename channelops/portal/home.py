@@ -134,10 +134,13 @@ def recent_activity(partner: Partner, user: Any) -> list[Activity]:
     }
     for ag in (
         AgreementEvent.objects.filter(partner=partner, kind__in=list(agreement_kinds))
-        .select_related("by")
+        .select_related("by", "version__template", "version__partner")
         .order_by("-at", "-pk")[:PER_SOURCE]
     ):
-        text = ag.get_kind_display() + (f": {Truncator(ag.detail).chars(120)}" if ag.detail else "")
+        if ag.kind == EventKind.ACCEPTED and ag.version is not None:  # the detail holds the IP address
+            text = _("Accepted: %(version)s") % {"version": ag.version}
+        else:
+            text = ag.get_kind_display() + (f": {Truncator(ag.detail).chars(120)}" if ag.detail else "")
         out.append(Activity(ag.at, text, reverse(agreement_kinds[ag.kind]), _who(ag.by)))
     for c in (
         Comment.objects.filter(item__partner=partner, item__shared_with_partner=True, author__is_staff=True)

@@ -344,10 +344,10 @@ def test_the_homes_query_count_is_constant(accepted, admin_a, phd_emea, login, d
     for kind in ("nfr_needs_info", "task", "license_expiring", "certification_expiring", "invitations"):
         assert f'data-kind="{kind}"' in page
     _one_more_of_each(accepted, admin_a, phd_emea, 12)
-    # 41 today: session, user, membership, partner (4); programs (1); the attention providers (7 for the
+    # 34 today: session, user, membership, partner (4); programs (1); the attention providers (7 for the
     # agreement rows + 8, one per kind); tier benefits (1); the next certification (5 + its compliance:
-    # the agreement rows again, 7 + the business plan, 1); activity (7, one per source); help desk (1);
-    # the navigation (1). See docs/portal.md.
-    assert len(small.captured_queries) <= 41
+    # the agreement rows, read once per request: agreement_rows_memo, + the business plan, 1); activity
+    # (7, one per source); help desk (1); the navigation (1). See docs/portal.md.
+    assert len(small.captured_queries) <= 34
     with django_assert_num_queries(len(small.captured_queries)):
         home(client)

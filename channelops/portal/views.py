@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
+from channelops.agreements.querysets import agreement_rows_memo
 from channelops.core.actions import Action, page_or_action
 from channelops.core.navigation import PORTAL
 from channelops.core.search_page import search_page
@@ -40,10 +41,8 @@ def dashboard(request: PartnerRequest) -> HttpResponse:
     """The portal home: what needs attention, the tier's benefits and the next certification's
     missing requirements, what happened to the partner, whom to contact (constant queries)."""
     partner = request.partner
-    return render(
-        request,
-        "portal/dashboard.html",
-        {
+    with agreement_rows_memo():  # the agreements item and the certification's compliance share them
+        context = {
             "partner": partner,
             "attention": attention_for(partner, request.user),
             "programs": list(partner.programs.all()),
@@ -52,8 +51,8 @@ def dashboard(request: PartnerRequest) -> HttpResponse:
             "recent": home.recent_activity(partner, request.user),
             "help_desk": home.help_desk_contact(partner),
             "nav": "dashboard",
-        },
-    )
+        }
+    return render(request, "portal/dashboard.html", context)
 
 
 @partner_required

@@ -222,6 +222,19 @@ def test_an_incomplete_company_profile_appears_for_admins_until_completed(accept
     assert "profile" not in kinds(accepted, admin_a)
 
 
+def test_a_partner_not_active_is_told_until_it_is_active_again(accepted, admin_a, cam):
+    from channelops.partners.services import partner_set_status
+
+    assert "partner_status" not in kinds(accepted, admin_a)
+    partner_set_status(partner=accepted, to="suspended", by=None, note="Unpaid")
+    accepted.refresh_from_db()
+    [a] = items(accepted, admin_a, "partner_status")
+    assert a.title == "Your partnership is suspended"
+    partner_set_status(partner=accepted, to="active", by=None)
+    accepted.refresh_from_db()
+    assert "partner_status" not in kinds(accepted, admin_a)
+
+
 # --- the rest of the home ------------------------------------------------------------------------------
 
 

@@ -73,10 +73,6 @@ def agreement_accept(
         )
         _event(partner, EventKind.LEGAL_CLOSED, by, current, _("Custom version accepted"))
     compliance_refresh(partner_ids=[partner.pk])
-    # the journey tasks "accept the partner agreements" tick themselves once nothing is left to accept
-    from channelops.work.auto_tasks import tasks_complete_if
-
-    tasks_complete_if(partner=partner, condition="agreements_accepted", by=by)
     email_enqueue(
         to=by.email,
         template="agreements/email/accepted",
@@ -84,7 +80,16 @@ def agreement_accept(
         key=f"agreement-accepted:{acceptance.pk}",
         topic=f"partner:{partner.pk}",
     )
+    _journey_tasks_complete(partner, by)
     return acceptance
+
+
+def _journey_tasks_complete(partner: Partner, by: User) -> None:
+    """The journey tasks "accept the partner agreements" tick themselves once nothing is left to accept
+    (in this transaction; work/auto_tasks.py)."""
+    from channelops.work.auto_tasks import tasks_complete_if
+
+    tasks_complete_if(partner=partner, condition="agreements_accepted", by=by)
 
 
 def acceptance_edit_refused(*, acceptance: Acceptance, by: User | None, how: str) -> None:

@@ -22,7 +22,7 @@ from channelops.accounts import roles as staff_roles
 
 from .models import How, Scope, When
 
-# The watch keys registered today (hooks.py, licensing/services.py): repeated here as plain
+# The watch keys registered today (hooks.py, licensing/services/common.py): repeated here as plain
 # strings so the data migration does not depend on the registry.
 APPLICATIONS = "applications"
 NFR_REQUESTS = "nfr_requests"

@@ -26,6 +26,7 @@ from django.utils import timezone, translation
 
 from channelops.core.crm import crm_enabled, crm_placeholder
 from channelops.core.emails import render_email
+from channelops.core.i18n import common_language
 from channelops.core.links import absolute_url
 from channelops.core.models import OutboxMessage
 from channelops.core.outbox import outbox_enqueue, register_handler, send_email_message
@@ -105,7 +106,7 @@ def delivery_queue(*, request: NfrRequest, license: License) -> list[OutboxMessa
         "verify_url": absolute_url("/licenses/keys.json"),
     }
     out: list[OutboxMessage | None] = []
-    license_mail = render_email("licensing/email/license", ctx)
+    license_mail = render_email("licensing/email/license", ctx, language=common_language([lic.contact_email]))
     out.append(
         _email_step(
             req=req,
@@ -190,7 +191,11 @@ def delivery_queue(*, request: NfrRequest, license: License) -> list[OutboxMessa
                 step=STEP_REQUESTER,
                 key=keys[STEP_REQUESTER] + suffix,
                 to=to,
-                rendered=render_email("licensing/email/approved", {**ctx, "link": _link(page, req.pk)}),
+                rendered=render_email(
+                    "licensing/email/approved",
+                    {**ctx, "link": _link(page, req.pk)},
+                    language=common_language(to),
+                ),
                 detail=", ".join(sorted(set(to))),
             )
         )

@@ -430,6 +430,8 @@ LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en")
 # a language switcher shows it.
 LANGUAGES = [("en", "English"), ("de", "Deutsch")]
 LOCALE_PATHS = [BASE_DIR / "channelops" / "locale"]
+# Dates per language: English keeps ISO dates (channelops/formats/en), German uses Django's.
+FORMAT_MODULE_PATH = ["channelops.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True

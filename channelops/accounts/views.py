@@ -157,7 +157,7 @@ def language_switch(request: HttpRequest) -> HttpResponse:
     language = form.cleaned_data["language"]
     user = request.user
     if user.is_authenticated:
-        user_set_language(user=user, language=language, by=user)  # type: ignore[arg-type]
+        user_set_language(user=user, language=language, by=user)
     target = form.cleaned_data["next"] or request.META.get("HTTP_REFERER", "")
     if not url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()

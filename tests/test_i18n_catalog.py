@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from tests.i18n_lint import ALLOWED_FILES, unmarked
+from tests.i18n_pylint import SKIP_PARTS, unmarked_python
 
 ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "channelops" / "locale" / "de" / "LC_MESSAGES" / "django.po"
@@ -110,3 +111,35 @@ def test_the_template_lint_catches_unmarked_text(tmp_path):
     fine = tmp_path / "fine.html"
     fine.write_text('{% load i18n %}<p>{% translate "Yes" %}: {{ n }} CSV</p><script src="x.js"></script>')
     assert unmarked(fine) == []
+
+
+def test_python_text_people_read_is_marked_for_translation():
+    """Form labels and help, flash messages, errors shown on pages (ValidationError, NotAllowed,
+    Http404, PermissionDenied), navigation and attention titles: wrapped in gettext (`_`)."""
+    problems = []
+    for path in sorted((ROOT / "channelops").rglob("*.py")):
+        if SKIP_PARTS & set(path.parts):
+            continue
+        problems += [f"{path.relative_to(ROOT)}: {f}" for f in unmarked_python(path)]
+    assert not problems, "text not marked for translation:\n" + "\n".join(problems)
+
+
+def test_the_python_lint_catches_unmarked_text(tmp_path):
+    module = tmp_path / "views.py"
+    module.write_text(
+        "from django import forms\n"
+        "from django.contrib import messages\n"
+        "from django.utils.translation import gettext_lazy as _\n"
+        "class F(forms.Form):\n"
+        "    a = forms.CharField(label='Your name')\n"
+        "    b = forms.CharField(label=_('Marked'), help_text='YYYY-MM-DD')\n"
+        "def view(request):\n"
+        "    messages.success(request, f'Saved {1}.')\n"
+        "    raise ValidationError('Not marked at all')\n"
+    )
+    found = unmarked_python(module)
+    assert [f.split(" ", 1)[1] for f in found] == [
+        "label='Your name'",
+        "messages.success('Saved .')",
+        "ValidationError('Not marked at all')",
+    ]

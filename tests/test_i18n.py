@@ -131,3 +131,9 @@ def test_only_the_person_changes_their_language():
 
 def test_translation_is_reset_after_the_tests():
     assert translation.get_language() in ("en", "en-us")
+
+
+def test_the_switcher_names_each_language_in_itself(client):
+    body = client.get(reverse("account_login"), HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert 'lang="en"' in body and ">English<" in body and ">Deutsch<" in body
+    assert "Englisch" not in body

@@ -118,9 +118,15 @@ def test_python_text_people_read_is_marked_for_translation():
     Http404, PermissionDenied), navigation and attention titles: wrapped in gettext (`_`)."""
     problems = []
     for path in sorted((ROOT / "channelops").rglob("*.py")):
-        if SKIP_PARTS & set(path.parts):
+        # makemessages (test_catalog_holds_every_marked_string, maybe running at the same time)
+        # writes each template's gettext calls to a temporary "<template>.py" beside it.
+        if SKIP_PARTS & set(path.parts) or path.name.endswith((".html.py", ".txt.py")):
             continue
-        problems += [f"{path.relative_to(ROOT)}: {f}" for f in unmarked_python(path)]
+        try:
+            found = unmarked_python(path)
+        except FileNotFoundError:  # a temporary file gone meanwhile
+            continue
+        problems += [f"{path.relative_to(ROOT)}: {f}" for f in found]
     assert not problems, "text not marked for translation:\n" + "\n".join(problems)
 
 

@@ -6,6 +6,7 @@ Only the documented placeholders are given to a template; staff edit the text in
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -134,7 +135,7 @@ def render_message_for(template: MessageTemplate, context: dict[str, Any], langu
         with translation.override(language):
             note = _("This text is available in English only.")
         rendered["text"] = f"({note})\n\n{rendered['text']}"
-        rendered["html"] = f"<p><em>{note}</em></p>{rendered['html']}"
+        rendered["html"] = f'<p><em>{escape(note)}</em></p><div lang="en">{rendered["html"]}</div>'
     return rendered
 
 

@@ -74,6 +74,7 @@ bench: install
 	$(PY) bench/licenses.py
 	$(PY) bench/practitioners.py
 	$(PY) bench/badges.py
+	$(PY) bench/webhooks.py
 
 clean:
 	rm -rf var/ $(VENV)

@@ -277,8 +277,9 @@ def cmd_queries(args: argparse.Namespace) -> None:
 
     clients: dict[str, Client] = {}
     params = _path_params()
-    pages: dict[str, list[dict[str, Any]]] = {page: [] for page in QUERY_PAGES}
-    for page, variants in QUERY_PAGES.items():
+    wanted = {page: v for page, v in QUERY_PAGES.items() if not args.page or page in args.page}
+    pages: dict[str, list[dict[str, Any]]] = {page: [] for page in wanted}
+    for page, variants in wanted.items():
         for label, email, path_template in variants:
             path = path_template.format(**params)
             if email not in clients:
@@ -421,6 +422,13 @@ def main() -> None:
     q = sub.add_parser("queries")
     q.add_argument("--explain", action="store_true")
     q.add_argument("--repeat", type=int, default=10, help="requests timed (CPU) per variant")
+    q.add_argument(
+        "--page",
+        action="append",
+        default=[],
+        choices=list(QUERY_PAGES),
+        help="only these pages (default: all)",
+    )
     args = parser.parse_args()
     _setup()
     {

@@ -17,6 +17,8 @@ terminal.
     .venv/bin/python bench/run.py                 # 10,000 partners / 100,000 contacts / 1,000,000 events
     .venv/bin/python bench/run.py --quick         # 1,000 partners, fewer requests: a fast check
     .venv/bin/python bench/run.py --markdown      # print latest.json as Markdown tables
+    .venv/bin/python bench/run.py --only report --only overview --rounds 2 --requests 100 \\
+        --output subset.json                      # only these pages (HTTP and queries), own results file
 """
 
 from __future__ import annotations
@@ -339,13 +341,18 @@ def _query_summary(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
     }
 
 
-def scenario_queries(phases: Phases, dataset: Path, slice_folder: Path | None) -> dict[str, Any]:
+def scenario_queries(
+    phases: Phases, dataset: Path, slice_folder: Path | None, only: list[str] | None = None
+) -> dict[str, Any]:
     task = phases.start("queries per request (in-process test Client)")
-    big = run_django(["queries", "--explain"], dataset, log_name="queries-dataset")
-    small = run_django(["queries"], slice_folder, log_name="queries-slice") if slice_folder else None
+    pages = [a for page in _query_pages(only) for a in ("--page", page)]
+    big = run_django(["queries", "--explain", *pages], dataset, log_name="queries-dataset")
+    small = run_django(["queries", *pages], slice_folder, log_name="queries-slice") if slice_folder else None
     phases.done(task)
     out: dict[str, Any] = {}
     for page in TITLES:
+        if page not in big["pages"]:
+            continue
         counts = {
             f"{v['label']} @ {big['counts']['partners']:,} partners": v["queries"] for v in big["pages"][page]
         }
@@ -415,6 +422,13 @@ PAGES = {
 }
 
 
+def _query_pages(only: list[str] | None) -> list[str]:
+    """The queries scenario's pages for ``--only`` (the report brings its CSV); [] means all."""
+    if not only:
+        return []
+    return [p for p in TITLES if p in only or (p == "report_csv" and "report" in only)]
+
+
 def pool(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """Rounds of one URL together: requests/s over all of them, latency percentiles over every request."""
     latencies = sorted(x for r in runs for x in r.pop("latencies"))
@@ -451,6 +465,8 @@ def scenario_http(phases: Phases, dataset: Path, args: argparse.Namespace) -> di
         with server:
             phases.done(task, "[dim]ready[/]")
             for page, (path_template, who, marker) in PAGES.items():
+                if args.only and page not in args.only:
+                    continue
                 path = path_template.format(**sessions.get("params", {}))
                 cookie = f"{sessions['cookie_name']}={sessions[who]}"
                 status, body = get(server.port, path, cookie)
@@ -528,14 +544,16 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
             }
         )
     if "http" in s:
-        ratio = s["http"]["directory"]["ratio"]
-        rows.append(
-            {
-                "target": f"directory throughput ≥ {THROUGHPUT_TARGET:.0%} of the trivial view",
-                "measured": f"{ratio:.0%}",
-                "pass": ratio >= THROUGHPUT_TARGET,
-            }
-        )
+        directory = s["http"].get("directory")
+        if directory is not None:
+            ratio = directory["ratio"]
+            rows.append(
+                {
+                    "target": f"directory throughput ≥ {THROUGHPUT_TARGET:.0%} of the trivial view",
+                    "measured": f"{ratio:.0%}",
+                    "pass": ratio >= THROUGHPUT_TARGET,
+                }
+            )
         report = s["http"].get("report")
         if report is not None:
             rows.append(
@@ -576,7 +594,7 @@ def summary_rows(results: dict[str, Any]) -> list[list[str]]:
         q = s["queries"].get(page)
         if q is None:  # a latest.json from before this page was measured
             continue
-        if page == "report_csv":
+        if page == "report_csv" and "in_process_wall_ms" in q:
             rows.append(_csv_row(s["queries"]))
         if h:
             rows.append(
@@ -651,7 +669,9 @@ def print_report(results: dict[str, Any]) -> None:
     for row in results["targets"]:
         t.add_row(row["target"], str(row["measured"]), "[green]PASS[/]" if row["pass"] else "[red]FAIL[/]")
     console.print(t)
-    console.print(f"Results: {RESULTS / 'latest.json'} (bench took {meta['seconds']:.0f} s)")
+    console.print(
+        f"Results: {RESULTS / meta.get('output', 'latest.json')} (bench took {meta['seconds']:.0f} s)"
+    )
 
 
 def print_markdown(results: dict[str, Any]) -> None:
@@ -710,8 +730,27 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     p.add_argument("--rebuild", action="store_true", help="rebuild the dataset even if it exists")
     p.add_argument("--skip", action="append", default=[], choices=["generation", "http"])
+    p.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        choices=list(PAGES),
+        help="measure only this page (repeatable): its HTTP rounds against /healthz and its queries "
+        "at the dataset's scale; no generation, rollup or slice scenario. Results go to --output "
+        "(default subset.json), never to latest.json",
+    )
+    p.add_argument(
+        "--output",
+        help="results file under bench/results/ (default latest.json; subset.json with --only); "
+        "with --markdown, the file to print",
+    )
     p.add_argument("--markdown", action="store_true", help="print bench/results/latest.json as Markdown")
     args = p.parse_args()
+    args.output = args.output or ("subset.json" if args.only else "latest.json")
+    if args.only and args.output == "latest.json":
+        p.error("--only writes partial results: choose another --output than latest.json")
+    if Path(args.output).name != args.output or not args.output.endswith(".json"):
+        p.error("--output is a file name ending in .json (written under bench/results/)")
     args.partners = args.partners or (1000 if args.quick else 10_000)
     args.slice_partners = args.slice_partners or (200 if args.quick else 1000)
     args.requests = args.requests or (100 if args.quick else 500)
@@ -729,7 +768,7 @@ def parse_args() -> argparse.Namespace:
 def main() -> int:
     args = parse_args()
     if args.markdown:
-        print_markdown(json.loads((RESULTS / "latest.json").read_text()))
+        print_markdown(json.loads((RESULTS / args.output).read_text()))
         return 0
     if os.environ.get("CHANNELOPS_PRODUCTION", "").lower() in {"1", "true", "yes", "on"}:
         console.print(
@@ -764,13 +803,14 @@ def main() -> int:
         copy_db(db_path(dataset), work)
         phases.done(task)
         slice_folder = None
-        if "generation" not in args.skip:
+        if "generation" not in args.skip and not args.only:
             scenarios["generation"] = scenario_generation(phases, template, scale, args.slice_partners)
             slice_folder = BENCH_VAR / "slice-demo"
-        scenarios["queries"] = scenario_queries(phases, work, slice_folder)
-        task = phases.start("rollup refresh after a day of events vs the raw aggregate")
-        scenarios["rollup"] = run_django(["rollup"], work, log_name="rollup")
-        phases.done(task, f"[dim]{scenarios['rollup']['ratio']:.1f}×[/]")
+        scenarios["queries"] = scenario_queries(phases, work, slice_folder, args.only)
+        if not args.only:
+            task = phases.start("rollup refresh after a day of events vs the raw aggregate")
+            scenarios["rollup"] = run_django(["rollup"], work, log_name="rollup")
+            phases.done(task, f"[dim]{scenarios['rollup']['ratio']:.1f}×[/]")
         if "http" not in args.skip:
             scenarios["http"] = scenario_http(phases, work, args)
     results: dict[str, Any] = {
@@ -782,6 +822,7 @@ def main() -> int:
             # Other processes on the machine skew the figures: the 1-minute load at start and end.
             "loadavg_1m": [round(load_start[0], 2), round(os.getloadavg()[0], 2)],
             "args": {k: v for k, v in vars(args).items() if k != "markdown"},
+            "output": args.output,
         },
         "dataset": {
             "scale": scale,
@@ -795,9 +836,9 @@ def main() -> int:
     }
     results["targets"] = targets(results)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    tmp = RESULTS / "latest.json.tmp"
+    tmp = RESULTS / f"{args.output}.tmp"
     tmp.write_text(json.dumps(results, indent=2, default=str) + "\n")
-    tmp.replace(RESULTS / "latest.json")
+    tmp.replace(RESULTS / args.output)
     print_report(results)
     return 0
 

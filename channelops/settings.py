@@ -103,6 +103,8 @@ INSTALLED_APPS = [
     "channelops.helpdesk",
     "channelops.insight",
     "channelops.notifications",
+    "channelops.crm",
+    "channelops.webhooks",  # after every app whose hooks it listens to: it only observes
     "channelops.portal",
     "channelops.console",
     "channelops.demo",  # the `demo` and `run` commands (project level: imports every app)
@@ -381,6 +383,25 @@ CRM_ENABLED = env.bool("CHANNELOPS_CRM_ENABLED", default=False)
 # The CRM's page of an account, "{id}" replaced by the partner's CRM account id (the console's partner
 # page links to it), e.g. https://example.my.salesforce.com/lightning/r/Account/{id}/view; "" = no link.
 CRM_ACCOUNT_URL = env.str("CHANNELOPS_CRM_ACCOUNT_URL", default="")
+
+# CRM sync with Salesforce (docs/crm.md); CRM_ENABLED is defined above.
+SALESFORCE_LOGIN_URL = env.str("CHANNELOPS_SALESFORCE_LOGIN_URL", default="https://login.salesforce.com")
+SALESFORCE_CLIENT_ID = env.str("CHANNELOPS_SALESFORCE_CLIENT_ID", default="")
+SALESFORCE_CLIENT_SECRET = env.str("CHANNELOPS_SALESFORCE_CLIENT_SECRET", default="")
+SALESFORCE_USERNAME = env.str("CHANNELOPS_SALESFORCE_USERNAME", default="")
+SALESFORCE_PRIVATE_KEY = env.str("CHANNELOPS_SALESFORCE_PRIVATE_KEY", default="")
+SALESFORCE_PRIVATE_KEY_FILE = env.str("CHANNELOPS_SALESFORCE_PRIVATE_KEY_FILE", default="")
+SALESFORCE_API_VERSION = env.str("CHANNELOPS_SALESFORCE_API_VERSION", default="59.0")
+CRM_DAILY_API_BUDGET = env.int("CHANNELOPS_CRM_DAILY_API_BUDGET", default=10000)
+CRM_SYNC_MINUTES = env.int("CHANNELOPS_CRM_SYNC_MINUTES", default=5)
+CRM_RETRY_SECONDS = env.int("CHANNELOPS_CRM_RETRY_SECONDS", default=300)
+CRM_TIMEOUT_SECONDS = env.int("CHANNELOPS_CRM_TIMEOUT_SECONDS", default=30)
+CRM_CA_BUNDLE = env.str("CHANNELOPS_CRM_CA_BUNDLE", default="")
+
+# Outgoing webhooks (docs/webhooks.md)
+WEBHOOKS_ALLOW_PRIVATE = env.bool("CHANNELOPS_WEBHOOKS_ALLOW_PRIVATE", default=False)
+WEBHOOKS_TIMEOUT_SECONDS = env.int("CHANNELOPS_WEBHOOKS_TIMEOUT_SECONDS", default=10)
+WEBHOOKS_DISABLE_AFTER_FAILURES = env.int("CHANNELOPS_WEBHOOKS_DISABLE_AFTER_FAILURES", default=20)
 # GitLab mirror of work items (S13): off unless both the URL and a token are set
 GITLAB_MIRROR_URL = env.str("CHANNELOPS_GITLAB_URL", default="").rstrip("/")
 GITLAB_MIRROR_TOKEN = env.str("CHANNELOPS_GITLAB_TOKEN", default="")

@@ -263,3 +263,35 @@ def test_a_refresh_writes_only_the_difference(legal):
         assert list(AgreementCompliance.objects.values_list("partner_id", flat=True)) == [b.pk]
         assert set(AgreementCompliance.objects.values_list("pk", flat=True)) < ids
         assert_table_is_fresh()
+
+
+def test_the_report_renders_its_cells_from_plain_rows(legal, admin, client):
+    """The report's rows are ``values()`` dicts (docs/performance.md): the same cells, links and
+    CSV as when they were model objects."""
+    from django.utils.formats import date_format
+
+    with time_machine.travel(date(2026, 3, 2), tick=False):
+        delta, echo = PartnerFactory(legal_name="Delta"), PartnerFactory(legal_name="Echo")
+        accept_all(delta, MembershipFactory(partner=delta, role="admin").user)
+        _master_v2(legal, reaccept_by=date(2026, 4, 1))
+        compliance_refresh()
+        master = AgreementTemplate.objects.get(slug="master-partner-agreement")
+        client.force_login(admin)
+        page = client.get(reverse("console:agreement_report")).content.decode()
+        accepted = date_format(date(2026, 3, 2), "DATE_FORMAT")
+        deadline = date_format(date(2026, 4, 1), "DATE_FORMAT")
+        assert f'<a href="/console/partners/{delta.pk}/">Delta</a>' in page
+        assert f'<a href="/console/partners/{echo.pk}/">Echo</a>' in page
+        assert f'v1 <span class="text-secondary">({accepted})</span>' in page
+        assert f">{deadline}</td>" in page
+        assert f">{master.name}</td>" in page
+        assert ">v2</td>" in page
+        csv = client.get(reverse("console:agreement_report"), {"format": "csv"})
+        lines = b"".join(csv.streaming_content).decode().splitlines()
+        assert lines[0].startswith("Partner id,Partner,Region,Agreement,Current version")
+        delta_row = next(line for line in lines if f"{delta.pk},Delta," in line)
+        assert f",{master.name},v2,v1," in delta_row and delta_row.endswith(",2026-04-01")
+        echo_master = next(
+            line for line in lines if line.startswith(f"{echo.pk},Echo,") and master.name in line
+        )
+        assert echo_master.endswith(",")  # never accepted: no deadline

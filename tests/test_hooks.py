@@ -72,10 +72,13 @@ def test_registered_holds_a_function_for_the_block_only():
 def test_the_apps_register_on_the_owners_hooks_in_the_order_the_signals_ran():
     from channelops.accounts import hooks as accounts_hooks
     from channelops.badges.services import on_records_changed
+    from channelops.core.events import event_published
     from channelops.enablement.hooks import practitioner_records_changed
     from channelops.enablement.services.awards import evaluation, workflow
     from channelops.notifications import hooks as notification_hooks
     from channelops.partners import hooks as partners_hooks
+    from channelops.webhooks import listeners as webhook_listeners
+    from channelops.webhooks import services as webhook_services
     from channelops.work import gitlab_mirror, partner_hooks
     from channelops.work.hooks import work_item_changed
 
@@ -83,6 +86,7 @@ def test_the_apps_register_on_the_owners_hooks_in_the_order_the_signals_ran():
         gitlab_mirror.on_work_item_changed,
         workflow._on_work_item_changed,
         notification_hooks.work_item_changed,
+        webhook_listeners.work_item_changed,
     ]
     assert practitioner_records_changed.functions == [evaluation._on_records_changed, on_records_changed]
     # the default journeys first, so a workflow assigning the same journey finds it open
@@ -97,4 +101,8 @@ def test_the_apps_register_on_the_owners_hooks_in_the_order_the_signals_ran():
     ]
     assert accounts_hooks.person_created.functions == [notification_hooks.defaults_on_person_created]
     assert accounts_hooks.person_access_changed.functions == [notification_hooks.defaults_on_access_changed]
-    assert partners_hooks.application_changed.functions == [notification_hooks.application_changed]
+    assert partners_hooks.application_changed.functions == [
+        notification_hooks.application_changed,
+        webhook_listeners.application_changed,
+    ]
+    assert event_published.functions == [webhook_services.event_fan_out]

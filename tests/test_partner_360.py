@@ -1,4 +1,4 @@
-"""The console's partner page, "Partner 360" (channelops/console/partner360.py, docs/partners.md):
+"""The console's partner page, "Partner 360" (channelops/console/partner360/, docs/partners.md):
 one tab per kind of record, each with a fixed number of queries whatever the partner's data size."""
 
 from __future__ import annotations

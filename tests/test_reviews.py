@@ -531,7 +531,7 @@ def test_with_crm_enabled_but_no_crm_sync_the_update_waits_instead_of_being_lost
     review_complete(review=monthly_review, notes="Fine.", by=emea_phd)
     deliver()
     msg = OutboxMessage.objects.get(kind="crm.partner_update")
-    assert msg.status == OutboxStatus.PENDING and "no CRM sync" in msg.last_error
+    assert msg.status == OutboxStatus.PENDING and "No CRM is connected" in msg.last_error
 
 
 @pytest.mark.django_db

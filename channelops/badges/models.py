@@ -13,7 +13,8 @@ from simple_history.models import HistoricalRecords
 
 from channelops.enablement.models import Certification, PractitionerRecord
 from channelops.partners.models import Partner
-from channelops.partners.querysets import PartnerScopedQuerySet
+
+from .querysets import BadgeQuerySet
 
 #: Bits per status list: 131,072 bits = the 16 KB minimum of the Bitstring Status List spec.
 STATUS_LIST_BITS = 131_072
@@ -39,11 +40,6 @@ class StatusList(models.Model):
 
     def __str__(self) -> str:
         return f"status list {self.pk} ({self.next_index}/{self.size})"
-
-
-class BadgeQuerySet(PartnerScopedQuerySet):
-    def for_list(self) -> BadgeQuerySet:
-        return self.select_related("partner", "certification")
 
 
 class Badge(models.Model):

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from channelops.core.events import publish
 from channelops.core.models import OutboxMessage
 from channelops.core.outbox import email_enqueue, outbox_enqueue, register_handler
 from channelops.enablement.models import PractitionerRecord
@@ -258,6 +259,7 @@ def badges_sign(*, badge_ids: Iterable[Any]) -> int:
             badge.issued_at = timezone.now()
             badge.save(update_fields=["credential", "key_id", "status", "issued_at"])
             _email_holder(badge)
+            _publish(badge, "badge.issued")
             signed += 1
     return signed
 
@@ -314,4 +316,20 @@ def badge_revoke(*, badge: Badge, by: Any, reason: str) -> Badge:
     locked.revocation_reason = reason
     locked._history_user = by  # type: ignore[attr-defined]
     locked.save(update_fields=["status", "revoked_at", "revoked_by", "revocation_reason"])
+    _publish(locked, "badge.revoked")
     return locked
+
+
+def _publish(badge: Badge, kind: str) -> None:
+    publish(
+        kind,
+        key=str(badge.pk),
+        data={
+            "badge_id": str(badge.pk),
+            "partner_id": badge.partner_id,
+            "holder": badge.holder_name,
+            "certification": badge.certification.name,
+            "status": badge.status,
+            "public_url": public_url(badge),
+        },
+    )

@@ -3,12 +3,14 @@ from django.urls import include, path
 from channelops.accounts.urls import console_patterns as access_patterns
 from channelops.agreements.urls import console_patterns as agreement_patterns
 from channelops.badges.urls import console_patterns as badge_patterns
+from channelops.crm.urls import console_patterns as crm_patterns
 from channelops.enablement.urls import console_patterns as enablement_patterns
 from channelops.insight.urls import console_patterns as insight_patterns
 from channelops.licensing.urls import console_patterns as nfr_patterns
 from channelops.licensing.urls import license_console_patterns
 from channelops.notifications.urls import console_patterns as notification_patterns
 from channelops.partners.urls import console_patterns as application_patterns
+from channelops.webhooks.urls import console_patterns as webhook_patterns
 from channelops.work.urls import console_patterns as work_patterns
 
 from . import views
@@ -32,6 +34,8 @@ urlpatterns = [
     path("", include(badge_patterns)),
     path("", include(insight_patterns)),
     path("", include("channelops.helpdesk.urls")),
+    path("", include(webhook_patterns)),
+    path("", include(crm_patterns)),
     path("search/", views.search, name="search"),
     path("queues/", views.queues, name="queues"),
     path("queues/<slug:key>/", views.queue_detail, name="queue_detail"),

@@ -171,7 +171,7 @@ def _partner_or_404(request: HttpRequest, pk: int) -> Partner:
 @staff_required
 @require_safe
 def partner_detail(request: StaffRequest, pk: int) -> HttpResponse:
-    """The partner page ("Partner 360", channelops/console/partner360.py): a header with the
+    """The partner page ("Partner 360", channelops/console/partner360/): a header with the
     partner's classification and one tab per kind of record (``?tab=<key>``, overview by default).
     A tab the staff member's role may not see answers 403 and is not offered."""
     user: Any = request.user

@@ -1,11 +1,12 @@
-"""Placeholder handlers for the CRM outbox kinds until the CRM sync (issue 13) replaces them.
+"""How the CRM outbox kinds are delivered: by the CRM sync's writer when one is registered and a
+CRM is connected (``channelops.crm`` registers writers for ``crm.partner_update`` and
+``crm.activity``, docs/crm.md), else by the placeholder rules below.
 
 Features queue CRM changes as outbox messages (``crm.partner_update`` from account reviews,
-``crm.activity`` from NFR license e-mails). There is no CRM integration yet. Until the sync
-registers its own handlers for these kinds:
+``crm.activity`` from NFR license e-mails). Without a writer for the kind:
 
 * ``CRM_ENABLED`` false (the default, "runs with no CRM"): the message is logged and marked
-  delivered — there is nothing to update;
+  delivered — there is nothing to update (with a writer too);
 * ``CRM_ENABLED`` true: delivery fails with "no CRM sync installed", so the messages wait
   (retried, then dead letters the console can retry) instead of being lost.
 """
@@ -13,6 +14,7 @@ registers its own handlers for these kinds:
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from django.conf import settings
 
@@ -29,8 +31,21 @@ def crm_enabled() -> bool:
     return bool(getattr(settings, "CRM_ENABLED", False))
 
 
+_WRITERS: dict[str, Callable[[OutboxMessage], None]] = {}
+
+
+def register_crm_writer(kind: str, writer: Callable[[OutboxMessage], None]) -> None:
+    """The CRM sync's function that writes messages of ``kind`` to the CRM (raises to be retried)."""
+    _WRITERS[kind] = writer
+
+
 def crm_placeholder(msg: OutboxMessage) -> bool:
-    """Deliver ``msg`` to "no CRM": returns False when skipped (no CRM), raises when one is expected."""
+    """Deliver ``msg``: True when a CRM writer wrote it; False when skipped (no CRM); raises when a
+    CRM is expected but cannot take it (the outbox retries)."""
+    writer = _WRITERS.get(msg.kind)
+    if writer is not None and crm_enabled():
+        writer(msg)
+        return True
     if not crm_enabled():
         log.info("%s %s skipped: no CRM configured (CRM_ENABLED is false)", msg.kind, msg.idempotency_key)
         return False

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from channelops.accounts.models import User
 from channelops.accounts.roles import ADMINISTRATOR, LEADERSHIP, PHD
+from channelops.core.events import publish
 from channelops.core.exceptions import NotAllowed
 from channelops.core.links import absolute_url
 from channelops.core.outbox import email_enqueue, outbox_enqueue
@@ -369,6 +370,18 @@ def review_complete(*, review: AccountReview, notes: str, by: User) -> AccountRe
                 "account_notes": partner.account_notes,
             },
             "source": {"account_review": review.pk},
+        },
+    )
+    publish(
+        "review.completed",
+        key=str(review.pk),
+        data={
+            "review_id": review.pk,
+            "partner_id": partner.pk,
+            "kind": review.kind,
+            "completed_at": now.isoformat(),
+            "completed_by": by.email,
+            "last_phd_review": partner.last_phd_review.isoformat() if partner.last_phd_review else None,
         },
     )
     return review

@@ -3,7 +3,7 @@
 
 Every function takes the page's :class:`OverviewFilters` (region, tier, program, period) and
 returns plain rows with a constant number of queries, whatever the program's size. Partner counts
-over time come from the ``PartnerMonth`` rollup; requests, licenses, certifications, badges and
+over time come from the ``PartnerMonthTotal`` totals of the ``PartnerMonth`` rollup; requests, licenses, certifications, badges and
 reviews are counted on their own (small) tables with one ``GROUP BY`` each.
 """
 
@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, F, Min, Q, QuerySet
+from django.db.models import Count, F, Min, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -37,7 +37,7 @@ from channelops.partners.models import (
     Tier,
 )
 
-from .models import PartnerMonth
+from .models import PartnerMonth, PartnerMonthTotal
 from .months import last_months, month_last_day
 
 PERIODS = (3, 6, 12)
@@ -127,14 +127,24 @@ def filtered_partners(f: OverviewFilters) -> QuerySet[Partner]:
 # --- partners ------------------------------------------------------------------------------------
 
 
+def totals_qs(f: OverviewFilters) -> QuerySet[PartnerMonthTotal]:
+    """The ``PartnerMonthTotal`` rows of the filters' months, region, tier and program: with a
+    program, that program's rows; without, the rows that count every partner once."""
+    qs = PartnerMonthTotal.objects.filter(month__gte=f.start, month__lte=f.month_list[-1])
+    if f.region is not None:
+        qs = qs.filter(region=f.region)
+    if f.tier is not None:
+        qs = qs.filter(tier=f.tier)
+    return qs.filter(program=f.program) if f.program is not None else qs.filter(program__isnull=True)
+
+
 def partners_over_time(f: OverviewFilters) -> list[dict[str, Any]]:
     """Per month: partners by status at the month's end, and the monthly active partners (MAP):
-    active-status partners any of whose people signed in or acted in the month. One query."""
+    active-status partners any of whose people signed in or acted in the month. One query, on
+    the monthly totals of the ``PartnerMonth`` rollup."""
     counts: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for r in (
-        months_qs(f)
-        .values("month", "status")
-        .annotate(n=Count("id"), active=Count("id", filter=Q(active=True, status=PartnerStatus.ACTIVE)))
+        totals_qs(f).values("month", "status").annotate(n=Sum("partners"), active=Sum("active")).order_by()
     ):
         counts[r["month"]][r["status"]] += r["n"]
         counts[r["month"]]["map"] += r["active"]
@@ -152,17 +162,23 @@ def partners_over_time(f: OverviewFilters) -> list[dict[str, Any]]:
 
 def partners_now(f: OverviewFilters, by: str) -> list[dict[str, Any]]:
     """This month's partners per ``by`` (``region``, ``tier`` or ``program``) and status, with the
-    month's active partners (MAP). One query."""
-    field = {"region": "region__code", "tier": "tier__name", "program": "partner__programs__name"}[by]
-    key = {"region": "region__code", "tier": "tier__slug", "program": "partner__programs__slug"}[by]
-    order = {"region": "region__code", "tier": "tier__rank", "program": "partner__programs__name"}[by]
+    month's active partners (MAP). One query, on the monthly totals."""
+    field = {"region": "region__code", "tier": "tier__name", "program": "program__name"}[by]
+    key = {"region": "region__code", "tier": "tier__slug", "program": "program__slug"}[by]
+    order = {"region": "region__code", "tier": "tier__rank", "program": "program__name"}[by]
     this_month = f.month_list[-1]
+    qs = totals_qs(f).filter(month=this_month)
+    if by == "program" and f.program is None:
+        # per program: the programs' rows (a partner in several programs counts once in each)
+        qs = PartnerMonthTotal.objects.filter(month=this_month, program__isnull=False)
+        if f.region is not None:
+            qs = qs.filter(region=f.region)
+        if f.tier is not None:
+            qs = qs.filter(tier=f.tier)
     rows: dict[str, dict[str, Any]] = {}
     for r in (
-        months_qs(f)
-        .filter(month=this_month)
-        .values(field, key, "status")
-        .annotate(n=Count("id"), active=Count("id", filter=Q(active=True, status=PartnerStatus.ACTIVE)))
+        qs.values(field, key, "status")
+        .annotate(n=Sum("partners"), active=Sum("active"))
         .order_by(order, "status")
     ):
         if r[key] is None:
@@ -190,14 +206,19 @@ def partners_now(f: OverviewFilters, by: str) -> list[dict[str, Any]]:
 FUNNEL_STEPS = ("received", "verified", "approved", "signed_in", "accepted", "first_use")
 
 
-def _days(a: Any, b: Any) -> float | None:
+def _local_day(value: Any, tz: Any) -> date | None:
+    """A date, or a datetime as the local date in ``tz`` (``timezone.localdate`` without its
+    per-call lookups: the funnel converts tens of thousands of values)."""
+    if isinstance(value, datetime):
+        return value.astimezone(tz).date()
+    return value
+
+
+def _days(a: Any, b: Any, tz: Any = None) -> float | None:
     if a is None or b is None:
         return None
-    if isinstance(a, datetime):
-        a = timezone.localdate(a)
-    if isinstance(b, datetime):
-        b = timezone.localdate(b)
-    return max(0, (b - a).days)
+    tz = tz or timezone.get_current_timezone()
+    return max(0, (_local_day(b, tz) - _local_day(a, tz)).days)  # type: ignore[operator]
 
 
 def funnel(f: OverviewFilters) -> dict[str, Any]:
@@ -241,35 +262,38 @@ def funnel(f: OverviewFilters) -> dict[str, Any]:
         .annotate(d=Min("completed_on"))
         .values_list("partner_id", "d")
     )
+    tz = timezone.get_current_timezone()
     per_region: dict[str, dict[str, Any]] = {}
     total = _empty_funnel("")
     for _pk, region, created, verified, decided, status, pid in rows:
-        steps: dict[str, Any] = {"received": created, "verified": verified}
-        steps["approved"] = decided if status == "approved" and pid else None
-        steps["signed_in"] = first_sign_in.get(pid) if steps["approved"] else None
-        steps["accepted"] = first_accept.get(pid) if steps["approved"] else None
-        uses = [d for d in (first_nfr.get(pid), first_cert.get(pid)) if d is not None]
-        steps["first_use"] = (
-            min(
-                uses,
-                key=lambda d: (
-                    d if isinstance(d, date) and not isinstance(d, datetime) else timezone.localdate(d)
-                ),
-            )
-            if steps["approved"] and uses
-            else None
-        )
-        for target in (total, per_region.setdefault(region or "", _empty_funnel(region or ""))):
-            previous = None
-            for step in FUNNEL_STEPS:
-                if steps[step] is None:
-                    break
+        approved = decided if status == "approved" and pid else None
+        # Each step's local date (the days between steps are counted on dates), or None.
+        days_at: list[date | None] = [
+            _local_day(created, tz),
+            _local_day(verified, tz),
+            _local_day(approved, tz),
+        ]
+        if approved is not None:
+            uses = [d for d in (first_nfr.get(pid), first_cert.get(pid)) if d is not None]
+            days_at += [
+                _local_day(first_sign_in.get(pid), tz),
+                _local_day(first_accept.get(pid), tz),
+                min(_local_day(d, tz) for d in uses) if uses else None,  # type: ignore[type-var]
+            ]
+        key = region or ""
+        if key not in per_region:
+            per_region[key] = _empty_funnel(key)
+        targets = (total, per_region[key])
+        previous: date | None = None
+        for i, step in enumerate(FUNNEL_STEPS):
+            day = days_at[i] if i < len(days_at) else None
+            if day is None:
+                break
+            for target in targets:
                 target["counts"][step] += 1
-                if previous is not None:
-                    days = _days(steps[previous], steps[step])
-                    if days is not None:
-                        target["days"][step].append(days)
-                previous = step
+                if i:
+                    target["days"][step].append(max(0, (day - previous).days))  # type: ignore[operator]
+            previous = day
     return {
         "total": _finish_funnel(total),
         "regions": [_finish_funnel(r) for _k, r in sorted(per_region.items())],

@@ -8,6 +8,9 @@ transaction) and runs
 - for one partner's current month whenever the partner services announce a change
   (``partners.hooks.partner_created`` / ``partner_changed``), inside their transaction,
 - on demand: ``channelops insight_refresh --months 13``.
+
+Each refresh then recomputes the ``PartnerMonthTotal`` rows of the months it refreshed (the
+overview's partner tables read those totals, not the per-partner rows).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, F, Sum
+from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -30,7 +33,7 @@ from channelops.partners.models import (
     PartnerStatusChange,
 )
 
-from .models import PartnerMonth, PortalViewDaily
+from .models import PartnerMonth, PartnerMonthTotal, PortalViewDaily
 from .months import add_months, last_months, month_last_day
 
 Progress = Callable[[int, int], None]
@@ -126,8 +129,12 @@ def partner_months_refresh(
     ):
         activity.setdefault((r["partner_id"], _as_date(r["m"])), {})["page_views"] = r["n"]
     stale = PartnerMonth.objects.filter(month__in=month_list)
+    groups: set[tuple[int, int]] | None = None
     if pids is not None:
         stale = stale.filter(partner_id__in=pids)
+        # The totals that can change: the partners' (region, tier) before and after.
+        groups = set(stale.values_list("region_id", "tier_id").distinct())
+        groups |= {(region_id, tier_id) for _pk, region_id, tier_id, _s, _c in rows}
     stale.delete()
     objs = []
     written = 0
@@ -161,7 +168,55 @@ def partner_months_refresh(
         if progress:
             progress(i + 1, len(month_list))
     PartnerMonth.objects.bulk_create(objs, batch_size=1000)
+    partner_month_totals_refresh(months=month_list, groups=groups)
     return written + len(objs)
+
+
+def partner_month_totals_refresh(
+    *, months: Iterable[date], groups: Iterable[tuple[int, int]] | None = None
+) -> int:
+    """Recompute the ``PartnerMonthTotal`` rows of ``months`` from their ``PartnerMonth`` rows: every
+    total of those months, or only those of the ``(region_id, tier_id)`` ``groups`` (the refresh of
+    some partners: the groups they were and are in; every program's total of a group is
+    recomputed, so a change of the partners' programs counts too). Two ``GROUP BY`` queries.
+    Returns the number of total rows written."""
+    month_list = sorted(set(months))
+    where = Q(month__in=month_list)
+    if groups is not None:
+        pairs = sorted(set(groups))
+        if not pairs:
+            return 0
+        any_group = Q()
+        for region_id, tier_id in pairs:
+            any_group |= Q(region_id=region_id, tier_id=tier_id)
+        where &= any_group
+    PartnerMonthTotal.objects.filter(where).delete()
+    rows = PartnerMonth.objects.filter(where).order_by()
+    counted = {
+        "n": Count("id"),
+        "map": Count("id", filter=Q(active=True, status=PartnerStatus.ACTIVE)),
+    }
+    everyone: Any = rows.values("month", "region_id", "tier_id", "status").annotate(**counted)
+    per_program: Any = (
+        rows.filter(partner__programs__isnull=False)
+        .values("month", "region_id", "tier_id", "status", "partner__programs")
+        .annotate(**counted)
+    )
+    grouped: list[dict[str, Any]] = [*everyone, *per_program]
+    objs = [
+        PartnerMonthTotal(
+            month=_as_date(r["month"]),
+            region_id=r["region_id"],
+            tier_id=r["tier_id"],
+            program_id=r.get("partner__programs"),
+            status=r["status"],
+            partners=r["n"],
+            active=r["map"],
+        )
+        for r in grouped
+    ]
+    PartnerMonthTotal.objects.bulk_create(objs, batch_size=1000)
+    return len(objs)
 
 
 @transaction.atomic

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
 from channelops.accounts.models import User
+from channelops.core.events import publish
 
 from .files import license_sign
 from .keys import current_signing_key
@@ -104,5 +105,18 @@ def license_issue(*, request: NfrRequest, by: User | None) -> License:
         return License.objects.get(request_id=locked.pk)
     RequestEvent.objects.create(
         request=locked, kind="license_issued", by=by, detail=f"{payload['note']}; id {license_id}"
+    )
+    publish(
+        "license.issued",
+        key=str(lic.pk),
+        data={
+            "license_id": str(lic.pk),
+            "request": locked.reference,
+            "partner_id": lic.partner_id,
+            "plan": lic.plan,
+            "users": lic.users,
+            "starts": lic.starts.isoformat(),
+            "expires": lic.expires.isoformat(),
+        },
     )
     return lic

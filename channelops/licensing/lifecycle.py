@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channelops.accounts.models import User
+from channelops.core.events import publish
 from channelops.core.exceptions import NotAllowed
 
 from .models import License, LicenseReminder, NfrRequest, RequestEvent, RequestStatus
@@ -155,6 +156,16 @@ def license_revoke(*, license: License, by: User, reason: str) -> License:
     lic._history_user = by  # type: ignore[attr-defined]
     lic.save(update_fields=["revoked_at", "revoked_by", "revocation_reason"])
     RequestEvent.objects.create(request=lic.request, kind="license_revoked", by=by, detail=reason[:500])
+    publish(
+        "license.revoked",
+        key=str(lic.pk),
+        data={
+            "license_id": str(lic.pk),
+            "partner_id": lic.partner_id,
+            "revoked_at": lic.revoked_at.isoformat(),
+            "reason": reason,
+        },
+    )
     to = sorted({a.lower() for a in [lic.contact_email, *_admin_emails(lic.partner_id)] if a})
     _mail(
         to,

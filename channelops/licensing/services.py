@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from channelops.accounts.models import User
+from channelops.core.events import publish
 from channelops.core.exceptions import NotAllowed
 from channelops.core.links import absolute_url
 from channelops.core.outbox import email_partner_people
@@ -537,6 +538,7 @@ def nfr_request_reject(*, request: NfrRequest, by: User, reason: str) -> NfrRequ
     req._history_user = by  # type: ignore[attr-defined]
     req.save(update_fields=["status", "rejection_reason", "decided_by", "decided_at", "updated_at"])
     _event(req, "rejected", by, reason)
+    _publish_decision(req)
     ctx = {"req": req, "partner": req.partner, "reason": req.rejection_reason}
     _tell_requester_side(req, "rejected", ctx, key=f"nfr-rejected:{req.pk}")
     _notify(req, by=by, kind="rejected")
@@ -601,4 +603,21 @@ def nfr_request_approve(*, request: NfrRequest, by: User) -> License:
     privilege_used(user=by, perm=ISSUE_PERM, detail=f"{req.reference}: license {lic.id}")
     delivery_queue(request=req, license=lic)
     _notify(req, by=by, kind="approved")
+    _publish_decision(req, license_id=str(lic.pk))
     return lic
+
+
+def _publish_decision(req: NfrRequest, license_id: str | None = None) -> None:
+    publish(
+        "nfr_request.decided",
+        key=str(req.pk),
+        data={
+            "request": req.reference,
+            "partner_id": req.partner_id,
+            "decision": req.status,
+            "seats": req.seats,
+            "plan": req.plan,
+            "decided_at": req.decided_at.isoformat() if req.decided_at else None,
+            "license_id": license_id,
+        },
+    )

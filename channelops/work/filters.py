@@ -8,7 +8,7 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .item_forms import PartnerLookupField, PersonChoiceField, staff_people
+from .forms import PartnerLookupField, PersonChoiceField, staff_people
 from .models import Label, Milestone, Project
 from .querysets import overdue_filter
 
@@ -17,7 +17,7 @@ class PartnerFilter(django_filters.Filter):
     """Items about one partner, typed as "Name (#id)", an id or a unique part of the name.
 
     To switch to ``channelops.partners.forms.PartnerChoiceField`` when it lands, change
-    ``field_class`` here (and ``item_forms.partner_field``)."""
+    ``field_class`` here (and ``forms.partner_field``)."""
 
     field_class = PartnerLookupField
 

@@ -20,7 +20,7 @@ RULES: dict[str, Rule] = {
             Probe("GET", "/console/partners/export.xlsx"),
         ],
     ),
-    # every tab of the partner page (channelops/console/partner360.py), GET and POST
+    # every tab of the partner page (channelops/console/partner360/), GET and POST
     "console:partner_detail": Rule(
         DENIED,
         lambda w: [

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channelops.accounts.models import User
+from channelops.core.events import publish
 from channelops.core.outbox import email_enqueue
 from channelops.partners.models import Partner, PartnerStatus
 
@@ -73,6 +74,19 @@ def agreement_accept(
         )
         _event(partner, EventKind.LEGAL_CLOSED, by, current, _("Custom version accepted"))
     compliance_refresh(partner_ids=[partner.pk])
+    publish(
+        "agreement.accepted",
+        key=str(acceptance.pk),
+        data={
+            "acceptance_id": acceptance.pk,
+            "partner_id": partner.pk,
+            "agreement": current.template.name,
+            "version": current.label,
+            "accepted_by": by.email,
+            "accepted_at": acceptance.accepted_at.isoformat(),
+            "content_hash": acceptance.content_hash,
+        },
+    )
     email_enqueue(
         to=by.email,
         template="agreements/email/accepted",

@@ -21,7 +21,7 @@ from channelops.core.actions import Action
 from channelops.core.pages import staff_required
 from channelops.partners.models import Partner
 
-from ..item_forms import (
+from ..forms import (
     CommentForm,
     FromTemplateForm,
     TaskToggleForm,

@@ -20,7 +20,7 @@ from channelops.accounts.pages import SignedInRequest
 from channelops.core.actions import Action
 from channelops.partners.pages import PartnerRequest, partner_required
 
-from ..item_forms import CommentForm, TaskToggleForm
+from ..forms import CommentForm, TaskToggleForm
 from ..models import CLOSED_STATUSES, Task, TaskRole, WorkItem
 from ..querysets import JOURNEY, attach_people, by_when, journey_items, with_progress
 from ..services.items import comment_add

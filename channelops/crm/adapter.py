@@ -1,0 +1,123 @@
+"""The CRM adapter interface and the Salesforce adapter (docs/crm.md).
+
+The sync engine (``services.py``) speaks only :class:`CrmAdapter`; a second CRM is a second
+adapter. :class:`SalesforceAdapter` authenticates with OAuth 2.0 (client credentials or the JWT
+bearer flow, ``auth.py``) and calls the REST API through ``simple-salesforce``: sObject
+Collections upserts by external id (≤ 200 records a call), ``getUpdated``/``getDeleted``
+replication windows and SOQL queries. Every HTTP call is counted (``calls``) for the run's record
+and the daily API budget.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+COLLECTION_LIMIT = 200
+
+
+class CrmUnavailable(Exception):
+    """The CRM cannot be reached or refused the whole request (auth, limits, outage)."""
+
+
+@dataclass
+class UpsertResult:
+    external_id: str
+    success: bool
+    remote_id: str = ""
+    created: bool = False
+    code: str = ""
+    message: str = ""
+
+
+@dataclass
+class Changes:
+    ids: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    covered_until: datetime | None = None
+
+
+class CrmAdapter(Protocol):
+    calls: int
+
+    def describe(self, obj: str) -> set[str]: ...
+
+    def upsert(self, obj: str, external_field: str, records: list[dict[str, Any]]) -> list[UpsertResult]: ...
+
+    def changed(self, obj: str, start: datetime, end: datetime) -> Changes: ...
+
+    def read(self, obj: str, fields: Iterable[str], ids: list[str]) -> list[dict[str, Any]]: ...
+
+
+def _iso(when: datetime) -> str:
+    return when.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+class SalesforceAdapter:
+    def __init__(self, *, instance_url: str, access_token: str, version: str, ca_bundle: str = "") -> None:
+        import requests
+        from simple_salesforce import Salesforce
+
+        self.calls = 0
+        # A per-call ``verify``: requests lets REQUESTS_CA_BUNDLE override a session's own setting.
+        self.verify: dict[str, Any] = {"verify": ca_bundle} if ca_bundle else {}
+        self.sf = Salesforce(
+            instance_url=instance_url, session_id=access_token, version=version, session=requests.Session()
+        )
+
+    def _call(self, path: str, method: str = "GET", **kwargs: Any) -> Any:
+        from simple_salesforce.exceptions import SalesforceError
+
+        self.calls += 1
+        try:
+            return self.sf.restful(path, method=method, **self.verify, **kwargs)
+        except SalesforceError as exc:
+            raise CrmUnavailable(f"{exc.status} {exc.content!r}") from exc
+        except OSError as exc:  # connection refused, timeouts (requests' errors are OSErrors)
+            raise CrmUnavailable(str(exc)) from exc
+
+    def describe(self, obj: str) -> set[str]:
+        return {f["name"] for f in self._call(f"sobjects/{obj}/describe")["fields"]}
+
+    def upsert(self, obj: str, external_field: str, records: list[dict[str, Any]]) -> list[UpsertResult]:
+        if len(records) > COLLECTION_LIMIT:
+            raise ValueError(f"at most {COLLECTION_LIMIT} records per sObject Collections call")
+        body = {"allOrNone": False, "records": [{"attributes": {"type": obj}, **r} for r in records]}
+        answer = self._call(f"composite/sobjects/{obj}/{external_field}", method="PATCH", json=body)
+        out = []
+        for record, result in zip(records, answer, strict=True):
+            error = (result.get("errors") or [{}])[0]
+            out.append(
+                UpsertResult(
+                    external_id=str(record[external_field]),
+                    success=bool(result.get("success")),
+                    remote_id=result.get("id") or "",
+                    created=bool(result.get("created")),
+                    code=error.get("statusCode", ""),
+                    message=error.get("message", ""),
+                )
+            )
+        return out
+
+    def changed(self, obj: str, start: datetime, end: datetime) -> Changes:
+        params = {"start": _iso(start), "end": _iso(end)}
+        updated = self._call(f"sobjects/{obj}/updated/", params=params)
+        deleted = self._call(f"sobjects/{obj}/deleted/", params=params)
+        return Changes(
+            ids=list(updated.get("ids", [])),
+            deleted=[d["id"] for d in deleted.get("deletedRecords", [])],
+            covered_until=end,
+        )
+
+    def read(self, obj: str, fields: Iterable[str], ids: list[str]) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        names = ", ".join(dict.fromkeys(["Id", *fields]))
+        for i in range(0, len(ids), COLLECTION_LIMIT):
+            chunk = ", ".join(f"'{rid}'" for rid in ids[i : i + COLLECTION_LIMIT] if rid.isalnum())
+            # Ids are checked alphanumeric above and field names come from the mapping: no injection.
+            soql = f"SELECT {names} FROM {obj} WHERE Id IN ({chunk})"  # noqa: S608
+            answer = self._call("query/", params={"q": soql})
+            rows.extend({k: v for k, v in r.items() if k != "attributes"} for r in answer["records"])
+        return rows

@@ -1,0 +1,459 @@
+"""The CRM sync engine (docs/crm.md): outbound upserts by external id, inbound changes by
+replication windows, conflicts, per-record errors, cursors, the daily API budget.
+
+- **Outbound**: partners whose row changed (``updated_at``) and contacts whose history has a
+  change since the ``out:<object>`` cursor, plus records whose last attempt failed and are due
+  again, are sent in sObject Collections of 200, upserted by ``Channelops_Id__c`` — a retry or a
+  re-run never duplicates a record. The cursor moves to the run's start only when every batch was
+  sent, so a killed run sends its window again (idempotently) and loses nothing.
+- **Inbound**: the Accounts changed in the CRM since the ``in:partner`` cursor (``getUpdated``;
+  beyond the 30-day replication window, or with ``full``, every Account) are read and their
+  CRM-owned fields applied through ``partner_fields_set`` as the "CRM sync" user — audited,
+  announced with the partner hooks — never by writing rows.
+- **Conflicts**: a field both sides changed since the last sync (``SyncState``) follows its
+  mapping's system of record and is listed (``SyncConflict``) with both values.
+- **Errors**: a record the CRM refuses is a ``SyncError`` (retried with backoff by later runs);
+  one bad record never blocks its batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from channelops.accounts.models import User
+from channelops.core.exceptions import NotAllowed
+from channelops.partners.models import Contact, Partner
+from channelops.partners.services import partner_fields_set
+
+from .adapter import CrmAdapter, CrmUnavailable, SalesforceAdapter
+from .auth import configured, obtain_token
+from .mapping import EXTERNAL_ID, INBOUND_FIELDS, REMOTE_OBJECT, external_id, local_pk, local_value
+from .models import (
+    Direction,
+    FieldMapping,
+    RunStatus,
+    SyncConflict,
+    SyncCursor,
+    SyncError,
+    SyncObject,
+    SyncRun,
+    SyncState,
+    SystemOfRecord,
+)
+
+BATCH = 200
+REPLICATION_DAYS = 29  # getUpdated/getDeleted answer at most 30 days back
+CRM_USER_EMAIL = "crm-sync@channelops.invalid"
+RESOLVE_PERM = "crm.change_syncconflict"
+Progress = Callable[[str, int, int], None]
+
+
+class CrmNotConfigured(Exception):
+    pass
+
+
+class BudgetExhausted(Exception):
+    pass
+
+
+def crm_user() -> User:
+    """The actor of inbound changes in the audit history ("CRM sync"): staff, cannot sign in."""
+    user, _created = User.objects.get_or_create(
+        email=CRM_USER_EMAIL, defaults={"full_name": "CRM sync", "is_staff": True, "is_active": False}
+    )
+    return user
+
+
+def calls_today() -> int:
+    start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    return int(SyncRun.objects.filter(started_at__gte=start).aggregate(n=Sum("api_calls"))["n"] or 0)
+
+
+def connect() -> CrmAdapter:
+    """Sign in (one call) and return the Salesforce adapter."""
+    if not configured():
+        raise CrmNotConfigured(_("No CRM is connected (CHANNELOPS_CRM_ENABLED, CHANNELOPS_SALESFORCE_*)."))
+    token = obtain_token()
+    adapter = SalesforceAdapter(
+        instance_url=token.instance_url,
+        access_token=token.access_token,
+        version=settings.SALESFORCE_API_VERSION,
+        ca_bundle=settings.CRM_CA_BUNDLE,
+    )
+    adapter.calls = 1  # the token request
+    return adapter
+
+
+def _cursor(key: str) -> SyncCursor:
+    return SyncCursor.objects.get_or_create(key=key)[0]
+
+
+def _chunks(items: list[Any], size: int) -> Iterable[list[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def mappings_for(obj: str, *directions: str) -> list[FieldMapping]:
+    return list(FieldMapping.objects.filter(object=obj, direction__in=directions))
+
+
+def _record_error(
+    *, obj: str, direction: str, local_id: int | None, remote_id: str = "", code: str, message: str
+) -> None:
+    now = timezone.now()
+    error = SyncError.objects.filter(
+        object=obj, direction=direction, local_id=local_id, resolved_at__isnull=True
+    ).first()
+    if error is None:
+        SyncError.objects.create(
+            object=obj,
+            direction=direction,
+            local_id=local_id,
+            remote_id=remote_id,
+            code=code,
+            message=message[:500],
+            next_retry_at=now + timedelta(seconds=settings.CRM_RETRY_SECONDS),
+        )
+        return
+    error.attempts += 1
+    error.code, error.message, error.last_seen = code, message[:500], now
+    error.next_retry_at = now + timedelta(
+        seconds=settings.CRM_RETRY_SECONDS * 2 ** min(error.attempts - 1, 10)
+    )
+    error.save(update_fields=["attempts", "code", "message", "last_seen", "next_retry_at"])
+
+
+def _resolve_errors(obj: str, direction: str, local_ids: list[int]) -> None:
+    SyncError.objects.filter(
+        object=obj, direction=direction, local_id__in=local_ids, resolved_at__isnull=True
+    ).update(resolved_at=timezone.now())
+
+
+# --- outbound ------------------------------------------------------------------------------------
+
+
+def _changed_ids(obj: str, since: datetime | None) -> set[int]:
+    model = Partner if obj == SyncObject.PARTNER else Contact
+    if since is None:
+        return set(model.objects.values_list("pk", flat=True))
+    if obj == SyncObject.PARTNER:
+        ids = set(Partner.objects.filter(updated_at__gt=since).values_list("pk", flat=True))
+        ids |= set(Partner.history.filter(history_date__gt=since).values_list("id", flat=True))
+    else:
+        ids = set(Contact.history.filter(history_date__gt=since).values_list("id", flat=True))
+    return ids & set(model.objects.filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def _due_retries(obj: str) -> set[int]:
+    return {
+        local_id
+        for local_id in SyncError.objects.filter(
+            object=obj, direction=Direction.OUT, resolved_at__isnull=True, next_retry_at__lte=timezone.now()
+        ).values_list("local_id", flat=True)
+        if local_id is not None
+    }
+
+
+def _unlinked(obj: str) -> set[int]:
+    """Records deleted in the CRM: not sent again until staff decide (docs/crm.md)."""
+    return {
+        local_id
+        for local_id in SyncError.objects.filter(
+            object=obj, code="DELETED_IN_CRM", resolved_at__isnull=True
+        ).values_list("local_id", flat=True)
+        if local_id is not None
+    }
+
+
+def payload_for(obj: str, record: Any, mappings: list[FieldMapping]) -> dict[str, Any]:
+    data: dict[str, Any] = {EXTERNAL_ID: external_id(obj, record.pk)}
+    data.update({m.remote_field: local_value(record, m.local_field) for m in mappings})
+    if obj == SyncObject.CONTACT:
+        data["Account"] = {EXTERNAL_ID: external_id("partner", record.partner_id)}
+    return data
+
+
+def load_records(obj: str, ids: list[int]) -> list[Any]:
+    if obj == SyncObject.PARTNER:
+        return list(Partner.objects.filter(pk__in=ids).select_related("tier", "region").order_by("pk"))
+    return list(Contact.objects.filter(pk__in=ids).order_by("pk"))
+
+
+def record_sent(
+    obj: str,
+    records: list[Any],
+    payloads: list[dict[str, Any]],
+    results: list[Any],
+    mappings: list[FieldMapping],
+) -> int:
+    ok_ids = []
+    id_field = "crm_account_id" if obj == SyncObject.PARTNER else "crm_contact_id"
+    model = Partner if obj == SyncObject.PARTNER else Contact
+    with transaction.atomic():
+        for record, payload, result in zip(records, payloads, results, strict=True):
+            if not result.success:
+                _record_error(
+                    obj=obj,
+                    direction=Direction.OUT,
+                    local_id=record.pk,
+                    code=result.code,
+                    message=result.message,
+                )
+                continue
+            ok_ids.append(record.pk)
+            values = {m.local_field: payload[m.remote_field] for m in mappings}
+            SyncState.objects.update_or_create(
+                object=obj,
+                local_id=record.pk,
+                defaults={"remote_id": result.remote_id, "values": values, "synced_at": timezone.now()},
+            )
+            if getattr(record, id_field) != result.remote_id:
+                model.objects.filter(pk=record.pk).update(**{id_field: result.remote_id})
+        _resolve_errors(obj, Direction.OUT, ok_ids)
+    return len(ok_ids)
+
+
+def _sync_out(
+    adapter: CrmAdapter,
+    run: SyncRun,
+    *,
+    full: bool,
+    since: datetime | None,
+    budget: int,
+    progress: Progress | None,
+) -> None:
+    started = timezone.now()
+    for obj in (SyncObject.PARTNER, SyncObject.CONTACT):
+        cursor = _cursor(f"out:{obj}")
+        window = since if since is not None else (None if full else cursor.value)
+        ids = sorted((_changed_ids(obj, window) | _due_retries(obj)) - _unlinked(obj))
+        mappings = mappings_for(obj, Direction.OUT, Direction.BOTH)
+        done = 0
+        for chunk in _chunks(ids, BATCH):
+            records = load_records(obj, chunk)
+            payloads = [payload_for(obj, r, mappings) for r in records]
+            if run.dry_run:
+                run.records_out += len(payloads)
+            else:
+                if adapter.calls + 1 > budget:
+                    raise BudgetExhausted
+                results = adapter.upsert(REMOTE_OBJECT[obj], EXTERNAL_ID, payloads)
+                sent = record_sent(obj, records, payloads, results, mappings)
+                run.records_out += sent
+                run.errors += len(records) - sent
+                run.api_calls = adapter.calls
+                run.save(update_fields=["records_out", "errors", "api_calls"])
+            done += len(chunk)
+            if progress:
+                progress(f"{obj} → CRM", done, len(ids))
+        if not run.dry_run:
+            cursor.value = started
+            cursor.save(update_fields=["value", "updated_at"])
+
+
+# --- inbound -------------------------------------------------------------------------------------
+
+
+def _as_text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _apply_partner(row: dict[str, Any], mappings: list[FieldMapping], run: SyncRun, by: User) -> None:
+    pk = local_pk("partner", row.get(EXTERNAL_ID))
+    partner = Partner.objects.select_related("tier", "region").filter(pk=pk).first() if pk else None
+    if partner is None:
+        return  # an Account that is not a channelops partner
+    state, _created = SyncState.objects.get_or_create(object="partner", local_id=partner.pk)
+    synced = dict(state.values)
+    updates: dict[str, Any] = {}
+    agreed: dict[str, Any] = {}
+    for m in mappings:
+        if m.local_field not in INBOUND_FIELDS["partner"]:
+            continue
+        remote = row.get(m.remote_field)
+        local = local_value(partner, m.local_field)
+        if _as_text(remote) == _as_text(synced.get(m.local_field)) or _as_text(remote) == _as_text(local):
+            if _as_text(remote) == _as_text(local):
+                agreed[m.local_field] = remote
+            continue
+        if m.local_field in synced and _as_text(local) != _as_text(synced.get(m.local_field)):
+            run.conflicts += 1
+            SyncConflict.objects.create(
+                object="partner",
+                local_id=partner.pk,
+                remote_id=row.get("Id", ""),
+                local_field=m.local_field,
+                remote_field=m.remote_field,
+                local_value=_as_text(local),
+                remote_value=_as_text(remote),
+                synced_value=_as_text(synced.get(m.local_field)),
+                local_changed_at=partner.updated_at,
+                remote_changed_at=_parse(row.get("SystemModstamp")),
+                kept=m.system_of_record,
+            )
+            if m.system_of_record != SystemOfRecord.CRM:
+                continue
+        updates[m.local_field] = remote or ""
+    if run.dry_run:
+        run.records_in += bool(updates)
+        return
+    if updates:
+        try:
+            partner_fields_set(partner=partner, by=by, data=updates, reason="CRM sync")
+        except ValidationError as exc:
+            _record_error(
+                obj="partner",
+                direction=Direction.IN,
+                local_id=partner.pk,
+                remote_id=row.get("Id", ""),
+                code="INVALID_VALUE",
+                message="; ".join(exc.messages),
+            )
+            run.errors += 1
+            return
+        run.records_in += 1
+        _resolve_errors("partner", Direction.IN, [partner.pk])
+    synced.update(agreed)
+    synced.update({k: row.get(next(m.remote_field for m in mappings if m.local_field == k)) for k in updates})
+    state.values = synced
+    state.remote_id = row.get("Id", state.remote_id)
+    state.save(update_fields=["values", "remote_id"])
+
+
+def _parse(value: Any) -> datetime | None:
+    if not value:
+        return None
+    text = str(value).replace("Z", "+00:00")
+    if len(text) > 5 and text[-5] in "+-" and text[-3] != ":":
+        text = text[:-2] + ":" + text[-2:]
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _sync_in(
+    adapter: CrmAdapter,
+    run: SyncRun,
+    *,
+    full: bool,
+    since: datetime | None,
+    budget: int,
+    progress: Progress | None,
+) -> None:
+    mappings = mappings_for("partner", Direction.IN, Direction.BOTH)
+    if not mappings:
+        return
+    cursor = _cursor("in:partner")
+    end = timezone.now()
+    start = since if since is not None else cursor.value
+    fields = [EXTERNAL_ID, "SystemModstamp", *(m.remote_field for m in mappings)]
+    if full or start is None or start < end - timedelta(days=REPLICATION_DAYS):
+        ids = [
+            state.remote_id
+            for state in SyncState.objects.filter(object="partner").exclude(remote_id="").only("remote_id")
+        ]
+        deleted: list[str] = []
+    else:
+        changes = adapter.changed(REMOTE_OBJECT["partner"], start, end)
+        ids, deleted = changes.ids, changes.deleted
+    by = crm_user()
+    done = 0
+    for chunk in _chunks(ids, BATCH):
+        if adapter.calls + 1 > budget:
+            raise BudgetExhausted
+        rows = adapter.read(REMOTE_OBJECT["partner"], fields, chunk)
+        with transaction.atomic():
+            for row in rows:
+                _apply_partner(row, mappings, run, by)
+        run.api_calls = adapter.calls
+        run.save(update_fields=["records_in", "errors", "conflicts", "api_calls"])
+        done += len(chunk)
+        if progress:
+            progress("CRM → partners", done, len(ids))
+    if not run.dry_run:
+        for state in SyncState.objects.filter(object="partner", remote_id__in=deleted):
+            _record_error(
+                obj="partner",
+                direction=Direction.IN,
+                local_id=state.local_id,
+                remote_id=state.remote_id,
+                code="DELETED_IN_CRM",
+                message=_("The Account was deleted in the CRM; the partner is no longer sent there."),
+            )
+        cursor.value = end
+        cursor.save(update_fields=["value", "updated_at"])
+
+
+# --- entry points --------------------------------------------------------------------------------
+
+
+def crm_sync(
+    *,
+    direction: str = "both",
+    full: bool = False,
+    dry_run: bool = False,
+    since: datetime | None = None,
+    adapter: CrmAdapter | None = None,
+    progress: Progress | None = None,
+) -> SyncRun:
+    """One sync run (outbound first, then inbound); recorded as a ``SyncRun`` whatever happens."""
+    if direction not in ("in", "out", "both"):
+        raise ValueError("direction is in, out or both")
+    run = SyncRun.objects.create(direction=direction, full=full, dry_run=dry_run)
+    budget = settings.CRM_DAILY_API_BUDGET - calls_today()
+    try:
+        adapter = adapter or connect()
+        if direction in ("out", "both"):
+            _sync_out(adapter, run, full=full, since=since, budget=budget, progress=progress)
+        if direction in ("in", "both"):
+            _sync_in(adapter, run, full=full, since=since, budget=budget, progress=progress)
+    except BudgetExhausted:
+        run.status = RunStatus.PAUSED
+        run.message = _(
+            "Paused: the daily API budget (%(n)d calls) is used up; the sync resumes tomorrow."
+        ) % {"n": settings.CRM_DAILY_API_BUDGET}
+    except (CrmUnavailable, CrmNotConfigured) as exc:
+        run.status = RunStatus.FAILED
+        run.message = str(exc)[:500]
+    else:
+        run.status = RunStatus.PARTIAL if run.errors else RunStatus.SUCCEEDED
+    run.api_calls = adapter.calls if adapter is not None else 0
+    run.finished_at = timezone.now()
+    run.save()
+    return run
+
+
+@transaction.atomic
+def conflict_resolve(*, conflict: SyncConflict, side: str, by: User) -> SyncConflict:
+    """Staff settle a conflict: ``crm`` applies the CRM's value through the partner service;
+    ``channelops`` keeps ours and sends it to the CRM with the next run."""
+    if not by.has_perm(RESOLVE_PERM):
+        raise NotAllowed(_("Your role does not allow resolving CRM conflicts."))
+    conflict = SyncConflict.objects.select_for_update().get(pk=conflict.pk)
+    if conflict.resolved_at is not None:
+        raise ValidationError(_("This conflict was already resolved."))
+    if side not in (SystemOfRecord.CRM, SystemOfRecord.CHANNELOPS):
+        raise ValidationError(_("Choose the CRM's value or channelops' value."))
+    partner = Partner.objects.get(pk=conflict.local_id)
+    if side == SystemOfRecord.CRM:
+        partner_fields_set(
+            partner=partner,
+            by=by,
+            data={conflict.local_field: conflict.remote_value},
+            reason="CRM conflict resolved",
+        )
+    else:
+        Partner.objects.filter(pk=partner.pk).update(updated_at=timezone.now())  # sent with the next run
+    conflict.resolution, conflict.resolved_at, conflict.resolved_by = side, timezone.now(), by
+    conflict.save(update_fields=["resolution", "resolved_at", "resolved_by"])
+    return conflict

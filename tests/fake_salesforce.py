@@ -1,0 +1,515 @@
+"""A small Salesforce org for tests and benchmarks: a threaded HTTP server speaking the subset of
+the REST API the CRM sync uses, recording every call. A test double for a remote service that
+cannot run here; nothing in channelops/ imports it.
+
+Speaks (API version ``v59.0``, any ``vNN.N`` accepted):
+
+- ``POST /services/oauth2/token``: OAuth 2.0 client credentials (``client_id``,
+  ``client_secret``) and JWT bearer (``urn:ietf:params:oauth:grant-type:jwt-bearer`` with an
+  RS256 ``assertion`` whose ``iss`` is the client id; the signature is checked against
+  ``jwt_public_key`` when set). Answers ``access_token`` and ``instance_url``; a wrong client is
+  ``400 {"error": "invalid_client"}``.
+- ``Authorization: Bearer <token>`` on every ``/services/data/`` call, else ``401
+  [{"errorCode": "INVALID_SESSION_ID"}]``.
+- ``GET /services/data/vNN.N/sobjects/<Object>/describe``: the object's fields (``name``,
+  ``type``, ``externalId``, ``nillable``); objects: Account, Contact, Task.
+- ``PATCH /services/data/vNN.N/composite/sobjects/<Object>/<ExternalIdField>``: sObject Collections
+  upsert, at most 200 records (else ``400 [{"errorCode": "INVALID_BATCH_SIZE"}]``), each with
+  ``attributes.type``; per-record ``UpsertResult`` (``id``, ``success``, ``created``, ``errors``).
+  Required fields (``Name`` on Account, ``LastName`` on Contact), a validation rule (an Account
+  ``Name`` starting with ``"INVALID"`` fails with ``FIELD_CUSTOM_VALIDATION_EXCEPTION``), lookups
+  by external id (``"Account": {"Channelops_Id__c": "…"}``) and ``lock(external_id)`` (the next
+  write of that record fails with ``UNABLE_TO_LOCK_ROW``).
+- ``GET /services/data/vNN.N/sobjects/<Object>/updated/?start=&end=`` and ``…/deleted/``:
+  ``ids`` / ``deletedRecords`` changed in the window (ISO 8601; at most 30 days back, else ``400
+  INVALID_REPLICATION_DATE``), with ``latestDateCovered``.
+- ``GET /services/data/vNN.N/query/?q=SELECT f1, f2 FROM Obj [WHERE Id IN ('a','b')]``: records with
+  ``attributes``; ``totalSize``, ``done``.
+
+Test helpers: ``remote_change(obj, external_id, **fields)`` (what a Salesforce user does),
+``remote_delete``, ``records(obj)``, ``calls`` (every request), ``fail_next(n, status)``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import secrets
+import ssl
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+MAX_COLLECTION = 200
+FIELDS: dict[str, list[tuple[str, str, bool]]] = {
+    # (name, type, externalId)
+    "Account": [
+        ("Id", "id", False),
+        ("Name", "string", False),
+        ("Website", "url", False),
+        ("Phone", "phone", False),
+        ("BillingCountryCode", "picklist", False),
+        ("OwnerId", "reference", False),
+        ("Channelops_Id__c", "string", True),
+        ("Partner_Tier__c", "string", False),
+        ("Partner_Region__c", "string", False),
+        ("Partner_Status__c", "string", False),
+        ("Last_PHD_Review__c", "date", False),
+        ("Account_Notes__c", "textarea", False),
+        ("SystemModstamp", "datetime", False),
+    ],
+    "Contact": [
+        ("Id", "id", False),
+        ("FirstName", "string", False),
+        ("LastName", "string", False),
+        ("Email", "email", False),
+        ("Phone", "phone", False),
+        ("Title", "string", False),
+        ("AccountId", "reference", False),
+        ("Channelops_Id__c", "string", True),
+        ("SystemModstamp", "datetime", False),
+    ],
+    "Task": [
+        ("Id", "id", False),
+        ("Subject", "string", False),
+        ("Description", "textarea", False),
+        ("WhoId", "reference", False),
+        ("WhatId", "reference", False),
+        ("Status", "picklist", False),
+        ("ActivityDate", "date", False),
+        ("Channelops_Id__c", "string", True),
+        ("SystemModstamp", "datetime", False),
+    ],
+}
+REQUIRED = {"Account": ["Name"], "Contact": ["LastName"], "Task": ["Subject"]}
+PREFIX = {"Account": "001", "Contact": "003", "Task": "00T", "User": "005"}
+
+
+@dataclass
+class Call:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    body: Any
+    status: int = 0
+
+
+@dataclass
+class Org:
+    records: dict[str, dict[str, dict[str, Any]]] = field(default_factory=lambda: {o: {} for o in FIELDS})
+    deleted: dict[str, list[tuple[str, datetime]]] = field(default_factory=lambda: {o: [] for o in FIELDS})
+    users: dict[str, str] = field(default_factory=dict)  # e-mail → User Id (owners)
+    locked: set[str] = field(default_factory=set)
+    counter: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    def new_id(self, obj: str) -> str:
+        return f"{PREFIX[obj]}{next(self.counter):015d}"[:18]
+
+
+def _ts(when: datetime) -> str:
+    return when.strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+
+
+def _parse_ts(value: str) -> datetime:
+    value = value.replace("Z", "+00:00")
+    if re.search(r"[+-]\d{4}$", value):
+        value = value[:-2] + ":" + value[-2:]
+    return datetime.fromisoformat(value)
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, body: Any) -> None:
+        super().__init__(status, body)
+        self.status = status
+        self.body = body
+
+
+class FakeSalesforce:
+    def __init__(self, *, client_id: str = "channelops-test", client_secret: str = "s3cret") -> None:
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.jwt_public_key: Any = None
+        self.org = Org()
+        self.calls: list[Call] = []
+        self.tokens: set[str] = set()
+        self.clock: Any = lambda: datetime.now(UTC)
+        self._fail: list[int] = []
+        self._lock = threading.Lock()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _handle(self, method: str) -> None:
+                parts = urlsplit(self.path)
+                length = int(self.headers.get("content-length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                call = Call(method, parts.path, parse_qs(parts.query), None)
+                try:
+                    with outer._lock:
+                        outer.calls.append(call)
+                        if outer._fail:
+                            status = outer._fail.pop(0)
+                            raise ApiError(
+                                status, [{"errorCode": "SERVER_UNAVAILABLE", "message": "try later"}]
+                            )
+                        status, body = outer._route(method, parts.path, call.query, raw, self.headers)
+                except ApiError as exc:
+                    status, body = exc.status, exc.body
+                call.status = status
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("content-type", "application/json;charset=UTF-8")
+                self.send_header("content-length", str(len(data)))
+                self.send_header("Sforce-Limit-Info", f"api-usage={len(outer.calls)}/15000")
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self) -> None:  # noqa: N802
+                self._handle("GET")
+
+            def do_POST(self) -> None:  # noqa: N802
+                self._handle("POST")
+
+            def do_PATCH(self) -> None:  # noqa: N802
+                self._handle("PATCH")
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        # HTTPS like the real service (simple-salesforce only speaks https): a self-signed
+        # certificate for 127.0.0.1; clients trust it through ``ca_file``.
+        self.ca_file = _self_signed_cert()
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(self.ca_file)
+        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+        self.url = f"https://127.0.0.1:{self.server.server_address[1]}"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    # --- test helpers -----------------------------------------------------------------------------
+
+    def fail_next(self, n: int = 1, status: int = 503) -> None:
+        self._fail.extend([status] * n)
+
+    def lock(self, obj: str, external_id: str) -> None:
+        self.org.locked.add(f"{obj}:{external_id}")
+
+    def records(self, obj: str) -> list[dict[str, Any]]:
+        return list(self.org.records[obj].values())
+
+    def by_external_id(self, obj: str, external_id: str) -> dict[str, Any] | None:
+        return next(
+            (r for r in self.org.records[obj].values() if r.get("Channelops_Id__c") == external_id), None
+        )
+
+    def remote_change(self, obj: str, record_id: str, **fields: Any) -> dict[str, Any]:
+        with self._lock:
+            record = self.org.records[obj][record_id]
+            record.update(fields)
+            record["SystemModstamp"] = _ts(self.clock())
+            return record
+
+    def remote_create(self, obj: str, **fields: Any) -> dict[str, Any]:
+        with self._lock:
+            rid = self.org.new_id(obj)
+            record = {"Id": rid, **fields, "SystemModstamp": _ts(self.clock())}
+            self.org.records[obj][rid] = record
+            return record
+
+    def remote_delete(self, obj: str, record_id: str) -> None:
+        with self._lock:
+            self.org.records[obj].pop(record_id)
+            self.org.deleted[obj].append((record_id, self.clock()))
+
+    def data_calls(self) -> list[Call]:
+        return [c for c in self.calls if c.path.startswith("/services/data/")]
+
+    # --- routing ----------------------------------------------------------------------------------
+
+    def _route(
+        self, method: str, path: str, query: dict[str, list[str]], raw: bytes, headers: Any
+    ) -> tuple[int, Any]:
+        if path == "/services/oauth2/token" and method == "POST":
+            return self._token(parse_qs(raw.decode()))
+        m = re.fullmatch(r"/services/data/v\d+\.\d+/(.*)", path)
+        if not m:
+            raise ApiError(
+                404, [{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}]
+            )
+        auth = headers.get("authorization", "")
+        if not auth.startswith("Bearer ") or auth[7:] not in self.tokens:
+            raise ApiError(
+                401, [{"errorCode": "INVALID_SESSION_ID", "message": "Session expired or invalid"}]
+            )
+        rest = m.group(1).rstrip("/")
+        body = json.loads(raw) if raw else None
+        if mm := re.fullmatch(r"sobjects/(\w+)/describe", rest):
+            return 200, self._describe(mm.group(1))
+        if (mm := re.fullmatch(r"composite/sobjects/(\w+)/(\w+)", rest)) and method == "PATCH":
+            return 200, self._upsert(mm.group(1), mm.group(2), body)
+        if mm := re.fullmatch(r"sobjects/(\w+)/(updated|deleted)", rest):
+            return 200, self._replication(mm.group(1), mm.group(2), query)
+        if rest == "query" and method == "GET":
+            return 200, self._query(query.get("q", [""])[0])
+        raise ApiError(404, [{"errorCode": "NOT_FOUND", "message": f"no route {method} {rest}"}])
+
+    def _token(self, form: dict[str, list[str]]) -> tuple[int, Any]:
+        grant = form.get("grant_type", [""])[0]
+        if grant == "client_credentials":
+            ok = (
+                form.get("client_id", [""])[0] == self.client_id
+                and form.get("client_secret", [""])[0] == self.client_secret
+            )
+        elif grant == "urn:ietf:params:oauth:grant-type:jwt-bearer":
+            ok = self._check_assertion(form.get("assertion", [""])[0])
+        else:
+            raise ApiError(
+                400, {"error": "unsupported_grant_type", "error_description": "grant type not supported"}
+            )
+        if not ok:
+            raise ApiError(
+                400, {"error": "invalid_client", "error_description": "invalid client credentials"}
+            )
+        token = secrets.token_urlsafe(24)
+        self.tokens.add(token)
+        return 200, {
+            "access_token": token,
+            "instance_url": self.url,
+            "id": f"{self.url}/id/00D000000000001/005000000000001",
+            "token_type": "Bearer",
+            "issued_at": str(int(self.clock().timestamp() * 1000)),
+        }
+
+    def _check_assertion(self, assertion: str) -> bool:
+        """The JWT bearer assertion: RS256, ``iss`` the client id, ``aud`` the login URL, not expired;
+        the signature is checked when the test gave the Connected App's certificate key."""
+        import base64
+
+        from joserfc import jwt
+        from joserfc.errors import JoseError
+
+        try:
+            if self.jwt_public_key is not None:
+                claims = jwt.decode(assertion, self.jwt_public_key, algorithms=["RS256"]).claims
+            else:
+                claims = json.loads(base64.urlsafe_b64decode(assertion.split(".")[1] + "=="))
+        except (JoseError, ValueError, IndexError):
+            return False
+        return claims.get("iss") == self.client_id and int(claims.get("exp", 0)) > self.clock().timestamp()
+
+    def _describe(self, obj: str) -> dict[str, Any]:
+        if obj not in FIELDS:
+            raise ApiError(
+                404, [{"errorCode": "NOT_FOUND", "message": f"sObject type '{obj}' is not supported."}]
+            )
+        return {
+            "name": obj,
+            "fields": [
+                {"name": n, "type": t, "externalId": e, "nillable": n not in REQUIRED[obj] and n != "Id"}
+                for n, t, e in FIELDS[obj]
+            ],
+        }
+
+    def _resolve_lookups(self, obj: str, record: dict[str, Any]) -> dict[str, Any] | None:
+        """Turn ``"Account": {"Channelops_Id__c": "…"}`` into ``AccountId``; None when not found."""
+        out = {}
+        for key, value in record.items():
+            if isinstance(value, dict) and key != "attributes":
+                ((ext_field, ext_value),) = value.items()
+                target = self.by_external_id(key, ext_value)
+                if target is None:
+                    return None
+                out[f"{key}Id"] = target["Id"]
+            elif key != "attributes":
+                out[key] = value
+        return out
+
+    def _upsert(self, obj: str, ext_field: str, body: Any) -> list[dict[str, Any]]:
+        if obj not in FIELDS:
+            raise ApiError(
+                404, [{"errorCode": "NOT_FOUND", "message": f"sObject type '{obj}' is not supported."}]
+            )
+        if ext_field not in {n for n, _t, e in FIELDS[obj] if e}:
+            raise ApiError(
+                400, [{"errorCode": "INVALID_FIELD", "message": f"{ext_field} is not an external id"}]
+            )
+        records = (body or {}).get("records")
+        if not isinstance(records, list) or not records:
+            raise ApiError(400, [{"errorCode": "JSON_PARSER_ERROR", "message": "records is required"}])
+        if len(records) > MAX_COLLECTION:
+            raise ApiError(
+                400,
+                [
+                    {
+                        "errorCode": "INVALID_BATCH_SIZE",
+                        "message": f"The number of records can't be more than {MAX_COLLECTION}.",
+                    }
+                ],
+            )
+        known = {n for n, _t, _e in FIELDS[obj]}
+        results = []
+        for record in records:
+            if (record.get("attributes") or {}).get("type") != obj:
+                results.append(_err("INVALID_TYPE", "attributes.type must match the URI"))
+                continue
+            ext = record.get(ext_field)
+            if not ext:
+                results.append(_err("MISSING_ARGUMENT", f"{ext_field} not specified", [ext_field]))
+                continue
+            if f"{obj}:{ext}" in self.org.locked:
+                self.org.locked.discard(f"{obj}:{ext}")
+                results.append(_err("UNABLE_TO_LOCK_ROW", "unable to obtain exclusive access to this record"))
+                continue
+            fields = self._resolve_lookups(obj, record)
+            if fields is None:
+                results.append(_err("INVALID_FIELD", "Foreign key external ID not found"))
+                continue
+            unknown = sorted(set(fields) - known)
+            if unknown:
+                results.append(
+                    _err("INVALID_FIELD", f"No such column '{unknown[0]}' on sobject of type {obj}")
+                )
+                continue
+            existing = self.by_external_id(obj, ext)
+            merged = {**(existing or {}), **fields}
+            missing = [f for f in REQUIRED[obj] if not merged.get(f)]
+            if missing:
+                results.append(
+                    _err("REQUIRED_FIELD_MISSING", f"Required fields are missing: {missing}", missing)
+                )
+                continue
+            if obj == "Account" and str(merged.get("Name", "")).startswith("INVALID"):
+                results.append(
+                    _err("FIELD_CUSTOM_VALIDATION_EXCEPTION", "Account name is not allowed", ["Name"])
+                )
+                continue
+            if "OwnerId" in fields and isinstance(fields["OwnerId"], str) and "@" in fields["OwnerId"]:
+                fields["OwnerId"] = self.org.users.setdefault(fields["OwnerId"], self.org.new_id("User"))
+            now = _ts(self.clock())
+            if existing is None:
+                rid = self.org.new_id(obj)
+                self.org.records[obj][rid] = {"Id": rid, **fields, "SystemModstamp": now}
+                results.append({"id": rid, "success": True, "errors": [], "created": True})
+            else:
+                existing.update(fields)
+                existing["SystemModstamp"] = now
+                results.append({"id": existing["Id"], "success": True, "errors": [], "created": False})
+        return results
+
+    def _replication(self, obj: str, which: str, query: dict[str, list[str]]) -> dict[str, Any]:
+        try:
+            start = _parse_ts(query["start"][0])
+            end = _parse_ts(query["end"][0])
+        except (KeyError, ValueError) as exc:
+            raise ApiError(
+                400, [{"errorCode": "MALFORMED_QUERY", "message": "start and end are required"}]
+            ) from exc
+        if start < self.clock() - timedelta(days=30):
+            raise ApiError(
+                400,
+                [
+                    {
+                        "errorCode": "INVALID_REPLICATION_DATE",
+                        "message": "startDate cannot be more than 30 days ago",
+                    }
+                ],
+            )
+        if which == "updated":
+            ids = [
+                r["Id"]
+                for r in self.org.records[obj].values()
+                if start <= _parse_ts(r["SystemModstamp"]) < end
+            ]
+            return {"ids": ids, "latestDateCovered": _ts(end)}
+        gone = [{"id": rid, "deletedDate": _ts(at)} for rid, at in self.org.deleted[obj] if start <= at < end]
+        return {
+            "deletedRecords": gone,
+            "earliestDateAvailable": _ts(self.clock() - timedelta(days=30)),
+            "latestDateCovered": _ts(end),
+        }
+
+    def _query(self, soql: str) -> dict[str, Any]:
+        m = re.fullmatch(
+            r"\s*SELECT\s+(.+?)\s+FROM\s+(\w+)(?:\s+WHERE\s+Id\s+IN\s*\((.*)\))?\s*", soql, re.I | re.S
+        )
+        if not m:
+            raise ApiError(400, [{"errorCode": "MALFORMED_QUERY", "message": "unsupported query"}])
+        fields = [f.strip() for f in m.group(1).split(",")]
+        obj = m.group(2)
+        known = {n for n, _t, _e in FIELDS.get(obj, [])}
+        bad = [f for f in fields if f not in known]
+        if bad:
+            raise ApiError(400, [{"errorCode": "INVALID_FIELD", "message": f"No such column '{bad[0]}'"}])
+        rows = list(self.org.records[obj].values())
+        if m.group(3) is not None:
+            wanted = set(re.findall(r"'([^']*)'", m.group(3)))
+            rows = [r for r in rows if r["Id"] in wanted]
+        return {
+            "totalSize": len(rows),
+            "done": True,
+            "records": [
+                {
+                    "attributes": {"type": obj, "url": f"/services/data/v59.0/sobjects/{obj}/{r['Id']}"},
+                    **{f: r.get(f) for f in fields},
+                }
+                for r in rows
+            ],
+        }
+
+
+def _self_signed_cert() -> str:
+    """A PEM file holding a fresh key and a self-signed certificate for 127.0.0.1 / localhost."""
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "fake-salesforce.test")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=3650))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ) + cert.public_bytes(serialization.Encoding.PEM)
+    handle = tempfile.NamedTemporaryFile(prefix="fake-salesforce-", suffix=".pem", delete=False)  # noqa: SIM115
+    handle.write(pem)
+    handle.close()
+    return handle.name
+
+
+def _err(code: str, message: str, fields: list[str] | None = None) -> dict[str, Any]:
+    return {
+        "id": None,
+        "success": False,
+        "created": False,
+        "errors": [{"statusCode": code, "message": message, "fields": fields or []}],
+    }

@@ -70,7 +70,7 @@ def test_partner_user_ticks_an_onboarding_task_and_the_cam_sees_the_progress(
         expect(tab).to_have_url(f"{site}/console/queues/")
         tab.goto(f"{site}/console/work/journeys/")
         expect(tab.get_by_role("heading", level=1)).to_have_text("Journeys in progress")
-        expect(tab.get_by_role("row", name=re.compile("Collab Journey GmbH"))).to_contain_text("1 of 4")
+        expect(tab.get_by_role("row", name=re.compile("Collab Journey GmbH"))).to_contain_text("1 of 3")
         tab.goto(f"{site}/console/work/{journey.pk}/")
         expect(tab.get_by_text("Profile done — when is the first training?")).to_be_visible()
         tab.get_by_role("textbox", name="Comment").fill("Next Tuesday — see you there.")

@@ -34,6 +34,10 @@ def _migrate(target: tuple[str, str]):
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate([target])
+    if target == PHONES:  # and on to the latest partners migration (later ones, e.g. 0005, come back too)
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes("partners"))
     return executor.loader.project_state([target]).apps
 
 

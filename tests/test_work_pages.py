@@ -467,20 +467,21 @@ def test_a_new_partner_user_invited_through_the_portal_sees_the_onboarding_journ
     newcomer.force_login(grace)
     page = body(newcomer.get("/portal/work/"))
     assert "Welcome to the partner program, Grace" in page
-    assert "0 of 4 tasks done" in page
-    assert "Complete your profile and sign in to the portal" in page  # her open tasks
+    # accepting the invitation ticked "sign in to the portal" by itself (issue 14)
+    assert "1 of 3 tasks done" in page
+    assert "Start the sales or technical training path" in page  # her open tasks
     journey = WorkItem.objects.get(partner=partner_a, template__slug="partner-onboarding")
     assert journey.dri == cam and journey.subject == grace
-    task = journey.tasks.first()
+    task = journey.tasks.get(title="Start the sales or technical training path")
     resp = newcomer.post(f"/portal/work/{journey.pk}/tasks/{task.pk}/toggle/", {"done": "1"})
     assert resp.status_code == 302
-    assert "1 of 4 tasks done" in body(newcomer.get("/portal/work/"))
+    assert "2 of 3 tasks done" in body(newcomer.get("/portal/work/"))
     # Staff see her progress on the journeys page and the partner page.
     staff = login(cam)
     page = body(staff.get("/console/work/journeys/"))
-    assert "Grace Hopper" in page and "1 of 4 tasks" in page
+    assert "Grace Hopper" in page and "2 of 3 tasks" in page
     page = body(staff.get(f"/console/partners/{partner_a.pk}/?tab=work"))
-    assert "Partner onboarding" in page and "1 of 4 tasks done" in page
+    assert "Partner onboarding" in page and "2 of 3 tasks done" in page
 
 
 # --- my work, board, journeys, partner page ----------------------------------------------------------------

@@ -38,9 +38,22 @@ def _agreements_due(partner: Any, user: Any) -> list[Attention]:
             % {"n": len(rows)},
             detail=detail + " " + ", ".join(str(r.template) for r in rows),
             url=reverse("portal:agreements"),
+            kind="agreements",
+            due=deadlines[0] if deadlines else None,
+            action=_("Accept"),
         )
     ]
 
 
+def _all_accepted(partner: Any, user: Any) -> bool:
+    """The condition of the journey task "accept the partner agreements" (work/auto_tasks.py)."""
+    from .querysets import partner_agreement_rows
+
+    return not any(r.needs_action for r in partner_agreement_rows(partner))
+
+
 def register_attention_items() -> None:
+    from channelops.work.auto_tasks import register_condition
+
     register_attention(_agreements_due)
+    register_condition("agreements_accepted", _all_accepted)

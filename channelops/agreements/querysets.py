@@ -7,6 +7,9 @@ number of queries whatever the number of partners.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -176,11 +179,39 @@ def _state(current: Any, accepted: Any, legal: Any, today: date) -> tuple[str, d
     return State.DUE, deadline
 
 
+#: Within :func:`agreement_rows_memo` (a read-only page that asks several times: the portal home),
+#: each partner's rows are computed once.
+_ROWS_MEMO: ContextVar[dict[tuple[int, date], list[AgreementRow]] | None] = ContextVar(
+    "agreement_rows_memo", default=None
+)
+
+
+@contextmanager
+def agreement_rows_memo() -> Iterator[None]:
+    """Compute a partner's agreement rows once inside the block (reads only: a write inside would not
+    be seen)."""
+    token = _ROWS_MEMO.set({})
+    try:
+        yield
+    finally:
+        _ROWS_MEMO.reset(token)
+
+
 def partner_agreement_rows(partner: Any, today: date | None = None) -> list[AgreementRow]:
     """What this partner must accept, and the state of each (constant number of queries)."""
+    today = today or timezone.localdate()
+    memo = _ROWS_MEMO.get()
+    if memo is None:
+        return _partner_agreement_rows(partner, today)
+    key = (partner.pk, today)
+    if key not in memo:
+        memo[key] = _partner_agreement_rows(partner, today)
+    return memo[key]
+
+
+def _partner_agreement_rows(partner: Any, today: date) -> list[AgreementRow]:
     from .models import Acceptance, LegalRequest
 
-    today = today or timezone.localdate()
     program_ids = set(partner.programs.values_list("pk", flat=True))
     general, custom = _latest_published([partner.pk])
     latest: dict[int, Any] = {}

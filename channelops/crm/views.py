@@ -17,6 +17,7 @@ from channelops.accounts.pages import StaffRequest
 from channelops.core.actions import Action
 from channelops.core.exceptions import NotAllowed
 from channelops.core.listing import Column, Table
+from channelops.partners.models import Contact, Partner
 
 from .auth import configured
 from .models import FieldMapping, SyncConflict, SyncCursor, SyncError, SyncRun, SystemOfRecord
@@ -56,6 +57,22 @@ def crm_home(request: HttpRequest) -> HttpResponse:
     runs = list(SyncRun.objects.all()[:LIMIT])
     errors_qs = SyncError.objects.filter(resolved_at__isnull=True)
     conflicts_qs = SyncConflict.objects.filter(resolved_at__isnull=True)
+    conflicts, errors = list(conflicts_qs[:LIMIT]), list(errors_qs[:LIMIT])
+    ids = {c.local_id for c in conflicts} | {
+        e.local_id for e in errors if e.object == "partner" and e.local_id
+    }
+    names = dict(Partner.objects.filter(pk__in=ids).values_list("pk", "legal_name"))
+    contacts = dict(
+        Contact.objects.filter(
+            pk__in=[e.local_id for e in errors if e.object == "contact" and e.local_id]
+        ).values_list("pk", "email")
+    )
+
+    def record_label(e: SyncError) -> str:
+        if e.object == "partner":
+            return names.get(e.local_id or 0, f"#{e.local_id or e.remote_id}")
+        return contacts.get(e.local_id or 0, f"#{e.local_id or e.remote_id}")
+
     tables = [
         Table(
             key="runs",
@@ -87,7 +104,12 @@ def crm_home(request: HttpRequest) -> HttpResponse:
             key="conflicts",
             title=_l("Conflicts to look at"),
             columns=[
-                Column("local_id", _l("Partner"), link=lambda c: _partner_link(c.local_id)),
+                Column(
+                    "local_id",
+                    _l("Partner"),
+                    value=lambda c: names.get(c.local_id, f"#{c.local_id}"),
+                    link=lambda c: _partner_link(c.local_id),
+                ),
                 Column("local_field", _l("Field")),
                 Column("local_value", _l("channelops' value")),
                 Column("remote_value", _l("CRM's value")),
@@ -96,7 +118,7 @@ def crm_home(request: HttpRequest) -> HttpResponse:
                 Column("kept", _l("Kept by the rule"), value=lambda c: c.get_kept_display()),
                 Column("resolve", _l("Resolve"), html=lambda c: _resolve_buttons(request, c)),
             ],
-            rows=list(conflicts_qs[:LIMIT]),
+            rows=conflicts,
             total=conflicts_qs.count(),
             empty_title=_l("No conflict."),
             empty_text=_l(
@@ -110,7 +132,7 @@ def crm_home(request: HttpRequest) -> HttpResponse:
                 Column(
                     "object",
                     _l("Record"),
-                    value=lambda e: f"{e.get_object_display()} #{e.local_id or e.remote_id}",
+                    value=record_label,
                     link=lambda e: _partner_link(e.local_id) if e.object == "partner" else None,
                 ),
                 Column("direction", _l("Direction"), value=lambda e: e.get_direction_display()),
@@ -119,7 +141,7 @@ def crm_home(request: HttpRequest) -> HttpResponse:
                 Column("attempts", _l("Attempts"), numeric=True),
                 Column("next_retry_at", _l("Next try")),
             ],
-            rows=list(errors_qs[:LIMIT]),
+            rows=errors,
             total=errors_qs.count(),
             empty_title=_l("No refused record."),
             empty_text=_l(

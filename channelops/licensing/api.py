@@ -23,6 +23,7 @@ from channelops.partners.models import Partner
 
 from .models import License, NfrRequest, Plan, RequestStatus
 from .services import (
+    AMENDABLE,
     SEATS_MAX,
     SEATS_MIN,
     TERM_MAX,
@@ -31,8 +32,10 @@ from .services import (
     nfr_request_answer,
     nfr_request_approve,
     nfr_request_ask,
+    nfr_request_correct,
     nfr_request_reject,
     nfr_request_submit,
+    nfr_request_withdraw,
 )
 
 router = Router(tags=["NFR requests"])
@@ -103,8 +106,25 @@ class QuestionIn(InSchema):
     question: str = Field(..., min_length=1, max_length=5000)
 
 
-class AnswerIn(InSchema):
+class AmendIn(InSchema):
+    """The request's fields a partner amends with an answer, or a reviewer corrects (issue 14);
+    left out: unchanged. Validated like a new request."""
+
+    seats: int | None = Field(None, ge=SEATS_MIN, le=SEATS_MAX)
+    term_months: int | None = Field(None, ge=TERM_MIN, le=TERM_MAX)
+    contact_name: str | None = Field(None, min_length=1, max_length=150)
+    contact_email: str | None = Field(None, min_length=3, max_length=254)
+
+    def amend(self) -> dict:
+        return {f: getattr(self, f) for f in AMENDABLE if getattr(self, f, None) is not None}
+
+
+class AnswerIn(AmendIn):
     answer: str = Field(..., min_length=1, max_length=5000)
+
+
+class CorrectIn(AmendIn):
+    reason: str = Field(..., min_length=1, max_length=1000)
 
 
 class LicenseOut(Schema):
@@ -219,9 +239,36 @@ def request_info_nfr_request(request, request_id: int, body: QuestionIn):
     response={200: NfrRequestDetailOut, 403: Error, 404: Error},
 )
 def answer_nfr_request(request, request_id: int, body: AnswerIn):
-    """The partner answers the reviewer's question: the request is back in the queue."""
+    """The partner answers the reviewer's question, and may amend the seats, term and license contact
+    with it (each change on the timeline, the eligibility re-run): the request is back in the queue."""
     return _act(
-        request, request_id, lambda req: nfr_request_answer(request=req, by=request.user, answer=body.answer)
+        request,
+        request_id,
+        lambda req: nfr_request_answer(request=req, by=request.user, answer=body.answer, amend=body.amend()),
+    )
+
+
+@router.post(
+    "/nfr-requests/{request_id}/withdraw",
+    response={200: NfrRequestDetailOut, 403: Error, 404: Error},
+)
+def withdraw_nfr_request(request, request_id: int):
+    """The partner takes back an undecided request (submitted or needing information): *withdrawn*,
+    never decided; the region's help desk is e-mailed. A decided request is refused (422)."""
+    return _act(request, request_id, lambda req: nfr_request_withdraw(request=req, by=request.user))
+
+
+@router.post(
+    "/nfr-requests/{request_id}/correct",
+    response={200: NfrRequestDetailOut, 403: Error, 404: Error},
+)
+def correct_nfr_request(request, request_id: int, body: CorrectIn):
+    """A reviewer corrects an open request's seats, term or license contact with a reason (on the
+    timeline the partner sees, and in the audit history)."""
+    return _act(
+        request,
+        request_id,
+        lambda req: nfr_request_correct(request=req, by=request.user, reason=body.reason, amend=body.amend()),
     )
 
 

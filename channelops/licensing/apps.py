@@ -8,6 +8,9 @@ class LicensingConfig(AppConfig):
     verbose_name = _("Licensing")
 
     def ready(self) -> None:
+        from .attention import register_attention_items
+
+        register_attention_items()  # the portal home's items (core/attention.py)
         from django.db.models.signals import post_migrate
 
         from channelops.accounts.privileges import register_privilege

@@ -470,7 +470,8 @@ def may_withdraw(user: Any, req: NfrRequest) -> bool:
 @transaction.atomic
 def nfr_request_withdraw(*, request: NfrRequest, by: User) -> NfrRequest:
     """The partner takes back an undecided request (submitted or needing information): it becomes
-    *withdrawn*, leaves the open queue and can no longer be answered, approved or rejected."""
+    *withdrawn*, leaves the open queue and can no longer be answered, approved or rejected. The
+    region's partner help desk is e-mailed."""
     req = _locked(request)
     if getattr(by, "is_staff", False) or not may_submit_for(by, req.partner):
         raise NotAllowed(_("You may not withdraw requests of this partner."))
@@ -482,7 +483,20 @@ def nfr_request_withdraw(*, request: NfrRequest, by: User) -> NfrRequest:
     req.status = RequestStatus.WITHDRAWN
     req._history_user = by  # type: ignore[attr-defined]
     req.save(update_fields=["status", "updated_at"])
-    _event(req, "withdrawn", by, _("Withdrawn by the partner."))
+    ev = _event(req, "withdrawn", by, _("Withdrawn by the partner."))
+    # the help desk of the partner's region (its PHD specialist; without one, every PHD specialist)
+    _mail(
+        _phd_emails(req.partner),
+        "withdrawn",
+        {
+            "req": req,
+            "partner": req.partner,
+            "by_name": by.get_full_name() or by.email,
+            "link": _link("console:nfr_request", req.pk),
+        },
+        key=f"nfr-withdrawn:{ev.pk}",
+        partner_id=req.partner_id,
+    )
     _notify(req, by=by, kind="withdrawn")
     return req
 

@@ -18,6 +18,7 @@ from .models import (
     Region,
     RegionRouting,
     Tier,
+    TierBenefit,
 )
 from .services import partner_set_status
 
@@ -31,6 +32,14 @@ class RegionAdmin(SimpleHistoryAdmin, ModelAdmin):
 class TierAdmin(SimpleHistoryAdmin, ModelAdmin):
     list_display = ["name", "rank", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(TierBenefit)
+class TierBenefitAdmin(SimpleHistoryAdmin, ModelAdmin):
+    list_display = ["tier", "label", "value", "position"]
+    list_filter = ["tier"]
+    list_editable = ["position"]
+    search_fields = ["label", "value"]
 
 
 @admin.register(Program)

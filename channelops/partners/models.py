@@ -73,6 +73,29 @@ class Tier(models.Model):
         return self.name
 
 
+class TierBenefit(models.Model):
+    """One benefit of a tier shown on the partner's portal home (staff edit them in the data console).
+
+    ``value`` is the short answer ("25 licensed users", "Eligible"); ``description`` says how to use it.
+    """
+
+    tier = models.ForeignKey(Tier, verbose_name=_("tier"), on_delete=models.CASCADE, related_name="benefits")
+    label = models.CharField(_("benefit"), max_length=80, help_text=_('E.g. "NFR allowance".'))
+    value = models.CharField(_("value"), max_length=120, help_text=_('E.g. "25 licensed users".'))
+    description = models.TextField(_("description"), blank=True, max_length=1000)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("tier benefit")
+        verbose_name_plural = _("tier benefits")
+        ordering = ["tier__rank", "position", "pk"]
+        constraints = [models.UniqueConstraint(fields=["tier", "label"], name="partners_tier_benefit_once")]
+
+    def __str__(self) -> str:
+        return f"{self.tier}: {self.label}"
+
+
 class Program(models.Model):
     """A program a partner can belong to (reseller, MSP, certified service partner…)."""
 

@@ -362,6 +362,32 @@ def partner_person_deactivate(*, membership: PartnerMembership, by: User) -> Par
     return membership
 
 
+@transaction.atomic
+def partner_invitation_resend(*, membership: PartnerMembership, by: User) -> Any:
+    """A partner admin (or staff) sends a new invitation to a colleague who has not accepted theirs."""
+    from channelops.accounts.services import invitation_resend
+
+    _require_partner_admin(partner=membership.partner, by=by)
+    return invitation_resend(user=membership.user, by=by, context={"partner": membership.partner})
+
+
+@transaction.atomic
+def partner_invitation_cancel(*, membership: PartnerMembership, by: User) -> PartnerMembership:
+    """A partner admin (or staff) cancels a colleague's pending invitation: the links stop working and
+    the person is deactivated (shown as such on the users page; an admin can invite them again later
+    under another address, or staff reactivate them)."""
+    from channelops.accounts.services import invitation_cancel
+
+    _require_partner_admin(partner=membership.partner, by=by)
+    invitation_cancel(user=membership.user, by=by)
+    user = membership.user
+    user.is_active = False
+    user._history_user = by  # type: ignore[attr-defined]
+    user.save(update_fields=["is_active"])
+    hooks.partner_person_changed.call(membership=membership, by=by, fields=["is_active"])
+    return membership
+
+
 def engagement_record(
     *, partner: Partner | int, kind: str, user: User | None = None, detail: str = ""
 ) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,14 +19,43 @@ from django.utils.translation import ngettext
 from channelops.core.attention import Attention, attention_for, register_attention  # noqa: F401 (re-exported)
 
 
-def _pending_invitations(partner: Any, user: Any) -> list[Attention]:
-    from channelops.accounts.models import Invitation
+def _is_admin(partner: Any, user: Any) -> bool:
+    m = getattr(user, "partner_membership", None)
+    return m is not None and m.partner_id == partner.pk and m.is_admin
 
-    n = Invitation.objects.filter(
-        user__membership__partner=partner, accepted_at__isnull=True, expires_at__gt=timezone.now()
-    ).count()
-    if not n:
+
+def _pending_invitations(partner: Any, user: Any) -> list[Attention]:
+    """Partner admins: colleagues invited who have not accepted (expired invitations included: resend
+    or cancel them on the users page)."""
+    from channelops.accounts.models import User
+
+    if not _is_admin(partner, user):
         return []
+    # invited (an unusable password until the invitation is accepted), still active, never accepted
+    pending = (
+        User.objects.filter(
+            membership__partner=partner,
+            is_active=True,
+            password__startswith=UNUSABLE_PASSWORD_PREFIX,
+            invitations__accepted_at__isnull=True,
+        )
+        .exclude(invitations__accepted_at__isnull=False)
+        .annotate(expired=Max("invitations__expires_at"))
+    )
+    rows = list(pending.values_list("expired", flat=True))
+    if not rows:
+        return []
+    n = len(rows)
+    now = timezone.now()
+    expired = sum(1 for at in rows if at is not None and at <= now)
+    detail = _("Resend the invitation or cancel it on the users page.")
+    if expired:
+        detail = (
+            ngettext("%(n)d invitation has expired.", "%(n)d invitations have expired.", expired)
+            % {"n": expired}
+            + " "
+            + detail
+        )
     return [
         Attention(
             title=ngettext(
@@ -33,13 +64,17 @@ def _pending_invitations(partner: Any, user: Any) -> list[Attention]:
                 n,
             )
             % {"n": n},
-            detail=_("Remind them to check their e-mail."),
+            detail=detail,
             url=reverse("portal:users"),
+            kind="invitations",
+            action=_("Resend or cancel"),
         )
     ]
 
 
 def _profile_incomplete(partner: Any, user: Any) -> list[Attention]:
+    if not _is_admin(partner, user):
+        return []
     missing = [
         label
         for field, label in (("website", _("website")), ("phone", _("phone")))
@@ -52,6 +87,8 @@ def _profile_incomplete(partner: Any, user: Any) -> list[Attention]:
             title=_("Complete your company profile"),
             detail=_("Missing: %(fields)s.") % {"fields": ", ".join(missing)},
             url=reverse("portal:company"),
+            kind="profile",
+            action=_("Complete the profile"),
         )
     ]
 
@@ -64,6 +101,7 @@ def _not_active(partner: Any, user: Any) -> list[Attention]:
             title=_("Your partnership is %(status)s") % {"status": partner.get_status_display().lower()},
             detail=_("Your channel account manager will contact you."),
             url=reverse("portal:company"),
+            kind="partner_status",
         )
     ]
 

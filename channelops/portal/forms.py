@@ -36,4 +36,11 @@ class InviteColleagueForm(forms.Form):
     full_name = forms.CharField(label=_("Name"), max_length=150)
     email = forms.EmailField(label=_("E-mail address"), max_length=254)
     role = forms.ChoiceField(label=_("Role"), choices=MembershipRole.choices, initial=MembershipRole.USER)
-    can_submit_requests = forms.BooleanField(label=_("May submit requests"), required=False)
+    can_submit_requests = forms.BooleanField(
+        label=_("May submit requests"),
+        required=False,
+        help_text=_(
+            "Lets this person request NFR licenses and renewals, answer the partner help desk's "
+            "questions on them and download license files. Partner admins always may."
+        ),
+    )

@@ -25,4 +25,6 @@ urlpatterns = [
     path("users/", views.users, name="users"),
     path("users/invite/", views.user_invite, name="user_invite"),
     path("users/<int:pk>/deactivate/", views.user_deactivate, name="user_deactivate"),
+    path("users/<int:pk>/invitation/resend/", views.user_invitation_resend, name="user_invitation_resend"),
+    path("users/<int:pk>/invitation/cancel/", views.user_invitation_cancel, name="user_invitation_cancel"),
 ]

@@ -3,20 +3,30 @@
 from __future__ import annotations
 
 from django import forms
+from django.db.models import Count, Max, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
+from channelops.agreements.querysets import agreement_rows_memo
 from channelops.core.actions import Action, page_or_action
 from channelops.core.navigation import PORTAL
 from channelops.core.search_page import search_page
-from channelops.partners.models import EngagementEvent, Partner, PartnerMembership
+from channelops.partners.models import Partner, PartnerMembership
 from channelops.partners.pages import PartnerRequest, partner_required
-from channelops.partners.services import partner_person_add, partner_person_deactivate, partner_profile_update
+from channelops.partners.services import (
+    partner_invitation_cancel,
+    partner_invitation_resend,
+    partner_person_add,
+    partner_person_deactivate,
+    partner_profile_update,
+)
 
+from . import home
 from .attention import attention_for
 from .forms import CompanyProfileForm, InviteColleagueForm
 
@@ -28,19 +38,21 @@ def _admin_only(request: PartnerRequest) -> None:
 
 @partner_required
 def dashboard(request: PartnerRequest) -> HttpResponse:
+    """The portal home: what needs attention, the tier's benefits and the next certification's
+    missing requirements, what happened to the partner, whom to contact (constant queries)."""
     partner = request.partner
-    recent = EngagementEvent.objects.visible_to(request.user).select_related("user")[:5]
-    return render(
-        request,
-        "portal/dashboard.html",
-        {
+    with agreement_rows_memo():  # the agreements item and the certification's compliance share them
+        context = {
             "partner": partner,
             "attention": attention_for(partner, request.user),
             "programs": list(partner.programs.all()),
-            "recent": recent,
+            "benefits": home.tier_benefits(partner),
+            "next_step": home.next_step(partner),
+            "recent": home.recent_activity(partner, request.user),
+            "help_desk": home.help_desk_contact(partner),
             "nav": "dashboard",
-        },
-    )
+        }
+    return render(request, "portal/dashboard.html", context)
 
 
 @partner_required
@@ -94,9 +106,29 @@ company = partner_required(page_or_action(lambda request: _company_page(request)
 def _users_page(
     request: PartnerRequest, *, form: forms.Form | None = None, status: int = 200
 ) -> HttpResponse:
-    memberships = (
-        PartnerMembership.objects.visible_to(request.user).select_related("user").order_by("user__email")
+    memberships = list(
+        PartnerMembership.objects.visible_to(request.user)
+        .select_related("user")
+        .annotate(
+            invitation_expires=Max(
+                "user__invitations__expires_at", filter=Q(user__invitations__accepted_at__isnull=True)
+            ),
+            invitations_accepted=Count(
+                "user__invitations", filter=Q(user__invitations__accepted_at__isnull=False)
+            ),
+        )
+        .order_by("user__email")
     )
+    now = timezone.now()
+    for m in memberships:
+        # invited and not accepted: resend or cancel (an expired invitation too)
+        m.invitation_pending = bool(
+            m.user.is_active
+            and not m.user.has_usable_password()
+            and m.invitation_expires is not None
+            and not m.invitations_accepted
+        )
+        m.invitation_expired = m.invitation_pending and m.invitation_expires <= now
     return render(
         request,
         "portal/users.html",
@@ -139,11 +171,32 @@ def _membership(request: PartnerRequest, pk: int) -> PartnerMembership:
     return get_object_or_404(PartnerMembership.objects.visible_to(request.user).select_related("user"), pk=pk)
 
 
-# The service refuses deactivating oneself or the last admin: a flash message on the users page.
+# The service refuses deactivating oneself or the last admin: a flash message on the users page. A GET
+# shows the confirmation page (works without JavaScript).
 deactivate = Action[PartnerRequest](
     load=_membership,
+    confirm_template="portal/user_deactivate.html",
     perform=lambda request, m, data: partner_person_deactivate(membership=m, by=request.user),
     success=lambda m, result: _("%(email)s can no longer sign in.") % {"email": m.user.email},
     redirect_to=lambda request, m, result: reverse("portal:users"),
 )
 user_deactivate = partner_required(deactivate.view)
+
+# A colleague who has not accepted their invitation: send a new one (the old link stops working) …
+resend = Action[PartnerRequest](
+    load=_membership,
+    perform=lambda request, m, data: partner_invitation_resend(membership=m, by=request.user),
+    success=lambda m, result: _("A new invitation was sent to %(email)s.") % {"email": m.user.email},
+    redirect_to=lambda request, m, result: reverse("portal:users"),
+)
+user_invitation_resend = partner_required(resend.view)
+
+# … or cancel it: the link stops working and the person is deactivated (a confirmation page on GET).
+cancel_invitation = Action[PartnerRequest](
+    load=_membership,
+    confirm_template="portal/user_invitation_cancel.html",
+    perform=lambda request, m, data: partner_invitation_cancel(membership=m, by=request.user),
+    success=lambda m, result: _("The invitation of %(email)s was cancelled.") % {"email": m.user.email},
+    redirect_to=lambda request, m, result: reverse("portal:users"),
+)
+user_invitation_cancel = partner_required(cancel_invitation.view)

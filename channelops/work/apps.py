@@ -8,6 +8,9 @@ class WorkConfig(AppConfig):
     verbose_name = _("Work")
 
     def ready(self) -> None:
+        from .attention import register_attention_items
+
+        register_attention_items()  # the portal home's items (core/attention.py)
         from django.db.models.signals import post_migrate
 
         from channelops.core.schedules import register_schedule
@@ -25,6 +28,9 @@ class WorkConfig(AppConfig):
         )
         register_status_colors("epic", {"open": BLUE, "closed": GREY})
         partner_hooks.register()  # default journeys and workflows on partner changes
+        from . import auto_tasks
+
+        auto_tasks.register()  # tasks the data answers tick themselves (after the journeys: registered later)
         work_item_changed.register(gitlab_mirror.on_work_item_changed)  # registered first: the mirror
         post_migrate.connect(ensure_defaults, sender=self)
         register_schedule(

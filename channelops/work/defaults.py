@@ -237,10 +237,16 @@ TEMPLATES: list[tuple[Any, ...]] = [
                 "calendar",
             ),
             ("Enablement", "partner_user", "Start the sales or technical training path", "", 14, "calendar"),
-            ("Enablement", "partner_user", "Register your first deal", "", 30, "calendar"),
         ],
     ),
 ]
+
+# Template tasks the data answers: they tick themselves (work/auto_tasks.py). Tasks about features the
+# product lacks (deal registration) are not shipped until the feature exists.
+COMPLETES_WHEN = {
+    ("partner-onboarding", "Complete your profile and sign in to the portal"): "invitation_accepted",
+    ("partner-onboarding", "Read and (admins) accept the partner agreements"): "agreements_accepted",
+}
 
 # RACI matrices exactly as the seed's tables: (section, deliverable, channel letters, other team letters).
 PS_MATRIX = [
@@ -388,6 +394,7 @@ def ensure_defaults(sender: Any = None, using: str = "default", **kwargs: Any) -
                     due_days=days,
                     due_basis=basis,
                     position=i,
+                    completes_when=COMPLETES_WHEN.get((slug, task_title), ""),
                 )
                 for i, (section, role, task_title, instructions, days, basis) in enumerate(tasks)
             )

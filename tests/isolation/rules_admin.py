@@ -51,6 +51,7 @@ ADMIN_OBJECTS: dict[str, Callable[[World], Any]] = {
     "accounts.apitoken": lambda w: w.token_a,
     "partners.region": lambda w: w.partner_a.region,
     "partners.tier": lambda w: w.partner_a.tier,
+    "partners.tierbenefit": lambda w: w.partner_a.tier.benefits.first(),
     "partners.program": lambda w: 1,
     "partners.regionrouting": lambda w: 1,
     "partners.partner": lambda w: w.partner_a,

@@ -141,6 +141,19 @@ RULES: dict[str, Rule] = {
             ("POST", lambda w: f"/api/v1/nfr-requests/{w.nfr_request_a.pk}/answer", {"answer": "pwned"})
         ),
     ),
+    "api:withdraw_nfr_request": Rule(
+        DENIED, api_calls(("POST", lambda w: f"/api/v1/nfr-requests/{w.nfr_request_a.pk}/withdraw", {}))
+    ),
+    "api:correct_nfr_request": Rule(
+        DENIED,
+        api_calls(
+            (
+                "POST",
+                lambda w: f"/api/v1/nfr-requests/{w.nfr_request_a.pk}/correct",
+                {"reason": "pwned", "seats": 999},
+            )
+        ),
+    ),
     "api:approve_nfr_request": Rule(
         DENIED, api_calls(("POST", lambda w: f"/api/v1/nfr-requests/{w.nfr_request_a.pk}/approve", {}))
     ),

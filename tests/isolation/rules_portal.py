@@ -15,4 +15,10 @@ RULES: dict[str, Rule] = {
     "portal:user_deactivate": Rule(
         DENIED, get_post(lambda w: f"/portal/users/{w.membership_a.pk}/deactivate/")
     ),
+    "portal:user_invitation_resend": Rule(
+        DENIED, get_post(lambda w: f"/portal/users/{w.membership_a.pk}/invitation/resend/")
+    ),
+    "portal:user_invitation_cancel": Rule(
+        DENIED, get_post(lambda w: f"/portal/users/{w.membership_a.pk}/invitation/cancel/")
+    ),
 }

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from channelops.core.exceptions import NotAllowed
 from channelops.core.links import absolute_url
 from channelops.core.outbox import email_enqueue
 
@@ -52,6 +53,62 @@ def invitation_send(*, user: User, invited_by: User | None, context: dict | None
     return invitation
 
 
+def pending_invitations(user: User) -> list[Invitation]:
+    """The person's invitations not accepted (expired ones included), newest first; empty once one was
+    accepted or the person has a password."""
+    if user.has_usable_password() or user.invitations.filter(accepted_at__isnull=False).exists():
+        return []
+    return list(user.invitations.filter(accepted_at__isnull=True).order_by("-created_at", "-pk"))
+
+
+def _require_inviter(user: User, by: User) -> None:
+    """Staff, or an admin of the same partner as the invited person (accounts knows memberships only
+    through ``partner_membership``: the partners app is above it)."""
+    if by.is_staff and by.is_active:
+        return
+    mine, theirs = by.partner_membership, user.partner_membership
+    if mine is None or theirs is None or mine.partner_id != theirs.partner_id or not mine.is_admin:
+        raise NotAllowed(_("Only your company's partner admins manage its invitations."))
+
+
+def _end(invitations: list[Invitation], *, by: User, reason: str) -> None:
+    now = timezone.now()
+    for inv in invitations:
+        if inv.expires_at > now:
+            inv.expires_at = now
+            inv._history_user = by  # type: ignore[attr-defined]
+            inv._change_reason = reason  # type: ignore[attr-defined]
+            inv.save(update_fields=["expires_at"])
+
+
+@transaction.atomic
+def invitation_resend(*, user: User, by: User, context: dict | None = None) -> Invitation:
+    """Send a new invitation to a person who has not accepted theirs; the earlier links stop working
+    (audited: each invitation's history records who ended it and why)."""
+    _require_inviter(user, by)
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    pending = pending_invitations(user)
+    if not pending:
+        raise ValidationError(_("%(email)s has no pending invitation.") % {"email": user.email})
+    if not user.is_active:
+        raise ValidationError(_("%(email)s was deactivated.") % {"email": user.email})
+    _end(pending, by=by, reason="Resent")
+    return invitation_send(user=user, invited_by=by, context=context)
+
+
+@transaction.atomic
+def invitation_cancel(*, user: User, by: User) -> list[Invitation]:
+    """End the person's pending invitations (their links stop working; audited). The caller deactivates
+    the person (partners ``partner_invitation_cancel``)."""
+    _require_inviter(user, by)
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    pending = pending_invitations(user)
+    if not pending:
+        raise ValidationError(_("%(email)s has no pending invitation.") % {"email": user.email})
+    _end(pending, by=by, reason="Cancelled")
+    return pending
+
+
 def invitation_for_token(token: str) -> Invitation | None:
     inv = Invitation.objects.select_related("user").filter(token_hash=_hash(token)).first()
     return inv if inv and inv.is_usable else None
@@ -71,6 +128,9 @@ def invitation_accept(*, invitation: Invitation, password: str, full_name: str =
     EmailAddress.objects.filter(user=user, email__iexact=user.email).update(verified=True, primary=True)
     inv.accepted_at = timezone.now()
     inv.save(update_fields=["accepted_at"])
+    from .. import hooks
+
+    hooks.invitation_accepted.call(user=user)
     return user
 
 

@@ -94,7 +94,16 @@ def agreement_accept(
         key=f"agreement-accepted:{acceptance.pk}",
         topic=f"partner:{partner.pk}",
     )
+    _journey_tasks_complete(partner, by)
     return acceptance
+
+
+def _journey_tasks_complete(partner: Partner, by: User) -> None:
+    """The journey tasks "accept the partner agreements" tick themselves once nothing is left to accept
+    (in this transaction; work/auto_tasks.py)."""
+    from channelops.work.auto_tasks import tasks_complete_if
+
+    tasks_complete_if(partner=partner, condition="agreements_accepted", by=by)
 
 
 def acceptance_edit_refused(*, acceptance: Acceptance, by: User | None, how: str) -> None:

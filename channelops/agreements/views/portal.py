@@ -42,6 +42,7 @@ from ..services import (
     legal_request_withdraw,
     region_exception_request,
 )
+from ..standing import legal_request_standing, region_exception_standing
 from ._common import NOT_PARTNER_ADMIN, is_partner_admin
 
 
@@ -76,6 +77,7 @@ def _portal_agreements_page(
             "covered": covered,
             "exceptions": exceptions,
             "pending": pending,
+            "standing": region_exception_standing(exceptions[0] if exceptions else None, is_admin=is_admin),
             "region_form": region_form if is_admin else None,
             "is_admin": is_admin,
             "nav": "agreements",
@@ -312,6 +314,7 @@ def _portal_legal_request(request: PartnerRequest, pk: int) -> LegalRequest:
 def _legal_page(
     request: PartnerRequest, lr: LegalRequest, *, form: forms.Form | None = None, status: int = 200
 ) -> HttpResponse:
+    offered = list(lr.custom_versions.filter(status=VersionStatus.PUBLISHED).defer("body"))
     return render(
         request,
         "agreements/portal_legal_request.html",
@@ -319,7 +322,8 @@ def _legal_page(
             "partner": request.partner,
             "lr": lr,
             "comments": lr.comments.select_related("author"),
-            "offered": lr.custom_versions.filter(status=VersionStatus.PUBLISHED).defer("body"),
+            "offered": offered,
+            "standing": legal_request_standing(lr, is_admin=is_partner_admin(request), offered=offered),
             "form": (form or CommentForm()) if lr.is_open else None,
             "withdraw_form": WithdrawForm() if lr.is_open and is_partner_admin(request) else None,
             "nav": "agreements",

@@ -25,6 +25,7 @@ from ..forms import CandidateForm, PartnerCertReviewForm
 from ..models import Admission, CertState, PartnerCertification, PartnerCertificationStatus
 from ..services.awards import next_certification, partner_certification_review_resolve, partner_progress
 from ..services.training_partners import ctp_invite, ctp_join, trainer_candidate_add, trainer_candidates
+from ..standing import training_partner_standing
 from ._common import OrderedListPage, flash_refusal, one_refusal
 
 # === portal ======================================================================================
@@ -37,7 +38,11 @@ def _rows(
     and the forms shown beside it (ids unique per certification)."""
     rows = []
     for p in progress:
-        row: dict[str, Any] = {"p": p, "candidates": []}
+        row: dict[str, Any] = {
+            "p": p,
+            "candidates": [],
+            "standing": training_partner_standing(p, is_admin=candidate_form),
+        }
         onboarding = p.status is not None and p.status.state == CertState.ONBOARDING
         if onboarding:
             row["candidates"] = list(trainer_candidates(p.status).only("pk", "title", "status"))

@@ -26,6 +26,7 @@ from ..forms import BusinessPlanForm, EntryForm, PlanReviewForm, target_rows
 from ..models import BusinessPlan, BusinessPlanState, Certification, EnablementPlanEntry
 from ..models.plans import BUSINESS_PLAN_SECTIONS
 from ..services import plans as svc
+from ..standing import business_plan_standing
 from ._common import OrderedListPage, page_or_action
 
 BLANK_TARGET_ROWS = 3
@@ -253,6 +254,7 @@ def _business_page(
             "versions": versions,
             "plan": shown,
             "draft": draft,
+            "standing": business_plan_standing(shown, draft, is_admin=may_edit),
             "required": svc.business_plan_required(partner),
             "on_file": any(
                 p.state in ("submitted", "accepted") and p.superseded_at is None for p in versions

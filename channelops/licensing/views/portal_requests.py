@@ -22,6 +22,7 @@ from channelops.partners.pages import PartnerRequest, partner_required
 from ..forms import AnswerAmendForm, NfrRequestForm, amend_initial
 from ..models import NfrRequest, RequestStatus
 from ..services import AMENDABLE, may_download, may_withdraw, nfr_request_answer, nfr_request_withdraw
+from ..standing import nfr_standing
 from ._common import _license_of, _timeline, duplicate_of, submit
 
 
@@ -165,6 +166,7 @@ def _portal_request_page(
             "form": form
             or (AnswerAmendForm(initial=amend_initial(req)) if _can_answer(request, req) else None),
             "may_withdraw": may_withdraw(request.user, req),
+            "standing": nfr_standing(req, may_act=_may_submit(request), license_id=lic.pk if lic else None),
             "nav": "nfr",
             "breadcrumbs": [
                 {"label": _("NFR licenses"), "url": reverse("portal:nfr_requests")},

@@ -7,7 +7,7 @@ from .cadences import Cadence, CadenceOverride, HolidayPolicy, Occurrence
 from .items import CLOSED_STATUSES, Comment, Task, WorkItem, WorkStatus
 from .projects import Epic, Label, LabelKind, Milestone, Project, WorkGroup
 from .raci import Deliverable, RaciCell, RaciColumn, RaciMatrix
-from .work_templates import DueBasis, TaskRole, TemplateKind, TemplateTask, WorkTemplate
+from .work_templates import CompletesWhen, DueBasis, TaskRole, TemplateKind, TemplateTask, WorkTemplate
 from .workflows import Workflow, WorkflowAction, WorkflowTrigger
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "Cadence",
     "CadenceOverride",
     "Comment",
+    "CompletesWhen",
     "Deliverable",
     "DueBasis",
     "Epic",

@@ -15,7 +15,7 @@ from channelops.partners.models import Partner
 
 from ..querysets import TaskQuerySet, WorkItemQuerySet
 from .projects import Epic, Label, Milestone, Project
-from .work_templates import TaskRole, WorkTemplate
+from .work_templates import TaskRole, WorkTemplate, completes_when_field
 
 
 class WorkStatus(models.TextChoices):
@@ -153,6 +153,7 @@ class Task(models.Model):
         _("escalation"), default=0, help_text=_("0: none; 1: the DRI was told; 2: the team lead was told.")
     )
     position = models.PositiveIntegerField(_("position"), default=0)
+    completes_when = completes_when_field()
     history = HistoricalRecords()
 
     objects = TaskQuerySet.as_manager()

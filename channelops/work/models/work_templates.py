@@ -70,6 +70,24 @@ class DueBasis(models.TextChoices):
     BUSINESS = "business", _("business days (Monday–Friday)")
 
 
+class CompletesWhen(models.TextChoices):
+    """What the data answers: a task with one of these ticks itself when it holds (work/auto_tasks.py)."""
+
+    AGREEMENTS_ACCEPTED = "agreements_accepted", _("The partner's agreements are accepted")
+    COMPANY_PROFILE = "company_profile", _("The company profile is complete")
+    INVITATION_ACCEPTED = "invitation_accepted", _("The person accepted their invitation and signed in")
+
+
+def completes_when_field() -> models.CharField:
+    return models.CharField(
+        _("ticks itself when"),
+        max_length=30,
+        choices=CompletesWhen.choices,
+        blank=True,
+        help_text=_("Empty: the assignee ticks it. Otherwise the task is done as soon as the data says so."),
+    )
+
+
 class TemplateTask(models.Model):
     """One checklist task of a template, for a role, with its own due rule."""
 
@@ -83,6 +101,7 @@ class TemplateTask(models.Model):
         _("counted in"), max_length=10, choices=DueBasis.choices, default=DueBasis.CALENDAR
     )
     position = models.PositiveIntegerField(_("position"), default=0)
+    completes_when = completes_when_field()
 
     class Meta:
         verbose_name = _("template task")

@@ -86,6 +86,7 @@ def work_item_from_template(
                 "instructions": render_placeholders(t.instructions, ctx),
                 "assignee": people.get(t.role),
                 "due_on": due_on,
+                "completes_when": t.completes_when,
             }
         )
     due_date = assigned_on + timedelta(days=template.due_days) if template.due_days is not None else None
@@ -112,6 +113,9 @@ def work_item_from_template(
     if by is not None:
         WorkItem.objects.filter(pk=item.pk).update(created_by=by)
         item.created_by = by  # the returned instance stays current
+    from ..auto_tasks import item_tasks_complete
+
+    item_tasks_complete(item, by=by)  # tasks the data already answers
     return item
 
 

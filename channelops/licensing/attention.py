@@ -1,0 +1,76 @@
+"""Portal home items of licensing: NFR requests waiting for the partner's answer, licenses expiring."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import Exists, OuterRef
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+
+from channelops.core.attention import Attention, register_attention
+
+#: A license shows on the home this many days before it expires (until a renewal is requested).
+LICENSE_EXPIRY_DAYS = 30
+SHOWN = 10  # at most this many items of a kind
+
+
+def _nfr_needs_info(partner: Any, user: Any) -> list[Attention]:
+    """Requests where staff asked a question: the people who may submit requests answer (and amend)."""
+    from .models import NfrRequest, RequestStatus
+    from .services import may_submit_for
+
+    if not may_submit_for(user, partner):
+        return []
+    rows = NfrRequest.objects.visible_to(user).filter(partner=partner, status=RequestStatus.NEEDS_INFO)
+    return [
+        Attention(
+            title=_("%(ref)s needs your answer") % {"ref": req.reference},
+            detail=Truncator(req.question).chars(160) or _("The partner help desk asked a question."),
+            url=reverse("portal:nfr_request", args=[req.pk]),
+            kind="nfr_needs_info",
+            action=_("Answer"),
+        )
+        for req in rows.order_by("created_at", "pk")[:SHOWN]
+    ]
+
+
+def _licenses_expiring(partner: Any, user: Any) -> list[Attention]:
+    """Active licenses expiring within 30 days with no renewal requested yet."""
+    from .lifecycle import RENEWAL_PENDING
+    from .models import License, NfrRequest
+    from .services import may_submit_for
+
+    if not may_submit_for(user, partner):
+        return []
+    today = timezone.localdate()
+    renewal = NfrRequest.objects.filter(renews_id=OuterRef("pk"), status__in=RENEWAL_PENDING)
+    rows = (
+        License.objects.visible_to(user)
+        .active()
+        .filter(partner=partner, expires__gte=today, expires__lte=today + timedelta(days=LICENSE_EXPIRY_DAYS))
+        .exclude(Exists(renewal))
+        .order_by("expires", "pk")[:SHOWN]
+    )
+    return [
+        Attention(
+            title=_("Your %(plan)s license for %(n)d users expires on %(date)s")
+            % {"plan": lic.get_plan_display(), "n": lic.users, "date": date_format(lic.expires, "j F Y")},
+            detail=_("Request its renewal before it expires (license contact: %(email)s).")
+            % {"email": lic.contact_email},
+            url=reverse("portal:license", args=[lic.pk]),
+            kind="license_expiring",
+            due=lic.expires,
+            action=_("Renew"),
+        )
+        for lic in rows
+    ]
+
+
+def register_attention_items() -> None:
+    register_attention(_nfr_needs_info)
+    register_attention(_licenses_expiring)

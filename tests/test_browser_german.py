@@ -71,12 +71,13 @@ def test_a_german_partner_admin_amends_an_nfr_request_and_gets_the_approval_in_g
     expect(page.locator("html")).to_have_attribute("lang", "de")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Willkommen")
     expect(page.get_by_role("heading", name="Benötigt Ihre Aufmerksamkeit")).to_be_visible()
-    expect(page.get_by_text("Vervollständigen Sie Ihr Unternehmensprofil")).to_be_visible()
+    attention = page.get_by_text(f"{req.reference} braucht Ihre Antwort")  # the attention item
+    expect(attention).to_be_visible()
     assert_no_axe_violations(page)
 
-    # The request page: the question, and the answer form that amends the seats.
-    page.get_by_role("navigation", name="Portal").get_by_role("link", name="NFR-Lizenzen").click()
-    page.get_by_role("link", name=req.reference).first.click()
+    # The attention item opens the request page: the question, and the answer form that amends
+    # the seats.
+    attention.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"NFR-Anfrage {req.reference}")
     expect(page.get_by_text("Der Partner-Helpdesk benötigt weitere Informationen")).to_be_visible()
     assert_no_axe_violations(page)

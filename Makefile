@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 PYTEST_WORKERS ?= auto
 
-.PHONY: run test lint bench install clean test-postgres test-redis test-browser test-clock vendor
+.PHONY: run test lint bench install clean test-postgres test-redis test-browser test-clock vendor messages
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,13 @@ test-browser: install
 # The files are committed: nothing is fetched when the product runs.
 vendor: $(PY)
 	$(PY) scripts/vendor.py
+
+# The translation catalogs (docs/i18n.md): collect the marked strings into channelops/locale/*/django.po,
+# then, once translated, compile the .mo files. Both are committed: `make run` needs no gettext.
+MAKEMESSAGES_FLAGS := --add-location=file --no-obsolete -i tests -i bench -i scripts -i docs -i var -i '*.egg-info'
+messages: install
+	$(PY) manage.py makemessages -l de $(MAKEMESSAGES_FLAGS)
+	$(PY) manage.py compilemessages -l de --ignore .venv
 
 bench: install
 	$(PY) bench/run.py

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 from channelops.core.deploy_checks import HOW_TO_FIX_KEY, allowed_hosts_problem, secret_key_problem
 
@@ -137,10 +136,12 @@ MIDDLEWARE = [
     "channelops.core.middleware.RejectNulCharactersMiddleware",
     "channelops.core.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Django's LocaleMiddleware plus the person's profile language and the partner's country
+    # (core/i18n.py); after authentication, which it reads.
+    "channelops.core.i18n.LanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -446,8 +447,12 @@ OUTBOX_BATCH_SIZE = env.int("CHANNELOPS_OUTBOX_BATCH_SIZE", default=100)
 
 # --- i18n -----------------------------------------------------------------
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en")
-LANGUAGES = [("en", _("English"))]
+# English is the default; German is complete (docs/i18n.md). Each language's name is in itself, as
+# a language switcher shows it.
+LANGUAGES = [("en", "English"), ("de", "Deutsch")]
 LOCALE_PATHS = [BASE_DIR / "channelops" / "locale"]
+# Dates per language: English keeps ISO dates (channelops/formats/en), German uses Django's.
+FORMAT_MODULE_PATH = ["channelops.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True

@@ -24,6 +24,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"person{n}@example.test")
     full_name = factory.Faker("name")
     is_staff = False
+    # English by choice, so a test's pages and e-mails do not turn German because the factory's
+    # partner is in Germany (docs/i18n.md); tests of the language chain set "" or "de".
+    language = "en"
 
     @factory.post_generation
     def password(obj, create, extracted, **kw):  # noqa: N805

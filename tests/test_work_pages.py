@@ -459,7 +459,7 @@ def test_a_new_partner_user_invited_through_the_portal_sees_the_onboarding_journ
     deliver()
     (mail,) = smtp_server.box.to("grace@a.test")
     (link,) = re.findall(r"https?://[^\s]+(/accounts/invitation/[\w-]+/)", smtp_server.box.text(mail))
-    newcomer = client.__class__()
+    newcomer = client.__class__(HTTP_ACCEPT_LANGUAGE="en")  # her browser asks for English
     password = "Grace-Hopper-Password-42"
     resp = newcomer.post(link, {"full_name": "Grace Hopper", "password1": password, "password2": password})
     assert resp.status_code == 302

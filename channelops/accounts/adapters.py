@@ -12,7 +12,9 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils import translation
 
+from channelops.core.i18n import recipient_languages
 from channelops.core.links import absolute_url
 from channelops.core.outbox import outbox_enqueue
 
@@ -51,7 +53,11 @@ class AccountAdapter(DefaultAccountAdapter):
             **{k: on_site(v) if k.endswith("_url") and isinstance(v, str) else v for k, v in context.items()},
             "current_site": configured_site(),
         }
-        msg = self.render_mail(template_prefix, email, context)
+        # In the recipient's language when their account says; else the page's (a person who
+        # asks for a password reset reads the page in the language they will read the e-mail in).
+        language = recipient_languages([email], default="").get(email) or translation.get_language()
+        with translation.override(language):
+            msg = self.render_mail(template_prefix, email, context)
         payload: dict[str, Any] = {"to": list(msg.to), "subject": msg.subject, "text": msg.body}
         for content, mimetype in getattr(msg, "alternatives", []) or []:
             if mimetype == "text/html":

@@ -84,3 +84,37 @@ class AccessEventFilterForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = [("", _("any")), *AccessEventKind.choices]
+
+
+def _language_choices() -> list[tuple[str, str]]:
+    from django.conf import settings
+
+    return [(code, name) for code, name in settings.LANGUAGES]
+
+
+class LanguageSettingsForm(forms.Form):
+    """The person's settings page: the language of pages and e-mails."""
+
+    language = forms.ChoiceField(
+        label=_("Language"),
+        required=False,
+        help_text=_(
+            "Pages and the e-mails you receive are in this language. Automatic: your browser's "
+            "language, else the language of your partner's country, else English."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [("", _("Automatic")), *_language_choices()]
+
+
+class LanguageSwitchForm(forms.Form):
+    """The switcher in the top bar: one button per language, back to the page it was on."""
+
+    language = forms.ChoiceField()
+    next = forms.CharField(required=False, max_length=2000)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = _language_choices()

@@ -48,6 +48,16 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+    #: The language pages and e-mails are in for this person; blank: chosen automatically (the
+    #: browser's language, else the partner's country, else English — docs/i18n.md).
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        blank=True,
+        default="",
+        # No choices here: settings.LANGUAGES may grow without a migration; forms offer them.
+        help_text=_("Pages and e-mails are in this language. Automatic: your browser's language."),
+    )
 
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
 

@@ -8,6 +8,8 @@ app_name = "accounts"
 urlpatterns = [
     path("invitation/<str:token>/", views.invitation_accept_view, name="invitation_accept"),
     path("tokens/", views.tokens_view, name="tokens"),
+    path("settings/", views.settings_view, name="settings"),
+    path("language/", views.language_switch, name="language"),
     path("tokens/<int:pk>/revoke/", views.token_revoke_view, name="token_revoke"),
 ]
 

@@ -5,20 +5,30 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from channelops.core.actions import Action, page_or_action
 
-from .forms import InvitationAcceptForm, TokenCreateForm
+from .forms import InvitationAcceptForm, LanguageSettingsForm, LanguageSwitchForm, TokenCreateForm
 from .models import ApiToken
 from .pages import SignedInRequest
-from .services import api_token_create, api_token_revoke, invitation_accept, invitation_for_token
+from .services import (
+    api_token_create,
+    api_token_revoke,
+    invitation_accept,
+    invitation_for_token,
+    user_set_language,
+)
 
 
 def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
@@ -87,3 +97,70 @@ revoke_token = Action[SignedInRequest](
     redirect_to=lambda request, token, result: reverse("accounts:tokens"),
 )
 token_revoke_view = login_required(revoke_token.view)
+
+
+def _settings_page(
+    request: SignedInRequest, obj: Any = None, *, form: forms.Form | None = None, status: int = 200
+) -> HttpResponse:
+    form = form or LanguageSettingsForm(initial={"language": request.user.language})
+    return render(request, "accounts/settings.html", {"form": form}, status=status)
+
+
+def _language_response(response: HttpResponse, language: str) -> HttpResponse:
+    """The switcher's cookie: remembers a choice made signed out, forgets it on "automatic"."""
+    if language:
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+    else:
+        response.delete_cookie(settings.LANGUAGE_COOKIE_NAME, path=settings.LANGUAGE_COOKIE_PATH)
+    return response
+
+
+def _save_settings(request: SignedInRequest, nothing: Any, data: dict[str, Any]) -> Any:
+    user = user_set_language(user=request.user, language=data["language"], by=request.user)
+    translation.activate(user.language or translation.get_language())
+    return user
+
+
+def _settings_saved(request: SignedInRequest, nothing: Any, user: Any) -> HttpResponse:
+    return _language_response(redirect("accounts:settings"), user.language)
+
+
+save_settings = Action[SignedInRequest](
+    load=lambda request: None,
+    form_class=LanguageSettingsForm,
+    perform=_save_settings,
+    # In the language just chosen (_save_settings activates it).
+    success=lambda nothing, user: _("Your settings are saved."),
+    redirect_to=lambda request, nothing, result: reverse("accounts:settings"),
+    show_result=_settings_saved,
+    on_invalid=lambda request, nothing, form: _settings_page(request, form=form, status=400),
+)
+# The person's own settings (today: the language of pages and e-mails).
+settings_view = login_required(page_or_action(_settings_page, save_settings))
+
+
+@require_POST
+def language_switch(request: HttpRequest) -> HttpResponse:
+    """The language switcher (a POST form in the top bar, no JavaScript): saved on the profile of a
+    signed-in person, in a cookie for a visitor; back to the page it was posted from."""
+    form = LanguageSwitchForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse(_("Choose one of the languages offered."), status=400)
+    language = form.cleaned_data["language"]
+    user = request.user
+    if user.is_authenticated:
+        user_set_language(user=user, language=language, by=user)
+    target = form.cleaned_data["next"] or request.META.get("HTTP_REFERER", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "/"
+    return _language_response(HttpResponseRedirect(target), language)

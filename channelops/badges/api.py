@@ -13,6 +13,7 @@ from uuid import UUID
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
@@ -95,7 +96,7 @@ def get_badge(request: Any, badge_id: UUID) -> Badge:
 def approve_badge(request: Any, badge_id: UUID) -> Any:
     badge = _badge(request, badge_id)
     if not request.user.is_staff:
-        raise PermissionDenied("Only staff approve badges.")
+        raise PermissionDenied(_("Only staff approve badges."))
     try:
         return badge_approve(badge=badge, by=request.user)
     except ValueError as exc:
@@ -110,7 +111,7 @@ def approve_badge(request: Any, badge_id: UUID) -> Any:
 def revoke_badge(request: Any, badge_id: UUID, body: RevokeIn) -> Any:
     badge = _badge(request, badge_id)
     if not request.user.is_staff:
-        raise PermissionDenied("Only staff revoke badges.")
+        raise PermissionDenied(_("Only staff revoke badges."))
     try:
         return badge_revoke(badge=badge, by=request.user, reason=body.reason)
     except ValueError as exc:

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from channelops.core.events import publish
 from channelops.core.models import OutboxMessage
@@ -280,7 +281,7 @@ def deliver_badges_sign(msg: OutboxMessage) -> None:
 
 def _require(user: Any, perm: str) -> None:
     if user is None or not user.is_staff or not user.has_perm(perm):
-        raise PermissionDenied("You may not do this to badges.")
+        raise PermissionDenied(_("You may not do this to badges."))
 
 
 @transaction.atomic

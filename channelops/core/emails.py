@@ -31,15 +31,17 @@ def _text_engine() -> DjangoTemplates:
     )
 
 
-def render_email(template: str, context: dict[str, Any]) -> dict[str, str]:
-    """Render ``<template>_subject.txt``, ``<template>.txt`` and ``<template>.html``.
+def render_email(template: str, context: dict[str, Any], *, language: str = "") -> dict[str, str]:
+    """Render ``<template>_subject.txt``, ``<template>.txt`` and ``<template>.html`` in ``language``
+    (the recipient's; ``settings.LANGUAGE_CODE`` when not given), never in the language of the page
+    that caused the e-mail.
 
     Returns the subject and the plain-text body rendered without HTML escaping, and e-mail-safe
     HTML (escaped as usual, CSS inlined).
     """
     ctx = {"site_url": settings.SITE_URL, **context}
     text_engine = _text_engine()
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(language or settings.LANGUAGE_CODE):
         subject = " ".join(text_engine.get_template(f"{template}_subject.txt").render(ctx).split())
         text = text_engine.get_template(f"{template}.txt").render(ctx)
         html = render_to_string(f"{template}.html", ctx)

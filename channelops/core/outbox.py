@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .emails import render_email
+from .i18n import recipient_languages
 from .models import OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
@@ -85,14 +86,34 @@ def email_enqueue(
     key: str,
     topic: str = "",
     reply_to: str = "",
+    language: str = "",
 ) -> OutboxMessage:
-    """Render an e-mail from templates now (so it reflects this moment) and queue it."""
+    """Render an e-mail from templates now (so it reflects this moment) and queue it.
+
+    Each recipient reads it in their own language (``core.i18n.recipient_languages``), or in
+    ``language`` when given (an applicant who has no account yet). Recipients of one language
+    share a message; when they speak several, one message per language is queued, each key
+    suffixed with ``:<language>``, and the first (sorted by language) is returned.
+    """
     recipients = [to] if isinstance(to, str) else list(to)
-    rendered = render_email(template, context)
-    payload = {"to": recipients, **rendered}
-    if reply_to:
-        payload["reply_to"] = reply_to
-    return outbox_enqueue(kind="email", key=key, payload=payload, topic=topic)
+    if language:
+        groups = {language: recipients}
+    else:
+        langs = recipient_languages(recipients)
+        groups = {}
+        for address in recipients:
+            groups.setdefault(langs.get(address, settings.LANGUAGE_CODE), []).append(address)
+        if not groups:
+            groups = {settings.LANGUAGE_CODE: recipients}
+    messages = []
+    for lang in sorted(groups):
+        rendered = render_email(template, context, language=lang)
+        payload: dict[str, Any] = {"to": groups[lang], **rendered}
+        if reply_to:
+            payload["reply_to"] = reply_to
+        lang_key = key if len(groups) == 1 else f"{key}:{lang}"
+        messages.append(outbox_enqueue(kind="email", key=lang_key, payload=payload, topic=topic))
+    return messages[0]
 
 
 def email_partner_people(

@@ -22,17 +22,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
 
 from channelops.core.crm import crm_enabled, crm_placeholder
 from channelops.core.emails import render_email
+from channelops.core.i18n import common_language
 from channelops.core.links import absolute_url
 from channelops.core.models import OutboxMessage
 from channelops.core.outbox import outbox_enqueue, register_handler, send_email_message
 from channelops.partners.models import Contact
 
 from .defaults import ENCOURAGEMENT
-from .messages import message_template, render_message
+from .messages import message_template, render_message_for
 from .models import License, NfrRequest, Plan, RequestEvent
 
 EMAIL_KIND = "licensing.email"
@@ -105,7 +107,7 @@ def delivery_queue(*, request: NfrRequest, license: License) -> list[OutboxMessa
         "verify_url": absolute_url("/licenses/keys.json"),
     }
     out: list[OutboxMessage | None] = []
-    license_mail = render_email("licensing/email/license", ctx)
+    license_mail = render_email("licensing/email/license", ctx, language=common_language([lic.contact_email]))
     out.append(
         _email_step(
             req=req,
@@ -152,23 +154,27 @@ def delivery_queue(*, request: NfrRequest, license: License) -> list[OutboxMessa
         tpl = message_template(ENCOURAGEMENT)
         cam = partner.cam if partner.cam_id else None
         sender = req.decided_by.get_full_name() if req.decided_by else ""
-        rendered = render_message(
-            tpl.subject,
-            tpl.body,
+        to = [lic.contact_email] + ([cam.email] if cam is not None and cam.is_active else [])
+        language = common_language(to)
+        with translation.override(language):
+            help_desk = _("The Partner Help Desk")
+            expires = formats.date_format(lic.expires, "SHORT_DATE_FORMAT")
+        rendered = render_message_for(
+            tpl,
             {
                 "contact_name": req.contact_name,
                 "contact_email": lic.contact_email,
                 "partner": partner.legal_name,
                 "cam": cam.get_full_name() if cam else "",
-                "sender": sender or "The Partner Help Desk",
+                "sender": sender or help_desk,
                 "reference": req.reference,
                 "plan": lic.get_plan_display(),
                 "users": lic.users,
-                "expires": lic.expires.isoformat(),
+                "expires": expires,
                 "portal_url": _link("portal:dashboard"),
             },
+            language,
         )
-        to = [lic.contact_email] + ([cam.email] if cam is not None and cam.is_active else [])
         out.append(
             _email_step(
                 req=req,
@@ -190,7 +196,11 @@ def delivery_queue(*, request: NfrRequest, license: License) -> list[OutboxMessa
                 step=STEP_REQUESTER,
                 key=keys[STEP_REQUESTER] + suffix,
                 to=to,
-                rendered=render_email("licensing/email/approved", {**ctx, "link": _link(page, req.pk)}),
+                rendered=render_email(
+                    "licensing/email/approved",
+                    {**ctx, "link": _link(page, req.pk)},
+                    language=common_language(to),
+                ),
                 detail=", ".join(sorted(set(to))),
             )
         )

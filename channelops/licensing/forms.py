@@ -197,6 +197,18 @@ class MessageTemplateForm(forms.Form):
         help_text=_("Placeholders: %(names)s."),
     )
 
+    subject_de = forms.CharField(label=_("Subject in German"), max_length=200, required=False)
+    body_de = forms.CharField(
+        label=_("Text in German (Markdown)"),
+        max_length=20000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 16}),
+        help_text=_(
+            "Recipients who read German get this version. Leave both German fields empty to send "
+            "them the English text, marked as available in English only."
+        ),
+    )
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         from .messages import PLACEHOLDERS
 

@@ -212,6 +212,10 @@ class MessageTemplate(models.Model):
     name = models.CharField(_("name"), max_length=120)
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("body (Markdown)"), max_length=20000)
+    #: The text in other languages than English (docs/i18n.md, "Content that is data"):
+    #: ``{"de": {"subject": …, "body": …}}``. A language missing here gets the English text,
+    #: marked as available in English only (:meth:`for_language`).
+    translations = models.JSONField(_("translations"), default=dict, blank=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -225,3 +229,12 @@ class MessageTemplate(models.Model):
 
     def __str__(self) -> str:
         return str(self.name)
+
+    def for_language(self, language: str) -> tuple[str, str, bool]:
+        """(subject, body, in_english_only) for a reader of ``language``: its translation when there
+        is a complete one, else the English text and True (when ``language`` is not English)."""
+        code = (language or "").split("-")[0]
+        version = (self.translations or {}).get(code) or {}
+        if code != "en" and version.get("subject") and version.get("body"):
+            return version["subject"], version["body"], False
+        return self.subject, self.body, code not in ("", "en")

@@ -15,12 +15,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from channelops.accounts.models import User
 from channelops.core.exceptions import NotAllowed
+from channelops.core.i18n import language_for_country
 from channelops.core.links import absolute_url
 from channelops.core.outbox import email_enqueue
 
@@ -228,6 +229,8 @@ def application_submit(
             },
             key=f"application-verify:{app.pk}",
             topic=f"application:{app.pk}",
+            # The applicant has no account yet: the language they are filling in the form in.
+            language=translation.get_language() or "",
         )
     else:
         _notify_staff_of_submission(app)
@@ -376,6 +379,7 @@ def application_reject(*, application: Application, by: User, reason: str) -> Ap
         context={"application": app, "reason": app.rejection_reason},
         key=f"application-rejected:{app.pk}",
         topic=f"application:{app.pk}",
+        language=language_for_country(app.country),
     )
     application_changed.call(application=app, by=by, new=False)
     return app

@@ -17,6 +17,16 @@ RULES: dict[str, Rule] = {
     ),
     "accounts:tokens": Rule(OWN, get_post("/accounts/tokens/", {"name": "mine"})),
     "accounts:token_revoke": Rule(DENIED, get_post(lambda w: f"/accounts/tokens/{w.token_a.pk}/revoke/")),
+    "accounts:settings": Rule(
+        OWN,
+        get_post("/accounts/settings/", {"language": "de"}),
+        note="the person's own settings (language); there is no other person's page to ask for",
+    ),
+    "accounts:language": Rule(
+        PUBLIC,
+        get_post("/accounts/language/", {"language": "de", "next": "/"}),
+        note="the switcher changes only the signed-in person's own language (or a visitor's cookie)",
+    ),
     # --- allauth: account ---
     ":account_login": Rule(
         PUBLIC, get_post("/accounts/login/", {"login": "admin@b.test", "password": "wrong"})

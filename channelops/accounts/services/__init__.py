@@ -47,6 +47,7 @@ from .people import (
     user_access_change,
     user_access_refused,
     user_create,
+    user_set_language,
 )
 
 __all__ = [
@@ -80,6 +81,7 @@ __all__ = [
     "user_access_change",
     "user_access_refused",
     "user_create",
+    "user_set_language",
     "user_has_mfa",
     "user_totp_activate",
 ]

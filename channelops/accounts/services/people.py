@@ -256,3 +256,19 @@ def staff_team_update(
         people.append(lead)
     team.members.set(people)
     return team
+
+
+@transaction.atomic
+def user_set_language(*, user: User, language: str, by: User) -> User:
+    """A person's own language preference ("" = automatic); only they change it."""
+    from django.conf import settings
+
+    if by.pk != user.pk:
+        raise NotAllowed(_("Only the person themselves chooses their language."))
+    if language and language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": _("Choose one of the languages offered.")})
+    if user.language != language:
+        user.language = language
+        user._history_user = by  # type: ignore[attr-defined]
+        user.save(update_fields=["language"])
+    return user

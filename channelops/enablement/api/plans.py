@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
 from channelops.core.apischema import Error, InSchema, IsoDate
@@ -110,14 +111,14 @@ def _partner(request: HttpRequest, partner_id: int) -> Partner:
     user: Any = request.user
     partner = get_object_or_404(Partner.objects.visible_to(user), pk=partner_id)
     if user.is_staff and not svc.may_view_plans(user):
-        raise PermissionDenied("Your role does not allow seeing partner plans.")
+        raise PermissionDenied(_("Your role does not allow seeing partner plans."))
     return partner
 
 
 def _editor(request: HttpRequest, partner_id: int) -> Partner:
     partner = _partner(request, partner_id)
     if not svc.may_edit_plans(request.user, partner):
-        raise PermissionDenied("Only the partner's admins can change its plans.")
+        raise PermissionDenied(_("Only the partner's admins can change its plans."))
     return partner
 
 

@@ -89,7 +89,15 @@ def _template_page(
 ) -> HttpResponse:
     can_edit = request.user.has_perm(EDIT_PERM)
     if can_edit and form is None:
-        form = MessageTemplateForm(initial={"subject": tpl.subject, "body": tpl.body})
+        german = (tpl.translations or {}).get("de", {})
+        form = MessageTemplateForm(
+            initial={
+                "subject": tpl.subject,
+                "body": tpl.body,
+                "subject_de": german.get("subject", ""),
+                "body_de": german.get("body", ""),
+            }
+        )
     preview = render_message(tpl.subject, tpl.body, PLACEHOLDERS)
     return render(
         request,
@@ -126,7 +134,11 @@ save_action = Action[StaffRequest](
     not_allowed=NOT_EDITOR,
     form_class=MessageTemplateForm,
     perform=lambda request, tpl, data: message_template_update(
-        template=tpl, subject=data["subject"], body=data["body"], by=request.user
+        template=tpl,
+        subject=data["subject"],
+        body=data["body"],
+        by=request.user,
+        translations={"de": {"subject": data.get("subject_de", ""), "body": data.get("body_de", "")}},
     ),
     success=gettext_lazy("Template saved: the next e-mails use it."),
     redirect_to=_back,

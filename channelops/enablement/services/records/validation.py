@@ -137,7 +137,7 @@ def validate_rows(
             try:
                 validate_email(email)
                 if len(email) > 254:
-                    raise ValidationError("too long")
+                    raise ValidationError("too long")  # i18n: internal, caught below
             except ValidationError:
                 problems.append(_("invalid e-mail '%(v)s'") % {"v": email[:80]})
         name = _text(r.get("name") or r.get("full_name"))

@@ -238,33 +238,30 @@ change = Action[StaffRequest](
     on_invalid=lambda request, obj, form: _endpoint_page(request, obj, form, status=400),
 )
 
-enable = Action[StaffRequest](
-    load=_endpoint,
-    allowed=_allowed,
-    not_allowed=NOT_ALLOWED,
-    perform=lambda request, obj, data: endpoint_enable(endpoint=obj, by=request.user),
-    success=_l("Endpoint enabled: new events are sent to it again."),
-    redirect_to=lambda request, obj, result: reverse("console:webhook", args=[obj.pk]),
-)
 
-disable = Action[StaffRequest](
-    load=_endpoint,
-    allowed=_allowed,
-    not_allowed=NOT_ALLOWED,
-    perform=lambda request, obj, data: endpoint_disable(endpoint=obj, by=request.user),
-    success=_l("Endpoint disabled: nothing is sent to it until it is enabled again."),
-    redirect_to=lambda request, obj, result: reverse("console:webhook", args=[obj.pk]),
-    confirm_template="webhooks/confirm_disable.html",
-)
+def _endpoint_action(service: Any, success: Any, confirm_template: str = "") -> Action[StaffRequest]:
+    """A button on the endpoint's page: ``service(endpoint=…, by=…)``, then back to the page."""
+    return Action[StaffRequest](
+        load=_endpoint,
+        allowed=_allowed,
+        not_allowed=NOT_ALLOWED,
+        perform=lambda request, obj, data: service(endpoint=obj, by=request.user),
+        success=success,
+        redirect_to=lambda request, obj, result: reverse("console:webhook", args=[obj.pk]),
+        confirm_template=confirm_template,
+    )
 
-rotate = Action[StaffRequest](
-    load=_endpoint,
-    allowed=_allowed,
-    not_allowed=NOT_ALLOWED,
-    perform=lambda request, obj, data: endpoint_rotate_secret(endpoint=obj, by=request.user),
-    success=_l("New signing secret made: give it to the receiver; deliveries from now on use it."),
-    redirect_to=lambda request, obj, result: reverse("console:webhook", args=[obj.pk]),
-    confirm_template="webhooks/confirm_rotate.html",
+
+enable = _endpoint_action(endpoint_enable, _l("Endpoint enabled: new events are sent to it again."))
+disable = _endpoint_action(
+    endpoint_disable,
+    _l("Endpoint disabled: nothing is sent to it until it is enabled again."),
+    "webhooks/confirm_disable.html",
+)
+rotate = _endpoint_action(
+    endpoint_rotate_secret,
+    _l("New signing secret made: give it to the receiver; deliveries from now on use it."),
+    "webhooks/confirm_rotate.html",
 )
 
 

@@ -7,6 +7,7 @@ import pytest
 
 from channelops.accounts.models import Invitation
 from channelops.accounts.services import invitation_accept
+from channelops.partners.models import Partner
 from channelops.partners.services import partner_person_add, partner_profile_update
 from channelops.work.defaults import TEMPLATES
 from channelops.work.models import Task, TemplateTask, WorkTemplate
@@ -26,6 +27,13 @@ def journey_tasks(user) -> dict[str, bool]:  # type: ignore[no-untyped-def]
         t.title: t.done_at is not None
         for t in Task.objects.filter(assignee=user, item__template__slug="partner-onboarding")
     }
+
+
+@pytest.fixture(autouse=True)
+def british_partner(partner_a):  # type: ignore[no-untyped-def]
+    """People invited here have no language: partner A's country gives them English task titles."""
+    Partner.objects.filter(pk=partner_a.pk).update(country="GB")
+    partner_a.refresh_from_db()
 
 
 @pytest.fixture

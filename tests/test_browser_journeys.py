@@ -71,7 +71,7 @@ def current_totp_code(secret: str) -> str:
 def test_invited_colleague_accepts_by_email_link_signs_in_and_sees_dashboard(
     page: Page, browser, site, smtp_server, deliver
 ):
-    partner = PartnerFactory(legal_name="Acme Journey Partner")
+    partner = PartnerFactory(legal_name="Acme Journey Partner", country="GB")  # English e-mails for Nina
     admin = MembershipFactory(
         partner=partner, role="admin", user=UserFactory(email="admin@journey.test", full_name="Ada Admin")
     ).user

@@ -31,7 +31,8 @@ def test_partner_user_ticks_an_onboarding_task_and_the_cam_sees_the_progress(
 ):
     site = live_server.url
     cam = StaffFactory(email="cam.work@vendor.test", full_name="Carla Work", roles=["cam"])
-    partner = PartnerFactory(legal_name="Collab Journey GmbH", cam=cam)
+    # A British partner: Nora has no language of her own, so her journey is in English.
+    partner = PartnerFactory(legal_name="Collab Journey GmbH", cam=cam, country="GB")
     membership = partner_person_add(
         partner=partner,
         email="nora@collab-journey.example",

@@ -450,6 +450,7 @@ def test_a_new_partner_user_invited_through_the_portal_sees_the_onboarding_journ
     cam, login, client, partner_a, admin_a, smtp_server, deliver
 ):
     partner_a.cam = cam  # the journey's DRI
+    partner_a.country = "GB"  # Grace has no language yet: the partner's country gives English
     partner_a.save()
     admin = login(admin_a)
     resp = admin.post(

@@ -368,6 +368,10 @@ def test_the_escalation_job_is_registered():
 def test_a_new_partner_user_gets_the_onboarding_journey_and_ticks_only_their_own_tasks(
     routed, cam, admin_a, user_a, user_b
 ):
+    # A person invited without a language gets the partner country's: this partner is British, so
+    # the journey is in English (tests/test_journey_languages.py covers the German one).
+    routed.country = "GB"
+    routed.save(update_fields=["country"])
     membership = partner_person_add(partner=routed, email="pat@a.test", full_name="Pat Person", by=admin_a)
     pat = membership.user
     item = WorkItem.objects.get(template__slug="partner-onboarding", partner=routed)

@@ -338,6 +338,59 @@ def note_of(cell: str) -> str:
     return m.group(1).strip() if m else ""
 
 
+# The shipped journeys' German versions (docs/i18n.md, "Content that is data"): the template's title
+# and body, and each task's section, title and instructions by its English title. Added to an
+# installation whose rows have no version in that language yet; staff's own versions stay.
+TRANSLATIONS: dict[str, dict[str, Any]] = {
+    "partner-onboarding": {
+        "de": {
+            "title": "Willkommen im Partnerprogramm{% if person %}, {{ person.get_short_name }}{% endif %}",
+            "body": "Ihre ersten Schritte im Partnerportal. Haken Sie jede Aufgabe ab, sobald sie erledigt "
+            "ist; Ihr Channel Account Manager sieht Ihren Fortschritt.\n",
+            "tasks": {
+                "Complete your profile and sign in to the portal": {
+                    "section": "Erste Schritte",
+                    "title": "Vervollständigen Sie Ihr Profil und melden Sie sich im Portal an",
+                    "instructions": "",
+                },
+                "Read and (admins) accept the partner agreements": {
+                    "section": "Erste Schritte",
+                    "title": "Lesen Sie die Partnerverträge und nehmen Sie sie (als Administrator) an",
+                    "instructions": "",
+                },
+                "Start the sales or technical training path": {
+                    "section": "Enablement",
+                    "title": "Beginnen Sie den Vertriebs- oder Technik-Schulungspfad",
+                    "instructions": "",
+                },
+            },
+        }
+    },
+}
+
+
+def _ensure_translations(template: Any, db: str) -> None:
+    from .models import TemplateTask, WorkTemplate
+
+    shipped = TRANSLATIONS.get(template.slug, {})
+    missing = {code: v for code, v in shipped.items() if code not in (template.translations or {})}
+    if not missing:
+        return
+    translations = dict(template.translations or {})
+    translations.update({code: {"title": v["title"], "body": v["body"]} for code, v in missing.items()})
+    WorkTemplate.objects.using(db).filter(pk=template.pk).update(translations=translations)
+    for task in TemplateTask.objects.using(db).filter(template=template):
+        own = dict(task.translations or {})
+        added = {
+            code: v["tasks"][task.title]
+            for code, v in missing.items()
+            if task.title in v["tasks"] and code not in own
+        }
+        if added:
+            own.update(added)
+            TemplateTask.objects.using(db).filter(pk=task.pk).update(translations=own)
+
+
 def ensure_defaults(sender: Any = None, using: str = "default", **kwargs: Any) -> None:
     from channelops.accounts.models import StaffTeam, TeamKind
     from channelops.accounts.roles import ensure_staff_teams
@@ -398,6 +451,7 @@ def ensure_defaults(sender: Any = None, using: str = "default", **kwargs: Any) -
                 )
                 for i, (section, role, task_title, instructions, days, basis) in enumerate(tasks)
             )
+        _ensure_translations(template, db)
     ensure_staff_teams(db)
     channel = StaffTeam.objects.using(db).filter(kind=TeamKind.CHANNEL).first()
     _ensure_workflows(db)

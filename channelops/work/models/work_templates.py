@@ -42,6 +42,9 @@ class WorkTemplate(models.Model):
         _("assign to every new partner user"), default=False, help_text=_("Journeys only.")
     )
     active = models.BooleanField(_("active"), default=True)
+    #: The title and body in other languages than English (docs/i18n.md, "Content that is data"):
+    #: ``{"de": {"title": …, "body": …}}``; each task holds its own (``TemplateTask.translations``).
+    translations = models.JSONField(_("translations"), default=dict, blank=True)
     history = HistoricalRecords(m2m_fields=[labels])
 
     class Meta:
@@ -51,6 +54,14 @@ class WorkTemplate(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def translated_to(self, language: str, tasks: list[TemplateTask]) -> bool:
+        """Whether the template and every one of ``tasks`` have a version in ``language``."""
+        code = (language or "").split("-")[0]
+        own = (self.translations or {}).get(code) or {}
+        return bool(own.get("title")) and all(
+            ((t.translations or {}).get(code) or {}).get("title") for t in tasks
+        )
 
 
 class TaskRole(models.TextChoices):
@@ -102,6 +113,8 @@ class TemplateTask(models.Model):
     )
     position = models.PositiveIntegerField(_("position"), default=0)
     completes_when = completes_when_field()
+    #: ``{"de": {"section": …, "title": …, "instructions": …}}`` (see ``WorkTemplate.translations``).
+    translations = models.JSONField(_("translations"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("template task")

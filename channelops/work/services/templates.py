@@ -10,10 +10,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template import Context, Engine
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from channelops.accounts.models import StaffTeam, TeamKind, User
+from channelops.core.i18n import recipient_languages
 from channelops.partners.models import Partner
 
 from ..calendar import add_days
@@ -59,9 +60,13 @@ def work_item_from_template(
     context: dict[str, Any] | None = None,
     roles: dict[str, User | None] | None = None,
     assigned_on: date | None = None,
+    language: str = "",
 ) -> WorkItem:
     """Create a work item from a template: placeholders filled, one task per template task, each
-    assigned by role and due by its own rule (days after assignment)."""
+    assigned by role and due by its own rule (days after assignment).
+
+    ``language`` (a journey's reader): the template's version in that language when it has a
+    complete one, else the English text with a first line saying it is in English only."""
     assigned_on = assigned_on or timezone.localdate()
     people = _role_people(partner, roles)
     ctx = {
@@ -72,18 +77,23 @@ def work_item_from_template(
         **(context or {}),
     }
     dri = dri or people.get(TaskRole.DRI) or people.get(TaskRole.CAM) or (by if by and by.is_staff else None)
+    template_tasks = list(template.tasks.all())
+    code = (language or "").split("-")[0]
+    translated = code not in ("", "en") and template.translated_to(code, template_tasks)
+    version = (template.translations or {}).get(code, {}) if translated else {}
     tasks: list[dict[str, Any]] = []
     due_dates = []
-    for t in template.tasks.all():
+    for t in template_tasks:
+        own = (t.translations or {}).get(code, {}) if translated else {}
         due_on = add_days(assigned_on, t.due_days, t.due_basis) if t.due_days is not None else None
         if due_on:
             due_dates.append(due_on)
         tasks.append(
             {
-                "section": t.section,
+                "section": own.get("section", t.section),
                 "role": t.role,
-                "title": render_placeholders(t.title, ctx)[:300],
-                "instructions": render_placeholders(t.instructions, ctx),
+                "title": render_placeholders(own.get("title") or t.title, ctx)[:300],
+                "instructions": render_placeholders(own.get("instructions", t.instructions), ctx),
                 "assignee": people.get(t.role),
                 "due_on": due_on,
                 "completes_when": t.completes_when,
@@ -95,10 +105,14 @@ def work_item_from_template(
     if due_date is None:
         due_date = assigned_on + timedelta(days=int(getattr(settings, "WORK_DEFAULT_DUE_DAYS", 14)))
     assignees = {t["assignee"] for t in tasks if t["assignee"] is not None and t["assignee"].is_staff}
+    description = render_placeholders(version.get("body", template.body), ctx)
+    if code not in ("", "en") and not translated:
+        with translation.override(code):
+            description = f"*{_('This text is available in English only.')}*\n\n{description}"
     item = work_item_create(
         project=template.project,
-        title=render_placeholders(template.title, ctx),
-        description=render_placeholders(template.body, ctx),
+        title=render_placeholders(version.get("title") or template.title, ctx),
+        description=description,
         dri=dri,
         by=None,
         assignees=sorted(assignees, key=lambda u: u.pk),
@@ -140,7 +154,9 @@ def journey_assign(
         )
     person = user or admin
     dri = partner.cam or partner.phd_specialist or _team_lead(TeamKind.CHANNEL) or _an_administrator()
+    language = recipient_languages([person.email]).get(person.email, "") if person is not None else ""
     return work_item_from_template(
+        language=language,
         template=template,
         by=by,
         dri=dri,

@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from channelops.crm.models import SyncConflict, SyncCursor, SyncError, SyncRun
 from channelops.crm.services import conflict_resolve, crm_sync
@@ -20,7 +21,15 @@ from .fake_salesforce import FakeSalesforce
 from .test_reviews import april_partner, emea_phd, monthly_review  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
-NOW = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
+NOW = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)  # reset before each test: see _now
+
+
+@pytest.fixture(autouse=True)
+def _now():
+    """The tests' moments start a minute after the test's own clock (which CHANNELOPS_TEST_CLOCK may
+    move): records the fixtures create are never dated after the sync's cursor."""
+    global NOW
+    NOW = timezone.now().replace(microsecond=0) + timedelta(minutes=1)
 
 
 @pytest.fixture

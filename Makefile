@@ -75,6 +75,7 @@ bench: install
 	$(PY) bench/practitioners.py
 	$(PY) bench/badges.py
 	$(PY) bench/webhooks.py
+	$(PY) bench/crm.py
 
 clean:
 	rm -rf var/ $(VENV)

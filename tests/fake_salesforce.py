@@ -104,6 +104,7 @@ class Org:
     records: dict[str, dict[str, dict[str, Any]]] = field(default_factory=lambda: {o: {} for o in FIELDS})
     deleted: dict[str, list[tuple[str, datetime]]] = field(default_factory=lambda: {o: [] for o in FIELDS})
     users: dict[str, str] = field(default_factory=dict)  # e-mail → User Id (owners)
+    by_ext: dict[str, dict[str, dict[str, Any]]] = field(default_factory=lambda: {o: {} for o in FIELDS})
     locked: set[str] = field(default_factory=set)
     counter: itertools.count = field(default_factory=lambda: itertools.count(1))
 
@@ -209,9 +210,7 @@ class FakeSalesforce:
         return list(self.org.records[obj].values())
 
     def by_external_id(self, obj: str, external_id: str) -> dict[str, Any] | None:
-        return next(
-            (r for r in self.org.records[obj].values() if r.get("Channelops_Id__c") == external_id), None
-        )
+        return self.org.by_ext[obj].get(external_id)
 
     def remote_change(self, obj: str, record_id: str, **fields: Any) -> dict[str, Any]:
         with self._lock:
@@ -225,11 +224,14 @@ class FakeSalesforce:
             rid = self.org.new_id(obj)
             record = {"Id": rid, **fields, "SystemModstamp": _ts(self.clock())}
             self.org.records[obj][rid] = record
+            if record.get("Channelops_Id__c"):
+                self.org.by_ext[obj][record["Channelops_Id__c"]] = record
             return record
 
     def remote_delete(self, obj: str, record_id: str) -> None:
         with self._lock:
-            self.org.records[obj].pop(record_id)
+            record = self.org.records[obj].pop(record_id)
+            self.org.by_ext[obj].pop(record.get("Channelops_Id__c") or "", None)
             self.org.deleted[obj].append((record_id, self.clock()))
 
     def data_calls(self) -> list[Call]:
@@ -400,6 +402,7 @@ class FakeSalesforce:
             if existing is None:
                 rid = self.org.new_id(obj)
                 self.org.records[obj][rid] = {"Id": rid, **fields, "SystemModstamp": now}
+                self.org.by_ext[obj][ext] = self.org.records[obj][rid]
                 results.append({"id": rid, "success": True, "errors": [], "created": True})
             else:
                 existing.update(fields)

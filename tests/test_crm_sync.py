@@ -303,3 +303,20 @@ def test_the_crm_page_lists_runs_errors_and_conflicts_and_resolves_one(sf, partn
         client.post(f"/console/crm/conflicts/{conflict.pk}/resolve/", {"side": "nonsense"}).status_code == 302
     )
     assert SyncConflict.objects.get().resolution == "crm"
+
+
+def test_resolving_a_conflict_of_a_deleted_partner_is_refused_clearly(administrator, login):
+    conflict = SyncConflict.objects.create(
+        object="partner",
+        local_id=999_999,
+        local_field="account_notes",
+        remote_field="Account_Notes__c",
+        kept="channelops",
+    )
+    with pytest.raises(Exception, match="no longer exists"):
+        conflict_resolve(conflict=conflict, side="crm", by=administrator)
+    response = login(administrator).post(
+        f"/console/crm/conflicts/{conflict.pk}/resolve/", {"side": "crm"}, follow=True
+    )
+    assert response.status_code == 200 and "no longer exists" in response.content.decode()
+    assert SyncConflict.objects.get().resolved_at is None

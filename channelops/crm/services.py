@@ -444,7 +444,9 @@ def conflict_resolve(*, conflict: SyncConflict, side: str, by: User) -> SyncConf
         raise ValidationError(_("This conflict was already resolved."))
     if side not in (SystemOfRecord.CRM, SystemOfRecord.CHANNELOPS):
         raise ValidationError(_("Choose the CRM's value or channelops' value."))
-    partner = Partner.objects.get(pk=conflict.local_id)
+    partner = Partner.objects.filter(pk=conflict.local_id).first()
+    if partner is None:
+        raise ValidationError(_("This partner no longer exists; there is nothing to resolve."))
     if side == SystemOfRecord.CRM:
         partner_fields_set(
             partner=partner,

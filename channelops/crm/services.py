@@ -51,6 +51,7 @@ from .models import (
 )
 
 BATCH = 200
+BULK_JOB_CALLS = 8  # create, upload, close, ≥1 check, job info, successful + failed results
 REPLICATION_DAYS = 29  # getUpdated/getDeleted answer at most 30 days back
 CRM_USER_EMAIL = "crm-sync@channelops.invalid"
 RESOLVE_PERM = "crm.change_syncconflict"
@@ -88,6 +89,7 @@ def connect() -> CrmAdapter:
         access_token=token.access_token,
         version=settings.SALESFORCE_API_VERSION,
         ca_bundle=settings.CRM_CA_BUNDLE,
+        bulk_poll_seconds=settings.CRM_BULK_POLL_SECONDS,
     )
     adapter.calls = 1  # the token request
     return adapter
@@ -195,11 +197,14 @@ def record_sent(
     results: list[Any],
     mappings: list[FieldMapping],
 ) -> int:
-    ok_ids = []
+    """Keep what a batch's results say: errors for the refused records; for the others the values
+    as synced and the CRM's id — a handful of queries per batch, whatever its size."""
     id_field = "crm_account_id" if obj == SyncObject.PARTNER else "crm_contact_id"
     model = Partner if obj == SyncObject.PARTNER else Contact
+    sent = [(r, p, res) for r, p, res in zip(records, payloads, results, strict=True) if res.success]
+    now = timezone.now()
     with transaction.atomic():
-        for record, payload, result in zip(records, payloads, results, strict=True):
+        for record, _payload, result in zip(records, payloads, results, strict=True):
             if not result.success:
                 _record_error(
                     obj=obj,
@@ -208,18 +213,35 @@ def record_sent(
                     code=result.code,
                     message=result.message,
                 )
-                continue
-            ok_ids.append(record.pk)
+        states = {
+            s.local_id: s
+            for s in SyncState.objects.filter(object=obj, local_id__in=[r.pk for r, _p, _s in sent])
+        }
+        new, changed, relinked = [], [], []
+        for record, payload, result in sent:
             values = {m.local_field: payload[m.remote_field] for m in mappings}
-            SyncState.objects.update_or_create(
-                object=obj,
-                local_id=record.pk,
-                defaults={"remote_id": result.remote_id, "values": values, "synced_at": timezone.now()},
-            )
+            state = states.get(record.pk)
+            if state is None:
+                new.append(
+                    SyncState(
+                        object=obj,
+                        local_id=record.pk,
+                        remote_id=result.remote_id,
+                        values=values,
+                        synced_at=now,
+                    )
+                )
+            else:
+                state.remote_id, state.values, state.synced_at = result.remote_id, values, now
+                changed.append(state)
             if getattr(record, id_field) != result.remote_id:
-                model.objects.filter(pk=record.pk).update(**{id_field: result.remote_id})
-        _resolve_errors(obj, Direction.OUT, ok_ids)
-    return len(ok_ids)
+                setattr(record, id_field, result.remote_id)
+                relinked.append(record)
+        SyncState.objects.bulk_create(new, batch_size=500)
+        SyncState.objects.bulk_update(changed, ["remote_id", "values", "synced_at"], batch_size=50)
+        model.objects.bulk_update(relinked, [id_field], batch_size=50)
+        _resolve_errors(obj, Direction.OUT, [r.pk for r, _p, _s in sent])
+    return len(sent)
 
 
 def _sync_out(
@@ -237,16 +259,18 @@ def _sync_out(
         window = since if since is not None else (None if full else cursor.value)
         ids = sorted((_changed_ids(obj, window) | _due_retries(obj)) - _unlinked(obj))
         mappings = mappings_for(obj, Direction.OUT, Direction.BOTH)
+        bulk = len(ids) > settings.CRM_BULK_THRESHOLD
         done = 0
-        for chunk in _chunks(ids, BATCH):
+        for chunk in _chunks(ids, settings.CRM_BULK_JOB_RECORDS if bulk else BATCH):
             records = load_records(obj, chunk)
             payloads = [payload_for(obj, r, mappings) for r in records]
             if run.dry_run:
                 run.records_out += len(payloads)
             else:
-                if adapter.calls + 1 > budget:
+                if adapter.calls + (BULK_JOB_CALLS if bulk else 1) > budget:
                     raise BudgetExhausted
-                results = adapter.upsert(REMOTE_OBJECT[obj], EXTERNAL_ID, payloads)
+                send = adapter.bulk_upsert if bulk else adapter.upsert
+                results = send(REMOTE_OBJECT[obj], EXTERNAL_ID, payloads)
                 sent = record_sent(obj, records, payloads, results, mappings)
                 run.records_out += sent
                 run.errors += len(records) - sent
@@ -341,6 +365,24 @@ def _parse(value: Any) -> datetime | None:
         return None
 
 
+def _remote_rows(
+    adapter: CrmAdapter, obj: str, fields: list[str], ids: list[str], budget: int
+) -> Iterable[list[dict[str, Any]]]:
+    """The CRM's records ``ids`` with ``fields``, page by page: SOQL reads of 200 ids, or — above
+    the bulk threshold — one Bulk API 2.0 query job of every linked record (filtered to ``ids``)."""
+    if len(ids) > settings.CRM_BULK_THRESHOLD:
+        if adapter.calls + BULK_JOB_CALLS > budget:
+            raise BudgetExhausted
+        wanted = set(ids)
+        for page in adapter.bulk_read(REMOTE_OBJECT[obj], fields, f"{EXTERNAL_ID} != null"):
+            yield [row for row in page if row.get("Id") in wanted]
+        return
+    for chunk in _chunks(ids, BATCH):
+        if adapter.calls + 1 > budget:
+            raise BudgetExhausted
+        yield adapter.read(REMOTE_OBJECT[obj], fields, chunk)
+
+
 def _sync_in(
     adapter: CrmAdapter,
     run: SyncRun,
@@ -368,16 +410,13 @@ def _sync_in(
         ids, deleted = changes.ids, changes.deleted
     by = crm_user()
     done = 0
-    for chunk in _chunks(ids, BATCH):
-        if adapter.calls + 1 > budget:
-            raise BudgetExhausted
-        rows = adapter.read(REMOTE_OBJECT["partner"], fields, chunk)
+    for rows in _remote_rows(adapter, "partner", fields, ids, budget):
         with transaction.atomic():
             for row in rows:
                 _apply_partner(row, mappings, run, by)
         run.api_calls = adapter.calls
         run.save(update_fields=["records_in", "errors", "conflicts", "api_calls"])
-        done += len(chunk)
+        done += len(rows)
         if progress:
             progress("CRM → partners", done, len(ids))
     if not run.dry_run:

@@ -38,7 +38,8 @@ Speaks (API version ``v59.0``, any ``vNN.N`` accepted):
   …/jobs/query/<id>/results?maxRecords=&locator=`` as CSV with the ``Sforce-Locator`` and
   ``Sforce-NumberOfRecords`` headers); the SOQL as for ``query/`` plus ``WHERE <field> != null``.
 
-Test helpers: ``remote_change(obj, external_id, **fields)`` (what a Salesforce user does),
+Test helpers: ``on_call`` (a callback after each call is handled, before it is answered),
+``remote_change(obj, external_id, **fields)`` (what a Salesforce user does),
 ``remote_delete``, ``records(obj)``, ``calls`` (every request), ``fail_next(n, status)``.
 """
 
@@ -213,6 +214,9 @@ class FakeSalesforce:
         self._fail: list[int] = []
         self._lock = threading.Lock()
         self.jobs: dict[str, Job] = {}
+        # Called with each call once it was handled, before the answer is sent (crash tests kill
+        # the client there: the org has applied the call, the client never learns it).
+        self.on_call: Any = None
         self._job_ids = itertools.count(1)
         outer = self
 
@@ -236,6 +240,8 @@ class FakeSalesforce:
                 except ApiError as exc:
                     status, body = exc.status, exc.body
                 call.status = status
+                if outer.on_call is not None:
+                    outer.on_call(call)
                 if isinstance(body, Raw):
                     data, content_type, extra = body.body, body.content_type, body.headers
                 else:
@@ -246,8 +252,11 @@ class FakeSalesforce:
                 for name, value in extra.items():
                     self.send_header(name, value)
                 self.send_header("Sforce-Limit-Info", f"api-usage={len(outer.calls)}/15000")
-                self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (ConnectionError, ssl.SSLError):  # the client is gone (killed)
+                    self.close_connection = True
 
             def do_GET(self) -> None:  # noqa: N802
                 self._handle("GET")

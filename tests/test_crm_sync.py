@@ -377,3 +377,30 @@ def test_without_a_crm_no_activity_is_queued(settings, monthly_review, emea_phd,
     review_complete(review=monthly_review, notes="Fine.", by=emea_phd)
     deliver()
     assert not OutboxMessage.objects.filter(kind="crm.task").exists()
+
+
+def test_records_deleted_in_channelops_are_deleted_or_marked_in_the_crm(sf, partners):
+    with time_machine.travel(NOW, tick=False):
+        crm_sync(direction="out", full=True)
+    doomed_contact = Contact.objects.get(partner=partners[0])
+    contact_ext = f"contact-{doomed_contact.pk}"
+    remote_contact_id = sf.by_external_id("Contact", contact_ext)["Id"]
+    gone_partner = partners[2]
+    account_id = sf.by_external_id("Account", f"partner-{gone_partner.pk}")["Id"]
+    with time_machine.travel(NOW + timedelta(minutes=2), tick=False):
+        doomed_contact.delete()
+        Contact.objects.filter(partner=gone_partner).delete()
+        Partner.objects.filter(pk=gone_partner.pk).delete()
+    with time_machine.travel(NOW + timedelta(minutes=4), tick=False):
+        dry = crm_sync(direction="out", dry_run=True)
+        assert dry.records_out == 3 and sf.by_external_id("Contact", contact_ext) is not None
+        run = crm_sync(direction="out")
+    assert (run.status, run.records_out, run.errors) == ("succeeded", 3, 0), run.message
+    # The contacts are deleted in the CRM; the Account stays (the CRM's own history) marked deleted.
+    assert sf.by_external_id("Contact", contact_ext) is None
+    assert remote_contact_id not in {c["Id"] for c in sf.records("Contact")}
+    account = next(a for a in sf.records("Account") if a["Id"] == account_id)
+    assert account["Partner_Status__c"] == "deleted"
+    # Done once: the next run sends nothing.
+    with time_machine.travel(NOW + timedelta(minutes=6), tick=False):
+        assert crm_sync(direction="out").records_out == 0

@@ -25,7 +25,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -279,9 +279,64 @@ def _sync_out(
             done += len(chunk)
             if progress:
                 progress(f"{obj} → CRM", done, len(ids))
+        _send_deletes(adapter, run, obj, budget)
         if not run.dry_run:
             cursor.value = started
             cursor.save(update_fields=["value", "updated_at"])
+
+
+DELETED_STATUS = "deleted"  # Partner_Status__c of an Account whose partner was deleted here
+
+
+def _send_deletes(adapter: CrmAdapter, run: SyncRun, obj: str, budget: int) -> None:
+    """Records deleted in channelops since they were synced (their ``SyncState`` outlived them): a
+    contact's Contact is deleted in the CRM; a partner's Account is kept (it holds the CRM's own
+    history: opportunities, activities) and marked with the status "deleted". The state goes only
+    once the CRM confirmed, so a killed run deletes it next time."""
+    model: Any = Partner if obj == SyncObject.PARTNER else Contact
+    gone = list(
+        SyncState.objects.filter(object=obj)
+        .exclude(local_id__in=Subquery(model.objects.values("pk")))
+        .exclude(remote_id="")
+        .order_by("local_id")
+    )
+    for chunk in _chunks(gone, BATCH):
+        if run.dry_run:
+            run.records_out += len(chunk)
+            continue
+        if adapter.calls + 1 > budget:
+            raise BudgetExhausted
+        if obj == SyncObject.CONTACT:
+            results = adapter.delete(REMOTE_OBJECT[obj], [state.remote_id for state in chunk])
+        else:
+            results = adapter.upsert(
+                REMOTE_OBJECT[obj],
+                EXTERNAL_ID,
+                [
+                    {EXTERNAL_ID: external_id(obj, state.local_id), "Partner_Status__c": DELETED_STATUS}
+                    for state in chunk
+                ],
+            )
+        done = []
+        for state, result in zip(chunk, results, strict=True):
+            if result.success or result.code == "ENTITY_IS_DELETED":
+                done.append(state.pk)
+            else:
+                _record_error(
+                    obj=obj,
+                    direction=Direction.OUT,
+                    local_id=state.local_id,
+                    remote_id=state.remote_id,
+                    code=result.code,
+                    message=result.message,
+                )
+        with transaction.atomic():
+            SyncState.objects.filter(pk__in=done).delete()
+            _resolve_errors(obj, Direction.OUT, [s.local_id for s in chunk if s.pk in done])
+        run.records_out += len(done)
+        run.errors += len(chunk) - len(done)
+        run.api_calls = adapter.calls
+        run.save(update_fields=["records_out", "errors", "api_calls"])
 
 
 # --- inbound -------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Subquery, Sum
+from django.db.models import OuterRef, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -200,7 +200,7 @@ def record_sent(
     """Keep what a batch's results say: errors for the refused records; for the others the values
     as synced and the CRM's id — a handful of queries per batch, whatever its size."""
     id_field = "crm_account_id" if obj == SyncObject.PARTNER else "crm_contact_id"
-    model = Partner if obj == SyncObject.PARTNER else Contact
+    model: Any = Partner if obj == SyncObject.PARTNER else Contact
     sent = [(r, p, res) for r, p, res in zip(records, payloads, results, strict=True) if res.success]
     now = timezone.now()
     with transaction.atomic():
@@ -213,33 +213,27 @@ def record_sent(
                     code=result.code,
                     message=result.message,
                 )
-        states = {
-            s.local_id: s
-            for s in SyncState.objects.filter(object=obj, local_id__in=[r.pk for r, _p, _s in sent])
-        }
-        new, changed, relinked = [], [], []
-        for record, payload, result in sent:
-            values = {m.local_field: payload[m.remote_field] for m in mappings}
-            state = states.get(record.pk)
-            if state is None:
-                new.append(
-                    SyncState(
-                        object=obj,
-                        local_id=record.pk,
-                        remote_id=result.remote_id,
-                        values=values,
-                        synced_at=now,
-                    )
+        # Replace the states (delete + insert beats an UPDATE … CASE per row), then copy the CRM ids
+        # onto the records from them with one correlated UPDATE per slice.
+        for part in _chunks([r.pk for r, _p, _s in sent], 500):
+            SyncState.objects.filter(object=obj, local_id__in=part).delete()
+        SyncState.objects.bulk_create(
+            [
+                SyncState(
+                    object=obj,
+                    local_id=record.pk,
+                    remote_id=result.remote_id,
+                    values={m.local_field: payload[m.remote_field] for m in mappings},
+                    synced_at=now,
                 )
-            else:
-                state.remote_id, state.values, state.synced_at = result.remote_id, values, now
-                changed.append(state)
-            if getattr(record, id_field) != result.remote_id:
-                setattr(record, id_field, result.remote_id)
-                relinked.append(record)
-        SyncState.objects.bulk_create(new, batch_size=500)
-        SyncState.objects.bulk_update(changed, ["remote_id", "values", "synced_at"], batch_size=50)
-        model.objects.bulk_update(relinked, [id_field], batch_size=50)
+                for record, payload, result in sent
+            ],
+            batch_size=500,
+        )
+        relinked = [r.pk for r, _p, res in sent if getattr(r, id_field) != res.remote_id]
+        remote_id = SyncState.objects.filter(object=obj, local_id=OuterRef("pk")).values("remote_id")[:1]
+        for part in _chunks(relinked, 500):
+            model.objects.filter(pk__in=part).update(**{id_field: Subquery(remote_id)})
         _resolve_errors(obj, Direction.OUT, [r.pk for r, _p, _s in sent])
     return len(sent)
 

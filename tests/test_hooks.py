@@ -73,6 +73,8 @@ def test_the_apps_register_on_the_owners_hooks_in_the_order_the_signals_ran():
     from channelops.accounts import hooks as accounts_hooks
     from channelops.badges.services import on_records_changed
     from channelops.core.events import event_published
+    from channelops.core.outbox import email_delivered
+    from channelops.crm import activities as crm_activities
     from channelops.enablement.hooks import practitioner_records_changed
     from channelops.enablement.services.awards import evaluation, workflow
     from channelops.notifications import hooks as notification_hooks
@@ -105,4 +107,5 @@ def test_the_apps_register_on_the_owners_hooks_in_the_order_the_signals_ran():
         notification_hooks.application_changed,
         webhook_listeners.application_changed,
     ]
-    assert event_published.functions == [webhook_services.event_fan_out]
+    assert event_published.functions == [crm_activities.log_review, webhook_services.event_fan_out]
+    assert email_delivered.functions == [crm_activities.log_email]

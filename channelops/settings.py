@@ -397,6 +397,10 @@ CRM_SYNC_MINUTES = env.int("CHANNELOPS_CRM_SYNC_MINUTES", default=5)
 CRM_RETRY_SECONDS = env.int("CHANNELOPS_CRM_RETRY_SECONDS", default=300)
 CRM_TIMEOUT_SECONDS = env.int("CHANNELOPS_CRM_TIMEOUT_SECONDS", default=30)
 CRM_CA_BUNDLE = env.str("CHANNELOPS_CRM_CA_BUNDLE", default="")
+# Accounts and Contacts created in the CRM become partners and contacts (docs/crm.md); the Account
+# Type value that marks a partner (empty: every new Account).
+CRM_CREATE_FROM_CRM = env.bool("CHANNELOPS_CRM_CREATE_FROM_CRM", default=False)
+CRM_PARTNER_RECORD_TYPE = env.str("CHANNELOPS_CRM_PARTNER_RECORD_TYPE", default="Partner")
 
 # Outgoing webhooks (docs/webhooks.md)
 WEBHOOKS_ALLOW_PRIVATE = env.bool("CHANNELOPS_WEBHOOKS_ALLOW_PRIVATE", default=False)

@@ -50,6 +50,10 @@ class CrmAdapter(Protocol):
 
     def read(self, obj: str, fields: Iterable[str], ids: list[str]) -> list[dict[str, Any]]: ...
 
+    def update(self, obj: str, records: list[dict[str, Any]]) -> list[UpsertResult]: ...
+
+    def query(self, soql: str) -> list[dict[str, Any]]: ...
+
 
 def _iso(when: datetime) -> str:
     return when.strftime("%Y-%m-%dT%H:%M:%S+00:00")
@@ -121,3 +125,39 @@ class SalesforceAdapter:
             answer = self._call("query/", params={"q": soql})
             rows.extend({k: v for k, v in r.items() if k != "attributes"} for r in answer["records"])
         return rows
+
+    def update(self, obj: str, records: list[dict[str, Any]]) -> list[UpsertResult]:
+        """Update records by their CRM ``Id`` (sObject Collections, ≤ 200 a call): how records
+        created in the CRM get their ``Channelops_Id__c`` written back."""
+        out: list[UpsertResult] = []
+        for i in range(0, len(records), COLLECTION_LIMIT):
+            chunk = records[i : i + COLLECTION_LIMIT]
+            body = {"allOrNone": False, "records": [{"attributes": {"type": obj}, **r} for r in chunk]}
+            answer = self._call("composite/sobjects", method="PATCH", json=body)
+            for record, result in zip(chunk, answer, strict=True):
+                error = (result.get("errors") or [{}])[0]
+                out.append(
+                    UpsertResult(
+                        external_id=str(record.get("Channelops_Id__c") or ""),
+                        success=bool(result.get("success")),
+                        remote_id=result.get("id") or record.get("Id") or "",
+                        code=error.get("statusCode", ""),
+                        message=error.get("message", ""),
+                    )
+                )
+        return out
+
+    def query(self, soql: str) -> list[dict[str, Any]]:
+        """A SOQL query's records (``attributes`` dropped), following ``nextRecordsUrl``."""
+        answer = self._call("query/", params={"q": soql})
+        rows = list(answer["records"])
+        while not answer.get("done", True) and answer.get("nextRecordsUrl"):
+            path = answer["nextRecordsUrl"].split("/services/data/", 1)[-1].split("/", 1)[-1]
+            answer = self._call(path)
+            rows.extend(answer["records"])
+        return [{k: v for k, v in r.items() if k != "attributes"} for r in rows]
+
+
+def soql_quote(value: str) -> str:
+    """A SOQL string literal (backslash-escaped quotes and backslashes)."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"

@@ -189,6 +189,28 @@ def test_inbound_contact_changes_cost_the_same_calls_for_3_records_and_30(sf, cl
     assert changed_run(3, 2) == changed_run(30, 10) == 6
 
 
+def test_reading_back_our_own_contact_upserts_costs_the_same_queries_for_3_contacts_and_30(sf, clock):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    clock.sync(0, full=True)  # the cursors
+
+    def echo_run(n: int, minute: int) -> int:
+        with clock.at(minute):
+            partner = PartnerFactory(country="GB")
+            for i in range(n):
+                ContactFactory(partner=partner, last_name=f"C{i}")
+        clock.sync(minute + 1, direction="out")
+        with clock.at(minute + 2), CaptureQueriesContext(connection) as queries:
+            run = crm_sync(direction="in")
+        assert (run.records_in, run.errors, run.conflicts) == (0, 0, 0)
+        return len(queries)
+
+    # The Accounts and Contacts our upserts touched come back from getUpdated: compared in a
+    # constant number of queries (contacts, their sync states and partners per batch).
+    assert echo_run(3, 2) == echo_run(30, 10)
+
+
 # --- 2. records created in Salesforce --------------------------------------------------------------
 
 

@@ -409,9 +409,10 @@ def apply_contact(
         engine._resolve_errors(SyncObject.CONTACT, Direction.IN, [contact.pk])
     synced.update(agreed)
     synced.update(updates)
-    state.values = synced
-    state.remote_id = row.get("Id", state.remote_id)
-    state.save()
+    remote_id = row.get("Id", state.remote_id)
+    if state.pk is None or synced != state.values or remote_id != state.remote_id:  # echoes: no write
+        state.values, state.remote_id = synced, remote_id
+        state.save()
 
 
 # --- linking records created in the CRM -----------------------------------------------------------

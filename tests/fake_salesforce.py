@@ -23,6 +23,8 @@ Speaks (API version ``v59.0``, any ``vNN.N`` accepted):
 - ``GET /services/data/vNN.N/sobjects/<Object>/updated/?start=&end=`` and ``…/deleted/``:
   ``ids`` / ``deletedRecords`` changed in the window (ISO 8601; at most 30 days back, else ``400
   INVALID_REPLICATION_DATE``), with ``latestDateCovered``.
+- ``POST /services/data/vNN.N/composite``: Composite, up to 25 subrequests answered in
+  ``compositeResponse`` (recorded as one call).
 - ``PATCH /services/data/vNN.N/composite/sobjects``: sObject Collections update by ``Id`` (at most
   200; an unknown Id is ``ENTITY_IS_DELETED``, a taken external id ``DUPLICATE_VALUE``, ``lock``
   works with the record's Id too).
@@ -278,6 +280,8 @@ class FakeSalesforce:
         body = json.loads(raw) if raw else None
         if mm := re.fullmatch(r"sobjects/(\w+)/describe", rest):
             return 200, self._describe(mm.group(1))
+        if rest == "composite" and method == "POST":
+            return 200, self._composite(body, headers)
         if rest == "composite/sobjects" and method == "PATCH":
             return 200, self._update(body)
         if (mm := re.fullmatch(r"composite/sobjects/(\w+)/(\w+)", rest)) and method == "PATCH":
@@ -431,6 +435,32 @@ class FakeSalesforce:
                 existing["SystemModstamp"] = now
                 results.append({"id": existing["Id"], "success": True, "errors": [], "created": False})
         return results
+
+    def _composite(self, body: Any, headers: Any) -> dict[str, Any]:
+        """Composite: up to 25 subrequests (``method``, ``url``, ``referenceId``) run in order; their
+        answers in ``compositeResponse``. One recorded call, as Salesforce counts it."""
+        subrequests = (body or {}).get("compositeRequest")
+        if not isinstance(subrequests, list) or not subrequests or len(subrequests) > 25:
+            raise ApiError(400, [{"errorCode": "INVALID_BATCH_SIZE", "message": "1 to 25 subrequests"}])
+        answers = []
+        for sub in subrequests:
+            parts = urlsplit(sub.get("url", ""))
+            raw = json.dumps(sub["body"]).encode() if sub.get("body") is not None else b""
+            try:
+                status, answer = self._route(
+                    sub.get("method", "GET"), parts.path, parse_qs(parts.query), raw, headers
+                )
+            except ApiError as exc:
+                status, answer = exc.status, exc.body
+            answers.append(
+                {
+                    "body": answer,
+                    "httpHeaders": {},
+                    "httpStatusCode": status,
+                    "referenceId": sub.get("referenceId"),
+                }
+            )
+        return {"compositeResponse": answers}
 
     def _update(self, body: Any) -> list[dict[str, Any]]:
         """sObject Collections update by ``Id`` (``PATCH composite/sobjects``): at most 200 records,

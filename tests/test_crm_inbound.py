@@ -184,9 +184,19 @@ def test_inbound_contact_changes_cost_the_same_calls_for_3_records_and_30(sf, cl
         return len(sf.data_calls())
 
     clock.sync(0, full=True)  # the cursors
-    # Per object getUpdated + getDeleted and one read of what changed (the Account: our own
-    # upsert): never a call per record.
-    assert changed_run(3, 2) == changed_run(30, 10) == 6
+    # One Composite call (getUpdated + getDeleted of Accounts and Contacts) and one read per object
+    # of what changed (the Account: our own upsert): never a call per record.
+    assert changed_run(3, 2) == changed_run(30, 10) == 3
+
+
+def test_a_quiet_incremental_run_both_ways_costs_two_calls(sf, clock, partners):
+    clock.sync(0, full=True)
+    clock.sync(2)  # reads back our own upserts
+    sf.calls.clear()
+    run = clock.sync(4)
+    assert (run.status, run.records_out, run.records_in, run.api_calls) == ("succeeded", 0, 0, 2)
+    paths = [c.path.rsplit("/", 1)[-1] for c in sf.calls]
+    assert paths == ["token", "composite"]
 
 
 def test_reading_back_our_own_contact_upserts_costs_the_same_queries_for_3_contacts_and_30(sf, clock):

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 COLLECTION_LIMIT = 200
+COMPOSITE_LIMIT = 25
 
 
 class CrmUnavailable(Exception):
@@ -51,6 +52,8 @@ class CrmAdapter(Protocol):
     def read(self, obj: str, fields: Iterable[str], ids: list[str]) -> list[dict[str, Any]]: ...
 
     def update(self, obj: str, records: list[dict[str, Any]]) -> list[UpsertResult]: ...
+
+    def changed_many(self, windows: dict[str, tuple[datetime, datetime]]) -> dict[str, Changes]: ...
 
     def query(self, soql: str) -> list[dict[str, Any]]: ...
 
@@ -125,6 +128,42 @@ class SalesforceAdapter:
             answer = self._call("query/", params={"q": soql})
             rows.extend({k: v for k, v in r.items() if k != "attributes"} for r in answer["records"])
         return rows
+
+    def changed_many(self, windows: dict[str, tuple[datetime, datetime]]) -> dict[str, Changes]:
+        """``getUpdated`` and ``getDeleted`` of several objects in one Composite request (≤ 25
+        subrequests; Salesforce counts the request as one API call): a quiet run stays cheap."""
+        from urllib.parse import urlencode
+
+        subrequests = []
+        for obj, (start, end) in windows.items():
+            query = urlencode({"start": _iso(start), "end": _iso(end)})
+            base = f"/services/data/v{self.sf.sf_version}/sobjects/{obj}"
+            subrequests += [
+                {"method": "GET", "url": f"{base}/{kind}/?{query}", "referenceId": f"{obj}_{kind}"}
+                for kind in ("updated", "deleted")
+            ]
+        if len(subrequests) > COMPOSITE_LIMIT:
+            raise ValueError(f"at most {COMPOSITE_LIMIT} subrequests per Composite request")
+        answer = self._call(
+            "composite", method="POST", json={"allOrNone": False, "compositeRequest": subrequests}
+        )
+        by_ref = {r["referenceId"]: r for r in answer.get("compositeResponse", [])}
+        out = {}
+        for obj, (_start, end) in windows.items():
+            bodies = {}
+            for kind in ("updated", "deleted"):
+                result = by_ref.get(f"{obj}_{kind}") or {}
+                if not 200 <= int(result.get("httpStatusCode") or 0) < 300:
+                    raise CrmUnavailable(
+                        f"{obj} {kind}: {result.get('httpStatusCode')} {result.get('body')!r}"
+                    )
+                bodies[kind] = result.get("body") or {}
+            out[obj] = Changes(
+                ids=list(bodies["updated"].get("ids", [])),
+                deleted=[d["id"] for d in bodies["deleted"].get("deletedRecords", [])],
+                covered_until=end,
+            )
+        return out
 
     def update(self, obj: str, records: list[dict[str, Any]]) -> list[UpsertResult]:
         """Update records by their CRM ``Id`` (sObject Collections, ≤ 200 a call): how records

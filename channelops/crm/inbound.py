@@ -31,7 +31,7 @@ from channelops.partners.services import (
 )
 
 from . import services as engine
-from .adapter import CrmAdapter
+from .adapter import Changes, CrmAdapter
 from .mapping import EXTERNAL_ID, INBOUND_FIELDS, REMOTE_OBJECT, external_id, local_pk, local_value
 from .models import (
     Direction,
@@ -460,13 +460,14 @@ def sync_in_contacts(
     since: datetime | None,
     budget: int,
     progress: engine.Progress | None,
+    changes: Changes | None = None,
 ) -> None:
     """Contacts changed, created or deleted in the CRM since the ``in:contact`` cursor."""
     mappings = engine.mappings_for(SyncObject.CONTACT, Direction.IN, Direction.BOTH)
     if not mappings and not creating():
         return
     cursor = engine._cursor("in:contact")
-    end = timezone.now()
+    end = changes.covered_until if changes is not None and changes.covered_until else timezone.now()
     start = since if since is not None else cursor.value
     fields = [
         EXTERNAL_ID,
@@ -483,7 +484,7 @@ def sync_in_contacts(
         )
         deleted: list[str] = []
     else:
-        changes = adapter.changed(REMOTE_OBJECT[SyncObject.CONTACT], start, end)
+        changes = changes or adapter.changed(REMOTE_OBJECT[SyncObject.CONTACT], start, end)
         ids, deleted = changes.ids, changes.deleted
     by = engine.crm_user()
     done = 0
@@ -547,3 +548,29 @@ def owners_for(rows: list[dict[str, Any]], mappings: list[FieldMapping]) -> None
     for m in mappings:
         if m.local_field == OWNER_FIELD:
             translate_owners(rows, m.remote_field)
+
+
+def replication_windows(
+    adapter: CrmAdapter, *, full: bool, since: datetime | None, budget: int
+) -> dict[str, Changes]:
+    """What changed in the CRM for every object read incrementally, in one Composite call
+    (``getUpdated`` and ``getDeleted`` of Accounts and Contacts): a quiet inbound run costs one
+    call. Objects re-read in full (``full``, no cursor, beyond the 30-day window) are left out."""
+    end = timezone.now()
+    wanted = {
+        SyncObject.PARTNER: bool(engine.mappings_for(SyncObject.PARTNER, Direction.IN, Direction.BOTH)),
+        SyncObject.CONTACT: bool(engine.mappings_for(SyncObject.CONTACT, Direction.IN, Direction.BOTH))
+        or creating(),
+    }
+    windows: dict[str, tuple[datetime, datetime]] = {}
+    for obj, needed in wanted.items():
+        start = since if since is not None else engine._cursor(f"in:{obj}").value
+        if not needed or full or start is None or start < end - timedelta(days=engine.REPLICATION_DAYS):
+            continue
+        windows[obj] = (start, end)
+    if not windows:
+        return {}
+    if adapter.calls + 1 > budget:
+        raise engine.BudgetExhausted
+    found = adapter.changed_many({REMOTE_OBJECT[obj]: window for obj, window in windows.items()})
+    return {obj: found[REMOTE_OBJECT[obj]] for obj in windows}

@@ -35,7 +35,7 @@ from channelops.core.exceptions import NotAllowed
 from channelops.enablement.models import PartnerCertificationStatus
 from channelops.partners.models import Contact, Partner
 
-from .adapter import CrmAdapter, CrmUnavailable, SalesforceAdapter
+from .adapter import Changes, CrmAdapter, CrmUnavailable, SalesforceAdapter
 from .auth import configured, obtain_token
 from .mapping import EXTERNAL_ID, REMOTE_OBJECT, external_id, local_pk, local_value, partner_extras
 from .models import (
@@ -377,12 +377,13 @@ def _sync_in(
     since: datetime | None,
     budget: int,
     progress: Progress | None,
+    changes: Changes | None = None,
 ) -> None:
     mappings = mappings_for("partner", Direction.IN, Direction.BOTH)
     if not mappings:
         return
     cursor = _cursor("in:partner")
-    end = timezone.now()
+    end = changes.covered_until if changes is not None and changes.covered_until else timezone.now()
     start = since if since is not None else cursor.value
     from .inbound import creation_fields, link_pending, owners_for
 
@@ -394,7 +395,7 @@ def _sync_in(
         ]
         deleted: list[str] = []
     else:
-        changes = adapter.changed(REMOTE_OBJECT["partner"], start, end)
+        changes = changes or adapter.changed(REMOTE_OBJECT["partner"], start, end)
         ids, deleted = changes.ids, changes.deleted
     by = crm_user()
     done = 0
@@ -452,10 +453,27 @@ def crm_sync(
             if direction in ("out", "both"):
                 _sync_out(adapter, run, full=full, since=since, budget=budget, progress=progress)
             if direction in ("in", "both"):
-                from .inbound import sync_in_contacts
+                from .inbound import replication_windows, sync_in_contacts
 
-                _sync_in(adapter, run, full=full, since=since, budget=budget, progress=progress)
-                sync_in_contacts(adapter, run, full=full, since=since, budget=budget, progress=progress)
+                changes = replication_windows(adapter, full=full, since=since, budget=budget)
+                _sync_in(
+                    adapter,
+                    run,
+                    full=full,
+                    since=since,
+                    budget=budget,
+                    progress=progress,
+                    changes=changes.get("partner"),
+                )
+                sync_in_contacts(
+                    adapter,
+                    run,
+                    full=full,
+                    since=since,
+                    budget=budget,
+                    progress=progress,
+                    changes=changes.get("contact"),
+                )
     except BudgetExhausted:
         run.status = RunStatus.PAUSED
         run.message = _(

@@ -433,6 +433,24 @@ def test_an_owner_changed_in_salesforce_becomes_the_cam_or_an_error_for_an_unkno
     assert sf.by_external_id("Account", f"partner-{moved.pk}")["OwnerId"] == sf.org.users["cam@vendor.test"]
 
 
+def test_an_owner_channelops_never_set_is_taken_as_it_is_and_a_later_change_applies(sf, clock, cam):
+    integration = sf.add_user("integration@vendor.test")
+    sf.add_user("cam@vendor.test")
+    partner = PartnerFactory(country="GB", cam=None)
+    clock.sync(0, full=True)
+    account = sf.by_external_id("Account", f"partner-{partner.pk}")
+    with clock.at(2):  # Salesforce gives every Account an owner: here the integration user
+        sf.remote_change("Account", account["Id"], OwnerId=integration["Id"], Website="https://w.example")
+    run = clock.sync(5, direction="in")
+    assert (run.records_in, run.errors) == (1, 0)
+    partner.refresh_from_db()
+    assert (partner.cam, partner.website) == (None, "https://w.example")
+    with clock.at(6):
+        sf.remote_change("Account", account["Id"], OwnerId=sf.org.users["cam@vendor.test"])
+    assert clock.sync(8, direction="in").errors == 0
+    assert Partner.objects.get(pk=partner.pk).cam == cam
+
+
 def test_an_owner_changed_on_both_sides_is_a_conflict_and_the_crm_side_names_the_staff_member(
     sf, clock, cam, administrator
 ):

@@ -95,7 +95,8 @@ def diff(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Compare a CRM row with the local record and the values last synced: the changes to apply
     (``updates``) and the values both sides agree on (``agreed``); a field both changed is a
-    ``SyncConflict`` that follows the mapping's rule. An owner never synced is taken as it is."""
+    ``SyncConflict`` that follows the mapping's rule. An owner never synced is taken as it is (not
+    applied); a partner without a CAM takes the CRM's owner when it changes."""
     updates: dict[str, Any] = {}
     agreed: dict[str, Any] = {}
     for m in mappings:
@@ -103,7 +104,7 @@ def diff(
             continue
         remote = row.get(m.remote_field)
         local = local_value(record, m.local_field)
-        if m.local_field == OWNER_FIELD and OWNER_FIELD not in synced:
+        if m.local_field == OWNER_FIELD and not synced.get(OWNER_FIELD):
             agreed[m.local_field] = remote  # channelops never set this owner: nothing to apply
             continue
         if _text(remote) == _text(local):
@@ -111,7 +112,10 @@ def diff(
             continue
         if _text(remote) == _text(synced.get(m.local_field)):
             continue  # only channelops changed it: sent by the outbound sync
-        if m.local_field in synced and _text(local) != _text(synced.get(m.local_field)):
+        local_changed = m.local_field in synced and _text(local) != _text(synced.get(m.local_field))
+        if m.local_field == OWNER_FIELD and local is None:
+            local_changed = False  # no CAM is never sent: the partner takes the CRM's owner
+        if local_changed:
             run.conflicts += 1
             if not run.dry_run:
                 SyncConflict.objects.create(

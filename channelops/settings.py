@@ -397,6 +397,10 @@ CRM_SYNC_MINUTES = env.int("CHANNELOPS_CRM_SYNC_MINUTES", default=5)
 CRM_RETRY_SECONDS = env.int("CHANNELOPS_CRM_RETRY_SECONDS", default=300)
 CRM_TIMEOUT_SECONDS = env.int("CHANNELOPS_CRM_TIMEOUT_SECONDS", default=30)
 CRM_CA_BUNDLE = env.str("CHANNELOPS_CRM_CA_BUNDLE", default="")
+# Above this many records of an object in a run, the sync uses Bulk API 2.0 jobs (of CRM_BULK_JOB_RECORDS).
+CRM_BULK_THRESHOLD = env.int("CHANNELOPS_CRM_BULK_THRESHOLD", default=2000)
+CRM_BULK_JOB_RECORDS = env.int("CHANNELOPS_CRM_BULK_JOB_RECORDS", default=10000)
+CRM_BULK_POLL_SECONDS = env.float("CHANNELOPS_CRM_BULK_POLL_SECONDS", default=2.0)
 # Accounts and Contacts created in the CRM become partners and contacts (docs/crm.md); the Account
 # Type value that marks a partner (empty: every new Account).
 CRM_CREATE_FROM_CRM = env.bool("CHANNELOPS_CRM_CREATE_FROM_CRM", default=False)

@@ -32,13 +32,28 @@ Speaks (API version ``v59.0``, any ``vNN.N`` accepted):
   records with ``attributes``; ``totalSize``, ``done``. Objects: Account, Contact, Task, User
   (``Id``, ``Email``, ``Name``; e-mails compare ignoring case).
 
-Test helpers: ``remote_change(obj, record_id, **fields)`` and ``remote_create(obj, **fields)`` (what
-a Salesforce user does), ``remote_delete``, ``add_user(email, name)``, ``records(obj)``, ``calls``
-(every request), ``fail_next(n, status)``.
+- Bulk API 2.0 ingest (``POST …/jobs/ingest`` with ``object``, ``operation`` ``upsert``/``insert``
+  and ``externalIdFieldName``; ``PUT …/jobs/ingest/<id>/batches`` with the CSV, at most 150 MB;
+  ``PATCH …/jobs/ingest/<id>`` to ``UploadComplete`` or ``Aborted``; ``GET …/jobs/ingest/<id>``;
+  ``…/successfulResults``, ``…/failedResults``, ``…/unprocessedrecords`` as CSV with
+  ``sf__Id``/``sf__Created``/``sf__Error``; ``DELETE``). A closed job is processed in the
+  background in batches of 10,000 records (``numberRecordsProcessed`` grows batch by batch), with
+  the same per-record rules as the collections: an empty CSV value leaves a field unchanged,
+  ``#N/A`` empties it, ``Account.Channelops_Id__c`` is a lookup by external id.
+- Bulk API 2.0 query (``POST …/jobs/query``, ``GET …/jobs/query/<id>``, ``GET
+  …/jobs/query/<id>/results?maxRecords=&locator=`` as CSV with the ``Sforce-Locator`` and
+  ``Sforce-NumberOfRecords`` headers); the SOQL as for ``query/`` plus ``WHERE <field> != null``.
+
+Test helpers: ``on_call`` (a callback after each call is handled, before it is answered),
+``remote_change(obj, record_id, **fields)`` and ``remote_create(obj, **fields)`` (what a Salesforce
+user does), ``remote_delete``, ``add_user(email, name)``, ``records(obj)``, ``calls`` (every
+request), ``fail_next(n, status)``.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import itertools
 import json
 import re
@@ -53,6 +68,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 MAX_COLLECTION = 200
+BULK_BATCH = 10_000  # Bulk API 2.0 processes a job's data in internal batches of 10,000 records
+MAX_INGEST_BYTES = 150 * 1024 * 1024
 FIELDS: dict[str, list[tuple[str, str, bool]]] = {
     # (name, type, externalId)
     "Account": [
@@ -116,6 +133,61 @@ class Call:
 
 
 @dataclass
+class Raw:
+    """A non-JSON answer (CSV, or no body) with its own headers."""
+
+    body: bytes = b""
+    content_type: str = "text/csv"
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Job:
+    id: str
+    kind: str  # ingest | query
+    object: str
+    operation: str
+    external_id_field: str = ""
+    query: str = ""
+    state: str = "Open"
+    data: str = ""
+    processed: int = 0
+    failed: int = 0
+    successes: list[dict[str, Any]] = field(default_factory=list)
+    failures: list[dict[str, Any]] = field(default_factory=list)
+    unprocessed: list[dict[str, Any]] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    error: str = ""
+
+    def info(self, version: str) -> dict[str, Any]:
+        base = {
+            "id": self.id,
+            "operation": self.operation,
+            "object": self.object,
+            "state": self.state,
+            "contentType": "CSV",
+            "columnDelimiter": "COMMA",
+            "lineEnding": "LF",
+            "apiVersion": float(version),
+        }
+        if self.kind == "ingest":
+            base.update(
+                externalIdFieldName=self.external_id_field,
+                contentUrl=f"services/data/v{version}/jobs/ingest/{self.id}/batches",
+                numberRecordsProcessed=self.processed,
+                numberRecordsFailed=self.failed,
+            )
+        else:
+            base.update(
+                query=self.query, numberRecordsProcessed=len(self.rows) if self.state == "JobComplete" else 0
+            )
+        if self.error:
+            base["errorMessage"] = self.error
+        return base
+
+
+@dataclass
 class Org:
     records: dict[str, dict[str, dict[str, Any]]] = field(default_factory=lambda: {o: {} for o in FIELDS})
     deleted: dict[str, list[tuple[str, datetime]]] = field(default_factory=lambda: {o: [] for o in FIELDS})
@@ -157,6 +229,11 @@ class FakeSalesforce:
         self.clock: Any = lambda: datetime.now(UTC)
         self._fail: list[int] = []
         self._lock = threading.Lock()
+        self.jobs: dict[str, Job] = {}
+        # Called with each call once it was handled, before the answer is sent (crash tests kill
+        # the client there: the org has applied the call, the client never learns it).
+        self.on_call: Any = None
+        self._job_ids = itertools.count(1)
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -179,13 +256,23 @@ class FakeSalesforce:
                 except ApiError as exc:
                     status, body = exc.status, exc.body
                 call.status = status
-                data = json.dumps(body).encode()
+                if outer.on_call is not None:
+                    outer.on_call(call)
+                if isinstance(body, Raw):
+                    data, content_type, extra = body.body, body.content_type, body.headers
+                else:
+                    data, content_type, extra = json.dumps(body).encode(), "application/json", {}
                 self.send_response(status)
-                self.send_header("content-type", "application/json;charset=UTF-8")
+                self.send_header("content-type", f"{content_type};charset=UTF-8")
                 self.send_header("content-length", str(len(data)))
+                for name, value in extra.items():
+                    self.send_header(name, value)
                 self.send_header("Sforce-Limit-Info", f"api-usage={len(outer.calls)}/15000")
-                self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (ConnectionError, ssl.SSLError):  # the client is gone (killed)
+                    self.close_connection = True
 
             def do_GET(self) -> None:  # noqa: N802
                 self._handle("GET")
@@ -195,6 +282,12 @@ class FakeSalesforce:
 
             def do_PATCH(self) -> None:  # noqa: N802
                 self._handle("PATCH")
+
+            def do_PUT(self) -> None:  # noqa: N802
+                self._handle("PUT")
+
+            def do_DELETE(self) -> None:  # noqa: N802
+                self._handle("DELETE")
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -266,7 +359,7 @@ class FakeSalesforce:
     ) -> tuple[int, Any]:
         if path == "/services/oauth2/token" and method == "POST":
             return self._token(parse_qs(raw.decode()))
-        m = re.fullmatch(r"/services/data/v\d+\.\d+/(.*)", path)
+        m = re.fullmatch(r"/services/data/v(\d+\.\d+)/(.*)", path)
         if not m:
             raise ApiError(
                 404, [{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}]
@@ -276,7 +369,9 @@ class FakeSalesforce:
             raise ApiError(
                 401, [{"errorCode": "INVALID_SESSION_ID", "message": "Session expired or invalid"}]
             )
-        rest = m.group(1).rstrip("/")
+        version, rest = m.group(1), m.group(2).rstrip("/")
+        if rest.startswith("jobs/"):
+            return self._jobs(method, rest, query, raw, version)
         body = json.loads(raw) if raw else None
         if mm := re.fullmatch(r"sobjects/(\w+)/describe", rest):
             return 200, self._describe(mm.group(1))
@@ -385,56 +480,195 @@ class FakeSalesforce:
                     }
                 ],
             )
+        return [self._upsert_one(obj, ext_field, record) for record in records]
+
+    def _upsert_one(self, obj: str, ext_field: str, record: dict[str, Any]) -> dict[str, Any]:
+        """One record of an upsert (collections and bulk ingest): the result or its error."""
         known = {n for n, _t, _e in FIELDS[obj]}
-        results = []
-        for record in records:
-            if (record.get("attributes") or {}).get("type") != obj:
-                results.append(_err("INVALID_TYPE", "attributes.type must match the URI"))
-                continue
-            ext = record.get(ext_field)
-            if not ext:
-                results.append(_err("MISSING_ARGUMENT", f"{ext_field} not specified", [ext_field]))
-                continue
-            if f"{obj}:{ext}" in self.org.locked:
-                self.org.locked.discard(f"{obj}:{ext}")
-                results.append(_err("UNABLE_TO_LOCK_ROW", "unable to obtain exclusive access to this record"))
-                continue
-            fields = self._resolve_lookups(obj, record)
-            if fields is None:
-                results.append(_err("INVALID_FIELD", "Foreign key external ID not found"))
-                continue
-            unknown = sorted(set(fields) - known)
-            if unknown:
-                results.append(
-                    _err("INVALID_FIELD", f"No such column '{unknown[0]}' on sobject of type {obj}")
+        if (record.get("attributes") or {}).get("type") != obj:
+            return _err("INVALID_TYPE", "attributes.type must match the URI")
+        ext = record.get(ext_field)
+        if not ext:
+            return _err("MISSING_ARGUMENT", f"{ext_field} not specified", [ext_field])
+        if f"{obj}:{ext}" in self.org.locked:
+            self.org.locked.discard(f"{obj}:{ext}")
+            return _err("UNABLE_TO_LOCK_ROW", "unable to obtain exclusive access to this record")
+        fields = self._resolve_lookups(obj, record)
+        if fields is None:
+            return _err("INVALID_FIELD", "Foreign key external ID not found")
+        unknown = sorted(set(fields) - known)
+        if unknown:
+            return _err("INVALID_FIELD", f"No such column '{unknown[0]}' on sobject of type {obj}")
+        existing = self.by_external_id(obj, ext)
+        merged = {**(existing or {}), **fields}
+        missing = [f for f in REQUIRED[obj] if not merged.get(f)]
+        if missing:
+            return _err("REQUIRED_FIELD_MISSING", f"Required fields are missing: {missing}", missing)
+        if obj == "Account" and str(merged.get("Name", "")).startswith("INVALID"):
+            return _err("FIELD_CUSTOM_VALIDATION_EXCEPTION", "Account name is not allowed", ["Name"])
+        if "OwnerId" in fields and isinstance(fields["OwnerId"], str) and "@" in fields["OwnerId"]:
+            fields["OwnerId"] = self.org.users.setdefault(fields["OwnerId"], self.org.new_id("User"))
+        now = _ts(self.clock())
+        if existing is None:
+            rid = self.org.new_id(obj)
+            self.org.records[obj][rid] = {"Id": rid, **fields, "SystemModstamp": now}
+            self.org.by_ext[obj][ext] = self.org.records[obj][rid]
+            return {"id": rid, "success": True, "errors": [], "created": True}
+        existing.update(fields)
+        existing["SystemModstamp"] = now
+        return {"id": existing["Id"], "success": True, "errors": [], "created": False}
+
+    # --- Bulk API 2.0 -----------------------------------------------------------------------------
+
+    def _job(self, kind: str, job_id: str) -> Job:
+        job = self.jobs.get(job_id)
+        if job is None or job.kind != kind:
+            raise ApiError(
+                404, [{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}]
+            )
+        return job
+
+    def _jobs(
+        self, method: str, rest: str, query: dict[str, list[str]], raw: bytes, version: str
+    ) -> tuple[int, Any]:
+        parts = rest.split("/")[1:]  # ingest|query [, id [, sub]]
+        kind = parts[0] if parts else ""
+        if kind not in ("ingest", "query"):
+            raise ApiError(404, [{"errorCode": "NOT_FOUND", "message": f"no route {method} {rest}"}])
+        if len(parts) == 1 and method == "POST":
+            return 200, self._job_create(kind, json.loads(raw or b"{}")).info(version)
+        if len(parts) < 2:
+            raise ApiError(404, [{"errorCode": "NOT_FOUND", "message": f"no route {method} {rest}"}])
+        job = self._job(kind, parts[1])
+        sub = parts[2] if len(parts) > 2 else ""
+        if not sub:
+            if method == "GET":
+                return 200, job.info(version)
+            if method == "DELETE":
+                del self.jobs[job.id]
+                return 204, Raw(b"", "application/json")
+            if method == "PATCH":
+                return 200, self._job_state(job, (json.loads(raw or b"{}") or {}).get("state", "")).info(
+                    version
                 )
-                continue
-            existing = self.by_external_id(obj, ext)
-            merged = {**(existing or {}), **fields}
-            missing = [f for f in REQUIRED[obj] if not merged.get(f)]
-            if missing:
-                results.append(
-                    _err("REQUIRED_FIELD_MISSING", f"Required fields are missing: {missing}", missing)
+        if kind == "ingest" and sub == "batches" and method == "PUT":
+            if job.state != "Open":
+                raise ApiError(
+                    400, [{"errorCode": "INVALIDJOBSTATE", "message": "The job is not open for data"}]
                 )
-                continue
-            if obj == "Account" and str(merged.get("Name", "")).startswith("INVALID"):
-                results.append(
-                    _err("FIELD_CUSTOM_VALIDATION_EXCEPTION", "Account name is not allowed", ["Name"])
+            if len(raw) > MAX_INGEST_BYTES:
+                raise ApiError(400, [{"errorCode": "LIMIT_EXCEEDED", "message": "The data exceeds 150 MB"}])
+            job.data += raw.decode("utf-8")
+            return 201, Raw(b"", "application/json")
+        if (
+            kind == "ingest"
+            and method == "GET"
+            and sub in ("successfulResults", "failedResults", "unprocessedrecords")
+        ):
+            if sub == "unprocessedrecords":
+                return 200, Raw(_csv(job.columns, job.unprocessed))
+            if job.state != "JobComplete" and job.state != "Failed":
+                raise ApiError(400, [{"errorCode": "INVALIDJOBSTATE", "message": "The job is not complete"}])
+            if sub == "successfulResults":
+                return 200, Raw(_csv(["sf__Id", "sf__Created", *job.columns], job.successes))
+            return 200, Raw(_csv(["sf__Id", "sf__Error", *job.columns], job.failures))
+        if kind == "query" and sub == "results" and method == "GET":
+            if job.state != "JobComplete":
+                raise ApiError(400, [{"errorCode": "INVALIDJOBSTATE", "message": "The job is not complete"}])
+            start = int((query.get("locator") or ["0"])[0] or 0)
+            size = int((query.get("maxRecords") or ["50000"])[0])
+            page = job.rows[start : start + size]
+            following = start + size if start + size < len(job.rows) else None
+            return 200, Raw(
+                _csv(job.columns, page),
+                headers={
+                    "Sforce-Locator": str(following) if following is not None else "null",
+                    "Sforce-NumberOfRecords": str(len(page)),
+                },
+            )
+        raise ApiError(404, [{"errorCode": "NOT_FOUND", "message": f"no route {method} {rest}"}])
+
+    def _job_create(self, kind: str, spec: dict[str, Any]) -> Job:
+        job_id = f"750{next(self._job_ids):015d}"
+        if kind == "query":
+            if spec.get("operation") not in ("query", "queryAll") or not spec.get("query"):
+                raise ApiError(
+                    400, [{"errorCode": "INVALIDJOB", "message": "operation and query are required"}]
                 )
-                continue
-            if "OwnerId" in fields and isinstance(fields["OwnerId"], str) and "@" in fields["OwnerId"]:
-                fields["OwnerId"] = self.org.users.setdefault(fields["OwnerId"], self.org.new_id("User"))
-            now = _ts(self.clock())
-            if existing is None:
-                rid = self.org.new_id(obj)
-                self.org.records[obj][rid] = {"Id": rid, **fields, "SystemModstamp": now}
-                self.org.by_ext[obj][ext] = self.org.records[obj][rid]
-                results.append({"id": rid, "success": True, "errors": [], "created": True})
-            else:
-                existing.update(fields)
-                existing["SystemModstamp"] = now
-                results.append({"id": existing["Id"], "success": True, "errors": [], "created": False})
-        return results
+            job = Job(id=job_id, kind=kind, object="", operation=spec["operation"], query=spec["query"])
+            job.state = "UploadComplete"
+            self.jobs[job_id] = job
+            threading.Thread(target=self._run_query, args=(job,), daemon=True).start()
+            return job
+        obj, operation = spec.get("object", ""), spec.get("operation", "")
+        if obj not in FIELDS:
+            raise ApiError(400, [{"errorCode": "INVALIDJOB", "message": f"Unknown object {obj!r}"}])
+        if operation not in ("upsert", "insert"):
+            raise ApiError(
+                400, [{"errorCode": "INVALIDJOB", "message": f"Unsupported operation {operation!r}"}]
+            )
+        ext = spec.get("externalIdFieldName") or ""
+        if operation == "upsert" and ext not in {n for n, _t, e in FIELDS[obj] if e}:
+            raise ApiError(
+                400, [{"errorCode": "INVALIDJOB", "message": "externalIdFieldName is not an external id"}]
+            )
+        job = Job(id=job_id, kind=kind, object=obj, operation=operation, external_id_field=ext)
+        self.jobs[job_id] = job
+        return job
+
+    def _job_state(self, job: Job, state: str) -> Job:
+        if job.kind == "ingest" and state == "UploadComplete" and job.state == "Open":
+            job.state = "UploadComplete"
+            threading.Thread(target=self._run_ingest, args=(job,), daemon=True).start()
+        elif state == "Aborted" and job.state in ("Open", "UploadComplete", "InProgress"):
+            job.state = "Aborted"
+        else:
+            raise ApiError(
+                400, [{"errorCode": "INVALIDJOBSTATE", "message": f"Cannot change {job.state} to {state}"}]
+            )
+        return job
+
+    def _run_ingest(self, job: Job) -> None:
+        reader = csv.DictReader(io.StringIO(job.data))
+        job.columns = list(reader.fieldnames or [])
+        rows = list(reader)
+        with self._lock:
+            if job.state == "Aborted":
+                job.unprocessed = rows
+                return
+            job.state = "InProgress"
+        for i in range(0, len(rows), BULK_BATCH):
+            with self._lock:
+                if job.state == "Aborted":
+                    job.unprocessed = rows[i:]
+                    return
+                for row in rows[i : i + BULK_BATCH]:
+                    result = self._upsert_one(job.object, job.external_id_field, _from_csv(job.object, row))
+                    job.processed += 1
+                    if result["success"]:
+                        job.successes.append(
+                            {"sf__Id": result["id"], "sf__Created": str(result["created"]).lower(), **row}
+                        )
+                    else:
+                        job.failed += 1
+                        error = result["errors"][0]
+                        text = f"{error['statusCode']}:{error['message']}:{','.join(error['fields'])} --"
+                        job.failures.append({"sf__Id": "", "sf__Error": text, **row})
+        with self._lock:
+            job.state = "JobComplete"
+
+    def _run_query(self, job: Job) -> None:
+        with self._lock:
+            job.state = "InProgress"
+            try:
+                answer = self._query(job.query)
+            except ApiError as exc:
+                job.state, job.error = "Failed", exc.body[0]["message"]
+                return
+            job.columns = [k for k in (answer["fields"])]
+            job.rows = [{k: v for k, v in r.items() if k != "attributes"} for r in answer["records"]]
+            job.object = answer["object"]
+            job.state = "JobComplete"
 
     def _composite(self, body: Any, headers: Any) -> dict[str, Any]:
         """Composite: up to 25 subrequests (``method``, ``url``, ``referenceId``) run in order; their
@@ -546,7 +780,8 @@ class FakeSalesforce:
 
     def _query(self, soql: str) -> dict[str, Any]:
         m = re.fullmatch(
-            r"\s*SELECT\s+(.+?)\s+FROM\s+(\w+)(?:\s+WHERE\s+(Id|Email)\s+IN\s*\((.*)\))?\s*",
+            r"\s*SELECT\s+(.+?)\s+FROM\s+(\w+)"
+            r"(?:\s+WHERE\s+(?:(Id|Email)\s+IN\s*\((.*)\)|(\w+)\s*!=\s*null))?\s*",
             soql,
             re.I | re.S,
         )
@@ -565,7 +800,15 @@ class FakeSalesforce:
             wanted = {re.sub(r"\\(.)", r"\1", q).lower() for q in quoted}
             key = "Id" if m.group(3).lower() == "id" else "Email"
             rows = [r for r in rows if str(r.get(key) or "").lower() in wanted]
+        if m.group(5) is not None:
+            if m.group(5) not in known:
+                raise ApiError(
+                    400, [{"errorCode": "INVALID_FIELD", "message": f"No such column '{m.group(5)}'"}]
+                )
+            rows = [r for r in rows if r.get(m.group(5)) is not None]
         return {
+            "object": obj,
+            "fields": fields,
             "totalSize": len(rows),
             "done": True,
             "records": [
@@ -614,6 +857,31 @@ def _self_signed_cert() -> str:
     handle.write(pem)
     handle.close()
     return handle.name
+
+
+def _csv(columns: list[str], rows: list[dict[str, Any]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: "" if v is None else v for k, v in row.items()})
+    return out.getvalue().encode()
+
+
+def _from_csv(obj: str, row: dict[str, str]) -> dict[str, Any]:
+    """A bulk CSV row as an upsert record: an empty value leaves the field alone, ``#N/A`` empties
+    it, ``Parent.External__c`` is a lookup by external id."""
+    record: dict[str, Any] = {"attributes": {"type": obj}}
+    for column, value in row.items():
+        if value == "":
+            continue
+        value_or_none = None if value == "#N/A" else value
+        if "." in column:
+            parent, ext_field = column.split(".", 1)
+            record[parent] = {ext_field: value_or_none}
+        else:
+            record[column] = value_or_none
+    return record
 
 
 def _err(code: str, message: str, fields: list[str] | None = None) -> dict[str, Any]:

@@ -240,3 +240,46 @@ def test_only_people_with_the_webhook_permission_see_the_pages(endpoint, cam, ad
     page = login(viewer).get(f"/console/webhooks/{endpoint.pk}/").content.decode()
     assert endpoint.secret not in page and "Change this endpoint" not in page
     assert login(viewer).post(f"/console/webhooks/{endpoint.pk}/disable/").status_code == 403
+
+
+def test_an_endpoint_is_given_an_owner_who_is_told_when_it_is_disabled(
+    administrator, login, receiver, settings, smtp_server, deliver
+):
+    from .factories import StaffFactory
+
+    bi = StaffFactory(email="bi.lead@vendor.test", full_name="Bea Insight", roles=["channel_leadership"])
+    gone = StaffFactory(email="left@vendor.test", roles=["cam"], is_active=False)
+    client = login(administrator)
+    form = client.get("/console/webhooks/new/").content.decode()
+    assert "Bea Insight &lt;bi.lead@vendor.test&gt;" in form and "left@vendor.test" not in form
+    # An inactive person cannot own it: a clear error, nothing created.
+    response = client.post(
+        "/console/webhooks/new/",
+        {"url": receiver.url, "event_kinds": ["license.revoked"], "owner": gone.pk},
+    )
+    assert response.status_code == 400 and WebhookEndpoint.objects.count() == 0
+    client.post(
+        "/console/webhooks/new/",
+        {"url": receiver.url, "event_kinds": ["license.revoked"], "owner": bi.pk},
+    )
+    ep = WebhookEndpoint.objects.get()
+    assert ep.owner == bi
+    assert "bi.lead@vendor.test" in client.get(f"/console/webhooks/{ep.pk}/").content.decode()
+    # Saving with "— you —" chosen makes the editor the owner.
+    client.post(
+        f"/console/webhooks/{ep.pk}/change/", {"url": receiver.url, "event_kinds": ["license.revoked"]}
+    )
+    ep.refresh_from_db()
+    assert ep.owner == administrator
+    client.post(
+        f"/console/webhooks/{ep.pk}/change/",
+        {"url": receiver.url, "event_kinds": ["license.revoked"], "owner": bi.pk},
+    )
+    # The owner, not the creator, hears that it was disabled.
+    settings.WEBHOOKS_DISABLE_AFTER_FAILURES = 1
+    settings.WEBHOOKS_ALLOW_PRIVATE = True
+    receiver.status = 503
+    publish("license.revoked", key="L1", data={"license_id": "L1"})
+    deliver()
+    deliver()
+    assert smtp_server.box.to("bi.lead@vendor.test") and not smtp_server.box.to(administrator.email)

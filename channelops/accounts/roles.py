@@ -78,6 +78,9 @@ _MANAGE_AGREEMENTS = [
     "agreements.change_agreementversion",
     "agreements.change_agreementtemplate",
 ]
+# CRM sync (channelops/crm): the console's CRM page; the PHD works its errors weekly (SPEC S9) and
+# settles conflicts.
+_VIEW_CRM = ["crm.view_syncrun", "crm.view_syncerror", "crm.view_syncconflict", "crm.view_fieldmapping"]
 _EDIT_PARTNERS = [
     "partners.change_partner",
     "partners.add_contact",
@@ -103,7 +106,9 @@ ROLES: dict[str, dict[str, Any]] = {
         + _VIEW_AGREEMENTS
         + _DECIDE_APPLICATIONS
         + _REVIEW_NFR
-        + _VIEW_CERTIFICATIONS,
+        + _VIEW_CERTIFICATIONS
+        + _VIEW_CRM
+        + ["crm.change_syncconflict"],
     },
     LEADERSHIP: {
         "label": _("Channel leadership"),
@@ -115,6 +120,7 @@ ROLES: dict[str, dict[str, Any]] = {
         + _REVIEW_NFR
         + _VIEW_PLANS
         + _VIEW_CERTIFICATIONS
+        + _VIEW_CRM
         + [
             "partners.change_regionrouting",
             "core.view_outboxmessage",

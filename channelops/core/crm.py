@@ -52,3 +52,22 @@ def crm_placeholder(msg: OutboxMessage) -> bool:
     raise NoCrmConfigured(
         f"CRM_ENABLED is true but no CRM sync is installed to deliver {msg.kind} (see docs/configuration.md)"
     )
+
+
+# --- what lower apps may ask the CRM sync (it sits above them) -------------------------------------
+
+PartnerCrmStatus = Callable[[list[int]], dict[int, tuple[str, str]]]
+_STATUS: list[PartnerCrmStatus] = []
+
+
+def register_partner_crm_status(provider: PartnerCrmStatus) -> None:
+    """The CRM sync's answer for a batch of partners: partner id → ("passed" | "failed", detail)
+    about their CRM record (synced values, open sync errors). The help desk's review checks read it."""
+    _STATUS[:] = [provider]
+
+
+def partner_crm_status(partner_ids: list[int]) -> dict[int, tuple[str, str]] | None:
+    """None when no CRM is connected (or no sync installed): the checks then cannot know."""
+    if not _STATUS or not crm_enabled():
+        return None
+    return _STATUS[0](partner_ids)

@@ -10,16 +10,33 @@ class CrmConfig(AppConfig):
 
     def ready(self) -> None:
         from django.conf import settings
+        from django.urls import reverse
 
-        from channelops.core.crm import register_crm_writer
+        from channelops.accounts.roles import ADMINISTRATOR, PHD
+        from channelops.core.crm import register_crm_writer, register_partner_crm_status
         from channelops.core.navigation import CONSOLE, NavItem, register_nav
+        from channelops.core.queues import WorkQueue, register_queue
         from channelops.core.schedules import register_schedule
         from channelops.core.status import GREEN, GREY, ORANGE, RED, register_status_colors
 
-        from . import writers
+        from . import querysets, writers
 
         register_crm_writer("crm.partner_update", writers.write_partner_update)
         register_crm_writer("crm.activity", writers.write_activity)
+        register_partner_crm_status(querysets.partner_status)
+        register_queue(
+            WorkQueue(
+                key="crm_sync_errors",
+                title=_("CRM sync errors"),
+                description=_(
+                    "Records the CRM refused and CRM changes that could not be applied: fix the record "
+                    "(here or in the CRM); the next sync run retries it."
+                ),
+                items=lambda user: querysets.open_errors(),
+                url=lambda: reverse("console:crm") + "#errors",
+                roles=frozenset({PHD, ADMINISTRATOR}),
+            )
+        )
         register_status_colors(
             "crm_run",
             {"running": GREY, "succeeded": GREEN, "partial": ORANGE, "paused": ORANGE, "failed": RED},

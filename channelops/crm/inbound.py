@@ -492,10 +492,7 @@ def sync_in_contacts(
         ids, deleted = changes.ids, changes.deleted
     by = engine.crm_user()
     done = 0
-    for chunk in engine._chunks(ids, engine.BATCH):
-        if adapter.calls + 1 > budget:
-            raise engine.BudgetExhausted
-        rows = adapter.read(REMOTE_OBJECT[SyncObject.CONTACT], fields, chunk)
+    for rows in engine._remote_rows(adapter, SyncObject.CONTACT, fields, ids, budget):
         pks = [pk for r in rows if (pk := local_pk(SyncObject.CONTACT, r.get(EXTERNAL_ID))) is not None]
         contacts = Contact.objects.in_bulk(pks)
         states = {
@@ -527,7 +524,7 @@ def sync_in_contacts(
         link_pending(adapter, run, SyncObject.CONTACT, pending)
         run.api_calls = adapter.calls
         run.save(update_fields=["records_in", "errors", "conflicts", "api_calls"])
-        done += len(chunk)
+        done += len(rows)
         if progress:
             progress("CRM → contacts", done, len(ids))
     if not run.dry_run:

@@ -53,6 +53,7 @@ from .models import (
 from .owners import OWNER_FIELD, outbound_owner, owner_directory
 
 BATCH = 200
+BULK_JOB_CALLS = 8  # create, upload, close, ≥1 check, job info, successful + failed results
 REPLICATION_DAYS = 29  # getUpdated/getDeleted answer at most 30 days back
 CRM_USER_EMAIL = "crm-sync@channelops.invalid"
 RESOLVE_PERM = "crm.change_syncconflict"
@@ -93,6 +94,7 @@ def connect() -> CrmAdapter:
         access_token=token.access_token,
         version=settings.SALESFORCE_API_VERSION,
         ca_bundle=settings.CRM_CA_BUNDLE,
+        bulk_poll_seconds=settings.CRM_BULK_POLL_SECONDS,
     )
     adapter.calls = 1  # the token request
     return adapter
@@ -220,12 +222,14 @@ def record_sent(
     results: list[Any],
     mappings: list[FieldMapping],
 ) -> int:
-    ok_ids = []
+    """Keep what a batch's results say: errors for the refused records; for the others the values
+    as synced and the CRM's id — a handful of queries per batch, whatever its size."""
     id_field = "crm_account_id" if obj == SyncObject.PARTNER else "crm_contact_id"
     model = Partner if obj == SyncObject.PARTNER else Contact
+    sent = [(r, p, res) for r, p, res in zip(records, payloads, results, strict=True) if res.success]
+    now = timezone.now()
     with transaction.atomic():
-        before = _owners_synced(obj, records, mappings)
-        for record, payload, result in zip(records, payloads, results, strict=True):
+        for record, _payload, result in zip(records, payloads, results, strict=True):
             if not result.success:
                 _record_error(
                     obj=obj,
@@ -234,34 +238,49 @@ def record_sent(
                     code=result.code,
                     message=result.message,
                 )
-                continue
-            ok_ids.append(record.pk)
+        states = {
+            s.local_id: s
+            for s in SyncState.objects.filter(object=obj, local_id__in=[r.pk for r, _p, _s in sent])
+        }
+        new, changed, relinked = [], [], []
+        for record, payload, result in sent:
             values = {m.local_field: payload[m.remote_field] for m in mappings if m.remote_field in payload}
-            for m in mappings:
-                if m.local_field == OWNER_FIELD:  # compared as e-mail addresses; unsent: as it was
-                    if m.remote_field in payload:
-                        values[OWNER_FIELD] = local_value(record, OWNER_FIELD)
-                    elif record.pk in before:
-                        values[OWNER_FIELD] = before[record.pk]
-            SyncState.objects.update_or_create(
-                object=obj,
-                local_id=record.pk,
-                defaults={"remote_id": result.remote_id, "values": values, "synced_at": timezone.now()},
-            )
+            state = states.get(record.pk)
+            _owner_synced(values, record, payload, mappings, state)
+            if state is None:
+                new.append(
+                    SyncState(
+                        object=obj,
+                        local_id=record.pk,
+                        remote_id=result.remote_id,
+                        values=values,
+                        synced_at=now,
+                    )
+                )
+            else:
+                state.remote_id, state.values, state.synced_at = result.remote_id, values, now
+                changed.append(state)
             if getattr(record, id_field) != result.remote_id:
-                model.objects.filter(pk=record.pk).update(**{id_field: result.remote_id})
-        _resolve_errors(obj, Direction.OUT, ok_ids)
-    return len(ok_ids)
+                setattr(record, id_field, result.remote_id)
+                relinked.append(record)
+        SyncState.objects.bulk_create(new, batch_size=500)
+        SyncState.objects.bulk_update(changed, ["remote_id", "values", "synced_at"], batch_size=50)
+        model.objects.bulk_update(relinked, [id_field], batch_size=50)
+        _resolve_errors(obj, Direction.OUT, [r.pk for r, _p, _s in sent])
+    return len(sent)
 
 
-def _owners_synced(obj: str, records: list[Any], mappings: list[FieldMapping]) -> dict[int, Any]:
-    """The owners last synced of these partners (one query; kept when no owner is sent)."""
-    if obj != SyncObject.PARTNER or not any(m.local_field == OWNER_FIELD for m in mappings):
-        return {}
-    states = SyncState.objects.filter(object=obj, local_id__in=[r.pk for r in records]).only(
-        "local_id", "values"
-    )
-    return {s.local_id: s.values[OWNER_FIELD] for s in states if OWNER_FIELD in s.values}
+def _owner_synced(
+    values: dict[str, Any], record: Any, payload: dict[str, Any], mappings: list[FieldMapping], state: Any
+) -> None:
+    """The owner as synced: compared as an e-mail address; when none was sent, as it was."""
+    for m in mappings:
+        if m.local_field != OWNER_FIELD:
+            continue
+        if m.remote_field in payload:
+            values[OWNER_FIELD] = local_value(record, OWNER_FIELD)
+        elif state is not None and OWNER_FIELD in state.values:
+            values[OWNER_FIELD] = state.values[OWNER_FIELD]
 
 
 def _sync_out(
@@ -279,16 +298,18 @@ def _sync_out(
         window = since if since is not None else (None if full else cursor.value)
         ids = sorted((_changed_ids(obj, window) | _due_retries(obj)) - _unlinked(obj))
         mappings = mappings_for(obj, Direction.OUT, Direction.BOTH)
+        bulk = len(ids) > settings.CRM_BULK_THRESHOLD
         done = 0
-        for chunk in _chunks(ids, BATCH):
+        for chunk in _chunks(ids, settings.CRM_BULK_JOB_RECORDS if bulk else BATCH):
             records = load_records(obj, chunk)
             payloads = [payload_for(obj, r, mappings) for r in records]
             if run.dry_run:
                 run.records_out += len(payloads)
             else:
-                if adapter.calls + 1 > budget:
+                if adapter.calls + (BULK_JOB_CALLS if bulk else 1) > budget:
                     raise BudgetExhausted
-                results = adapter.upsert(REMOTE_OBJECT[obj], EXTERNAL_ID, payloads)
+                send = adapter.bulk_upsert if bulk else adapter.upsert
+                results = send(REMOTE_OBJECT[obj], EXTERNAL_ID, payloads)
                 sent = record_sent(obj, records, payloads, results, mappings)
                 run.records_out += sent
                 run.errors += len(records) - sent
@@ -369,6 +390,26 @@ def _parse(value: Any) -> datetime | None:
         return None
 
 
+def _remote_rows(
+    adapter: CrmAdapter, obj: str, fields: list[str], ids: list[str], budget: int
+) -> Iterable[list[dict[str, Any]]]:
+    """The CRM's records ``ids`` with ``fields``, page by page: SOQL reads of 200 ids, or — above
+    the bulk threshold — one Bulk API 2.0 query job of every linked record (filtered to ``ids``)."""
+    if len(ids) > settings.CRM_BULK_THRESHOLD:
+        if adapter.calls + BULK_JOB_CALLS > budget:
+            raise BudgetExhausted
+        wanted, seen = set(ids), set[str]()
+        for page in adapter.bulk_read(REMOTE_OBJECT[obj], fields, f"{EXTERNAL_ID} != null"):
+            rows = [row for row in page if row.get("Id") in wanted]
+            seen.update(row["Id"] for row in rows)
+            yield rows
+        ids = [i for i in ids if i not in seen]  # created in the CRM (no external id yet) or gone
+    for chunk in _chunks(ids, BATCH):
+        if adapter.calls + 1 > budget:
+            raise BudgetExhausted
+        yield adapter.read(REMOTE_OBJECT[obj], fields, chunk)
+
+
 def _sync_in(
     adapter: CrmAdapter,
     run: SyncRun,
@@ -399,10 +440,7 @@ def _sync_in(
         ids, deleted = changes.ids, changes.deleted
     by = crm_user()
     done = 0
-    for chunk in _chunks(ids, BATCH):
-        if adapter.calls + 1 > budget:
-            raise BudgetExhausted
-        rows = adapter.read(REMOTE_OBJECT["partner"], fields, chunk)
+    for rows in _remote_rows(adapter, "partner", fields, ids, budget):
         owners_for(rows, mappings)
         pending: list[tuple[int, str]] = []
         with transaction.atomic():
@@ -411,7 +449,7 @@ def _sync_in(
         link_pending(adapter, run, "partner", pending)
         run.api_calls = adapter.calls
         run.save(update_fields=["records_in", "errors", "conflicts", "api_calls"])
-        done += len(chunk)
+        done += len(rows)
         if progress:
             progress("CRM → partners", done, len(ids))
     if not run.dry_run:

@@ -71,29 +71,49 @@ def _require_change(by: Any) -> None:
         raise NotAllowed(_("Your role does not allow managing webhooks."))
 
 
+def _validate_owner(owner: Any) -> Any:
+    if owner is None or not owner.is_staff or not owner.is_active:
+        raise ValidationError(
+            {"owner": _("The owner must be an active staff member: they are told when the endpoint fails.")}
+        )
+    return owner
+
+
 @transaction.atomic
-def endpoint_create(*, url: str, event_kinds: list[str], description: str = "", by: Any) -> WebhookEndpoint:
-    """Register an endpoint; its secret is generated here and shown on its page."""
+def endpoint_create(
+    *, url: str, event_kinds: list[str], description: str = "", by: Any, owner: Any = None
+) -> WebhookEndpoint:
+    """Register an endpoint (owned by ``owner``, else by its creator); its secret is generated
+    here and shown on its page."""
     _require_change(by)
     return WebhookEndpoint.objects.create(
         url=validate_url(url),
         event_kinds=_validate_kinds(event_kinds),
         description=description.strip(),
         secret=new_secret(),
-        owner=by,
+        owner=_validate_owner(owner or by),
     )
 
 
 @transaction.atomic
 def endpoint_update(
-    *, endpoint: WebhookEndpoint, url: str, event_kinds: list[str], description: str = "", by: Any
+    *,
+    endpoint: WebhookEndpoint,
+    url: str,
+    event_kinds: list[str],
+    description: str = "",
+    by: Any,
+    owner: Any = None,
 ) -> WebhookEndpoint:
+    """Change an endpoint; ``owner`` None keeps the current owner."""
     _require_change(by)
     locked = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
     locked.url = validate_url(url)
     locked.event_kinds = _validate_kinds(event_kinds)
     locked.description = description.strip()
-    locked.save(update_fields=["url", "event_kinds", "description", "updated_at"])
+    if owner is not None:
+        locked.owner = _validate_owner(owner)
+    locked.save(update_fields=["url", "event_kinds", "description", "owner", "updated_at"])
     return locked
 
 

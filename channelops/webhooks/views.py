@@ -163,6 +163,7 @@ def _endpoint_page(
                 "url": endpoint.url,
                 "description": endpoint.description,
                 "event_kinds": endpoint.event_kinds,
+                "owner": endpoint.owner_id,
             }
         )
     return render(
@@ -213,7 +214,11 @@ create = Action[StaffRequest](
     not_allowed=NOT_ALLOWED,
     form_class=EndpointForm,
     perform=lambda request, obj, data: endpoint_create(
-        url=data["url"], event_kinds=data["event_kinds"], description=data["description"], by=request.user
+        url=data["url"],
+        event_kinds=data["event_kinds"],
+        description=data["description"],
+        owner=data["owner"],
+        by=request.user,
     ),
     success=lambda obj, result: _("Endpoint added. Give its signing secret to the receiver."),
     redirect_to=lambda request, obj, result: reverse("console:webhook", args=[result.pk]),
@@ -231,6 +236,7 @@ change = Action[StaffRequest](
         url=data["url"],
         event_kinds=data["event_kinds"],
         description=data["description"],
+        owner=data["owner"] or request.user,  # "— you —"
         by=request.user,
     ),
     success=_l("Endpoint saved."),

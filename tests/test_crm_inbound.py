@@ -334,6 +334,20 @@ def test_an_invalid_account_is_an_error_with_a_clear_message_and_does_not_block_
     assert SyncError.objects.filter(resolved_at__isnull=True).count() == 1
 
 
+@pytest.mark.usefixtures("creating")
+def test_accounts_created_in_salesforce_in_a_window_read_in_bulk_are_created_too(sf, clock, settings):
+    settings.CRM_BULK_THRESHOLD = 3
+    settings.CRM_BULK_POLL_SECONDS = 0.01
+    clock.sync(0, full=True)
+    with clock.at(2):
+        for n in range(5):  # more than the threshold: one Bulk API query job of the linked Accounts
+            new_account(sf, f"New {n} Ltd")
+    run = clock.sync(5, direction="in")
+    assert (run.status, run.records_in) == ("succeeded", 5), run.message
+    assert Partner.objects.count() == 5
+    assert all(a["Channelops_Id__c"] for a in sf.records("Account"))
+
+
 def test_without_the_setting_nothing_is_created_from_salesforce(sf, clock, settings):
     settings.CRM_CREATE_FROM_CRM = False
     clock.sync(0, full=True)

@@ -303,7 +303,8 @@ def contact_create(
         user=user,
     )
     contact.full_clean()
-    contact._history_user = by or audit_as  # type: ignore[attr-defined]
+    if by is not None or audit_as is not None:  # else the request's user, as simple-history finds it
+        contact._history_user = by or audit_as  # type: ignore[attr-defined]
     if reason:
         contact._change_reason = reason[:100]  # type: ignore[attr-defined]
     contact.save()

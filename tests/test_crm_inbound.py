@@ -486,6 +486,13 @@ def test_an_owner_changed_on_both_sides_is_a_conflict_and_the_crm_side_names_the
         "ours@vendor.test",
         "theirs@vendor.test",
     )
+    # Another change of the Account before ours is sent: the same conflict is not listed twice.
+    with clock.at(6):
+        sf.remote_change(
+            "Account", sf.by_external_id("Account", f"partner-{partner.pk}")["Id"], Phone="+44 20 7946 0009"
+        )
+    clock.sync(7, direction="in")
+    assert SyncConflict.objects.count() == 1
     conflict_resolve(conflict=conflict, side="crm", by=administrator)
     assert Partner.objects.get(pk=partner.pk).cam == theirs
 

@@ -132,6 +132,8 @@ def diff(
                     kept=m.system_of_record,
                 )
             if m.system_of_record != SystemOfRecord.CRM:
+                # Seen: the same CRM change is not listed again before ours is sent.
+                agreed[m.local_field] = remote
                 continue
         updates[m.local_field] = remote
     return updates, agreed

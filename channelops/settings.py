@@ -400,6 +400,8 @@ CRM_CA_BUNDLE = env.str("CHANNELOPS_CRM_CA_BUNDLE", default="")
 # Above this many records of an object in a run, the sync uses Bulk API 2.0 jobs (of CRM_BULK_JOB_RECORDS).
 CRM_BULK_THRESHOLD = env.int("CHANNELOPS_CRM_BULK_THRESHOLD", default=2000)
 CRM_BULK_JOB_RECORDS = env.int("CHANNELOPS_CRM_BULK_JOB_RECORDS", default=10000)
+# E-mails to partner people are logged in the CRM as completed Tasks (with a CRM connected).
+CRM_LOG_EMAILS = env.bool("CHANNELOPS_CRM_LOG_EMAILS", default=True)
 CRM_BULK_POLL_SECONDS = env.float("CHANNELOPS_CRM_BULK_POLL_SECONDS", default=2.0)
 # Accounts and Contacts created in the CRM become partners and contacts (docs/crm.md); the Account
 # Type value that marks a partner (empty: every new Account).

@@ -20,6 +20,8 @@ Speaks (API version ``v59.0``, any ``vNN.N`` accepted):
   ``Name`` starting with ``"INVALID"`` fails with ``FIELD_CUSTOM_VALIDATION_EXCEPTION``), lookups
   by external id (``"Account": {"Channelops_Id__c": "…"}``) and ``lock(external_id)`` (the next
   write of that record fails with ``UNABLE_TO_LOCK_ROW``).
+- ``DELETE /services/data/vNN.N/composite/sobjects?ids=a,b&allOrNone=false``: sObject Collections
+  delete (≤ 200 ids), a result per id (``ENTITY_IS_DELETED`` for an id deleted before).
 - ``GET /services/data/vNN.N/sobjects/<Object>/updated/?start=&end=`` and ``…/deleted/``:
   ``ids`` / ``deletedRecords`` changed in the window (ISO 8601; at most 30 days back, else ``400
   INVALID_REPLICATION_DATE``), with ``latestDateCovered``.
@@ -379,6 +381,8 @@ class FakeSalesforce:
             return 200, self._composite(body, headers)
         if rest == "composite/sobjects" and method == "PATCH":
             return 200, self._update(body)
+        if rest == "composite/sobjects" and method == "DELETE":
+            return 200, self._delete(query)
         if (mm := re.fullmatch(r"composite/sobjects/(\w+)/(\w+)", rest)) and method == "PATCH":
             return 200, self._upsert(mm.group(1), mm.group(2), body)
         if mm := re.fullmatch(r"sobjects/(\w+)/(updated|deleted)", rest):
@@ -517,6 +521,44 @@ class FakeSalesforce:
         existing.update(fields)
         existing["SystemModstamp"] = now
         return {"id": existing["Id"], "success": True, "errors": [], "created": False}
+
+    def _delete(self, query: dict[str, list[str]]) -> list[dict[str, Any]]:
+        ids = [i for i in (query.get("ids") or [""])[0].split(",") if i]
+        if not ids:
+            raise ApiError(400, [{"errorCode": "MISSING_ARGUMENT", "message": "ids is required"}])
+        if len(ids) > MAX_COLLECTION:
+            raise ApiError(
+                400,
+                [{"errorCode": "INVALID_BATCH_SIZE", "message": f"More than {MAX_COLLECTION} ids."}],
+            )
+        results = []
+        for rid in ids:
+            obj = next(
+                (o for o, p in PREFIX.items() if rid.startswith(p) and rid in self.org.records.get(o, {})),
+                None,
+            )
+            if obj is None:
+                gone = any(rid == d for o in self.org.deleted.values() for d, _at in o)
+                code = "ENTITY_IS_DELETED" if gone else "INVALID_CROSS_REFERENCE_KEY"
+                results.append(
+                    {
+                        "id": rid,
+                        "success": False,
+                        "errors": [
+                            {
+                                "statusCode": code,
+                                "message": "entity is deleted" if gone else "invalid cross reference id",
+                                "fields": [],
+                            }
+                        ],
+                    }
+                )
+                continue
+            record = self.org.records[obj].pop(rid)
+            self.org.by_ext[obj].pop(record.get("Channelops_Id__c") or "", None)
+            self.org.deleted[obj].append((rid, self.clock()))
+            results.append({"id": rid, "success": True, "errors": []})
+        return results
 
     # --- Bulk API 2.0 -----------------------------------------------------------------------------
 

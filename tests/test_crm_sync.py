@@ -234,7 +234,11 @@ def test_the_license_email_is_logged_as_a_task_under_the_contact_and_account(
     nfr_request_approve(request=req, by=phd_emea)
     deliver()
     deliver()  # a second delivery round changes nothing (the Task is upserted by its external id)
-    (task,) = sf.records("Task")
+    deliver()
+    # The license e-mail once (its own crm.activity), beside the other e-mails to the partner's people.
+    subjects = sorted(t["Subject"] for t in sf.records("Task"))
+    assert subjects.count("E-mail: Ultimate NFR license key for lena@acme.example") == 1, subjects
+    task = next(t for t in sf.records("Task") if t["Subject"].startswith("E-mail: Ultimate NFR license key"))
     account = sf.by_external_id("Account", f"partner-{partner_a.pk}")
     contact = next(c for c in sf.records("Contact") if c["Email"] == "lena@acme.example")
     assert (task["WhatId"], task["WhoId"], task["Status"]) == (account["Id"], contact["Id"], "Completed")
@@ -320,3 +324,83 @@ def test_resolving_a_conflict_of_a_deleted_partner_is_refused_clearly(administra
     )
     assert response.status_code == 200 and "no longer exists" in response.content.decode()
     assert SyncConflict.objects.get().resolved_at is None
+
+
+def test_emails_to_partner_people_and_completed_reviews_are_logged_as_tasks(
+    sf, monthly_review, emea_phd, deliver, smtp_server
+):
+    from channelops.core.models import OutboxMessage
+    from channelops.core.outbox import outbox_enqueue
+    from channelops.helpdesk.services import review_complete
+
+    from .factories import MembershipFactory
+
+    partner = monthly_review.partner
+    person = MembershipFactory(partner=partner, role="user").user
+    outbox_enqueue(  # what email_partner_people queues (rendered from its templates)
+        kind="email",
+        key="test-mail-1",
+        topic=f"partner:{partner.pk}",
+        payload={
+            "to": [person.email, "cam.copy@vendor.test"],
+            "subject": "Your quarterly check-in",
+            "text": "See you soon.",
+        },
+    )
+    review_complete(review=monthly_review, notes="Two admins; add a PSE.", by=emea_phd)
+    for _round in range(3):
+        deliver()
+    account = sf.by_external_id("Account", f"partner-{partner.pk}")
+    tasks = {t["Subject"]: t for t in sf.records("Task")}
+    mail_task = tasks["E-mail: Your quarterly check-in"]
+    contact = next(c for c in sf.records("Contact") if c.get("Email") == person.email)
+    assert (mail_task["WhoId"], mail_task["WhatId"], mail_task["Status"]) == (
+        contact["Id"],
+        account["Id"],
+        "Completed",
+    )
+    review_task = next(t for s, t in tasks.items() if s.startswith("Account review completed: "))
+    assert review_task["WhatId"] == account["Id"] and "WhoId" not in review_task
+    assert review_task["Description"] == "Two admins; add a PSE."
+    # The staff copy is not logged; delivering again logs nothing twice.
+    assert len(sf.records("Task")) == 2
+    deliver()
+    assert len(sf.records("Task")) == 2
+    assert OutboxMessage.objects.filter(kind="crm.task").count() == 2
+
+
+def test_without_a_crm_no_activity_is_queued(settings, monthly_review, emea_phd, deliver, smtp_server):
+    from channelops.core.models import OutboxMessage
+    from channelops.helpdesk.services import review_complete
+
+    settings.CRM_ENABLED = False
+    review_complete(review=monthly_review, notes="Fine.", by=emea_phd)
+    deliver()
+    assert not OutboxMessage.objects.filter(kind="crm.task").exists()
+
+
+def test_records_deleted_in_channelops_are_deleted_or_marked_in_the_crm(sf, partners):
+    with time_machine.travel(NOW, tick=False):
+        crm_sync(direction="out", full=True)
+    doomed_contact = Contact.objects.get(partner=partners[0])
+    contact_ext = f"contact-{doomed_contact.pk}"
+    remote_contact_id = sf.by_external_id("Contact", contact_ext)["Id"]
+    gone_partner = partners[2]
+    account_id = sf.by_external_id("Account", f"partner-{gone_partner.pk}")["Id"]
+    with time_machine.travel(NOW + timedelta(minutes=2), tick=False):
+        doomed_contact.delete()
+        Contact.objects.filter(partner=gone_partner).delete()
+        Partner.objects.filter(pk=gone_partner.pk).delete()
+    with time_machine.travel(NOW + timedelta(minutes=4), tick=False):
+        dry = crm_sync(direction="out", dry_run=True)
+        assert dry.records_out == 3 and sf.by_external_id("Contact", contact_ext) is not None
+        run = crm_sync(direction="out")
+    assert (run.status, run.records_out, run.errors) == ("succeeded", 3, 0), run.message
+    # The contacts are deleted in the CRM; the Account stays (the CRM's own history) marked deleted.
+    assert sf.by_external_id("Contact", contact_ext) is None
+    assert remote_contact_id not in {c["Id"] for c in sf.records("Contact")}
+    account = next(a for a in sf.records("Account") if a["Id"] == account_id)
+    assert account["Partner_Status__c"] == "deleted"
+    # Done once: the next run sends nothing.
+    with time_machine.travel(NOW + timedelta(minutes=6), tick=False):
+        assert crm_sync(direction="out").records_out == 0

@@ -12,7 +12,7 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.core import checks
 
-        from . import outbox  # noqa: F401  (registers the e-mail handler)
+        from . import crm, outbox  # noqa: F401  (register the e-mail and crm.task handlers)
         from .deploy_checks import check_deployment_settings
 
         checks.register(check_deployment_settings, checks.Tags.security, deploy=True)

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from django.conf import settings
 
 from .models import OutboxMessage
+from .outbox import register_handler
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,16 @@ def crm_placeholder(msg: OutboxMessage) -> bool:
     raise NoCrmConfigured(
         f"CRM_ENABLED is true but no CRM sync is installed to deliver {msg.kind} (see docs/configuration.md)"
     )
+
+
+#: A completed Task in the CRM under a partner's Account (and contact): e-mails to partner people,
+#: completed account reviews (docs/crm.md, "Activities and reviews").
+CRM_TASK_KIND = "crm.task"
+
+
+@register_handler(CRM_TASK_KIND)
+def deliver_crm_task(msg: OutboxMessage) -> None:
+    crm_placeholder(msg)
 
 
 # --- what lower apps may ask the CRM sync (it sits above them) -------------------------------------

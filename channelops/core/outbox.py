@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from .emails import render_email
+from .hooks import Hook
 from .i18n import recipient_languages
 from .models import OutboxMessage, OutboxStatus
 
@@ -135,7 +136,17 @@ def message_id_for(key: str) -> str:
     return f"<{digest}@{domain}>"
 
 
+#: An ``email`` outbox message was handed to the mail server (the CRM sync logs those to partner
+#: people as activities). Runs in the delivering worker, after the send.
+email_delivered = Hook("email_delivered", "msg")
+
+
 @register_handler("email")
+def deliver_email(msg: OutboxMessage) -> None:
+    send_email_message(msg)
+    email_delivered.call(msg=msg)
+
+
 def send_email_message(msg: OutboxMessage) -> None:
     """Send the e-mail in ``msg.payload`` (to, subject, text, html, reply_to, attachments)."""
     p = msg.payload

@@ -53,6 +53,8 @@ class CrmAdapter(Protocol):
 
     def changed(self, obj: str, start: datetime, end: datetime) -> Changes: ...
 
+    def delete(self, obj: str, remote_ids: list[str]) -> list[UpsertResult]: ...
+
     def read(self, obj: str, fields: Iterable[str], ids: list[str]) -> list[dict[str, Any]]: ...
 
     def update(self, obj: str, records: list[dict[str, Any]]) -> list[UpsertResult]: ...
@@ -157,6 +159,27 @@ class SalesforceAdapter:
                     success=bool(result.get("success")),
                     remote_id=result.get("id") or "",
                     created=bool(result.get("created")),
+                    code=error.get("statusCode", ""),
+                    message=error.get("message", ""),
+                )
+            )
+        return out
+
+    def delete(self, obj: str, remote_ids: list[str]) -> list[UpsertResult]:
+        """sObject Collections delete (≤ 200 ids a call, not all-or-none): a result per id."""
+        if len(remote_ids) > COLLECTION_LIMIT:
+            raise ValueError(f"at most {COLLECTION_LIMIT} records per sObject Collections call")
+        answer = self._call(
+            "composite/sobjects", method="DELETE", params={"ids": ",".join(remote_ids), "allOrNone": "false"}
+        )
+        out = []
+        for rid, result in zip(remote_ids, answer, strict=True):
+            error = (result.get("errors") or [{}])[0]
+            out.append(
+                UpsertResult(
+                    external_id=rid,
+                    success=bool(result.get("success")),
+                    remote_id=result.get("id") or rid,
                     code=error.get("statusCode", ""),
                     message=error.get("message", ""),
                 )

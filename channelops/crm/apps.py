@@ -14,15 +14,20 @@ class CrmConfig(AppConfig):
 
         from channelops.accounts.roles import ADMINISTRATOR, PHD
         from channelops.core.crm import register_crm_writer, register_partner_crm_status
+        from channelops.core.events import event_published
         from channelops.core.navigation import CONSOLE, NavItem, register_nav
+        from channelops.core.outbox import email_delivered
         from channelops.core.queues import WorkQueue, register_queue
         from channelops.core.schedules import register_schedule
         from channelops.core.status import GREEN, GREY, ORANGE, RED, register_status_colors
 
-        from . import querysets, writers
+        from . import activities, querysets, writers
 
         register_crm_writer("crm.partner_update", writers.write_partner_update)
         register_crm_writer("crm.activity", writers.write_activity)
+        register_crm_writer("crm.task", writers.write_activity)
+        email_delivered.register(activities.log_email)
+        event_published.register(activities.log_review)
         register_partner_crm_status(querysets.partner_status)
         register_queue(
             WorkQueue(

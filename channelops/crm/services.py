@@ -25,7 +25,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import OuterRef, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -225,7 +225,7 @@ def record_sent(
     """Keep what a batch's results say: errors for the refused records; for the others the values
     as synced and the CRM's id — a handful of queries per batch, whatever its size."""
     id_field = "crm_account_id" if obj == SyncObject.PARTNER else "crm_contact_id"
-    model = Partner if obj == SyncObject.PARTNER else Contact
+    model: Any = Partner if obj == SyncObject.PARTNER else Contact
     sent = [(r, p, res) for r, p, res in zip(records, payloads, results, strict=True) if res.success]
     now = timezone.now()
     with transaction.atomic():
@@ -238,49 +238,55 @@ def record_sent(
                     code=result.code,
                     message=result.message,
                 )
-        states = {
-            s.local_id: s
-            for s in SyncState.objects.filter(object=obj, local_id__in=[r.pk for r, _p, _s in sent])
-        }
-        new, changed, relinked = [], [], []
-        for record, payload, result in sent:
-            values = {m.local_field: payload[m.remote_field] for m in mappings if m.remote_field in payload}
-            state = states.get(record.pk)
-            _owner_synced(values, record, payload, mappings, state)
-            if state is None:
-                new.append(
-                    SyncState(
-                        object=obj,
-                        local_id=record.pk,
-                        remote_id=result.remote_id,
-                        values=values,
-                        synced_at=now,
-                    )
+        # Replace the states (delete + insert beats an UPDATE … CASE per row), then copy the CRM ids
+        # onto the records from them with one correlated UPDATE per slice.
+        owners = _owners_synced(obj, [r for r, _p, _s in sent], mappings)
+        for part in _chunks([r.pk for r, _p, _s in sent], 500):
+            SyncState.objects.filter(object=obj, local_id__in=part).delete()
+        SyncState.objects.bulk_create(
+            [
+                SyncState(
+                    object=obj,
+                    local_id=record.pk,
+                    remote_id=result.remote_id,
+                    values=_synced_values(record, payload, mappings, owners),
+                    synced_at=now,
                 )
-            else:
-                state.remote_id, state.values, state.synced_at = result.remote_id, values, now
-                changed.append(state)
-            if getattr(record, id_field) != result.remote_id:
-                setattr(record, id_field, result.remote_id)
-                relinked.append(record)
-        SyncState.objects.bulk_create(new, batch_size=500)
-        SyncState.objects.bulk_update(changed, ["remote_id", "values", "synced_at"], batch_size=50)
-        model.objects.bulk_update(relinked, [id_field], batch_size=50)
+                for record, payload, result in sent
+            ],
+            batch_size=500,
+        )
+        relinked = [r.pk for r, _p, res in sent if getattr(r, id_field) != res.remote_id]
+        remote_id = SyncState.objects.filter(object=obj, local_id=OuterRef("pk")).values("remote_id")[:1]
+        for part in _chunks(relinked, 500):
+            model.objects.filter(pk__in=part).update(**{id_field: Subquery(remote_id)})
         _resolve_errors(obj, Direction.OUT, [r.pk for r, _p, _s in sent])
     return len(sent)
 
 
-def _owner_synced(
-    values: dict[str, Any], record: Any, payload: dict[str, Any], mappings: list[FieldMapping], state: Any
-) -> None:
-    """The owner as synced: compared as an e-mail address; when none was sent, as it was."""
+def _owners_synced(obj: str, records: list[Any], mappings: list[FieldMapping]) -> dict[int, Any]:
+    """The owners last synced of these partners (one query; kept when no owner is sent)."""
+    if obj != SyncObject.PARTNER or not any(m.local_field == OWNER_FIELD for m in mappings):
+        return {}
+    states = SyncState.objects.filter(object=obj, local_id__in=[r.pk for r in records]).only(
+        "local_id", "values"
+    )
+    return {s.local_id: s.values[OWNER_FIELD] for s in states if OWNER_FIELD in s.values}
+
+
+def _synced_values(
+    record: Any, payload: dict[str, Any], mappings: list[FieldMapping], owners: dict[int, Any]
+) -> dict[str, Any]:
+    """The values as synced: what was sent; the owner as an e-mail address, or (none sent) as it was."""
+    values = {m.local_field: payload[m.remote_field] for m in mappings if m.remote_field in payload}
     for m in mappings:
         if m.local_field != OWNER_FIELD:
             continue
         if m.remote_field in payload:
             values[OWNER_FIELD] = local_value(record, OWNER_FIELD)
-        elif state is not None and OWNER_FIELD in state.values:
-            values[OWNER_FIELD] = state.values[OWNER_FIELD]
+        elif record.pk in owners:
+            values[OWNER_FIELD] = owners[record.pk]
+    return values
 
 
 def _sync_out(
@@ -318,9 +324,64 @@ def _sync_out(
             done += len(chunk)
             if progress:
                 progress(f"{obj} → CRM", done, len(ids))
+        _send_deletes(adapter, run, obj, budget)
         if not run.dry_run:
             cursor.value = started
             cursor.save(update_fields=["value", "updated_at"])
+
+
+DELETED_STATUS = "deleted"  # Partner_Status__c of an Account whose partner was deleted here
+
+
+def _send_deletes(adapter: CrmAdapter, run: SyncRun, obj: str, budget: int) -> None:
+    """Records deleted in channelops since they were synced (their ``SyncState`` outlived them): a
+    contact's Contact is deleted in the CRM; a partner's Account is kept (it holds the CRM's own
+    history: opportunities, activities) and marked with the status "deleted". The state goes only
+    once the CRM confirmed, so a killed run deletes it next time."""
+    model: Any = Partner if obj == SyncObject.PARTNER else Contact
+    gone = list(
+        SyncState.objects.filter(object=obj)
+        .exclude(local_id__in=Subquery(model.objects.values("pk")))
+        .exclude(remote_id="")
+        .order_by("local_id")
+    )
+    for chunk in _chunks(gone, BATCH):
+        if run.dry_run:
+            run.records_out += len(chunk)
+            continue
+        if adapter.calls + 1 > budget:
+            raise BudgetExhausted
+        if obj == SyncObject.CONTACT:
+            results = adapter.delete(REMOTE_OBJECT[obj], [state.remote_id for state in chunk])
+        else:
+            results = adapter.upsert(
+                REMOTE_OBJECT[obj],
+                EXTERNAL_ID,
+                [
+                    {EXTERNAL_ID: external_id(obj, state.local_id), "Partner_Status__c": DELETED_STATUS}
+                    for state in chunk
+                ],
+            )
+        done = []
+        for state, result in zip(chunk, results, strict=True):
+            if result.success or result.code == "ENTITY_IS_DELETED":
+                done.append(state.pk)
+            else:
+                _record_error(
+                    obj=obj,
+                    direction=Direction.OUT,
+                    local_id=state.local_id,
+                    remote_id=state.remote_id,
+                    code=result.code,
+                    message=result.message,
+                )
+        with transaction.atomic():
+            SyncState.objects.filter(pk__in=done).delete()
+            _resolve_errors(obj, Direction.OUT, [s.local_id for s in chunk if s.pk in done])
+        run.records_out += len(done)
+        run.errors += len(chunk) - len(done)
+        run.api_calls = adapter.calls
+        run.save(update_fields=["records_out", "errors", "api_calls"])
 
 
 # --- inbound -------------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 - ``crm.partner_update`` (a completed account review: Last PHD Review, Account Notes): the
   partner's Account is upserted with every mapped field, so it exists even before a full sync;
-- ``crm.activity`` (the NFR license e-mail): a completed Task under the license contact
+- ``crm.activity`` (the NFR license e-mail) and ``crm.task`` (e-mails to partner people, completed
+  reviews; ``activities.py``): a completed Task under the license contact
   (``WhoId``) and the partner's Account (``WhatId``), upserted by ``Channelops_Id__c`` so a
   redelivery never logs it twice. The contact is the partner's channelops contact with that
   e-mail (sent first when needed) or, for a license contact who is not one, a Contact created
@@ -76,16 +77,16 @@ def write_activity(msg: OutboxMessage) -> None:
     partner = Partner.objects.get(pk=activity["partner_id"])
     adapter = connect()
     account_id = _push(adapter, SyncObject.PARTNER, partner.pk)
-    who_id = _who(adapter, activity, partner)
     task = {
-        EXTERNAL_ID: f"activity-{msg.idempotency_key}",
+        EXTERNAL_ID: f"activity-{msg.idempotency_key}"[:255],
         "Subject": activity["subject"][:255],
         "Description": activity.get("body", "")[:32000],
-        "WhoId": who_id,
         "WhatId": account_id,
         "Status": "Completed",
         "ActivityDate": activity["date"][:10],
     }
+    if activity.get("who_email"):  # a review's Task has no contact
+        task["WhoId"] = _who(adapter, activity, partner)
     (result,) = adapter.upsert("Task", EXTERNAL_ID, [task])
     if not result.success:
         raise CrmUnavailable(f"the CRM refused the activity: {result.code} {result.message}")

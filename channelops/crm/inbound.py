@@ -63,6 +63,7 @@ ACCOUNT_FIELDS = [
 ]
 CONTACT_FIELDS = ["FirstName", "LastName", "Email", "Phone", "Title", "AccountId"]
 Pending = list[tuple[int, str]]  # (local id, CRM id) of records to link
+ROWS_PER_TRANSACTION = 1000
 
 
 def creating() -> bool:
@@ -458,6 +459,40 @@ def link_pending(adapter: CrmAdapter, run: SyncRun, obj: str, pending: Pending) 
     ).update(resolved_at=timezone.now())
 
 
+def _apply_contact_rows(
+    adapter: CrmAdapter, run: SyncRun, rows: list[dict[str, Any]], mappings: list[FieldMapping], by: User
+) -> None:
+    """Apply a batch of Contacts read from the CRM in one transaction, in a constant number of
+    queries for the records that did not change; then link the ones created from the CRM."""
+    pks = [pk for r in rows if (pk := local_pk(SyncObject.CONTACT, r.get(EXTERNAL_ID))) is not None]
+    contacts = Contact.objects.in_bulk(pks)
+    states = {s.local_id: s for s in SyncState.objects.filter(object=SyncObject.CONTACT, local_id__in=pks)}
+    accounts = {r.get("AccountId") for r in rows if not r.get(EXTERNAL_ID) and r.get("AccountId")}
+    partners = (
+        {p.crm_account_id: p for p in Partner.objects.filter(crm_account_id__in=accounts)} if accounts else {}
+    )
+    pending: Pending = []
+    with transaction.atomic():
+        for row in rows:
+            pk = local_pk(SyncObject.CONTACT, row.get(EXTERNAL_ID))
+            if pk is None:
+                create_contact(
+                    row=row,
+                    partner=partners.get(str(row.get("AccountId") or "")),
+                    mappings=mappings,
+                    run=run,
+                    by=by,
+                    pending=pending,
+                )
+            elif pk in contacts:
+                apply_contact(
+                    row=row, contact=contacts[pk], state=states.get(pk), mappings=mappings, run=run, by=by
+                )
+    link_pending(adapter, run, SyncObject.CONTACT, pending)
+    run.api_calls = adapter.calls
+    run.save(update_fields=["records_in", "errors", "conflicts", "api_calls"])
+
+
 def sync_in_contacts(
     adapter: CrmAdapter,
     run: SyncRun,
@@ -494,41 +529,12 @@ def sync_in_contacts(
         ids, deleted = changes.ids, changes.deleted
     by = engine.crm_user()
     done = 0
-    for rows in engine._remote_rows(adapter, SyncObject.CONTACT, fields, ids, budget):
-        pks = [pk for r in rows if (pk := local_pk(SyncObject.CONTACT, r.get(EXTERNAL_ID))) is not None]
-        contacts = Contact.objects.in_bulk(pks)
-        states = {
-            s.local_id: s for s in SyncState.objects.filter(object=SyncObject.CONTACT, local_id__in=pks)
-        }
-        accounts = {r.get("AccountId") for r in rows if not r.get(EXTERNAL_ID) and r.get("AccountId")}
-        partners = (
-            {p.crm_account_id: p for p in Partner.objects.filter(crm_account_id__in=accounts)}
-            if accounts
-            else {}
-        )
-        pending: Pending = []
-        with transaction.atomic():
-            for row in rows:
-                pk = local_pk(SyncObject.CONTACT, row.get(EXTERNAL_ID))
-                if pk is None:
-                    create_contact(
-                        row=row,
-                        partner=partners.get(str(row.get("AccountId") or "")),
-                        mappings=mappings,
-                        run=run,
-                        by=by,
-                        pending=pending,
-                    )
-                elif pk in contacts:
-                    apply_contact(
-                        row=row, contact=contacts[pk], state=states.get(pk), mappings=mappings, run=run, by=by
-                    )
-        link_pending(adapter, run, SyncObject.CONTACT, pending)
-        run.api_calls = adapter.calls
-        run.save(update_fields=["records_in", "errors", "conflicts", "api_calls"])
-        done += len(rows)
-        if progress:
-            progress("CRM → contacts", done, len(ids))
+    for page in engine._remote_rows(adapter, SyncObject.CONTACT, fields, ids, budget):
+        for rows in engine._chunks(page, ROWS_PER_TRANSACTION):  # a bulk page holds up to 50,000
+            _apply_contact_rows(adapter, run, rows, mappings, by)
+            done += len(rows)
+            if progress:
+                progress("CRM → contacts", done, len(ids))
     if not run.dry_run:
         if not ids:
             link_pending(adapter, run, SyncObject.CONTACT, [])

@@ -314,7 +314,9 @@ def test_a_contact_created_in_salesforce_under_a_linked_account_appears_under_th
 
 
 @pytest.mark.usefixtures("creating")
-def test_an_invalid_account_is_an_error_with_a_clear_message_and_does_not_block_the_others(sf, clock):
+def test_an_invalid_account_is_an_error_with_a_clear_message_and_does_not_block_the_others(
+    sf, clock, administrator, login
+):
     clock.sync(0, full=True)
     with clock.at(2):
         bad_region = new_account(sf, "Bad Region Ltd", Partner_Region__c="MARS")
@@ -326,6 +328,8 @@ def test_an_invalid_account_is_an_error_with_a_clear_message_and_does_not_block_
     messages = dict(SyncError.objects.filter(object="partner").values_list("remote_id", "message"))
     assert "Unknown or inactive region “MARS”" in messages[bad_region["Id"]]
     assert "country" in messages[bad_country["Id"]].lower()
+    page = login(administrator).get("/console/crm/").content.decode()
+    assert f"#{bad_region['Id']}" in page and "Unknown or inactive region" in page
     # Fixed in Salesforce: created by the next run, the error resolved.
     with clock.at(6):
         sf.remote_change("Account", bad_region["Id"], Partner_Region__c="EMEA")

@@ -403,6 +403,10 @@ CRM_BULK_JOB_RECORDS = env.int("CHANNELOPS_CRM_BULK_JOB_RECORDS", default=10000)
 # E-mails to partner people are logged in the CRM as completed Tasks (with a CRM connected).
 CRM_LOG_EMAILS = env.bool("CHANNELOPS_CRM_LOG_EMAILS", default=True)
 CRM_BULK_POLL_SECONDS = env.float("CHANNELOPS_CRM_BULK_POLL_SECONDS", default=2.0)
+# Accounts and Contacts created in the CRM become partners and contacts (docs/crm.md); the Account
+# Type value that marks a partner (empty: every new Account).
+CRM_CREATE_FROM_CRM = env.bool("CHANNELOPS_CRM_CREATE_FROM_CRM", default=False)
+CRM_PARTNER_RECORD_TYPE = env.str("CHANNELOPS_CRM_PARTNER_RECORD_TYPE", default="Partner")
 
 # Outgoing webhooks (docs/webhooks.md)
 WEBHOOKS_ALLOW_PRIVATE = env.bool("CHANNELOPS_WEBHOOKS_ALLOW_PRIVATE", default=False)

@@ -25,8 +25,14 @@ Speaks (API version ``v59.0``, any ``vNN.N`` accepted):
 - ``GET /services/data/vNN.N/sobjects/<Object>/updated/?start=&end=`` and ``…/deleted/``:
   ``ids`` / ``deletedRecords`` changed in the window (ISO 8601; at most 30 days back, else ``400
   INVALID_REPLICATION_DATE``), with ``latestDateCovered``.
-- ``GET /services/data/vNN.N/query/?q=SELECT f1, f2 FROM Obj [WHERE Id IN ('a','b')]``: records with
-  ``attributes``; ``totalSize``, ``done``.
+- ``POST /services/data/vNN.N/composite``: Composite, up to 25 subrequests answered in
+  ``compositeResponse`` (recorded as one call).
+- ``PATCH /services/data/vNN.N/composite/sobjects``: sObject Collections update by ``Id`` (at most
+  200; an unknown Id is ``ENTITY_IS_DELETED``, a taken external id ``DUPLICATE_VALUE``, ``lock``
+  works with the record's Id too).
+- ``GET /services/data/vNN.N/query/?q=SELECT f1, f2 FROM Obj [WHERE Id|Email IN ('a','b')]``:
+  records with ``attributes``; ``totalSize``, ``done``. Objects: Account, Contact, Task, User
+  (``Id``, ``Email``, ``Name``; e-mails compare ignoring case).
 
 - Bulk API 2.0 ingest (``POST …/jobs/ingest`` with ``object``, ``operation`` ``upsert``/``insert``
   and ``externalIdFieldName``; ``PUT …/jobs/ingest/<id>/batches`` with the CSV, at most 150 MB;
@@ -41,8 +47,9 @@ Speaks (API version ``v59.0``, any ``vNN.N`` accepted):
   ``Sforce-NumberOfRecords`` headers); the SOQL as for ``query/`` plus ``WHERE <field> != null``.
 
 Test helpers: ``on_call`` (a callback after each call is handled, before it is answered),
-``remote_change(obj, external_id, **fields)`` (what a Salesforce user does),
-``remote_delete``, ``records(obj)``, ``calls`` (every request), ``fail_next(n, status)``.
+``remote_change(obj, record_id, **fields)`` and ``remote_create(obj, **fields)`` (what a Salesforce
+user does), ``remote_delete``, ``add_user(email, name)``, ``records(obj)``, ``calls`` (every
+request), ``fail_next(n, status)``.
 """
 
 from __future__ import annotations
@@ -74,12 +81,15 @@ FIELDS: dict[str, list[tuple[str, str, bool]]] = {
         ("Phone", "phone", False),
         ("BillingCountryCode", "picklist", False),
         ("OwnerId", "reference", False),
+        ("Type", "picklist", False),
         ("Channelops_Id__c", "string", True),
         ("Partner_Tier__c", "string", False),
         ("Partner_Region__c", "string", False),
         ("Partner_Status__c", "string", False),
         ("Last_PHD_Review__c", "date", False),
         ("Account_Notes__c", "textarea", False),
+        ("Partner_Certifications__c", "multipicklist", False),
+        ("Agreements_Accepted_On__c", "date", False),
         ("SystemModstamp", "datetime", False),
     ],
     "Contact": [
@@ -104,8 +114,14 @@ FIELDS: dict[str, list[tuple[str, str, bool]]] = {
         ("Channelops_Id__c", "string", True),
         ("SystemModstamp", "datetime", False),
     ],
+    "User": [
+        ("Id", "id", False),
+        ("Email", "email", False),
+        ("Name", "string", False),
+        ("SystemModstamp", "datetime", False),
+    ],
 }
-REQUIRED = {"Account": ["Name"], "Contact": ["LastName"], "Task": ["Subject"]}
+REQUIRED = {"Account": ["Name"], "Contact": ["LastName"], "Task": ["Subject"], "User": ["Email"]}
 PREFIX = {"Account": "001", "Contact": "003", "Task": "00T", "User": "005"}
 
 
@@ -323,6 +339,12 @@ class FakeSalesforce:
                 self.org.by_ext[obj][record["Channelops_Id__c"]] = record
             return record
 
+    def add_user(self, email: str, name: str = "") -> dict[str, Any]:
+        """A Salesforce User (an Account's owner): Id, Email, Name."""
+        record = self.remote_create("User", Email=email, Name=name or email)
+        self.org.users[email] = record["Id"]
+        return record
+
     def remote_delete(self, obj: str, record_id: str) -> None:
         with self._lock:
             record = self.org.records[obj].pop(record_id)
@@ -355,6 +377,10 @@ class FakeSalesforce:
         body = json.loads(raw) if raw else None
         if mm := re.fullmatch(r"sobjects/(\w+)/describe", rest):
             return 200, self._describe(mm.group(1))
+        if rest == "composite" and method == "POST":
+            return 200, self._composite(body, headers)
+        if rest == "composite/sobjects" and method == "PATCH":
+            return 200, self._update(body)
         if rest == "composite/sobjects" and method == "DELETE":
             return 200, self._delete(query)
         if (mm := re.fullmatch(r"composite/sobjects/(\w+)/(\w+)", rest)) and method == "PATCH":
@@ -686,6 +712,82 @@ class FakeSalesforce:
             job.object = answer["object"]
             job.state = "JobComplete"
 
+    def _composite(self, body: Any, headers: Any) -> dict[str, Any]:
+        """Composite: up to 25 subrequests (``method``, ``url``, ``referenceId``) run in order; their
+        answers in ``compositeResponse``. One recorded call, as Salesforce counts it."""
+        subrequests = (body or {}).get("compositeRequest")
+        if not isinstance(subrequests, list) or not subrequests or len(subrequests) > 25:
+            raise ApiError(400, [{"errorCode": "INVALID_BATCH_SIZE", "message": "1 to 25 subrequests"}])
+        answers = []
+        for sub in subrequests:
+            parts = urlsplit(sub.get("url", ""))
+            raw = json.dumps(sub["body"]).encode() if sub.get("body") is not None else b""
+            try:
+                status, answer = self._route(
+                    sub.get("method", "GET"), parts.path, parse_qs(parts.query), raw, headers
+                )
+            except ApiError as exc:
+                status, answer = exc.status, exc.body
+            answers.append(
+                {
+                    "body": answer,
+                    "httpHeaders": {},
+                    "httpStatusCode": status,
+                    "referenceId": sub.get("referenceId"),
+                }
+            )
+        return {"compositeResponse": answers}
+
+    def _update(self, body: Any) -> list[dict[str, Any]]:
+        """sObject Collections update by ``Id`` (``PATCH composite/sobjects``): at most 200 records,
+        each with ``attributes.type``; per-record results; an unknown Id is ``ENTITY_IS_DELETED``."""
+        records = (body or {}).get("records")
+        if not isinstance(records, list) or not records:
+            raise ApiError(400, [{"errorCode": "JSON_PARSER_ERROR", "message": "records is required"}])
+        if len(records) > MAX_COLLECTION:
+            raise ApiError(
+                400,
+                [
+                    {
+                        "errorCode": "INVALID_BATCH_SIZE",
+                        "message": f"The number of records can't be more than {MAX_COLLECTION}.",
+                    }
+                ],
+            )
+        results = []
+        for record in records:
+            obj = (record.get("attributes") or {}).get("type")
+            if obj not in FIELDS:
+                results.append(_err("INVALID_TYPE", "attributes.type is required"))
+                continue
+            existing = self.org.records[obj].get(record.get("Id") or "")
+            if existing is None:
+                results.append(_err("ENTITY_IS_DELETED", "entity is deleted"))
+                continue
+            fields = {k: v for k, v in record.items() if k not in ("attributes", "Id")}
+            unknown = sorted(set(fields) - {n for n, _t, _e in FIELDS[obj]})
+            if unknown:
+                results.append(
+                    _err("INVALID_FIELD", f"No such column '{unknown[0]}' on sobject of type {obj}")
+                )
+                continue
+            ext = existing.get("Channelops_Id__c")
+            if f"{obj}:{ext or existing['Id']}" in self.org.locked:
+                self.org.locked.discard(f"{obj}:{ext or existing['Id']}")
+                results.append(_err("UNABLE_TO_LOCK_ROW", "unable to obtain exclusive access to this record"))
+                continue
+            new_ext = fields.get("Channelops_Id__c")
+            if new_ext and new_ext != ext and new_ext in self.org.by_ext[obj]:
+                results.append(_err("DUPLICATE_VALUE", "duplicate value found: Channelops_Id__c"))
+                continue
+            existing.update(fields)
+            existing["SystemModstamp"] = _ts(self.clock())
+            if new_ext:
+                self.org.by_ext[obj].pop(ext or "", None)
+                self.org.by_ext[obj][new_ext] = existing
+            results.append({"id": existing["Id"], "success": True, "errors": []})
+        return results
+
     def _replication(self, obj: str, which: str, query: dict[str, list[str]]) -> dict[str, Any]:
         try:
             start = _parse_ts(query["start"][0])
@@ -721,7 +823,7 @@ class FakeSalesforce:
     def _query(self, soql: str) -> dict[str, Any]:
         m = re.fullmatch(
             r"\s*SELECT\s+(.+?)\s+FROM\s+(\w+)"
-            r"(?:\s+WHERE\s+(?:Id\s+IN\s*\((.*)\)|(\w+)\s*!=\s*null))?\s*",
+            r"(?:\s+WHERE\s+(?:(Id|Email)\s+IN\s*\((.*)\)|(\w+)\s*!=\s*null))?\s*",
             soql,
             re.I | re.S,
         )
@@ -734,15 +836,18 @@ class FakeSalesforce:
         if bad:
             raise ApiError(400, [{"errorCode": "INVALID_FIELD", "message": f"No such column '{bad[0]}'"}])
         rows = list(self.org.records[obj].values())
-        if m.group(3) is not None:
-            wanted = set(re.findall(r"'([^']*)'", m.group(3)))
-            rows = [r for r in rows if r["Id"] in wanted]
         if m.group(4) is not None:
-            if m.group(4) not in known:
+            # SOQL string literals: backslash escapes; comparing text ignores case (e-mails).
+            quoted = re.findall(r"'((?:[^'\\]|\\.)*)'", m.group(4))
+            wanted = {re.sub(r"\\(.)", r"\1", q).lower() for q in quoted}
+            key = "Id" if m.group(3).lower() == "id" else "Email"
+            rows = [r for r in rows if str(r.get(key) or "").lower() in wanted]
+        if m.group(5) is not None:
+            if m.group(5) not in known:
                 raise ApiError(
-                    400, [{"errorCode": "INVALID_FIELD", "message": f"No such column '{m.group(4)}'"}]
+                    400, [{"errorCode": "INVALID_FIELD", "message": f"No such column '{m.group(5)}'"}]
                 )
-            rows = [r for r in rows if r.get(m.group(4)) is not None]
+            rows = [r for r in rows if r.get(m.group(5)) is not None]
         return {
             "object": obj,
             "fields": fields,

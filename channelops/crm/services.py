@@ -30,13 +30,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channelops.accounts.models import User
+from channelops.agreements.models import Acceptance
 from channelops.core.exceptions import NotAllowed
+from channelops.enablement.models import PartnerCertificationStatus
 from channelops.partners.models import Contact, Partner
-from channelops.partners.services import partner_fields_set
 
-from .adapter import CrmAdapter, CrmUnavailable, SalesforceAdapter
+from .adapter import Changes, CrmAdapter, CrmUnavailable, SalesforceAdapter
 from .auth import configured, obtain_token
-from .mapping import EXTERNAL_ID, INBOUND_FIELDS, REMOTE_OBJECT, external_id, local_pk, local_value
+from .mapping import EXTERNAL_ID, REMOTE_OBJECT, external_id, local_pk, local_value, partner_extras
 from .models import (
     Direction,
     FieldMapping,
@@ -49,12 +50,16 @@ from .models import (
     SyncState,
     SystemOfRecord,
 )
+from .owners import OWNER_FIELD, outbound_owner, owner_directory
 
 BATCH = 200
 BULK_JOB_CALLS = 8  # create, upload, close, ≥1 check, job info, successful + failed results
 REPLICATION_DAYS = 29  # getUpdated/getDeleted answer at most 30 days back
 CRM_USER_EMAIL = "crm-sync@channelops.invalid"
 RESOLVE_PERM = "crm.change_syncconflict"
+# Records not sent until settled: deleted in the CRM (staff decide), created there and not yet
+# linked by their Channelops_Id__c (the inbound sync writes it back; docs/crm.md).
+UNLINKED_CODES = ("DELETED_IN_CRM", "NOT_LINKED")
 Progress = Callable[[str, int, int], None]
 
 
@@ -150,9 +155,20 @@ def _changed_ids(obj: str, since: datetime | None) -> set[int]:
     if obj == SyncObject.PARTNER:
         ids = set(Partner.objects.filter(updated_at__gt=since).values_list("pk", flat=True))
         ids |= set(Partner.history.filter(history_date__gt=since).values_list("id", flat=True))
+        ids |= _computed_changes(since)
     else:
         ids = set(Contact.history.filter(history_date__gt=since).values_list("id", flat=True))
     return ids & set(model.objects.filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def _computed_changes(since: datetime) -> set[int]:
+    """Partners whose computed Account fields may have changed: a partner certification's status
+    or an agreement acceptance since ``since``."""
+    ids = set(
+        PartnerCertificationStatus.history.filter(history_date__gt=since).values_list("partner_id", flat=True)
+    )
+    ids |= set(Acceptance.objects.filter(accepted_at__gt=since).values_list("partner_id", flat=True))
+    return ids
 
 
 def _due_retries(obj: str) -> set[int]:
@@ -170,7 +186,7 @@ def _unlinked(obj: str) -> set[int]:
     return {
         local_id
         for local_id in SyncError.objects.filter(
-            object=obj, code="DELETED_IN_CRM", resolved_at__isnull=True
+            object=obj, code__in=UNLINKED_CODES, resolved_at__isnull=True
         ).values_list("local_id", flat=True)
         if local_id is not None
     }
@@ -179,6 +195,11 @@ def _unlinked(obj: str) -> set[int]:
 def payload_for(obj: str, record: Any, mappings: list[FieldMapping]) -> dict[str, Any]:
     data: dict[str, Any] = {EXTERNAL_ID: external_id(obj, record.pk)}
     data.update({m.remote_field: local_value(record, m.local_field) for m in mappings})
+    for m in mappings:
+        if m.local_field == OWNER_FIELD:  # the CAM's CRM user, or the owner stays as it is
+            owner = outbound_owner(data.pop(m.remote_field))
+            if owner:
+                data[m.remote_field] = owner
     if obj == SyncObject.CONTACT:
         data["Account"] = {EXTERNAL_ID: external_id("partner", record.partner_id)}
     return data
@@ -186,7 +207,11 @@ def payload_for(obj: str, record: Any, mappings: list[FieldMapping]) -> dict[str
 
 def load_records(obj: str, ids: list[int]) -> list[Any]:
     if obj == SyncObject.PARTNER:
-        return list(Partner.objects.filter(pk__in=ids).select_related("tier", "region").order_by("pk"))
+        partners = list(
+            Partner.objects.filter(pk__in=ids).select_related("tier", "region", "cam").order_by("pk")
+        )
+        partner_extras(partners)
+        return partners
     return list(Contact.objects.filter(pk__in=ids).order_by("pk"))
 
 
@@ -215,6 +240,7 @@ def record_sent(
                 )
         # Replace the states (delete + insert beats an UPDATE … CASE per row), then copy the CRM ids
         # onto the records from them with one correlated UPDATE per slice.
+        owners = _owners_synced(obj, [r for r, _p, _s in sent], mappings)
         for part in _chunks([r.pk for r, _p, _s in sent], 500):
             SyncState.objects.filter(object=obj, local_id__in=part).delete()
         SyncState.objects.bulk_create(
@@ -223,7 +249,7 @@ def record_sent(
                     object=obj,
                     local_id=record.pk,
                     remote_id=result.remote_id,
-                    values={m.local_field: payload[m.remote_field] for m in mappings},
+                    values=_synced_values(record, payload, mappings, owners),
                     synced_at=now,
                 )
                 for record, payload, result in sent
@@ -236,6 +262,31 @@ def record_sent(
             model.objects.filter(pk__in=part).update(**{id_field: Subquery(remote_id)})
         _resolve_errors(obj, Direction.OUT, [r.pk for r, _p, _s in sent])
     return len(sent)
+
+
+def _owners_synced(obj: str, records: list[Any], mappings: list[FieldMapping]) -> dict[int, Any]:
+    """The owners last synced of these partners (one query; kept when no owner is sent)."""
+    if obj != SyncObject.PARTNER or not any(m.local_field == OWNER_FIELD for m in mappings):
+        return {}
+    states = SyncState.objects.filter(object=obj, local_id__in=[r.pk for r in records]).only(
+        "local_id", "values"
+    )
+    return {s.local_id: s.values[OWNER_FIELD] for s in states if OWNER_FIELD in s.values}
+
+
+def _synced_values(
+    record: Any, payload: dict[str, Any], mappings: list[FieldMapping], owners: dict[int, Any]
+) -> dict[str, Any]:
+    """The values as synced: what was sent; the owner as an e-mail address, or (none sent) as it was."""
+    values = {m.local_field: payload[m.remote_field] for m in mappings if m.remote_field in payload}
+    for m in mappings:
+        if m.local_field != OWNER_FIELD:
+            continue
+        if m.remote_field in payload:
+            values[OWNER_FIELD] = local_value(record, OWNER_FIELD)
+        elif record.pk in owners:
+            values[OWNER_FIELD] = owners[record.pk]
+    return values
 
 
 def _sync_out(
@@ -340,48 +391,34 @@ def _as_text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _apply_partner(row: dict[str, Any], mappings: list[FieldMapping], run: SyncRun, by: User) -> None:
+def _apply_partner(
+    row: dict[str, Any], mappings: list[FieldMapping], run: SyncRun, by: User, pending: list[tuple[int, str]]
+) -> None:
+    from .inbound import REASON, apply_values, create_partner, diff
+
     pk = local_pk("partner", row.get(EXTERNAL_ID))
-    partner = Partner.objects.select_related("tier", "region").filter(pk=pk).first() if pk else None
+    partner = Partner.objects.select_related("tier", "region", "cam").filter(pk=pk).first() if pk else None
     if partner is None:
-        return  # an Account that is not a channelops partner
+        if pk is None:  # an Account that is not (yet) a channelops partner
+            create_partner(row=row, mappings=mappings, run=run, by=by, pending=pending)
+        return
     state, _created = SyncState.objects.get_or_create(object="partner", local_id=partner.pk)
     synced = dict(state.values)
-    updates: dict[str, Any] = {}
-    agreed: dict[str, Any] = {}
-    for m in mappings:
-        if m.local_field not in INBOUND_FIELDS["partner"]:
-            continue
-        remote = row.get(m.remote_field)
-        local = local_value(partner, m.local_field)
-        if _as_text(remote) == _as_text(synced.get(m.local_field)) or _as_text(remote) == _as_text(local):
-            if _as_text(remote) == _as_text(local):
-                agreed[m.local_field] = remote
-            continue
-        if m.local_field in synced and _as_text(local) != _as_text(synced.get(m.local_field)):
-            run.conflicts += 1
-            SyncConflict.objects.create(
-                object="partner",
-                local_id=partner.pk,
-                remote_id=row.get("Id", ""),
-                local_field=m.local_field,
-                remote_field=m.remote_field,
-                local_value=_as_text(local),
-                remote_value=_as_text(remote),
-                synced_value=_as_text(synced.get(m.local_field)),
-                local_changed_at=partner.updated_at,
-                remote_changed_at=_parse(row.get("SystemModstamp")),
-                kept=m.system_of_record,
-            )
-            if m.system_of_record != SystemOfRecord.CRM:
-                continue
-        updates[m.local_field] = remote or ""
+    updates, agreed = diff(
+        obj="partner",
+        record=partner,
+        row=row,
+        mappings=mappings,
+        synced=synced,
+        run=run,
+        local_changed_at=partner.updated_at,
+    )
     if run.dry_run:
         run.records_in += bool(updates)
         return
     if updates:
         try:
-            partner_fields_set(partner=partner, by=by, data=updates, reason="CRM sync")
+            apply_values(obj="partner", record=partner, data=updates, by=by, reason=REASON)
         except ValidationError as exc:
             _record_error(
                 obj="partner",
@@ -396,7 +433,7 @@ def _apply_partner(row: dict[str, Any], mappings: list[FieldMapping], run: SyncR
         run.records_in += 1
         _resolve_errors("partner", Direction.IN, [partner.pk])
     synced.update(agreed)
-    synced.update({k: row.get(next(m.remote_field for m in mappings if m.local_field == k)) for k in updates})
+    synced.update(updates)
     state.values = synced
     state.remote_id = row.get("Id", state.remote_id)
     state.save(update_fields=["values", "remote_id"])
@@ -422,10 +459,12 @@ def _remote_rows(
     if len(ids) > settings.CRM_BULK_THRESHOLD:
         if adapter.calls + BULK_JOB_CALLS > budget:
             raise BudgetExhausted
-        wanted = set(ids)
+        wanted, seen = set(ids), set[str]()
         for page in adapter.bulk_read(REMOTE_OBJECT[obj], fields, f"{EXTERNAL_ID} != null"):
-            yield [row for row in page if row.get("Id") in wanted]
-        return
+            rows = [row for row in page if row.get("Id") in wanted]
+            seen.update(row["Id"] for row in rows)
+            yield rows
+        ids = [i for i in ids if i not in seen]  # created in the CRM (no external id yet) or gone
     for chunk in _chunks(ids, BATCH):
         if adapter.calls + 1 > budget:
             raise BudgetExhausted
@@ -440,14 +479,17 @@ def _sync_in(
     since: datetime | None,
     budget: int,
     progress: Progress | None,
+    changes: Changes | None = None,
 ) -> None:
     mappings = mappings_for("partner", Direction.IN, Direction.BOTH)
     if not mappings:
         return
     cursor = _cursor("in:partner")
-    end = timezone.now()
+    end = changes.covered_until if changes is not None and changes.covered_until else timezone.now()
     start = since if since is not None else cursor.value
-    fields = [EXTERNAL_ID, "SystemModstamp", *(m.remote_field for m in mappings)]
+    from .inbound import creation_fields, link_pending, owners_for
+
+    fields = [EXTERNAL_ID, "SystemModstamp", *(m.remote_field for m in mappings), *creation_fields("partner")]
     if full or start is None or start < end - timedelta(days=REPLICATION_DAYS):
         ids = [
             state.remote_id
@@ -455,20 +497,25 @@ def _sync_in(
         ]
         deleted: list[str] = []
     else:
-        changes = adapter.changed(REMOTE_OBJECT["partner"], start, end)
+        changes = changes or adapter.changed(REMOTE_OBJECT["partner"], start, end)
         ids, deleted = changes.ids, changes.deleted
     by = crm_user()
     done = 0
     for rows in _remote_rows(adapter, "partner", fields, ids, budget):
+        owners_for(rows, mappings)
+        pending: list[tuple[int, str]] = []
         with transaction.atomic():
             for row in rows:
-                _apply_partner(row, mappings, run, by)
+                _apply_partner(row, mappings, run, by, pending)
+        link_pending(adapter, run, "partner", pending)
         run.api_calls = adapter.calls
         run.save(update_fields=["records_in", "errors", "conflicts", "api_calls"])
         done += len(rows)
         if progress:
             progress("CRM → partners", done, len(ids))
     if not run.dry_run:
+        if not ids:
+            link_pending(adapter, run, "partner", [])
         for state in SyncState.objects.filter(object="partner", remote_id__in=deleted):
             _record_error(
                 obj="partner",
@@ -501,10 +548,31 @@ def crm_sync(
     budget = settings.CRM_DAILY_API_BUDGET - calls_today()
     try:
         adapter = adapter or connect()
-        if direction in ("out", "both"):
-            _sync_out(adapter, run, full=full, since=since, budget=budget, progress=progress)
-        if direction in ("in", "both"):
-            _sync_in(adapter, run, full=full, since=since, budget=budget, progress=progress)
+        with owner_directory(adapter):
+            if direction in ("out", "both"):
+                _sync_out(adapter, run, full=full, since=since, budget=budget, progress=progress)
+            if direction in ("in", "both"):
+                from .inbound import replication_windows, sync_in_contacts
+
+                changes = replication_windows(adapter, full=full, since=since, budget=budget)
+                _sync_in(
+                    adapter,
+                    run,
+                    full=full,
+                    since=since,
+                    budget=budget,
+                    progress=progress,
+                    changes=changes.get("partner"),
+                )
+                sync_in_contacts(
+                    adapter,
+                    run,
+                    full=full,
+                    since=since,
+                    budget=budget,
+                    progress=progress,
+                    changes=changes.get("contact"),
+                )
     except BudgetExhausted:
         run.status = RunStatus.PAUSED
         run.message = _(
@@ -523,8 +591,11 @@ def crm_sync(
 
 @transaction.atomic
 def conflict_resolve(*, conflict: SyncConflict, side: str, by: User) -> SyncConflict:
-    """Staff settle a conflict: ``crm`` applies the CRM's value through the partner service;
-    ``channelops`` keeps ours and sends it to the CRM with the next run."""
+    """Staff settle a conflict: ``crm`` applies the CRM's value through the partners app's service
+    (the CAM: the staff member with the owner's e-mail); ``channelops`` keeps ours and sends it to
+    the CRM with the next run."""
+    from .inbound import apply_values
+
     if not by.has_perm(RESOLVE_PERM):
         raise NotAllowed(_("Your role does not allow resolving CRM conflicts."))
     conflict = SyncConflict.objects.select_for_update().get(pk=conflict.pk)
@@ -532,18 +603,30 @@ def conflict_resolve(*, conflict: SyncConflict, side: str, by: User) -> SyncConf
         raise ValidationError(_("This conflict was already resolved."))
     if side not in (SystemOfRecord.CRM, SystemOfRecord.CHANNELOPS):
         raise ValidationError(_("Choose the CRM's value or channelops' value."))
-    partner = Partner.objects.filter(pk=conflict.local_id).first()
-    if partner is None:
-        raise ValidationError(_("This partner no longer exists; there is nothing to resolve."))
+    record: Partner | Contact | None
+    if conflict.object == SyncObject.CONTACT:
+        record = Contact.objects.filter(pk=conflict.local_id).first()
+        if record is None:
+            raise ValidationError(_("This contact no longer exists; there is nothing to resolve."))
+    else:
+        record = Partner.objects.filter(pk=conflict.local_id).first()
+        if record is None:
+            raise ValidationError(_("This partner no longer exists; there is nothing to resolve."))
     if side == SystemOfRecord.CRM:
-        partner_fields_set(
-            partner=partner,
-            by=by,
+        apply_values(
+            obj=conflict.object,
+            record=record,
             data={conflict.local_field: conflict.remote_value},
+            by=by,
             reason="CRM conflict resolved",
         )
+    elif conflict.object == SyncObject.CONTACT:
+        # Sent with the next run: its history has a change after the outbound cursor.
+        record._history_user = by  # type: ignore[union-attr]
+        record._change_reason = "CRM conflict resolved"  # type: ignore[union-attr]
+        record.save(update_fields=[conflict.local_field])
     else:
-        Partner.objects.filter(pk=partner.pk).update(updated_at=timezone.now())  # sent with the next run
+        Partner.objects.filter(pk=record.pk).update(updated_at=timezone.now())  # sent with the next run
     conflict.resolution, conflict.resolved_at, conflict.resolved_by = side, timezone.now(), by
     conflict.save(update_fields=["resolution", "resolved_at", "resolved_by"])
     return conflict

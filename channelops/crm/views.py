@@ -58,20 +58,25 @@ def crm_home(request: HttpRequest) -> HttpResponse:
     errors_qs = SyncError.objects.filter(resolved_at__isnull=True)
     conflicts_qs = SyncConflict.objects.filter(resolved_at__isnull=True)
     conflicts, errors = list(conflicts_qs[:LIMIT]), list(errors_qs[:LIMIT])
-    ids = {c.local_id for c in conflicts} | {
-        e.local_id for e in errors if e.object == "partner" and e.local_id
-    }
+    records: list[SyncError | SyncConflict] = [*conflicts, *errors]
+    ids = {r.local_id for r in records if r.object == "partner" and r.local_id}
     names = dict(Partner.objects.filter(pk__in=ids).values_list("pk", "legal_name"))
-    contacts = dict(
-        Contact.objects.filter(
-            pk__in=[e.local_id for e in errors if e.object == "contact" and e.local_id]
-        ).values_list("pk", "email")
-    )
+    contacts = {
+        pk: (email, partner_id)
+        for pk, email, partner_id in Contact.objects.filter(
+            pk__in=[r.local_id for r in records if r.object == "contact" and r.local_id]
+        ).values_list("pk", "email", "partner_id")
+    }
 
-    def record_label(e: SyncError) -> str:
+    def record_label(e: SyncError | SyncConflict) -> str:
         if e.object == "partner":
             return names.get(e.local_id or 0, f"#{e.local_id or e.remote_id}")
-        return contacts.get(e.local_id or 0, f"#{e.local_id or e.remote_id}")
+        return contacts.get(e.local_id or 0, (f"#{e.local_id or e.remote_id}", None))[0]
+
+    def record_link(e: SyncError | SyncConflict) -> str | None:
+        if e.object == "partner":
+            return _partner_link(e.local_id)
+        return _partner_link(contacts.get(e.local_id or 0, ("", None))[1])
 
     tables = [
         Table(
@@ -104,12 +109,7 @@ def crm_home(request: HttpRequest) -> HttpResponse:
             key="conflicts",
             title=_l("Conflicts to look at"),
             columns=[
-                Column(
-                    "local_id",
-                    _l("Partner"),
-                    value=lambda c: names.get(c.local_id, f"#{c.local_id}"),
-                    link=lambda c: _partner_link(c.local_id),
-                ),
+                Column("local_id", _l("Record"), value=record_label, link=record_link),
                 Column("local_field", _l("Field")),
                 Column("local_value", _l("channelops' value")),
                 Column("remote_value", _l("CRM's value")),
@@ -133,7 +133,7 @@ def crm_home(request: HttpRequest) -> HttpResponse:
                     "object",
                     _l("Record"),
                     value=record_label,
-                    link=lambda e: _partner_link(e.local_id) if e.object == "partner" else None,
+                    link=record_link,
                 ),
                 Column("direction", _l("Direction"), value=lambda e: e.get_direction_display()),
                 Column("code", _l("Code")),

@@ -20,8 +20,10 @@ from channelops.core.models import OutboxMessage
 from channelops.partners.models import Contact, Partner
 
 from .adapter import CrmAdapter, CrmUnavailable
+from .inbound import NOT_LINKED
 from .mapping import EXTERNAL_ID, external_id
-from .models import Direction, SyncObject
+from .models import Direction, SyncError, SyncObject
+from .owners import owner_directory
 from .services import connect, load_records, mappings_for, payload_for, record_sent
 
 
@@ -30,6 +32,9 @@ def _push(adapter: CrmAdapter, obj: str, pk: int) -> str:
     records = load_records(obj, [pk])
     if not records:
         raise CrmUnavailable(f"{obj} {pk} no longer exists")
+    if SyncError.objects.filter(object=obj, local_id=pk, code=NOT_LINKED, resolved_at__isnull=True).exists():
+        # Created in the CRM and not linked yet: upserting now would create a second record.
+        raise CrmUnavailable(f"{obj} {pk} is not linked to its CRM record yet")
     mappings = mappings_for(obj, Direction.OUT, Direction.BOTH)
     payloads = [payload_for(obj, records[0], mappings)]
     (result,) = adapter.upsert("Account" if obj == SyncObject.PARTNER else "Contact", EXTERNAL_ID, payloads)
@@ -40,7 +45,9 @@ def _push(adapter: CrmAdapter, obj: str, pk: int) -> str:
 
 
 def write_partner_update(msg: OutboxMessage) -> None:
-    _push(connect(), SyncObject.PARTNER, int(msg.payload["partner_id"]))
+    adapter = connect()
+    with owner_directory(adapter):  # the CAM's CRM user as the owner
+        _push(adapter, SyncObject.PARTNER, int(msg.payload["partner_id"]))
 
 
 def _who(adapter: CrmAdapter, activity: dict[str, Any], partner: Partner) -> str:

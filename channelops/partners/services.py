@@ -65,8 +65,10 @@ def partner_create(
     cam: User | None = None,
     status: str = PartnerStatus.APPLIED,
     by: User | None = None,
+    reason: str = "",
 ) -> Partner:
-    """Create a partner (validated) and record its first status."""
+    """Create a partner (validated) and record its first status (``reason``: the history's change
+    reason, e.g. "CRM sync")."""
     _require_staff(by)
     if not region.active:
         raise ValidationError({"region": _("This region is not accepting partners.")})
@@ -81,6 +83,8 @@ def partner_create(
     )
     partner.full_clean()
     partner._history_user = by  # type: ignore[attr-defined]
+    if reason:
+        partner._change_reason = reason[:100]  # type: ignore[attr-defined]
     partner.save()
     PartnerStatusChange.objects.create(partner=partner, from_status="", to_status=status, by=by)
     hooks.partner_created.call(partner=partner, by=by)
@@ -278,10 +282,16 @@ def contact_create(
     is_primary: bool = False,
     user: User | None = None,
     by: User | None = None,
+    audit_as: User | None = None,
+    reason: str = "",
 ) -> Contact:
-    """Add a contact to a partner (``by``: the acting person, checked when given)."""
+    """Add a contact to a partner (``by``: the acting person, checked when given).
+
+    ``audit_as`` (with ``by=None``): the system acts, recorded in the history as this staff
+    account (the CRM sync user), with ``reason`` as the change reason."""
     if by is not None:
         _require_partner_admin(partner=partner, by=by, perm="partners.add_contact")
+    _require_staff(audit_as)
     contact = Contact(
         partner=partner,
         first_name=first_name,
@@ -293,7 +303,44 @@ def contact_create(
         user=user,
     )
     contact.full_clean()
+    if by is not None or audit_as is not None:  # else the request's user, as simple-history finds it
+        contact._history_user = by or audit_as  # type: ignore[attr-defined]
+    if reason:
+        contact._change_reason = reason[:100]  # type: ignore[attr-defined]
     contact.save()
+    return contact
+
+
+CONTACT_STAFF_FIELDS = ("phone", "title")
+
+
+@transaction.atomic
+def contact_fields_set(
+    *, contact: Contact, by: User | None, data: dict[str, Any], reason: str = ""
+) -> Contact:
+    """Staff (or the system, ``by=None``) set a contact's phone and job title
+    (``CONTACT_STAFF_FIELDS``; name and e-mail belong to the person's account). Validated; only
+    fields that really change are saved and recorded in the history (with ``reason``)."""
+    _require_staff(by)
+    unknown = set(data) - set(CONTACT_STAFF_FIELDS)
+    if unknown:
+        raise ValidationError(
+            _("These fields cannot be changed here: %(f)s") % {"f": ", ".join(sorted(unknown))}
+        )
+    original = contact
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    changed = [k for k, v in data.items() if getattr(contact, k) != v]
+    if not changed:
+        return contact
+    for k in changed:
+        setattr(contact, k, data[k])
+    contact.full_clean(exclude=[f.name for f in Contact._meta.fields if f.name not in set(changed)])
+    contact._history_user = by  # type: ignore[attr-defined]
+    if reason:
+        contact._change_reason = reason[:100]  # type: ignore[attr-defined]
+    contact.save(update_fields=changed)
+    for k in changed:  # the caller's instance stays current
+        setattr(original, k, getattr(contact, k))
     return contact
 
 

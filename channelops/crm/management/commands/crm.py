@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from channelops.crm.adapter import CrmUnavailable
+from channelops.crm.inbound import creation_fields
 from channelops.crm.mapping import EXTERNAL_ID, REMOTE_OBJECT
 from channelops.crm.models import FieldMapping, RunStatus
 from channelops.crm.services import CrmNotConfigured, connect, crm_sync
@@ -88,6 +89,7 @@ class Command(BaseCommand):
                 wanted = {
                     EXTERNAL_ID,
                     *FieldMapping.objects.filter(object=obj).values_list("remote_field", flat=True),
+                    *creation_fields(obj),  # records created in the CRM: what creating them reads
                 }
                 missing += [f"{remote}.{f}" for f in sorted(wanted - have)]
         except (CrmUnavailable, CrmNotConfigured) as exc:

@@ -19,17 +19,14 @@ SHOWN = 10
 
 def _plan_returned(partner: Any, user: Any) -> list[Attention]:
     """The current business plan was returned (not superseded by a newer submission): its editors revise it."""
-    from .models import BusinessPlan, BusinessPlanState
-    from .services.plans import may_edit_plans
+    from .models import BusinessPlanState
+    from .services.plans import current_business_plans, may_edit_plans
 
     if not may_edit_plans(user, partner):
         return []
-    plan = (
-        BusinessPlan.objects.filter(
-            partner=partner, state=BusinessPlanState.RETURNED, superseded_at__isnull=True
-        )
-        .order_by("-version")
-        .first()
+    # the current versions (shared with the next certification's "business plan on file" on the home)
+    plan = next(
+        (p for p in current_business_plans(partner.pk) if p.state == BusinessPlanState.RETURNED), None
     )
     if plan is None:
         return []

@@ -45,7 +45,7 @@ def shaped(qs: Any, **columns: Any) -> Any:
         if isinstance(expr, str):
             expr = F(expr)
         if kind is datetime and expr is not None:
-            values[f"u_{name}"] = expr  # not cast: SQLite would turn the stored text into a number
+            values[f"u_{name}"] = expr  # already a timestamp (Django's SQLite cast would cut microseconds)
         else:
             values[f"u_{name}"] = Cast(Value(None) if expr is None else expr, output_field=_OUTPUT[kind]())
     return qs.annotate(**values).values_list(*values)

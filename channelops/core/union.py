@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import DateField, DateTimeField, F, IntegerField, TextField, Value
 from django.db.models.functions import Cast
@@ -57,13 +58,18 @@ def union_rows(parts: list[Any]) -> list[list[dict[str, Any]]]:
         return []
     sqls, params = [], []
     for i, qs in enumerate(parts):
-        sql, p = qs.query.sql_with_params()
+        try:
+            sql, p = qs.query.sql_with_params()
+        except EmptyResultSet:  # qs.none(), an empty __in: no rows, nothing to ask
+            continue
         sqls.append(f"SELECT {i} AS part_no, part{i}.* FROM ({sql}) part{i}")  # noqa: S608 (compiled SQL)
         params.extend(p)
+    out: list[list[dict[str, Any]]] = [[] for _ in parts]
+    if not sqls:
+        return out
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(sqls), params)
         rows = cursor.fetchall()
-    out: list[list[dict[str, Any]]] = [[] for _ in parts]
     for row in rows:
         out[row[0]].append(
             {name: _convert(kind, v) for (name, kind), v in zip(COLUMNS, row[1:], strict=True)}

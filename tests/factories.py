@@ -64,6 +64,14 @@ class PartnerFactory(factory.django.DjangoModelFactory):
     tier = factory.LazyFunction(lambda: Tier.objects.get(slug="open"))
     status = PartnerStatus.ACTIVE
 
+    @factory.post_generation
+    def agreement_compliance(obj, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
+        """As ``partner_create`` does (its partner_created hook): the partner's "not accepted" rows."""
+        if create:
+            from channelops.agreements.compliance import compliance_refresh
+
+            compliance_refresh(partner_ids=[obj.pk])
+
 
 class MembershipFactory(factory.django.DjangoModelFactory):
     class Meta:

@@ -690,11 +690,11 @@ def test_the_portal_agreements_page_runs_a_constant_number_of_queries(
 ):
     _history(partner_a, admin_a, n)
     client = login(admin_a)
-    # session, user, membership, partner (+ region, tier, CAM in one join);
+    # session, user, the membership with its partner (+ region, tier, CAM in one join);
     # partner_agreement_rows: the partner's programs, published versions, acceptances, open legal
     # requests, templates + their programs + regions (7); covered regions; region requests + their
-    # regions (2); the region form's choices; the unread notifications badge — 16 in all
-    with django_assert_num_queries(16):
+    # regions (2); the region form's choices; the unread notifications badge — 15 in all
+    with django_assert_num_queries(15):
         resp = client.get("/portal/agreements/")
     body = resp.content.decode()
     assert f"v{n + 1} · " in body and 'data-state="accepted"' in body
@@ -745,10 +745,10 @@ def test_the_portal_legal_requests_page_runs_a_constant_number_of_queries(
 ):
     _history(partner_a, admin_a, n)
     client = login(admin_a)
-    # session, user, membership, partner; the count and the page of legal requests (agreement,
+    # session, user, membership + partner; the count and the page of legal requests (agreement,
     # version, opener joined); the new-request form's agreements: partner_agreement_rows (7);
-    # the unread notifications badge — 14 (the count is new with pagination: the page listed
+    # the unread notifications badge — 13 (the count is new with pagination: the page listed
     # every request before it became a list page)
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(13):
         page = client.get("/portal/agreements/legal/").content.decode()
     assert page.count('data-label="Status"') == n

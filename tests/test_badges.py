@@ -413,7 +413,7 @@ def test_the_badge_lists_run_a_constant_number_of_queries(
 
 # measured; the same with 3 and 30 badges (each page includes the notification-badge query)
 CONSOLE_BADGE_QUERIES = 9
-PORTAL_BADGE_QUERIES = 7
+PORTAL_BADGE_QUERIES = 6
 
 
 # --- issue 11: stock verifiers (JSON-LD safe mode), unsigned terms, the CLI, approved badges ----

@@ -153,3 +153,43 @@ def test_public_pages_in_german_have_no_axe_violations(page: Page, live_server, 
         assert_no_axe_violations(page)
     page.goto(f"{site}/accounts/login/")
     expect(page.get_by_role("button", name="Anmelden")).to_be_visible()
+
+
+def test_an_agreement_in_german_translation_and_its_english_text_have_no_axe_violations(
+    page: Page, live_server, settings
+):
+    from channelops.agreements.models import AgreementTemplate, AgreementVersion
+    from channelops.agreements.services import version_translation_save
+
+    site = live_server.url
+    settings.SITE_URL = site
+    _phd, _partner, admin = _world()
+    legal = StaffFactory(email="legal.de@vendor.test", roles=["legal"])
+    master = AgreementVersion.objects.get(template__slug="master-partner-agreement", number=1)
+    version_translation_save(
+        version=master,
+        language="de",
+        body="# Rahmenvertrag für Partner\n\n## 1. Ernennung\nDer Hersteller ernennt den Partner.\n",
+        by=legal,
+    )
+    other = AgreementVersion.objects.filter(
+        template__in=AgreementTemplate.objects.exclude(pk=master.template_id)
+    )
+    untranslated = other.filter(status="published").first()
+    sign_in_as(page, site, admin)
+    page.goto(f"{site}/portal/agreements/versions/{master.pk}/")
+    expect(page.get_by_role("note").first).to_contain_text("Diese Übersetzung dient nur der Verständlichkeit")
+    assert_no_axe_violations(page)
+    page.get_by_role("link", name="Verbindlichen englischen Text lesen").click()
+    expect(page.locator("[data-text=binding] [lang=en]")).to_contain_text("The vendor appoints the partner")
+    assert_no_axe_violations(page)
+    assert untranslated is not None
+    page.goto(f"{site}/portal/agreements/versions/{untranslated.pk}/")
+    expect(page.get_by_text("Dieser Text ist nur auf Englisch verfügbar.")).to_be_visible()
+    assert_no_axe_violations(page)
+    # legal's console page with the translation form
+    page.context.clear_cookies()
+    sign_in_as(page, site, legal)
+    page.goto(f"{site}/console/agreements/versions/{master.pk}/")
+    expect(page.get_by_role("button", name="Save the translation")).to_be_visible()
+    assert_no_axe_violations(page)

@@ -487,8 +487,8 @@ def test_the_portal_list_costs_the_same_queries_for_3_and_30_notifications(
     _notifications_for(admin_a, n)
     client = login(admin_a)
     client.get("/portal/notifications/")
-    # session, user, membership, partner, page count, page rows, unread count for the badge
-    with django_assert_num_queries(7):
+    # session, user, membership + partner, page count, page rows, unread count for the badge
+    with django_assert_num_queries(6):
         resp = client.get("/portal/notifications/")
     assert resp.content.decode().count("<strong>Change ") == n
 

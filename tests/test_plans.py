@@ -433,18 +433,18 @@ def test_the_portal_plan_pages_run_a_constant_number_of_queries(
     full_plan(partner_a, admin_a, sac)
     client = login(admin_a)
     client.get("/portal/enablement/plan/")
-    # session, user, membership, partner (+ region, tier, CAM), plan rows, certified people,
+    # session, user, membership + partner (+ region, tier, CAM), plan rows, certified people,
     # active certifications for the form, the unread notifications badge
     with django_assert_num_queries(PORTAL_PLAN_QUERIES):
         assert client.get("/portal/enablement/plan/").status_code == 200
-    # session, user, membership, partner, versions, their targets, their certifications, certified counts,
+    # session, user, membership + partner, versions, their targets, their certifications, certified counts,
     # the training-partner check, certifications for the form, the badge
     with django_assert_num_queries(PORTAL_BUSINESS_QUERIES):
         assert client.get("/portal/enablement/business-plan/").status_code == 200
 
 
-PORTAL_PLAN_QUERIES = 8
-PORTAL_BUSINESS_QUERIES = 11
+PORTAL_PLAN_QUERIES = 7
+PORTAL_BUSINESS_QUERIES = 10
 
 
 def test_the_portal_nav_links_to_the_enablement_index_and_its_pages(admin_a, login):

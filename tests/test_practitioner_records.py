@@ -462,13 +462,13 @@ def test_the_portal_people_page_runs_a_constant_number_of_queries(
         PractitionerRecordFactory(partner=partner_a, expires_on=today() + timedelta(days=5 + i))
     client = login(user_a)
     client.get("/portal/enablement/people/")
-    # session, user, membership, partner (region, tier, cam), count, the page's rows (with
+    # session, user, membership + partner (region, tier, cam), count, the page's rows (with
     # certification), the expiring-soon rows, the unread notifications badge
     with django_assert_num_queries(PORTAL_QUERIES):
         assert client.get("/portal/enablement/people/").status_code == 200
 
 
-PORTAL_QUERIES = 8
+PORTAL_QUERIES = 7
 
 
 # --- API ------------------------------------------------------------------------------------------

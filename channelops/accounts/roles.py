@@ -148,7 +148,15 @@ ROLES: dict[str, dict[str, Any]] = {
     PROFESSIONAL_SERVICES: {"label": _("Professional services"), "perms": _VIEW_PARTNERS + _VIEW_AGREEMENTS},
     LEGAL: {
         "label": _("Legal"),
-        "perms": _VIEW_PARTNERS + _VIEW_AGREEMENTS + _MANAGE_AGREEMENTS + ["agreements.change_legalrequest"],
+        "perms": _VIEW_PARTNERS
+        + _VIEW_AGREEMENTS
+        + _MANAGE_AGREEMENTS
+        + [
+            "agreements.change_legalrequest",
+            # convenience translations of agreement texts (not binding): legal's wording
+            "agreements.view_agreementtranslation",
+            "agreements.change_agreementtranslation",
+        ],
     },
     MARKETING: {"label": _("Channel marketing"), "perms": _VIEW_PARTNERS + _VIEW_AGREEMENTS},
     ADMINISTRATOR: {"label": _("Administrator"), "perms": "__all__"},

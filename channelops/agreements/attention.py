@@ -13,11 +13,12 @@ from channelops.core.attention import Attention, register_attention
 
 
 def _agreements_due(partner: Any, user: Any) -> list[Attention]:
-    from .querysets import State, partner_agreement_rows
+    from .querysets import State, partner_outstanding_agreements
 
     if partner.status != "active":
         return []
-    rows = [r for r in partner_agreement_rows(partner) if r.needs_action]
+    needs_action = (State.DUE, State.OVERDUE, State.REQUIRED)
+    rows = [r for r in partner_outstanding_agreements(partner) if r.state in needs_action]
     if not rows:
         return []
     deadlines = sorted(r.deadline for r in rows if r.deadline)

@@ -81,6 +81,50 @@ def demo_agreement_history(*, since: datetime, domain: str) -> None:
         )
 
 
+#: German convenience translations (not binding) of the demo's texts: version 1 from
+#: ``defaults/<file>.de.md``, then what each newer version added (NEWER_VERSIONS), by version number.
+GERMAN = {
+    "master-partner-agreement": (
+        "master.de.md",
+        {
+            2: "\n## 7. Datenschutz\nJede Partei verarbeitet die personenbezogenen Daten, die sie im Rahmen "
+            "des Programms erhält, nur für die Zwecke des Programms, nach den Bedingungen zur "
+            "Auftragsverarbeitung des Programmhandbuchs, und informiert die andere Partei innerhalb von "
+            "72 Stunden über eine Verletzung des Schutzes personenbezogener Daten.\n",
+        },
+    ),
+}
+
+
+def demo_agreement_translations(*, domain: str) -> None:
+    """Give the current general version of each template in ``GERMAN`` its German convenience
+    translation (through the service, as the legal team would), unless it has one."""
+    from pathlib import Path
+
+    from channelops.accounts.models import User
+
+    from .models import AgreementTranslation, AgreementVersion
+    from .services import version_translation_save
+
+    legal = User.objects.filter(email=f"legal@{domain}", is_staff=True).first()
+    for slug, (filename, added) in GERMAN.items():
+        current = (
+            AgreementVersion.objects.published()
+            .filter(template__slug=slug, partner__isnull=True)
+            .order_by("-number")
+            .first()
+        )
+        if current is None or AgreementTranslation.objects.filter(version=current, language="de").exists():
+            continue
+        body = (Path(__file__).parent / "defaults" / filename).read_text(encoding="utf-8")
+        for number in range(2, current.number + 1):
+            if number not in added:
+                break  # a newer text the demo has no German for: leave it English
+            body = body.rstrip("\n") + "\n" + added[number]
+        else:
+            version_translation_save(version=current, language="de", body=body, by=legal)
+
+
 def demo_agreements(*, partners: dict[str, Any], domain: str, since: datetime | None = None) -> None:
     from channelops.accounts.models import User
     from channelops.partners.models import Application, Program, Region
@@ -97,6 +141,7 @@ def demo_agreements(*, partners: dict[str, Any], domain: str, since: datetime | 
 
     if since is not None:
         demo_agreement_history(since=since, domain=domain)
+    demo_agreement_translations(domain=domain)
     acme, globex = partners["acme"], partners["globex"]
     if not acme.programs.exists():
         acme.programs.set(Program.objects.filter(slug__in=["reseller", "csp"]))

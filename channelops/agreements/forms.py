@@ -14,7 +14,7 @@ from channelops.partners.models import Region
 
 from .models import ExceptionStatus, LegalStatus
 from .querysets import STATE_LABELS
-from .services import reaccept_days
+from .services import reaccept_days, translation_languages
 
 TEXTAREA = {"rows": 6, "cols": 60}
 
@@ -95,6 +95,26 @@ class VersionForm(forms.Form):
         label=_("Text (Markdown)"), max_length=200_000, widget=forms.Textarea(attrs={"rows": 24, "cols": 80})
     )
     change_summary = forms.CharField(label=_("What changed"), max_length=500, required=False)
+
+
+class TranslationForm(forms.Form):
+    """A convenience translation of a version's text (the services decide the rest)."""
+
+    language = forms.ChoiceField(label=_("Language"), widget=forms.HiddenInput)
+    body = forms.CharField(
+        label=_("Translated text (Markdown)"),
+        max_length=200_000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 24, "cols": 80}),
+        help_text=_(
+            "Not binding: partners accept the English text. Shown to readers of this language with a "
+            "notice saying so. Empty the field to remove the translation."
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = translation_languages()  # type: ignore[attr-defined]
 
 
 class PublishForm(forms.Form):

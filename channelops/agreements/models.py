@@ -153,6 +153,50 @@ class AgreementVersion(models.Model):
         return markdown_html(self.body, heading_offset=2)
 
 
+class AgreementTranslation(models.Model):
+    """A non-binding convenience translation of one version's text into another language (issue 14).
+
+    The binding text is the version's own (English) ``body``: partners accept it and the acceptance
+    records its hash. A translation is shown to readers of its language beside a notice saying so;
+    staff with the translation permission (legal) add and change it on drafts and published versions
+    alike (it is not evidence), every change kept in the history. ``content_hash`` records which
+    translated text was shown.
+    """
+
+    version = models.ForeignKey(
+        AgreementVersion, verbose_name=_("version"), on_delete=models.CASCADE, related_name="translations"
+    )
+    language = models.CharField(_("language"), max_length=10)
+    body = models.TextField(_("translated text (Markdown)"), max_length=200_000)
+    content_hash = models.CharField(_("SHA-256 of the translation"), max_length=64, editable=False)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("agreement translation")
+        verbose_name_plural = _("agreement translations")
+        ordering = ["version", "language"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "language"], name="agreement_translation_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version} [{self.language}]"
+
+    def save(self, *args, **kwargs):
+        self.content_hash = content_hash(self.body)
+        super().save(*args, **kwargs)
+
+    @property
+    def body_html(self) -> str:
+        from channelops.core.markup import markdown_html
+
+        return markdown_html(self.body, heading_offset=2)
+
+
 class ImmutableEvidenceError(Exception):
     """Raised on any attempt to change or delete acceptance evidence."""
 

@@ -7,9 +7,6 @@ number of queries whatever the number of partners.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -17,6 +14,7 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 
+from channelops.core.memo import memoized
 from channelops.partners.querysets import PartnerScopedQuerySet, _partner_scope
 
 
@@ -179,34 +177,27 @@ def _state(current: Any, accepted: Any, legal: Any, today: date) -> tuple[str, d
     return State.DUE, deadline
 
 
-#: Within :func:`agreement_rows_memo` (a read-only page that asks several times: the portal home),
-#: each partner's rows are computed once.
-_ROWS_MEMO: ContextVar[dict[tuple[int, date], list[AgreementRow]] | None] = ContextVar(
-    "agreement_rows_memo", default=None
-)
-
-
-@contextmanager
-def agreement_rows_memo() -> Iterator[None]:
-    """Compute a partner's agreement rows once inside the block (reads only: a write inside would not
-    be seen)."""
-    token = _ROWS_MEMO.set({})
-    try:
-        yield
-    finally:
-        _ROWS_MEMO.reset(token)
+def partner_outstanding_agreements(partner: Any, today: date | None = None) -> list[Any]:
+    """The partner's applicable agreements not accepted in their current version, from the maintained
+    ``AgreementCompliance`` table (one query; once per page inside ``core.memo.read_memo``): rows with
+    ``template``, ``current``, ``state`` (due, overdue, required, negotiating) and ``deadline``, in the
+    templates' order. Empty for a partner that is not active (the table holds active partners only).
+    :func:`partner_agreement_rows` computes the same (and the accepted ones) from the versions,
+    acceptances and legal requests."""
+    today = today or timezone.localdate()
+    return memoized(
+        ("partner_outstanding_agreements", partner.pk, today),
+        lambda: list(
+            compliance_rows(today=today)
+            .filter(partner_id=partner.pk)
+            .order_by("template__position", "template_id")
+        ),
+    )
 
 
 def partner_agreement_rows(partner: Any, today: date | None = None) -> list[AgreementRow]:
     """What this partner must accept, and the state of each (constant number of queries)."""
-    today = today or timezone.localdate()
-    memo = _ROWS_MEMO.get()
-    if memo is None:
-        return _partner_agreement_rows(partner, today)
-    key = (partner.pk, today)
-    if key not in memo:
-        memo[key] = _partner_agreement_rows(partner, today)
-    return memo[key]
+    return _partner_agreement_rows(partner, today or timezone.localdate())
 
 
 def _partner_agreement_rows(partner: Any, today: date) -> list[AgreementRow]:

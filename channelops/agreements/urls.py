@@ -24,6 +24,11 @@ console_patterns = [
         views.console_version_publish,
         name="agreement_version_publish",
     ),
+    path(
+        "agreements/versions/<int:pk>/translation/",
+        views.console_version_translation,
+        name="agreement_version_translation",
+    ),
     path("region-exceptions/", views.console_region_exceptions, name="region_exceptions"),
     path("region-exceptions/<int:pk>/", views.console_region_exception, name="region_exception"),
     path("legal-requests/", views.console_legal_requests, name="legal_requests"),

@@ -12,24 +12,22 @@ from django.utils.formats import date_format
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
-from channelops.core.attention import Attention, register_attention
+from channelops.core.attention import Attention, AttentionQuery, register_attention
+from channelops.core.union import shaped
 
 SHOWN = 10
 
 
 def _plan_returned(partner: Any, user: Any) -> list[Attention]:
     """The current business plan was returned (not superseded by a newer submission): its editors revise it."""
-    from .models import BusinessPlan, BusinessPlanState
-    from .services.plans import may_edit_plans
+    from .models import BusinessPlanState
+    from .services.plans import current_business_plans, may_edit_plans
 
     if not may_edit_plans(user, partner):
         return []
-    plan = (
-        BusinessPlan.objects.filter(
-            partner=partner, state=BusinessPlanState.RETURNED, superseded_at__isnull=True
-        )
-        .order_by("-version")
-        .first()
+    # the current versions (shared with the next certification's "business plan on file" on the home)
+    plan = next(
+        (p for p in current_business_plans(partner.pk) if p.state == BusinessPlanState.RETURNED), None
     )
     if plan is None:
         return []
@@ -44,7 +42,7 @@ def _plan_returned(partner: Any, user: Any) -> list[Attention]:
     ]
 
 
-def _certifications_expiring(partner: Any, user: Any) -> list[Attention]:
+def _certifications_expiring(partner: Any, user: Any) -> list[Attention] | AttentionQuery:
     """People whose certification expires soon and who hold no later record of it (admins: everyone's;
     others: their own). Goes away when a renewed record is imported."""
     from .models import PractitionerRecord
@@ -54,37 +52,45 @@ def _certifications_expiring(partner: Any, user: Any) -> list[Attention]:
     if m is None or m.partner_id != partner.pk:
         return []
     today = timezone.localdate()
-    rows = PractitionerRecord.objects.filter(partner=partner).certified(today)
+    records = PractitionerRecord.objects.filter(partner=partner).certified(today)
     if not m.is_admin:
-        rows = rows.filter(email__iexact=user.email)
-    rows = (
-        rows.values("certification__name", "email")
+        records = records.filter(email__iexact=user.email)
+    rows = shaped(
+        records.values("certification__name", "email")
         .annotate(
             last=Max("expires_on"),
             name=Max("full_name"),
             forever=Count("pk", filter=Q(expires_on__isnull=True)),
         )
         .filter(forever=0, last__lte=today + timedelta(days=expiry_warning_days()))
-        .order_by("last", "email")[:SHOWN]
-    )
-    return [
-        Attention(
-            title=_("%(name)s's %(cert)s certification expires on %(date)s")
-            % {
-                "name": r["name"] or r["email"],
-                "cert": r["certification__name"],
-                "date": date_format(r["last"], "j F Y"),
-            },
-            detail=_(
-                "Recertify before then to keep the certification (and what your company earns with it)."
-            ),
-            url=reverse("portal:practitioners"),
-            kind="certification_expiring",
-            due=r["last"],
-            action=_("See certified people"),
-        )
-        for r in rows
-    ]
+        .order_by("last", "email"),
+        due="last",
+        t1="certification__name",
+        t2="email",
+        t3="name",
+    )[:SHOWN]
+
+    def render(rows: list[dict[str, Any]]) -> list[Attention]:
+        return [
+            Attention(
+                title=_("%(name)s's %(cert)s certification expires on %(date)s")
+                % {
+                    "name": r["t3"] or r["t2"],
+                    "cert": r["t1"],
+                    "date": date_format(r["due"], "j F Y"),
+                },
+                detail=_(
+                    "Recertify before then to keep the certification (and what your company earns with it)."
+                ),
+                url=reverse("portal:practitioners"),
+                kind="certification_expiring",
+                due=r["due"],
+                action=_("See certified people"),
+            )
+            for r in sorted(rows, key=lambda r: (r["due"], r["t2"]))
+        ]
+
+    return AttentionQuery(rows, render)
 
 
 def register_attention_items() -> None:

@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
-from channelops.core.attention import Attention, register_attention
+from channelops.core.attention import Attention, AttentionQuery, register_attention
+from channelops.core.union import shaped
 
 SHOWN = 10
 
@@ -26,7 +27,7 @@ FIX_PAGES = {
 }
 
 
-def _review_reminders(partner: Any, user: Any) -> list[Attention]:
+def _review_reminders(partner: Any, user: Any) -> list[Attention] | AttentionQuery:
     """Failed items of an open review whose reminder went to the partner's admins; gone when the PHD
     specialist ticks the item or completes the review."""
     from .models import ItemStatus, ReviewItem, ReviewStatus
@@ -34,24 +35,36 @@ def _review_reminders(partner: Any, user: Any) -> list[Attention]:
     m = getattr(user, "partner_membership", None)
     if m is None or m.partner_id != partner.pk or not m.is_admin:
         return []
-    rows = ReviewItem.objects.filter(
-        review__partner=partner,
-        review__status=ReviewStatus.OPEN,
-        status=ItemStatus.FAILED,
-        reminder_sent_at__isnull=False,
-        checked=False,
-    ).order_by("reminder_sent_at", "pk")[:SHOWN]
-    return [
-        Attention(
-            title=item.text,
-            detail=Truncator(item.reminder or item.detail).chars(200)
-            or _("The partner help desk reminded you of this in its account review."),
-            url=reverse(FIX_PAGES.get(item.key, "portal:company")),
-            kind="review_reminder",
-            action=_("Fix it"),
-        )
-        for item in rows
-    ]
+    rows = shaped(
+        ReviewItem.objects.filter(
+            review__partner=partner,
+            review__status=ReviewStatus.OPEN,
+            status=ItemStatus.FAILED,
+            reminder_sent_at__isnull=False,
+            checked=False,
+        ).order_by("reminder_sent_at", "pk"),
+        pk="pk",
+        at="reminder_sent_at",
+        t1="text",
+        t2="reminder",
+        t3="detail",
+        t4="key",
+    )[:SHOWN]
+
+    def render(rows: list[dict[str, Any]]) -> list[Attention]:
+        return [
+            Attention(
+                title=item["t1"],
+                detail=Truncator(item["t2"] or item["t3"] or "").chars(200)
+                or _("The partner help desk reminded you of this in its account review."),
+                url=reverse(FIX_PAGES.get(item["t4"], "portal:company")),
+                kind="review_reminder",
+                action=_("Fix it"),
+            )
+            for item in sorted(rows, key=lambda r: (r["at"], r["pk"]))
+        ]
+
+    return AttentionQuery(rows, render)
 
 
 def register_attention_items() -> None:

@@ -33,6 +33,31 @@ class PartnerRequest(SignedInRequest):
     membership: PartnerMembership
 
 
+def _membership_with_partner(user: Any) -> PartnerMembership | None:
+    """The person's membership with its partner (region with its help-desk routing, tier and CAM loaded)
+    in one query; the
+    same partner ``Partner.objects.visible_to(user)`` gives (its only row), without a second query."""
+    real = getattr(user, "_wrapped", user)  # request.user is a lazy object
+    if "membership" in real._state.fields_cache:  # already read (middleware): reuse, load the partner
+        membership = real._state.fields_cache["membership"]
+        if membership is not None and "partner" not in membership._state.fields_cache:
+            membership.partner = Partner.objects.select_related("region", "tier", "cam").get(
+                pk=membership.partner_id
+            )
+        return membership
+    membership = (
+        PartnerMembership.objects.select_related(
+            "partner__region__routing__phd_specialist", "partner__tier", "partner__cam"
+        )
+        .filter(user_id=real.pk)
+        .first()
+    )
+    real._state.fields_cache["membership"] = membership  # user.partner_membership reads it from now on
+    if membership is not None:
+        membership._state.fields_cache["user"] = real
+    return membership
+
+
 def partner_required(view: Callable[..., Any]) -> Callable[..., Any]:
     """Signed in as a partner person (``request.partner``, ``request.membership`` set); staff are
     sent to the console."""
@@ -43,10 +68,10 @@ def partner_required(view: Callable[..., Any]) -> Callable[..., Any]:
         user = request.user
         if user.is_staff:
             return redirect("console:home")
-        membership = user.partner_membership
+        membership = _membership_with_partner(user)
         if membership is None:
             raise Http404(_("You are not linked to a partner."))
-        request.partner = Partner.objects.visible_to(user).select_related("region", "tier", "cam").get()
+        request.partner = membership.partner
         request.membership = membership
         return view(request, *args, **kwargs)
 

@@ -16,7 +16,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from channelops.core.attention import Attention, attention_for, register_attention  # noqa: F401 (re-exported)
+from channelops.core.attention import (  # noqa: F401 (re-exported)
+    Attention,
+    AttentionQuery,
+    attention_for,
+    register_attention,
+)
+from channelops.core.union import shaped
 
 
 def _is_admin(partner: Any, user: Any) -> bool:
@@ -24,7 +30,7 @@ def _is_admin(partner: Any, user: Any) -> bool:
     return m is not None and m.partner_id == partner.pk and m.is_admin
 
 
-def _pending_invitations(partner: Any, user: Any) -> list[Attention]:
+def _pending_invitations(partner: Any, user: Any) -> list[Attention] | AttentionQuery:
     """Partner admins: colleagues invited who have not accepted (expired invitations included: resend
     or cancel them on the users page)."""
     from channelops.accounts.models import User
@@ -42,12 +48,15 @@ def _pending_invitations(partner: Any, user: Any) -> list[Attention]:
         .exclude(invitations__accepted_at__isnull=False)
         .annotate(expired=Max("invitations__expires_at"))
     )
-    rows = list(pending.values_list("expired", flat=True))
+    return AttentionQuery(shaped(pending.order_by(), pk="pk", at="expired"), _invitations_item)
+
+
+def _invitations_item(rows: list[dict[str, Any]]) -> list[Attention]:
     if not rows:
         return []
     n = len(rows)
     now = timezone.now()
-    expired = sum(1 for at in rows if at is not None and at <= now)
+    expired = sum(1 for r in rows if r["at"] is not None and r["at"] <= now)
     detail = _("Resend the invitation or cancel it on the users page.")
     if expired:
         detail = (

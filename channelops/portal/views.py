@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
-from channelops.agreements.querysets import agreement_rows_memo
 from channelops.core.actions import Action, page_or_action
+from channelops.core.memo import read_memo
 from channelops.core.navigation import PORTAL
 from channelops.core.search_page import search_page
 from channelops.partners.models import Partner, PartnerMembership
@@ -41,7 +41,9 @@ def dashboard(request: PartnerRequest) -> HttpResponse:
     """The portal home: what needs attention, the tier's benefits and the next certification's
     missing requirements, what happened to the partner, whom to contact (constant queries)."""
     partner = request.partner
-    with agreement_rows_memo():  # the agreements item and the certification's compliance share them
+    # reads several cards share, once: the agreements not accepted (the agreements item and the
+    # certification's compliance) and the current business plans (the returned-plan item and "on file")
+    with read_memo():
         context = {
             "partner": partner,
             "attention": attention_for(partner, request.user),

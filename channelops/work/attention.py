@@ -10,42 +10,51 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from channelops.core.attention import Attention, register_attention
+from channelops.core.attention import Attention, AttentionQuery, register_attention
+from channelops.core.union import shaped
 
 SHOWN = 10
 
 
-def _my_tasks(partner: Any, user: Any) -> list[Attention]:
+def _my_tasks(partner: Any, user: Any) -> AttentionQuery:
     from .models import Task
 
     today = timezone.localdate()
-    rows = (
+    rows = shaped(
         Task.objects.visible_to(user)
         .open()
         .filter(assignee=user, item__partner=partner)
-        .select_related("item")
-        .order_by(F("due_on").asc(nulls_last=True), "pk")[:SHOWN]
-    )
-    out = []
-    for task in rows:
-        if task.due_on is not None and task.due_on < today:
-            detail = _("Overdue since %(date)s, in %(item)s.") % {
-                "date": date_format(task.due_on, "j F Y"),
-                "item": task.item.title,
-            }
-        else:  # the due date shows beside it
-            detail = _("In %(item)s.") % {"item": task.item.title}
-        out.append(
-            Attention(
-                title=task.title,
-                detail=detail,
-                url=reverse("portal:work_item", args=[task.item_id]) + f"#task-{task.pk}",
-                kind="task",
-                due=task.due_on,
-                action=_("Open the task"),
+        .order_by(F("due_on").asc(nulls_last=True), "pk"),
+        pk="pk",
+        due="due_on",
+        n="item_id",
+        t1="title",
+        t2="item__title",
+    )[:SHOWN]
+
+    def render(rows: list[dict[str, Any]]) -> list[Attention]:
+        out = []
+        for task in sorted(rows, key=lambda r: (r["due"] is None, r["due"] or today, r["pk"])):
+            if task["due"] is not None and task["due"] < today:
+                detail = _("Overdue since %(date)s, in %(item)s.") % {
+                    "date": date_format(task["due"], "j F Y"),
+                    "item": task["t2"],
+                }
+            else:  # the due date shows beside it
+                detail = _("In %(item)s.") % {"item": task["t2"]}
+            out.append(
+                Attention(
+                    title=task["t1"],
+                    detail=detail,
+                    url=reverse("portal:work_item", args=[task["n"]]) + f"#task-{task['pk']}",
+                    kind="task",
+                    due=task["due"],
+                    action=_("Open the task"),
+                )
             )
-        )
-    return out
+        return out
+
+    return AttentionQuery(rows, render)
 
 
 def register_attention_items() -> None:

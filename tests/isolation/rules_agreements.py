@@ -101,6 +101,13 @@ RULES: dict[str, Rule] = {
             {"reaccept_by": "2099-01-01"},
         ),
     ),
+    "console:agreement_version_translation": Rule(
+        DENIED,
+        get_post(
+            lambda w: f"/console/agreements/versions/{w.custom_version_a.pk}/translation/",
+            {"language": "de", "body": "# Übersetzung\n\nAlles gehört uns, und zwar sofort."},
+        ),
+    ),
     "console:region_exceptions": Rule(DENIED, get_post("/console/region-exceptions/?status=pending")),
     "console:region_exception": Rule(
         DENIED,

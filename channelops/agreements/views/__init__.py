@@ -19,6 +19,7 @@ from .console_versions import (
     console_templates,
     console_version,
     console_version_publish,
+    console_version_translation,
 )
 from .portal import (
     portal_agreements,
@@ -37,6 +38,7 @@ __all__ = [
     "portal_legal_request",
     "portal_legal_withdraw",
     "console_templates",
+    "console_version_translation",
     "console_template",
     "console_version",
     "console_version_publish",

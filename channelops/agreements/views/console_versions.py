@@ -24,10 +24,18 @@ from channelops.core.actions import Action, page_or_action
 from channelops.core.listing import Column, ListPage
 from channelops.core.pages import staff_required
 
-from ..forms import PublishForm, VersionForm
+from ..forms import PublishForm, TranslationForm, VersionForm
 from ..models import AgreementTemplate, AgreementVersion, VersionStatus
 from ..querysets import reaccept_report
-from ..services import MANAGE_PERM, version_create, version_publish, version_update_draft
+from ..services import (
+    MANAGE_PERM,
+    TRANSLATE_PERM,
+    translation_languages,
+    version_create,
+    version_publish,
+    version_translation_save,
+    version_update_draft,
+)
 from ._common import NOT_YOUR_ROLE, has_perm
 
 
@@ -221,12 +229,33 @@ console_template = staff_required(
 )
 
 
+def _translations(
+    request: HttpRequest, version: AgreementVersion, form: forms.Form | None
+) -> list[dict[str, Any]]:
+    """Per language a version may be translated into: its convenience translation (or None) and,
+    for staff who may translate, the form (``form``: the one refused, with its errors)."""
+    can_translate = request.user.has_perm(TRANSLATE_PERM)
+    have = {t.language: t for t in version.translations.select_related("updated_by")}
+    out = []
+    for code, name in translation_languages():
+        t = have.get(code)
+        lang_form = None
+        if can_translate:
+            if form is not None and form.data.get("language") == code:
+                lang_form = form
+            else:
+                lang_form = TranslationForm(initial={"language": code, "body": t.body if t else ""})
+        out.append({"code": code, "name": name, "translation": t, "form": lang_form})
+    return out
+
+
 def _version_page(
     request: HttpRequest,
     version: AgreementVersion,
     *,
     edit_form: forms.Form | None = None,
     publish_form: forms.Form | None = None,
+    translation_form: forms.Form | None = None,
     status: int = 200,
 ) -> HttpResponse:
     can_manage = request.user.has_perm(MANAGE_PERM)
@@ -256,6 +285,7 @@ def _version_page(
             "needs_deadline": has_earlier and version.partner_id is None,
             "diff_base": diff_base,
             "acceptances": version.acceptances.count(),
+            "translations": _translations(request, version, translation_form),
             "nav": "agreements",
             "breadcrumbs": [_agreements_crumb(), _template_crumb(version.template), {"label": version.label}],
         },
@@ -322,3 +352,35 @@ publish = Action[StaffRequest](
     on_invalid=_draft_refused("publish_form"),
 )
 console_version_publish = staff_required(publish.view)
+
+
+def _translation_saved(version: AgreementVersion, result: Any) -> str:
+    if result is None:
+        return _("The translation of %(v)s is removed: its readers see the English text.") % {
+            "v": version.label
+        }
+    return _(
+        "The %(language)s translation of %(v)s is saved (for convenience; the English text stays binding)."
+    ) % {
+        "language": dict(translation_languages()).get(result.language, result.language),
+        "v": version.label,
+    }
+
+
+translate = Action[StaffRequest](
+    load=_console_version,
+    allowed=has_perm(TRANSLATE_PERM),
+    not_allowed=NOT_YOUR_ROLE,
+    form_class=TranslationForm,
+    perform=lambda request, version, data: version_translation_save(
+        version=version, language=data["language"], body=data["body"], by=request.user
+    ),
+    success=_translation_saved,
+    redirect_to=lambda request, version, result: (
+        reverse("console:agreement_version", args=[version.pk]) + "#translations-h"
+    ),
+    on_invalid=lambda request, version, form: _version_page(
+        request, version, translation_form=form, status=400
+    ),
+)
+console_version_translation = staff_required(translate.view)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
@@ -28,6 +30,7 @@ from ..forms import (
 )
 from ..models import (
     Acceptance,
+    AgreementTranslation,
     AgreementVersion,
     ExceptionStatus,
     LegalRequest,
@@ -120,6 +123,25 @@ def _portal_version(request: PartnerRequest, pk: int) -> AgreementVersion:
     )
 
 
+def _reader_text(request: PartnerRequest, version: AgreementVersion) -> dict[str, Any]:
+    """Which text the reader sees: the binding English text, or — for a reader of another language —
+    the version's convenience translation into it (``?text=binding`` shows the English one), else the
+    English text marked as available in English only. Acceptance always concerns the English text."""
+    language = (translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
+    if language == settings.LANGUAGE_CODE:
+        return {"translated": None, "english_only": False, "binding_url": "", "translation_url": ""}
+    translated = AgreementTranslation.objects.filter(version=version, language=language).first()
+    url = request.path
+    if translated is not None and request.GET.get("text") == "binding":
+        return {"translated": None, "english_only": False, "binding_url": "", "translation_url": url}
+    return {
+        "translated": translated,
+        "english_only": translated is None,
+        "binding_url": f"{url}?text=binding#text-h" if translated is not None else "",
+        "translation_url": "",
+    }
+
+
 def _version_page(
     request: PartnerRequest, version: AgreementVersion, *, form: forms.Form | None = None, status: int = 200
 ) -> HttpResponse:
@@ -138,6 +160,7 @@ def _version_page(
         messages.error(request, _("This version is not the one your company is asked to accept."))
     if can_accept and form is None:
         form = AcceptForm(version=version, partner=partner)
+    text = _reader_text(request, version)
     negotiate_form = None
     if is_admin and is_current and row is not None and row.legal_request is None:
         negotiate_form = LegalRequestForm(
@@ -155,6 +178,7 @@ def _version_page(
             "form": form if can_accept else None,
             "negotiate_form": negotiate_form,
             "is_admin": is_admin,
+            "text": text,
             "nav": "agreements",
             "breadcrumbs": [_agreements_crumb(), {"label": f"{version.template.name} {version.label}"}],
         },

@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from channelops.core.memo import memo_active
 from channelops.partners.models import Partner, PartnerStatus
 
 from ...models import (
@@ -129,10 +130,11 @@ class Progress:
 
 def _active_certifications() -> list[PartnerCertification]:
     """Active partner certifications with their requirements (2 queries)."""
+    requirements = PartnerCertificationRequirement.objects.select_related("certification")
     return list(
         PartnerCertification.objects.filter(active=True).prefetch_related(
-            "requirements__certification"
-        )  # (+1 for the requirements with their certifications)
+            Prefetch("requirements", queryset=requirements)
+        )  # (+1 for the requirements, joined with their certifications)
     )
 
 
@@ -157,14 +159,19 @@ def _counts_met(pc: PartnerCertification, pid: int, counts: dict[tuple[int, int]
 
 
 def compliance_of(partner: Partner) -> tuple[bool, str]:
-    """(compliant, reason): the partner is active and has accepted its agreements (constant queries)."""
-    from channelops.agreements.querysets import State, partner_agreement_rows
+    """(compliant, reason): the partner is active and has accepted its agreements (constant queries).
+
+    A read-only page inside ``core.memo.read_memo`` (the portal home) reads the maintained "not
+    accepted" rows, which the agreement services keep current in their transaction, and shares them
+    with the page's agreements item (1 query); elsewhere (award evaluation) they are computed."""
+    from channelops.agreements.querysets import State, partner_agreement_rows, partner_outstanding_agreements
 
     if partner.status != PartnerStatus.ACTIVE:
         return False, _("the partner is %(status)s, not active") % {
             "status": partner.get_status_display().lower()
         }
-    missing = [r for r in partner_agreement_rows(partner) if r.state not in (State.ACCEPTED, State.DUE)]
+    rows = partner_outstanding_agreements(partner) if memo_active() else partner_agreement_rows(partner)
+    missing = [r for r in rows if r.state not in (State.ACCEPTED, State.DUE)]
     if missing:
         return False, _("agreement not accepted: %(names)s") % {
             "names": ", ".join(str(r.template.name) for r in missing)

@@ -10,10 +10,12 @@ from django.core.exceptions import FieldError
 from django.utils.translation import gettext as _
 
 from channelops.core.exceptions import NotAllowed
+from channelops.core.memo import memo_active, memoized
 from channelops.partners.models import MembershipRole, Partner
 
 from ...models import (
     BusinessPlan,
+    BusinessPlanState,
 )
 
 VIEW_PERM = "enablement.view_businessplan"
@@ -47,7 +49,23 @@ def may_review(user: Any) -> bool:
 def business_plan_on_file(partner: Partner | int) -> bool:
     """True when the partner has a submitted or accepted business plan that no newer version superseded."""
     pid = partner if isinstance(partner, int) else partner.pk
+    if memo_active():  # a page that also reads the current plans (the portal home): one query for both
+        on_file = (BusinessPlanState.SUBMITTED, BusinessPlanState.ACCEPTED)
+        return any(p.state in on_file for p in current_business_plans(pid))
     return BusinessPlan.objects.filter(partner_id=pid).on_file().exists()
+
+
+def current_business_plans(partner_id: int) -> list[BusinessPlan]:
+    """The partner's plan versions no newer submission superseded (a draft and the latest submitted one,
+    at most a few), newest first (1 query; once per page inside ``core.memo.read_memo``)."""
+    return memoized(
+        ("current_business_plans", partner_id),
+        lambda: list(
+            BusinessPlan.objects.filter(partner_id=partner_id, superseded_at__isnull=True).order_by(
+                "-version"
+            )
+        ),
+    )
 
 
 _REQUIREMENT_CHECKS: list[Callable[[Partner], bool]] = []

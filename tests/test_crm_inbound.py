@@ -18,23 +18,15 @@ from channelops.partners.services import contact_fields_set, partner_fields_set
 
 from .factories import ContactFactory, PartnerFactory, StaffFactory
 from .fake_salesforce import FakeSalesforce
+from .test_crm_sync import sf  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 CRM_USER = "crm-sync@channelops.invalid"
 
 
-@pytest.fixture
-def sf(settings):
-    fake = FakeSalesforce()
-    settings.CRM_ENABLED = True
-    settings.SALESFORCE_LOGIN_URL = fake.url
-    settings.SALESFORCE_CLIENT_ID = fake.client_id
-    settings.SALESFORCE_CLIENT_SECRET = fake.client_secret
-    settings.SALESFORCE_USERNAME = ""
-    settings.CRM_CA_BUNDLE = fake.ca_file
+@pytest.fixture(autouse=True)
+def _retry_at_once(settings):
     settings.CRM_RETRY_SECONDS = 0
-    yield fake
-    fake.close()
 
 
 class Clock:

@@ -195,6 +195,27 @@ def _mark_not_linked(obj: str, local_id: int, remote_id: str) -> None:
 # --- partners created in the CRM ------------------------------------------------------------------
 
 
+def _link_created(
+    obj: str, record: Partner | Contact, rid: str, mappings: list[FieldMapping], extra: dict[str, Any]
+) -> None:
+    """A record just created from the CRM: keep the CRM's id, the synced values (what both sides
+    now hold) and mark it not linked until its external id is written back."""
+    model: Any = Partner if obj == SyncObject.PARTNER else Contact
+    model.objects.filter(pk=record.pk).update(
+        **{"crm_account_id" if obj == SyncObject.PARTNER else "crm_contact_id": rid}
+    )
+    values = {
+        m.local_field: local_value(record, m.local_field)
+        for m in mappings
+        if m.local_field in INBOUND_FIELDS[obj]
+    }
+    values.update(extra)
+    SyncState.objects.update_or_create(
+        object=obj, local_id=record.pk, defaults={"remote_id": rid, "values": values}
+    )
+    _mark_not_linked(obj, record.pk, rid)
+
+
 def _partner_fields(row: dict[str, Any]) -> dict[str, Any]:
     """The ``partner_create`` arguments for an Account, or a ValidationError naming what is wrong."""
     errors: dict[str, str] = {}
@@ -263,18 +284,12 @@ def create_partner(
             extra = {k: v for k, v in extra.items() if v}
             if extra:
                 partner_fields_set(partner=partner, by=by, data=extra, reason=REASON)
-            Partner.objects.filter(pk=partner.pk).update(crm_account_id=rid)
-            values = {
-                m.local_field: local_value(partner, m.local_field)
-                for m in mappings
-                if m.local_field in INBOUND_FIELDS[SyncObject.PARTNER]
-            }
-            if any(m.local_field == OWNER_FIELD for m in mappings):
-                values[OWNER_FIELD] = row.get("OwnerId")
-            SyncState.objects.update_or_create(
-                object=SyncObject.PARTNER, local_id=partner.pk, defaults={"remote_id": rid, "values": values}
+            owner = (
+                {OWNER_FIELD: row.get("OwnerId")}
+                if any(m.local_field == OWNER_FIELD for m in mappings)
+                else {}
             )
-            _mark_not_linked(SyncObject.PARTNER, partner.pk, rid)
+            _link_created(SyncObject.PARTNER, partner, rid, mappings, owner)
     except ValidationError as exc:
         record_remote_error(
             obj=SyncObject.PARTNER,
@@ -341,16 +356,7 @@ def create_contact(
                 audit_as=by,
                 reason=REASON,
             )
-            Contact.objects.filter(pk=contact.pk).update(crm_contact_id=rid)
-            values = {
-                m.local_field: local_value(contact, m.local_field)
-                for m in mappings
-                if m.local_field in INBOUND_FIELDS[SyncObject.CONTACT]
-            }
-            SyncState.objects.update_or_create(
-                object=SyncObject.CONTACT, local_id=contact.pk, defaults={"remote_id": rid, "values": values}
-            )
-            _mark_not_linked(SyncObject.CONTACT, contact.pk, rid)
+            _link_created(SyncObject.CONTACT, contact, rid, mappings, {})
     except ValidationError as exc:
         record_remote_error(
             obj=SyncObject.CONTACT,

@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.utils import translation
 
 from channelops.core.exceptions import NotAllowed
 from channelops.helpdesk.faq_search import faq_search, parse, snippet_html
@@ -22,6 +23,13 @@ from channelops.helpdesk.faq_services import (
 from channelops.helpdesk.models import FaqArticle, FaqFeedback
 
 from .factories import MembershipFactory, PartnerFactory, StaffFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages in English whatever language an earlier page request in this process left active."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -243,7 +243,7 @@ class ConsoleFaq(ListPage):
             Column("category", _l("Category"), value=lambda a: a.get_category_display(), sort="category"),
             Column("status", _l("Status"), status="faq", sort="status"),
             Column("visibility", _l("Visible to"), value=lambda a: a.get_visibility_display()),
-            Column("owner.email", _l("Owner")),
+            Column("owner", _l("Owner"), value=lambda a: a.owner.full_name or a.owner.email),
             Column(
                 "last_reviewed",
                 _l("Last reviewed"),

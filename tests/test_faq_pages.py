@@ -57,6 +57,19 @@ def test_the_portal_search_shows_ranked_results_with_highlighted_snippets(writer
     assert "Type at least 2 characters." in short
 
 
+def test_typing_in_the_search_box_swaps_in_only_the_results(writer, person, login):
+    article(writer, "How do I reset my password?", body="Use the sign-in page.")
+    c = login(person)
+    page = c.get("/portal/help/").content.decode()
+    assert 'hx-get="/portal/help/"' in page and 'id="faq-results"' in page  # a plain GET form without htmx
+    resp = c.get("/portal/help/?q=reset", HTTP_HX_REQUEST="true")
+    partial = resp.content.decode()
+    assert "How do I reset my password?" in partial and "<html" not in partial
+    assert "HX-Request" in resp["Vary"]
+    cleared = c.get("/portal/help/?q=", HTTP_HX_REQUEST="true").content.decode()
+    assert "How do I reset my password?" in cleared and "<html" not in cleared  # back to the index
+
+
 def test_a_partner_answers_did_this_help_once_and_staff_see_the_counts(writer, person, login, client):
     a = article(writer, "How do I reset my password?", body="Use the **sign-in** page.")
     related = article(writer, "Single sign-on")

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -68,6 +69,17 @@ def _help_context(
     return {"query": query, "hits": hits, "categories": categories}
 
 
+def _render_index(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
+    """The whole page, or only the results while a question is typed (htmx; without JavaScript the
+    search box is a plain GET form)."""
+    partial = bool(getattr(request, "htmx", False))
+    response = render(
+        request, "helpdesk/_faq_results.html" if partial else "helpdesk/faq_index.html", context
+    )
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
 def _public_visible() -> Any:
     return FaqArticle.objects.public()
 
@@ -81,7 +93,7 @@ def portal_help(request: HttpRequest) -> HttpResponse:
         request, request.user, visible, lambda a: reverse("portal:help_article", args=[a.slug])
     )
     context |= {"base_template": "portal/base.html", "nav": HELP_NAV, "search_url": reverse("portal:help")}
-    return render(request, "helpdesk/faq_index.html", context)
+    return _render_index(request, context)
 
 
 @require_safe
@@ -91,7 +103,7 @@ def public_help(request: HttpRequest) -> HttpResponse:
         request, None, _public_visible(), lambda a: reverse("help:article", args=[a.slug])
     )
     context |= {"base_template": "base.html", "search_url": reverse("help:index"), "public": True}
-    return render(request, "helpdesk/faq_index.html", context)
+    return _render_index(request, context)
 
 
 def _article_page(

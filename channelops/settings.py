@@ -365,6 +365,8 @@ REVIEW_LEAD_DAYS = env.int("CHANNELOPS_REVIEW_LEAD_DAYS", default=7)
 REVIEW_CATCHUP_DAYS = env.int("CHANNELOPS_REVIEW_CATCHUP_DAYS", default=14)
 REVIEW_OPEN_PER_MONTH = env.int("CHANNELOPS_REVIEW_OPEN_PER_MONTH", default=5)
 REVIEW_MIN_ADMINS = env.int("CHANNELOPS_REVIEW_MIN_ADMINS", default=2)
+# FAQ (S9): an article not reviewed for this many days is flagged stale; see docs/helpdesk-faq.md
+FAQ_REVIEW_DAYS = env.int("CHANNELOPS_FAQ_REVIEW_DAYS", default=180)
 # Privileged permissions (S7 item 6): days an approved access request grants; see docs/access-requests.md
 ACCESS_GRANT_DAYS = env.int("CHANNELOPS_ACCESS_GRANT_DAYS", default=365)
 # Partner certifications (S6): see docs/partner-certifications.md

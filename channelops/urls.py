@@ -7,6 +7,7 @@ from channelops.api import api
 from channelops.badges.urls import public_patterns as public_badge_patterns
 from channelops.core import views as core_views
 from channelops.enablement.views.records import learning_webhook
+from channelops.helpdesk.urls import public_patterns as public_help_patterns
 from channelops.partners.urls import register_patterns
 
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
@@ -24,6 +25,7 @@ urlpatterns = [
     path("register/", include(register_patterns)),
     path("licenses/", include("channelops.licensing.public_urls")),
     path("badges/", include((public_badge_patterns, "badges"), namespace="badges")),
+    path("help/", include((public_help_patterns, "help"), namespace="help")),
     path("portal/", include("channelops.portal.urls")),
     path("console/admin/", admin.site.urls),
     path("console/", include("channelops.console.urls")),

@@ -303,3 +303,27 @@ def test_this_quarters_account_reviews_are_partly_done_and_partly_due(story):
     assert done.completed_at is not None and done.items.filter(checked=False).count() == 0
     assert done.partner.last_phd_review is not None
     assert reviews.filter(status="open").exists()  # due (or overdue) and not done yet
+
+
+def test_the_faq_has_thirteen_articles_across_categories_the_same_for_a_seed(frozen_clock):
+    from channelops.helpdesk.models import FaqArticle, FaqCategory
+
+    def build(seed: int) -> list:
+        sid = transaction.savepoint()
+        demo_build(partners=3, seed=seed, contacts_per_partner=1, events_per_partner=2)
+        rows = sorted(
+            FaqArticle.objects.values_list(
+                "slug", "category", "status", "visibility", "owner__email", "last_reviewed", "helpful_count"
+            )
+        )
+        related = FaqArticle.objects.filter(related__isnull=False).count()
+        stale = FaqArticle.objects.stale().count()
+        transaction.savepoint_rollback(sid)
+        return [rows, related, stale]
+
+    first, again, other = build(7), build(7), build(8)
+    assert first == again and first[0] != other[0]
+    rows, related, stale = first
+    assert len(rows) == 13 and {r[1] for r in rows} == set(FaqCategory.values)
+    assert [r[2] for r in rows].count("draft") == 1 and {r[3] for r in rows} == {"public", "partners"}
+    assert related and stale  # related articles, and some articles due for review

@@ -81,6 +81,8 @@ _MANAGE_AGREEMENTS = [
 # CRM sync (channelops/crm): the console's CRM page; the PHD works its errors weekly (SPEC S9) and
 # settles conflicts.
 _VIEW_CRM = ["crm.view_syncrun", "crm.view_syncerror", "crm.view_syncconflict", "crm.view_fieldmapping"]
+# The FAQ (channelops/helpdesk/faq_*.py): write, publish and review articles.
+_MANAGE_FAQ = ["helpdesk.manage_faq"]
 _EDIT_PARTNERS = [
     "partners.change_partner",
     "partners.add_contact",
@@ -108,6 +110,7 @@ ROLES: dict[str, dict[str, Any]] = {
         + _REVIEW_NFR
         + _VIEW_CERTIFICATIONS
         + _VIEW_CRM
+        + _MANAGE_FAQ
         + ["crm.change_syncconflict"],
     },
     LEADERSHIP: {
@@ -121,6 +124,7 @@ ROLES: dict[str, dict[str, Any]] = {
         + _VIEW_PLANS
         + _VIEW_CERTIFICATIONS
         + _VIEW_CRM
+        + _MANAGE_FAQ
         + [
             "partners.change_regionrouting",
             "core.view_outboxmessage",

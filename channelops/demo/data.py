@@ -276,6 +276,7 @@ def demo_build(
     from .writers.awards import write_plans_and_awards
     from .writers.badges import write_badges
     from .writers.context import Context
+    from .writers.faq import write_faq
     from .writers.nfr import write_nfr
     from .writers.partners import write_applications, write_partners
     from .writers.people import write_engagement, write_people
@@ -349,6 +350,9 @@ def demo_build(
     progress("account reviews", 0, 0)
     with transaction.atomic():
         write_reviews(ctx)
+    progress("FAQ", 0, 0)
+    with transaction.atomic():
+        write_faq(ctx)
     progress("notification rules", 0, 0)
     from channelops.notifications.services import notification_defaults_backfill
 

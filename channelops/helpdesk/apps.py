@@ -23,6 +23,8 @@ class HelpdeskConfig(AppConfig):
         register()
         register_status_colors("review", {"open": YELLOW, "done": GREEN, "overdue": ORANGE})
         register_status_colors("review_item", {"passed": GREEN, "failed": RED, "unknown": GREY})
+        register_status_colors("faq", {"draft": GREY, "published": GREEN})
+        _register_nav()
         post_migrate.connect(ensure_defaults, sender=self)
         register_schedule(
             name="reviews_materialise",
@@ -30,3 +32,31 @@ class HelpdeskConfig(AppConfig):
             task="channelops.helpdesk.tasks.reviews_materialise_task",
             description="Create the PHD account reviews due (weekly, monthly, quarterly rotation).",
         )
+
+
+def _register_nav() -> None:
+    """The portal's Help and the console's FAQ (every staff person reads the published articles)."""
+    from channelops.core.navigation import CONSOLE, PORTAL, NavItem, register_nav
+
+    register_nav(
+        NavItem(
+            area=PORTAL,
+            group="home",
+            key="help",
+            label=_("Help"),
+            url_name="portal:help",
+            icon="help",
+            order=25,
+        )
+    )
+    register_nav(
+        NavItem(
+            area=CONSOLE,
+            group="work",
+            key="faq",
+            label=_("FAQ"),
+            url_name="console:faq",
+            icon="help",
+            order=25,
+        )
+    )

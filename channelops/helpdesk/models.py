@@ -174,3 +174,26 @@ class ReviewItem(models.Model):
     @property
     def can_remind(self) -> bool:
         return self.status == ItemStatus.FAILED and self.reminder_sent_at is None
+
+
+from .faq_models import (  # noqa: E402  (the FAQ's models, kept in their own module)
+    FaqArticle,
+    FaqCategory,
+    FaqFeedback,
+    FaqStatus,
+    FaqVisibility,
+)
+
+__all__ = [
+    "AccountReview",
+    "ChecklistItem",
+    "FaqArticle",
+    "FaqCategory",
+    "FaqFeedback",
+    "FaqStatus",
+    "FaqVisibility",
+    "ItemStatus",
+    "ReviewItem",
+    "ReviewKind",
+    "ReviewStatus",
+]

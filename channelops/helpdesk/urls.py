@@ -1,8 +1,9 @@
-"""Review pages, under /console/ (``console_patterns``)."""
+"""Help desk pages: account reviews and the FAQ under /console/ (``console_patterns``), the portal's
+Help under /portal/help/ (``portal_patterns``), the public help page under /help/ (``public_patterns``)."""
 
 from django.urls import path
 
-from . import views
+from . import faq_views, views
 
 console_patterns = [
     path("reviews/", views.calendar, name="reviews"),
@@ -10,6 +11,22 @@ console_patterns = [
     path("reviews/<int:pk>/items/<int:item_pk>/check/", views.item_check, name="review_item_check"),
     path("reviews/<int:pk>/items/<int:item_pk>/remind/", views.item_remind, name="review_item_remind"),
     path("reviews/<int:pk>/complete/", views.complete, name="review_complete"),
+    path("faq/", faq_views.console_list, name="faq"),
+    path("faq/new/", faq_views.console_new, name="faq_new"),
+    path("faq/<int:pk>/", faq_views.console_article, name="faq_article"),
+    path("faq/<int:pk>/publish/", faq_views.console_publish, name="faq_publish"),
+    path("faq/<int:pk>/unpublish/", faq_views.console_unpublish, name="faq_unpublish"),
+    path("faq/<int:pk>/reviewed/", faq_views.console_reviewed, name="faq_reviewed"),
+]
+
+portal_patterns = [
+    path("", faq_views.portal_help, name="help"),
+    path("<slug:slug>/", faq_views.portal_article, name="help_article"),
+]
+
+public_patterns = [
+    path("", faq_views.public_help, name="index"),
+    path("<slug:slug>/", faq_views.public_article, name="article"),
 ]
 
 urlpatterns = console_patterns  # included by channelops/console/urls.py

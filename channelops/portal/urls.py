@@ -3,6 +3,7 @@ from django.urls import include, path
 from channelops.agreements.urls import portal_patterns as agreement_patterns
 from channelops.badges.urls import portal_patterns as badge_patterns
 from channelops.enablement.urls import portal_patterns as enablement_patterns
+from channelops.helpdesk.urls import portal_patterns as help_patterns
 from channelops.licensing.urls import license_portal_patterns
 from channelops.licensing.urls import portal_patterns as nfr_patterns
 from channelops.notifications.urls import portal_patterns as notification_patterns
@@ -19,6 +20,7 @@ urlpatterns = [
     path("licenses/", include(license_portal_patterns)),
     path("enablement/", include(enablement_patterns)),
     path("badges/", include(badge_patterns)),
+    path("help/", include(help_patterns)),
     path("", include(notification_patterns)),
     path("search/", views.search, name="search"),
     path("company/", views.company, name="company"),

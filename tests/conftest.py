@@ -393,6 +393,18 @@ def migrated_sqlite(_migrated_sqlite_template, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _default_language_between_tests():
+    """A request in German leaves German active in the test's thread (LocaleMiddleware activates,
+    nothing deactivates): every test starts in the default language, whatever ran before it."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_process_caches():
     """Process-local memos (the directory's filter choices) must not leak between tests."""
     from channelops.console.forms import clear_choice_cache

@@ -187,6 +187,14 @@ def test_company_registers_confirms_its_email_is_approved_and_its_admin_accepts_
     assert partner.cam == cam and partner.tier == open_tier
     assert partner.region.code == "EMEA" and partner.country == "DE"
     assert sorted(partner.programs.values_list("slug", flat=True)) == ["msp", "reseller"]
+    # The agreements the partner must accept include its programs' own from the start.
+    from channelops.agreements.models import AgreementCompliance
+    from channelops.agreements.querysets import partner_agreement_rows
+
+    maintained = set(
+        AgreementCompliance.objects.filter(partner=partner).values_list("template_id", flat=True)
+    )
+    assert maintained == {row.template.pk for row in partner_agreement_rows(partner)} and len(maintained) >= 2
     admin = User.objects.get(email="nora@nordwind.example")
     assert admin.membership.partner == partner and admin.membership.role == MembershipRole.ADMIN
     app.refresh_from_db()

@@ -327,10 +327,10 @@ def application_approve(
         cam=cam,
         status=PartnerStatus.ACTIVE,
         by=by,
+        programs=app.programs.all(),
     )
     if app.phone:
         Partner.objects.filter(pk=partner.pk).update(phone=app.phone)
-    partner.programs.set(app.programs.all())
     partner_person_add(
         partner=partner,
         email=app.email,

@@ -66,9 +66,11 @@ def partner_create(
     status: str = PartnerStatus.APPLIED,
     by: User | None = None,
     reason: str = "",
+    programs: Any = None,
 ) -> Partner:
-    """Create a partner (validated) and record its first status (``reason``: the history's change
-    reason, e.g. "CRM sync")."""
+    """Create a partner (validated) in ``programs`` and record its first status (``reason``: the
+    history's change reason, e.g. "CRM sync"). The programs are set before the hooks run, so what
+    they derive (e.g. the agreements the partner must accept) includes the programs' own."""
     _require_staff(by)
     if not region.active:
         raise ValidationError({"region": _("This region is not accepting partners.")})
@@ -87,6 +89,8 @@ def partner_create(
         partner._change_reason = reason[:100]  # type: ignore[attr-defined]
     partner.save()
     PartnerStatusChange.objects.create(partner=partner, from_status="", to_status=status, by=by)
+    if programs is not None:
+        partner.programs.set(programs)
     hooks.partner_created.call(partner=partner, by=by)
     return partner
 

@@ -404,3 +404,25 @@ def test_records_deleted_in_channelops_are_deleted_or_marked_in_the_crm(sf, part
     # Done once: the next run sends nothing.
     with time_machine.travel(NOW + timedelta(minutes=6), tick=False):
         assert crm_sync(direction="out").records_out == 0
+
+
+def test_a_scheduled_run_both_ways_lists_a_conflict_before_sending_ours(sf, partners, cam):
+    """Inbound runs first: the CRM's change to a field we also changed is a listed conflict, not
+    silently overwritten by our upsert."""
+    with time_machine.travel(NOW, tick=False):
+        crm_sync(full=True)
+    pid = partners[1].pk
+    account = sf.by_external_id("Account", f"partner-{pid}")
+    with time_machine.travel(NOW + timedelta(minutes=2), tick=False):
+        partner_fields_set(partner=Partner.objects.get(pk=pid), by=cam, data={"account_notes": "Ours"})
+        sf.clock = lambda: NOW + timedelta(minutes=2)
+        sf.remote_change("Account", account["Id"], Account_Notes__c="Theirs")
+    with time_machine.travel(NOW + timedelta(minutes=5), tick=False):
+        sf.clock = lambda: NOW + timedelta(minutes=5)
+        run = crm_sync()  # both ways, as the scheduler runs it
+    assert run.conflicts == 1
+    conflict = SyncConflict.objects.get()
+    assert (conflict.local_value, conflict.remote_value, conflict.kept) == ("Ours", "Theirs", "channelops")
+    # The mapping's rule (channelops wins) is then applied on both sides.
+    assert Partner.objects.get(pk=pid).account_notes == "Ours"
+    assert sf.by_external_id("Account", f"partner-{pid}")["Account_Notes__c"] == "Ours"

@@ -541,7 +541,7 @@ def crm_sync(
     adapter: CrmAdapter | None = None,
     progress: Progress | None = None,
 ) -> SyncRun:
-    """One sync run (outbound first, then inbound); recorded as a ``SyncRun`` whatever happens."""
+    """One sync run (inbound first, then outbound); recorded as a ``SyncRun`` whatever happens."""
     if direction not in ("in", "out", "both"):
         raise ValueError("direction is in, out or both")
     run = SyncRun.objects.create(direction=direction, full=full, dry_run=dry_run)
@@ -549,8 +549,8 @@ def crm_sync(
     try:
         adapter = adapter or connect()
         with owner_directory(adapter):
-            if direction in ("out", "both"):
-                _sync_out(adapter, run, full=full, since=since, budget=budget, progress=progress)
+            # Inbound first: a field both sides changed is then seen as a conflict (and settled by
+            # its rule) before ours is sent; outbound first would overwrite the CRM's change unseen.
             if direction in ("in", "both"):
                 from .inbound import replication_windows, sync_in_contacts
 
@@ -573,6 +573,8 @@ def crm_sync(
                     progress=progress,
                     changes=changes.get("contact"),
                 )
+            if direction in ("out", "both"):
+                _sync_out(adapter, run, full=full, since=since, budget=budget, progress=progress)
     except BudgetExhausted:
         run.status = RunStatus.PAUSED
         run.message = _(

@@ -13,8 +13,10 @@ import signal
 import sqlite3
 import subprocess
 import sys
+from datetime import UTC
 
 import pytest
+import time_machine
 
 from .conftest import worker_env
 from .fake_salesforce import FakeSalesforce
@@ -51,6 +53,9 @@ for p in Partner.objects.filter(legal_name__in=sys.argv[1].split(",")):
 @pytest.fixture
 def crm_env(migrated_sqlite):
     fake = FakeSalesforce()
+    # The sync runs in a subprocess on the real clock; the double must too, even when this process
+    # is travelled (CHANNELOPS_TEST_CLOCK): its SystemModstamps are compared with the sync's cursors.
+    fake.clock = lambda: time_machine.escape_hatch.datetime.datetime.now(UTC)
     env = worker_env(migrated_sqlite, 1) | {
         "CHANNELOPS_CRM_ENABLED": "true",
         "CHANNELOPS_SALESFORCE_LOGIN_URL": fake.url,

@@ -13,7 +13,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
-from datetime import UTC
+from datetime import UTC, datetime
 
 import pytest
 import time_machine
@@ -50,12 +50,18 @@ for p in Partner.objects.filter(legal_name__in=sys.argv[1].split(",")):
 """
 
 
+def _real_now() -> datetime:
+    if time_machine.escape_hatch.is_travelling():
+        return time_machine.escape_hatch.datetime.datetime.now(UTC)
+    return datetime.now(UTC)
+
+
 @pytest.fixture
 def crm_env(migrated_sqlite):
     fake = FakeSalesforce()
     # The sync runs in a subprocess on the real clock; the double must too, even when this process
     # is travelled (CHANNELOPS_TEST_CLOCK): its SystemModstamps are compared with the sync's cursors.
-    fake.clock = lambda: time_machine.escape_hatch.datetime.datetime.now(UTC)
+    fake.clock = _real_now
     env = worker_env(migrated_sqlite, 1) | {
         "CHANNELOPS_CRM_ENABLED": "true",
         "CHANNELOPS_SALESFORCE_LOGIN_URL": fake.url,

@@ -367,6 +367,17 @@ REVIEW_OPEN_PER_MONTH = env.int("CHANNELOPS_REVIEW_OPEN_PER_MONTH", default=5)
 REVIEW_MIN_ADMINS = env.int("CHANNELOPS_REVIEW_MIN_ADMINS", default=2)
 # FAQ (S9): an article not reviewed for this many days is flagged stale; see docs/helpdesk-faq.md
 FAQ_REVIEW_DAYS = env.int("CHANNELOPS_FAQ_REVIEW_DAYS", default=180)
+# Help-desk business hours (S9): region code → "<time zone> HH:MM-HH:MM"; see channelops/helpdesk/business_hours.py
+HELPDESK_HOURS = env.dict(
+    "CHANNELOPS_HELPDESK_HOURS",
+    default={
+        "AMER": "America/New_York 09:00-17:00",
+        "EMEA": "Europe/London 09:00-17:00",
+        "APAC": "Asia/Singapore 09:00-17:00",
+        "PUBSEC": "America/New_York 09:00-17:00",
+    },
+)
+HELPDESK_DEFAULT_HOURS = env.str("CHANNELOPS_HELPDESK_DEFAULT_HOURS", default="UTC 09:00-17:00")
 # Privileged permissions (S7 item 6): days an approved access request grants; see docs/access-requests.md
 ACCESS_GRANT_DAYS = env.int("CHANNELOPS_ACCESS_GRANT_DAYS", default=365)
 # Partner certifications (S6): see docs/partner-certifications.md

@@ -13,8 +13,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.text import Truncator
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy as _
 
 from channelops.core.actions import Action
 from channelops.core.exceptions import NotAllowed
@@ -36,9 +35,9 @@ def _require_view(request: HttpRequest) -> None:
 
 class InboundFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
-        choices=InboundStatus.choices, label=_l("Status"), empty_label=_l("Any")
+        choices=InboundStatus.choices, label=_("Status"), empty_label=_("Any")
     )
-    q = django_filters.CharFilter(method="search", label=_l("Sender or subject"))
+    q = django_filters.CharFilter(method="search", label=_("Sender or subject"))
 
     class Meta:
         model = InboundMessage
@@ -52,19 +51,19 @@ class InboundFilter(django_filters.FilterSet):
 
 @method_decorator(staff_required, name="dispatch")
 class InboundList(ListPage):
-    title = _l("Inbound e-mail")
+    title = _("Inbound e-mail")
     nav = NAV
-    intro = _l(
+    intro = _(
         "Every message received by the help-desk mailbox or a provider webhook. Dead letters could not "
         "be read or routed: open one to see why, then retry it or discard it."
     )
     filterset_class = InboundFilter
     default_sort = "-pk"
-    empty_title = _l("No message here.")
-    empty_text = _l(
+    empty_title = _("No message here.")
+    empty_text = _(
         "Messages appear once the mailbox is polled (docs/inbound-email.md) or a webhook posts one."
     )
-    noun_plural = _l("messages")
+    noun_plural = _("messages")
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         _require_view(request)
@@ -77,18 +76,18 @@ class InboundList(ListPage):
         return [
             Column(
                 "received_at",
-                _l("Received"),
+                _("Received"),
                 link=lambda m: reverse("console:inbound_message", args=[m.pk]),
                 sort="pk",
             ),
-            Column("sender", _l("Sender"), sort="sender"),
-            Column("subject", _l("Subject"), value=lambda m: Truncator(m.subject).chars(120)),
-            Column("source", _l("Source")),
-            Column("status", _l("Status"), status="inbound", sort="status"),
-            Column("handler", _l("Handler")),
+            Column("sender", _("Sender"), sort="sender"),
+            Column("subject", _("Subject"), value=lambda m: Truncator(m.subject).chars(120)),
+            Column("source", _("Source")),
+            Column("status", _("Status"), status="inbound", sort="status"),
+            Column("handler", _("Handler")),
             Column(
                 "error",
-                _l("Reason"),
+                _("Reason"),
                 value=lambda m: Truncator(m.error.splitlines()[0] if m.error else "").chars(160),
             ),
         ]
@@ -119,7 +118,7 @@ def inbound_message(request: HttpRequest, pk: int) -> HttpResponse:
             "may_manage": request.user.has_perm(MANAGE_PERM),
             "nav": NAV,
             "breadcrumbs": [
-                {"label": _("Inbound e-mail"), "url": reverse("console:inbound_messages")},
+                {"label": str(_("Inbound e-mail")), "url": reverse("console:inbound_messages")},
                 {"label": str(msg)},
             ],
         },
@@ -145,6 +144,6 @@ retry = Action[HttpRequest](
 discard = Action[HttpRequest](
     load=_load,
     perform=lambda request, msg, data: inbound_discard(message=msg),
-    success=_l("Dead letter discarded; its raw source stays here."),
+    success=_("Dead letter discarded; its raw source stays here."),
     redirect_to=_back,
 )

@@ -38,7 +38,7 @@ def connect() -> None:
 def mailgun_inbound(request: HttpRequest, mime: str = "") -> HttpResponse:
     key = settings.INBOUND_MAILGUN_SIGNING_KEY
     if not key:
-        raise Http404("Mailgun inbound is not configured.")
+        raise Http404  # no signing key: this provider is not set up
     from anymail.webhooks.mailgun import MailgunInboundWebhookView
 
     view = MailgunInboundWebhookView.as_view(webhook_signing_key=key, api_key=None)

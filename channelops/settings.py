@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "channelops.core",
+    "channelops.inbound",
     "channelops.accounts",
     "channelops.partners",
     "channelops.agreements",
@@ -467,6 +468,38 @@ OUTBOX_MAX_ATTEMPTS = env.int("CHANNELOPS_OUTBOX_MAX_ATTEMPTS", default=8)
 OUTBOX_BACKOFF_SECONDS = env.int("CHANNELOPS_OUTBOX_BACKOFF_SECONDS", default=30)
 OUTBOX_LEASE_SECONDS = env.int("CHANNELOPS_OUTBOX_LEASE_SECONDS", default=300)
 OUTBOX_BATCH_SIZE = env.int("CHANNELOPS_OUTBOX_BATCH_SIZE", default=100)
+
+# --- inbound e-mail (docs/inbound-email.md) -------------------------------
+# The IMAP mailbox polled for inbound mail (the help desk's address); unset: no polling.
+INBOUND_IMAP_HOST = env.str("CHANNELOPS_INBOUND_IMAP_HOST", default="")
+INBOUND_IMAP_PORT = env.int("CHANNELOPS_INBOUND_IMAP_PORT", default=993)
+INBOUND_IMAP_SSL = env.bool("CHANNELOPS_INBOUND_IMAP_SSL", default=True)  # false: plain IMAP (tests)
+INBOUND_IMAP_USER = env.str("CHANNELOPS_INBOUND_IMAP_USER", default="")
+INBOUND_IMAP_PASSWORD = env.str("CHANNELOPS_INBOUND_IMAP_PASSWORD", default="")
+INBOUND_IMAP_AUTH = env.str("CHANNELOPS_INBOUND_IMAP_AUTH", default="password")  # or xoauth2
+INBOUND_IMAP_MAILBOX = env.str("CHANNELOPS_INBOUND_IMAP_MAILBOX", default="INBOX")
+INBOUND_IMAP_BATCH = env.int("CHANNELOPS_INBOUND_IMAP_BATCH", default=100)
+INBOUND_POLL_SECONDS = env.int("CHANNELOPS_INBOUND_POLL_SECONDS", default=60)
+INBOUND_MAX_BYTES = env.int("CHANNELOPS_INBOUND_MAX_BYTES", default=25 * 1024 * 1024)
+INBOUND_ATTACHMENT_TYPES = env.list(
+    "CHANNELOPS_INBOUND_ATTACHMENT_TYPES",
+    default=[
+        "application/pdf",
+        "image/png",
+        "image/jpeg",
+        "image/gif",
+        "image/webp",
+        "text/plain",
+        "text/csv",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "application/vnd.oasis.opendocument.text",
+        "application/vnd.oasis.opendocument.spreadsheet",
+    ],
+)
+# Mailgun inbound routes (forward to https://<site>/inbound/mailgun/): the HTTP webhook signing key.
+INBOUND_MAILGUN_SIGNING_KEY = env.str("CHANNELOPS_INBOUND_MAILGUN_SIGNING_KEY", default="")
 
 # --- i18n -----------------------------------------------------------------
 LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en")

@@ -8,6 +8,7 @@ from channelops.badges.urls import public_patterns as public_badge_patterns
 from channelops.core import views as core_views
 from channelops.enablement.views.records import learning_webhook
 from channelops.helpdesk.urls import public_patterns as public_help_patterns
+from channelops.inbound.urls import public_patterns as inbound_webhook_patterns
 from channelops.partners.urls import register_patterns
 
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
@@ -19,6 +20,7 @@ urlpatterns = [
     path("favicon.ico", core_views.favicon, name="favicon"),
     path("csp-report", core_views.csp_report, name="csp_report"),
     path("webhooks/learning-system", learning_webhook, name="learning_webhook"),
+    path("inbound/", include((inbound_webhook_patterns, "inbound"), namespace="inbound")),
     path("readyz", core_views.readyz, name="readyz"),
     path("accounts/", include("channelops.accounts.urls")),
     path("accounts/", include("allauth.urls")),

@@ -83,6 +83,8 @@ _MANAGE_AGREEMENTS = [
 _VIEW_CRM = ["crm.view_syncrun", "crm.view_syncerror", "crm.view_syncconflict", "crm.view_fieldmapping"]
 # The FAQ (channelops/helpdesk/faq_*.py): write, publish and review articles.
 _MANAGE_FAQ = ["helpdesk.manage_faq"]
+# Inbound e-mail (channelops/inbound): the received messages and dead letters; retry and discard.
+_MANAGE_INBOUND = ["inbound.view_inboundmessage", "inbound.manage_inboundmessage"]
 _EDIT_PARTNERS = [
     "partners.change_partner",
     "partners.add_contact",
@@ -111,6 +113,7 @@ ROLES: dict[str, dict[str, Any]] = {
         + _VIEW_CERTIFICATIONS
         + _VIEW_CRM
         + _MANAGE_FAQ
+        + _MANAGE_INBOUND
         + ["crm.change_syncconflict"],
     },
     LEADERSHIP: {

@@ -5,6 +5,7 @@ from channelops.agreements.urls import console_patterns as agreement_patterns
 from channelops.badges.urls import console_patterns as badge_patterns
 from channelops.crm.urls import console_patterns as crm_patterns
 from channelops.enablement.urls import console_patterns as enablement_patterns
+from channelops.inbound.urls import console_patterns as inbound_patterns
 from channelops.insight.urls import console_patterns as insight_patterns
 from channelops.licensing.urls import console_patterns as nfr_patterns
 from channelops.licensing.urls import license_console_patterns
@@ -36,6 +37,7 @@ urlpatterns = [
     path("", include("channelops.helpdesk.urls")),
     path("", include(webhook_patterns)),
     path("", include(crm_patterns)),
+    path("", include(inbound_patterns)),
     path("search/", views.search, name="search"),
     path("queues/", views.queues, name="queues"),
     path("queues/<slug:key>/", views.queue_detail, name="queue_detail"),

@@ -379,6 +379,23 @@ HELPDESK_HOURS = env.dict(
     },
 )
 HELPDESK_DEFAULT_HOURS = env.str("CHANNELOPS_HELPDESK_DEFAULT_HOURS", default="UTC 09:00-17:00")
+# Questions (S9, issue 16): the help-desk address (replies come back to help+<token>@…), targets
+# in business hours of the region per priority, attachments; see docs/helpdesk-questions.md
+HELPDESK_ADDRESS = env.str("CHANNELOPS_HELPDESK_ADDRESS", default="help@channelops.localhost")
+QUESTION_FIRST_RESPONSE_HOURS = {
+    k: float(v)
+    for k, v in env.dict(
+        "CHANNELOPS_QUESTION_FIRST_RESPONSE_HOURS", default={"urgent": 1, "high": 4, "normal": 8, "low": 16}
+    ).items()
+}
+QUESTION_RESOLUTION_HOURS = {
+    k: float(v)
+    for k, v in env.dict(
+        "CHANNELOPS_QUESTION_RESOLUTION_HOURS", default={"urgent": 8, "high": 16, "normal": 40, "low": 80}
+    ).items()
+}
+QUESTION_ATTACHMENT_MAX_MB = env.int("CHANNELOPS_QUESTION_ATTACHMENT_MAX_MB", default=10)
+QUESTION_ATTACHMENTS_MAX = env.int("CHANNELOPS_QUESTION_ATTACHMENTS_MAX", default=10)
 # Privileged permissions (S7 item 6): days an approved access request grants; see docs/access-requests.md
 ACCESS_GRANT_DAYS = env.int("CHANNELOPS_ACCESS_GRANT_DAYS", default=365)
 # Partner certifications (S6): see docs/partner-certifications.md

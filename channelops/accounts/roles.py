@@ -85,6 +85,13 @@ _VIEW_CRM = ["crm.view_syncrun", "crm.view_syncerror", "crm.view_syncconflict", 
 _MANAGE_FAQ = ["helpdesk.manage_faq"]
 # Inbound e-mail (channelops/inbound): the received messages and dead letters; retry and discard.
 _MANAGE_INBOUND = ["inbound.view_inboundmessage", "inbound.manage_inboundmessage"]
+# Questions (channelops/helpdesk/question_*.py): answer, route, note, merge and close any question.
+_ANSWER_QUESTIONS = [
+    "helpdesk.answer_question",
+    "helpdesk.view_macro",
+    "helpdesk.add_macro",
+    "helpdesk.change_macro",
+]
 _EDIT_PARTNERS = [
     "partners.change_partner",
     "partners.add_contact",
@@ -114,6 +121,7 @@ ROLES: dict[str, dict[str, Any]] = {
         + _VIEW_CRM
         + _MANAGE_FAQ
         + _MANAGE_INBOUND
+        + _ANSWER_QUESTIONS
         + ["crm.change_syncconflict"],
     },
     LEADERSHIP: {
@@ -128,6 +136,7 @@ ROLES: dict[str, dict[str, Any]] = {
         + _VIEW_CERTIFICATIONS
         + _VIEW_CRM
         + _MANAGE_FAQ
+        + _ANSWER_QUESTIONS
         + [
             "partners.change_regionrouting",
             "core.view_outboxmessage",

@@ -183,6 +183,17 @@ from .faq_models import (  # noqa: E402  (the FAQ's models, kept in their own mo
     FaqStatus,
     FaqVisibility,
 )
+from .question_models import (  # noqa: E402  (the questions' models, kept in their own module)
+    Macro,
+    MessageKind,
+    Question,
+    QuestionAttachment,
+    QuestionMessage,
+    QuestionPriority,
+    QuestionRating,
+    QuestionSource,
+    QuestionStatus,
+)
 
 __all__ = [
     "AccountReview",
@@ -193,6 +204,15 @@ __all__ = [
     "FaqStatus",
     "FaqVisibility",
     "ItemStatus",
+    "Macro",
+    "MessageKind",
+    "Question",
+    "QuestionAttachment",
+    "QuestionMessage",
+    "QuestionPriority",
+    "QuestionRating",
+    "QuestionSource",
+    "QuestionStatus",
     "ReviewItem",
     "ReviewKind",
     "ReviewStatus",

@@ -26,6 +26,9 @@ class HelpdeskConfig(AppConfig):
         from .question_services import questions_escalate_overdue
 
         register_escalator("questions", questions_escalate_overdue)
+        from .inbound import register as register_inbound
+
+        register_inbound()  # e-mail to the help-desk address becomes questions and replies
         register_status_colors("review", {"open": YELLOW, "done": GREEN, "overdue": ORANGE})
         register_status_colors("review_item", {"passed": GREEN, "failed": RED, "unknown": GREY})
         register_status_colors("faq", {"draft": GREY, "published": GREEN})

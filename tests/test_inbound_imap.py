@@ -192,3 +192,44 @@ def test_a_poll_killed_between_storing_and_routing_routes_each_message_once_afte
     # And once more: nothing new, nothing routed twice.
     subprocess.run([sys.executable, "-c", RUN], env=env, check=True, capture_output=True, timeout=120)
     assert _rows(db, "SELECT count(*) FROM taken") == [(5,)]
+
+
+def test_idle_wakes_on_new_mail_when_the_server_supports_it(imap_inbox):
+    import threading
+
+    from channelops.inbound.imap import connect, imap_wait, supports_idle
+
+    box = connect(imap_config())
+    try:
+        box.client.select('"INBOX"')
+        assert supports_idle(box)  # Dovecot does
+        timer = threading.Timer(0.5, lambda: imap_inbox.append(mail(message_id="<idle@acme.test>")))
+        timer.start()
+        started = time.monotonic()
+        assert imap_wait(box, 20) is True
+        assert time.monotonic() - started < 15
+        timer.join()
+    finally:
+        box.logout()
+
+
+def test_the_scheduled_task_polls_and_routes(imap_inbox):
+    from channelops.inbound.tasks import inbound_task
+
+    imap_inbox.append(mail(message_id="<task@acme.test>"))
+    seen: list[str] = []
+    with taking(seen):
+        out = inbound_task.call()
+    assert out["stored"] == 1 and out["routed"] == 1 and seen == ["<task@acme.test>"]
+
+
+def test_the_scheduled_task_without_a_mailbox_still_routes_what_is_stored(settings):
+    from channelops.inbound.services import inbound_store
+    from channelops.inbound.tasks import inbound_task
+
+    settings.INBOUND_IMAP_HOST = ""
+    inbound_store(raw=mail(message_id="<hook@acme.test>"), source="webhook:mailgun")
+    seen: list[str] = []
+    with taking(seen):
+        out = inbound_task.call()
+    assert "stored" not in out and out["routed"] == 1

@@ -2,7 +2,7 @@
 
 One poll: select the mailbox, read UIDVALIDITY (a change means the UIDs start over: the cursor goes
 back to 0, re-fetched messages de-duplicate by hash), fetch the raw source of every UID above the
-cursor in batches, and for each batch: store every message (committed) → advance the cursor →
+cursor in batches, and for each batch: store every message (one transaction, committed) → advance the cursor →
 mark them \\Seen. Routing is a separate step (``inbound_route_pending``). A process killed anywhere
 loses nothing: killed before the cursor moved, the next poll fetches the batch again and the store
 finds the duplicates; killed before routing, the next routing picks the stored messages up.
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 from imap_tools import MailBox, MailBoxUnencrypted
 from imap_tools.errors import MailboxLoginError
@@ -145,11 +146,12 @@ def imap_poll(
         uids = _new_uids(box, cursor.last_uid)
         for start in range(0, len(uids), cfg.batch):
             batch = uids[start : start + cfg.batch]
-            for _uid, raw in _fetch_raw(box, batch):
-                _record, created = inbound_store(raw=raw, source=cfg.source)
-                result.fetched += 1
-                result.stored += int(created)
-                result.duplicates += int(not created)
+            with transaction.atomic():  # the batch is committed before the cursor moves
+                for _uid, raw in _fetch_raw(box, batch):
+                    _record, created = inbound_store(raw=raw, source=cfg.source)
+                    result.fetched += 1
+                    result.stored += int(created)
+                    result.duplicates += int(not created)
             _test_hook("after_store")  # stored and committed; cursor and \Seen not yet
             ImapCursor.objects.filter(pk=cursor.pk).update(last_uid=batch[-1], polled_at=timezone.now())
             cursor.last_uid = batch[-1]

@@ -14,8 +14,10 @@ import html as html_lib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from email.header import decode_header, make_header
 from email.headerregistry import Address
 from email.message import EmailMessage, Message
+from email.parser import BytesHeaderParser
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 from typing import Any
 
@@ -320,13 +322,20 @@ def parse(raw: bytes) -> ParsedMessage:
 
 
 def summary_headers(raw: bytes) -> tuple[str, str, str]:
-    """(Message-ID, sender, subject) from the headers alone — what de-duplication compares; blanks
-    when the headers cannot be read."""
+    """(Message-ID, sender, subject) from the headers alone — what de-duplication compares and the
+    list shows; blanks when the headers cannot be read. The fast compat32 header parser: this runs
+    for every message fetched, before any de-duplication."""
     try:
-        msg = email.message_from_bytes(
-            raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0] + b"\n\n", policy=email.policy.default
-        )
-        mids = message_ids(_header(msg, "Message-ID"))
-        return (mids[0] if mids else "")[:998], _sender(msg)[0][:320], _header(msg, "Subject")[:500]
+        msg = BytesHeaderParser().parsebytes(raw)
+
+        def text(name: str) -> str:
+            value = msg.get(name)
+            if value is None:
+                return ""
+            return " ".join(str(make_header(decode_header(str(value)))).split())
+
+        mids = message_ids(msg.get("Message-ID", ""))
+        sender = parseaddr(text("From"))[1].lower()
+        return (mids[0] if mids else "")[:998], (sender if "@" in sender else "")[:320], text("Subject")[:500]
     except Exception:
         return "", "", ""

@@ -179,8 +179,10 @@ class ReviewItem(models.Model):
 from .faq_models import (  # noqa: E402  (the FAQ's models, kept in their own module)
     FaqArticle,
     FaqCategory,
+    FaqDeflection,
     FaqFeedback,
     FaqStatus,
+    FaqTranslation,
     FaqVisibility,
 )
 
@@ -189,8 +191,10 @@ __all__ = [
     "ChecklistItem",
     "FaqArticle",
     "FaqCategory",
+    "FaqDeflection",
     "FaqFeedback",
     "FaqStatus",
+    "FaqTranslation",
     "FaqVisibility",
     "ItemStatus",
     "ReviewItem",

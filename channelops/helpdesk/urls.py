@@ -17,11 +17,13 @@ console_patterns = [
     path("faq/<int:pk>/publish/", faq_views.console_publish, name="faq_publish"),
     path("faq/<int:pk>/unpublish/", faq_views.console_unpublish, name="faq_unpublish"),
     path("faq/<int:pk>/reviewed/", faq_views.console_reviewed, name="faq_reviewed"),
+    path("faq/<int:pk>/translation/", faq_views.console_translation, name="faq_translation"),
 ]
 
 portal_patterns = [
     path("", faq_views.portal_help, name="help"),
     path("<slug:slug>/", faq_views.portal_article, name="help_article"),
+    path("<slug:slug>/answered/", faq_views.portal_answered, name="help_answered"),
 ]
 
 public_patterns = [

@@ -367,6 +367,34 @@ REVIEW_OPEN_PER_MONTH = env.int("CHANNELOPS_REVIEW_OPEN_PER_MONTH", default=5)
 REVIEW_MIN_ADMINS = env.int("CHANNELOPS_REVIEW_MIN_ADMINS", default=2)
 # FAQ (S9): an article not reviewed for this many days is flagged stale; see docs/helpdesk-faq.md
 FAQ_REVIEW_DAYS = env.int("CHANNELOPS_FAQ_REVIEW_DAYS", default=180)
+# Help-desk business hours (S9): region code → "<time zone> HH:MM-HH:MM"; see channelops/helpdesk/business_hours.py
+HELPDESK_HOURS = env.dict(
+    "CHANNELOPS_HELPDESK_HOURS",
+    default={
+        "AMER": "America/New_York 09:00-17:00",
+        "EMEA": "Europe/London 09:00-17:00",
+        "APAC": "Asia/Singapore 09:00-17:00",
+        "PUBSEC": "America/New_York 09:00-17:00",
+    },
+)
+HELPDESK_DEFAULT_HOURS = env.str("CHANNELOPS_HELPDESK_DEFAULT_HOURS", default="UTC 09:00-17:00")
+# Questions (S9, issue 16): the help-desk address (replies come back to help+<token>@…), targets
+# in business hours of the region per priority, attachments; see docs/helpdesk-questions.md
+HELPDESK_ADDRESS = env.str("CHANNELOPS_HELPDESK_ADDRESS", default="help@channelops.localhost")
+QUESTION_FIRST_RESPONSE_HOURS = {
+    k: float(v)
+    for k, v in env.dict(
+        "CHANNELOPS_QUESTION_FIRST_RESPONSE_HOURS", default={"urgent": 1, "high": 4, "normal": 8, "low": 16}
+    ).items()
+}
+QUESTION_RESOLUTION_HOURS = {
+    k: float(v)
+    for k, v in env.dict(
+        "CHANNELOPS_QUESTION_RESOLUTION_HOURS", default={"urgent": 8, "high": 16, "normal": 40, "low": 80}
+    ).items()
+}
+QUESTION_ATTACHMENT_MAX_MB = env.int("CHANNELOPS_QUESTION_ATTACHMENT_MAX_MB", default=10)
+QUESTION_ATTACHMENTS_MAX = env.int("CHANNELOPS_QUESTION_ATTACHMENTS_MAX", default=10)
 # Privileged permissions (S7 item 6): days an approved access request grants; see docs/access-requests.md
 ACCESS_GRANT_DAYS = env.int("CHANNELOPS_ACCESS_GRANT_DAYS", default=365)
 # Partner certifications (S6): see docs/partner-certifications.md

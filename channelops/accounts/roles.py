@@ -83,6 +83,13 @@ _MANAGE_AGREEMENTS = [
 _VIEW_CRM = ["crm.view_syncrun", "crm.view_syncerror", "crm.view_syncconflict", "crm.view_fieldmapping"]
 # The FAQ (channelops/helpdesk/faq_*.py): write, publish and review articles.
 _MANAGE_FAQ = ["helpdesk.manage_faq"]
+# Questions (channelops/helpdesk/question_*.py): answer, route, note, merge and close any question.
+_ANSWER_QUESTIONS = [
+    "helpdesk.answer_question",
+    "helpdesk.view_macro",
+    "helpdesk.add_macro",
+    "helpdesk.change_macro",
+]
 _EDIT_PARTNERS = [
     "partners.change_partner",
     "partners.add_contact",
@@ -111,6 +118,7 @@ ROLES: dict[str, dict[str, Any]] = {
         + _VIEW_CERTIFICATIONS
         + _VIEW_CRM
         + _MANAGE_FAQ
+        + _ANSWER_QUESTIONS
         + ["crm.change_syncconflict"],
     },
     LEADERSHIP: {
@@ -125,6 +133,7 @@ ROLES: dict[str, dict[str, Any]] = {
         + _VIEW_CERTIFICATIONS
         + _VIEW_CRM
         + _MANAGE_FAQ
+        + _ANSWER_QUESTIONS
         + [
             "partners.change_regionrouting",
             "core.view_outboxmessage",

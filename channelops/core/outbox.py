@@ -88,6 +88,8 @@ def email_enqueue(
     topic: str = "",
     reply_to: str = "",
     language: str = "",
+    headers: dict[str, str] | None = None,
+    from_email: str = "",
 ) -> OutboxMessage:
     """Render an e-mail from templates now (so it reflects this moment) and queue it.
 
@@ -95,6 +97,10 @@ def email_enqueue(
     ``language`` when given (an applicant who has no account yet). Recipients of one language
     share a message; when they speak several, one message per language is queued, each key
     suffixed with ``:<language>``, and the first (sorted by language) is returned.
+
+    ``headers`` are extra e-mail headers (threading: ``In-Reply-To``, ``References``;
+    ``Auto-Submitted``); ``from_email`` replaces ``DEFAULT_FROM_EMAIL``. The ``Message-ID`` is
+    always ``message_id_for(key)``.
     """
     recipients = [to] if isinstance(to, str) else list(to)
     if language:
@@ -112,6 +118,11 @@ def email_enqueue(
         payload: dict[str, Any] = {"to": groups[lang], **rendered}
         if reply_to:
             payload["reply_to"] = reply_to
+        if from_email:
+            payload["from"] = from_email
+        extra = {k: v for k, v in (headers or {}).items() if k.lower() not in _RESERVED_HEADERS and v}
+        if extra:
+            payload["headers"] = extra
         lang_key = key if len(groups) == 1 else f"{key}:{lang}"
         messages.append(outbox_enqueue(kind="email", key=lang_key, payload=payload, topic=topic))
     return messages[0]
@@ -147,8 +158,25 @@ def deliver_email(msg: OutboxMessage) -> None:
     email_delivered.call(msg=msg)
 
 
+#: Headers a payload's ``headers`` never set (the outbox owns them; CR/LF never reach a header).
+_RESERVED_HEADERS = frozenset(
+    {"message-id", "x-channelops-key", "to", "cc", "bcc", "from", "reply-to", "subject", "content-type"}
+)
+
+
+def _payload_headers(p: dict[str, Any]) -> dict[str, str]:
+    out = {}
+    for name, value in (p.get("headers") or {}).items():
+        name, value = str(name), " ".join(str(value).split())
+        if name.lower() in _RESERVED_HEADERS or not value or not name.replace("-", "").isalnum():
+            continue
+        out[name] = value
+    return out
+
+
 def send_email_message(msg: OutboxMessage) -> None:
-    """Send the e-mail in ``msg.payload`` (to, subject, text, html, reply_to, attachments)."""
+    """Send the e-mail in ``msg.payload`` (to, subject, text, html, from, reply_to, headers,
+    attachments)."""
     p = msg.payload
     email = EmailMultiAlternatives(
         subject=p["subject"],
@@ -156,7 +184,11 @@ def send_email_message(msg: OutboxMessage) -> None:
         from_email=p.get("from") or settings.DEFAULT_FROM_EMAIL,
         to=p["to"],
         reply_to=[p["reply_to"]] if p.get("reply_to") else None,
-        headers={"Message-ID": message_id_for(msg.idempotency_key), "X-Channelops-Key": msg.idempotency_key},
+        headers={
+            **_payload_headers(p),
+            "Message-ID": message_id_for(msg.idempotency_key),
+            "X-Channelops-Key": msg.idempotency_key,
+        },
     )
     if p.get("html"):
         email.attach_alternative(p["html"], "text/html")

@@ -185,6 +185,17 @@ from .faq_models import (  # noqa: E402  (the FAQ's models, kept in their own mo
     FaqTranslation,
     FaqVisibility,
 )
+from .question_models import (  # noqa: E402  (the questions' models, kept in their own module)
+    Macro,
+    MessageKind,
+    Question,
+    QuestionAttachment,
+    QuestionMessage,
+    QuestionPriority,
+    QuestionRating,
+    QuestionSource,
+    QuestionStatus,
+)
 
 __all__ = [
     "AccountReview",
@@ -197,6 +208,15 @@ __all__ = [
     "FaqTranslation",
     "FaqVisibility",
     "ItemStatus",
+    "Macro",
+    "MessageKind",
+    "Question",
+    "QuestionAttachment",
+    "QuestionMessage",
+    "QuestionPriority",
+    "QuestionRating",
+    "QuestionSource",
+    "QuestionStatus",
     "ReviewItem",
     "ReviewKind",
     "ReviewStatus",

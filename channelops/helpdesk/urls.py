@@ -3,7 +3,7 @@ Help under /portal/help/ (``portal_patterns``), the public help page under /help
 
 from django.urls import path
 
-from . import faq_views, views
+from . import faq_views, rating_views, views
 
 console_patterns = [
     path("reviews/", views.calendar, name="reviews"),
@@ -28,6 +28,7 @@ portal_patterns = [
 
 public_patterns = [
     path("", faq_views.public_help, name="index"),
+    path("rate/<str:token>/", rating_views.rate, name="question_rate"),
     path("<slug:slug>/", faq_views.public_article, name="article"),
 ]
 

@@ -104,6 +104,7 @@ class World:
     license_a: Any = None  # partner A's issued license (licensing), of another, approved request
     badge_a: Any = None  # partner A's signed practitioner badge (BADGES)
     plans_a: Any = None  # partner A's enablement plan row and business plan (PLANS)
+    question_a: Any = None  # partner A's resolved question, with a help-desk reply and an internal note
 
     @property
     def markers(self) -> list[str]:
@@ -231,6 +232,7 @@ def make_world(partner_a, partner_b, admin_a, user_a, user_b) -> World:
     w.license_a = _license_of(partner_a, admin_a)
     w.badge_a = _badge_of(partner_a)
     w.plans_a = _plans_of(partner_a, admin_a)
+    w.question_a = _question_of(partner_a, admin_a)
     for name, actor in w.actors.items():
         if actor is not None:
             w.tokens[name] = api_token_create(user=actor, name="walker")[1]
@@ -331,6 +333,23 @@ def _plans_of(partner: Partner, admin: User) -> dict[str, Any]:
     business_plan_save(partner=partner, by=admin, sections=sections, targets=targets)
     plan = business_plan_submit(partner=partner, by=admin)
     return {"entry": entry, "plan": plan, "cert": cert}
+
+
+def _question_of(partner: Partner, admin: User) -> Any:
+    """Partner A's question (issue 16), answered, noted internally and resolved."""
+    from channelops.helpdesk.question_services import question_reply, question_set_status, question_submit
+
+    phd = StaffFactory(email="phd.questions@vendor.test", roles=["phd_specialist"])
+    q = question_submit(
+        by=admin,
+        partner=partner,
+        category="licensing",
+        subject=f"Secretquestion of {A_LEGAL_NAME}",
+        body=f"Secretquestion body from {A_LEGAL_NAME}",
+    )
+    question_reply(question=q, by=phd, body=f"Answered for {A_LEGAL_NAME}.")
+    question_reply(question=q, by=phd, body=f"Secretnote about {A_LEGAL_NAME}", internal=True)
+    return question_set_status(question=q, status="resolved", by=phd)
 
 
 def _plans_snapshot(p: Partner) -> dict[str, Any]:
@@ -492,6 +511,25 @@ def snapshot(w: World) -> dict[str, Any]:
         ),
         "plans": _plans_snapshot(p),
         "badges": sorted(Badge.objects.filter(partner=p).values_list("pk", "status", "revoked_at")),
+        "questions": _questions_snapshot(p),
+    }
+
+
+def _questions_snapshot(p: Partner) -> dict[str, Any]:
+    """Partner A's questions (issue 16): state, routing, rating and thread; and how many questions
+    there are (a request must not add one to partner A)."""
+    from channelops.helpdesk.models import Question, QuestionMessage
+
+    return {
+        "questions": sorted(
+            Question.objects.filter(partner=p).values_list(
+                "pk", "status", "priority", "assignee_id", "partner_id", "merged_into_id", "rating", "subject"
+            )
+        ),
+        "messages": sorted(
+            QuestionMessage.objects.filter(question__partner=p).values_list("pk", "kind", "body")
+        ),
+        "all_questions": Question.objects.count(),
     }
 
 

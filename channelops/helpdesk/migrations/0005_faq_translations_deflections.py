@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('helpdesk', '0003_faq_search'),
+        ('helpdesk', '0004_questions'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -24,6 +24,9 @@ class HelpdeskConfig(AppConfig):
         register_status_colors("review", {"open": YELLOW, "done": GREEN, "overdue": ORANGE})
         register_status_colors("review_item", {"passed": GREEN, "failed": RED, "unknown": GREY})
         register_status_colors("faq", {"draft": GREY, "published": GREEN})
+        register_status_colors(
+            "question", {"new": ORANGE, "open": YELLOW, "waiting": GREY, "resolved": GREEN, "closed": GREY}
+        )
         _register_nav()
         post_migrate.connect(ensure_defaults, sender=self)
         register_schedule(
@@ -58,5 +61,16 @@ def _register_nav() -> None:
             url_name="console:faq",
             icon="help",
             order=25,
+        )
+    )
+    register_nav(
+        NavItem(
+            area=CONSOLE,
+            group="work",
+            key="questions",
+            label=_("Questions"),
+            url_name="console:questions",
+            icon="inbox",
+            order=24,
         )
     )

@@ -154,6 +154,26 @@ def faq_search(
     return hits
 
 
+def faq_suggest(user: Any, text: str, *, limit: int = 5, language: str | None = None) -> list[FaqHit]:
+    """Articles for a question being written (its subject): every word first; when nothing holds
+    them all, the words of four letters or more; then the two longest. A question's wording
+    ("How do I …") is not a search, so it is loosened rather than left without suggestions."""
+    query = parse(text[:MAX_LENGTH])
+    if not query.ok:
+        return []
+    tries = [query.terms]
+    longer = tuple(t for t in query.terms if len(t) >= 4)
+    if longer and longer != query.terms:
+        tries.append(longer)
+    if len(longer) > 2:
+        tries.append(tuple(sorted(longer, key=len, reverse=True)[:2]))
+    for terms in tries:
+        hits = faq_search(user, FaqQuery(text=query.text, terms=terms), limit=limit, language=language)
+        if hits:
+            return hits
+    return []
+
+
 def _sqlite_table(table: str, join: str, match: str, select: str) -> list[tuple[Any, ...]]:
     sql = (
         f"SELECT {select}, bm25({table}, 10.0, 1.0), "  # noqa: S608 - constants and bound parameters
@@ -253,4 +273,4 @@ def _fallback(visible: Any, terms: tuple[str, ...], limit: int) -> list[FaqHit]:
     ]
 
 
-__all__ = ["FaqHit", "FaqQuery", "faq_search", "parse", "reader_language", "with_translation"]
+__all__ = ["FaqHit", "FaqQuery", "faq_search", "faq_suggest", "parse", "reader_language", "with_translation"]

@@ -35,6 +35,7 @@ from .faq_models import (
 from .faq_querysets import may_manage_faq
 
 MAX_RELATED = 10
+RESERVED_SLUGS = {"questions"}  # /portal/help/questions/ is the question pages'
 
 
 def _require_manager(by: Any) -> None:
@@ -71,6 +72,10 @@ def _clean(
     slug = slugify(slug or title)[:80].strip("-")
     if not slug and "title" not in errors:
         errors.setdefault("slug", []).append(_("Give the article a web address made of letters or digits."))
+    elif slug in RESERVED_SLUGS:
+        errors.setdefault("slug", []).append(
+            _("This web address is taken by the help pages; choose another.")
+        )
     elif slug:
         taken = FaqArticle.objects.filter(slug=slug)
         if article is not None:

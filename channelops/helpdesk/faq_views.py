@@ -30,7 +30,7 @@ from channelops.partners.pages import partner_required
 from .faq_forms import FaqArticleForm, FaqFilter, FaqTranslationForm, FeedbackForm
 from .faq_models import FaqArticle, FaqCategory, review_days
 from .faq_querysets import may_manage_faq
-from .faq_search import faq_search, parse, reader_language, with_translation
+from .faq_search import faq_search, faq_suggest, parse, reader_language, with_translation
 from .faq_services import (
     faq_article_create,
     faq_article_mark_reviewed,
@@ -56,16 +56,20 @@ def _help_context(
     request: HttpRequest, reader: Any, visible: Any, article_url: Callable[[FaqArticle], str]
 ) -> dict[str, Any]:
     """The index by category, or the search results of ``?q=`` for ``reader`` (None: public only)."""
-    query = parse(request.GET.get("q"))
-    if request.GET.get("from") == FROM_QUESTION and reader is not None:  # suggestions of the question form
+    from_question = request.GET.get("from") == FROM_QUESTION and reader is not None
+    language = reader_language()
+    if from_question:  # suggestions while a question is written: its subject, loosened
+        query = parse(request.GET.get("q") or request.GET.get("subject"))
         plain_url = article_url
         article_url = lambda a: plain_url(a) + "?from=" + FROM_QUESTION  # noqa: E731
-    language = reader_language()
-    hits = faq_search(reader, query, language=language) if query.ok else []
+        hits = faq_suggest(reader, query.text, language=language) if query.ok else []
+    else:
+        query = parse(request.GET.get("q"))
+        hits = faq_search(reader, query, language=language) if query.ok else []
     for hit in hits:
         hit.article.url = article_url(hit.article)  # type: ignore[attr-defined]
     categories = []
-    if not query.text:
+    if not query.text and not from_question:
         articles = list(
             with_translation(visible.only("pk", "slug", "title", "category"), language).order_by("title")[
                 :INDEX_LIMIT
@@ -85,7 +89,7 @@ def _help_context(
         "query": query,
         "hits": hits,
         "categories": categories,
-        "from_question": request.GET.get("from") == FROM_QUESTION and reader is not None,
+        "from_question": from_question,
     }
 
 

@@ -96,8 +96,23 @@ GERMAN = [
 ]
 
 
-def _sentence(rng: random.Random, n: int) -> str:
-    return " ".join(rng.choice(WORDS) for _ in range(n)).capitalize() + "."
+SYLLABLES = ["ka", "ro", "mi", "te", "lu", "sa", "no", "vi", "de", "pa", "gor", "len", "tis", "bar", "quo"]
+# A vocabulary of 3,000 made-up words with a Zipf-like use (a few common, most rare), plus the topic
+# words above: the words of real answers are spread this way, so a search matches a fraction of them.
+VOCABULARY = list(
+    dict.fromkeys(
+        "".join(random.Random(n).choice(SYLLABLES) for _ in range(2 + n % 3)) + str(n % 7)
+        for n in range(3000)
+    )
+)
+WEIGHTS = [1 / (rank + 1) for rank in range(len(VOCABULARY))]
+
+
+def _sentence(rng: random.Random, n: int, topics: int = 1) -> str:
+    words = rng.choices(VOCABULARY, weights=WEIGHTS, k=n)
+    for _ in range(topics):
+        words[rng.randrange(n)] = rng.choice(WORDS)
+    return " ".join(words).capitalize() + "."
 
 
 def _build(articles: int) -> dict[str, Any]:
@@ -117,10 +132,10 @@ def _build(articles: int) -> dict[str, Any]:
     FaqArticle.objects.bulk_create(
         [
             FaqArticle(
-                title=_sentence(rng, 6).rstrip(".") + "?",
+                title=_sentence(rng, 7, topics=2).rstrip(".") + "?",
                 slug=f"article-{i:05d}",
                 category=categories[i % len(categories)],
-                body="\n\n".join(_sentence(rng, 40) for _ in range(4)),
+                body="\n\n".join(_sentence(rng, 40, topics=2) for _ in range(4)),
                 status="published",
                 visibility="public" if i % 3 else "partners",
                 owner=owner,

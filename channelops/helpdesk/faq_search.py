@@ -64,9 +64,10 @@ class FaqHit:
     title: str = ""  # in the reader's language
 
 
-# one match of one language version: (article id, language, title matched, rank, raw snippet);
-# lower rank is better (bm25 order; PostgreSQL ranks are negated)
-_Match = tuple[int, str, bool, float, str]
+# one match of one language version: (article id, language, title matched, rank, row); lower rank is
+# better (bm25 order; PostgreSQL ranks are negated); row = ("a", article id) or ("t", translation id),
+# whose snippet is made only when the article is among the results shown
+_Match = tuple[int, str, bool, float, tuple[str, int]]
 
 
 def parse(raw: Any) -> FaqQuery:
@@ -129,29 +130,79 @@ def faq_search(
     if not matches:
         return []
     best: dict[int, tuple[bool, float]] = {}
-    snippet: dict[int, tuple[bool, float, str]] = {}
-    for pk, language_code, title_hit, rank, raw in matches:
+    source: dict[int, tuple[bool, float, tuple[str, int]]] = {}
+    for pk, language_code, title_hit, rank, row in matches:
         key = (not title_hit, rank)
         if pk not in best or key < best[pk]:
             best[pk] = key
-        # the reader's own language first, then the better match
-        pref = (language_code != lang, rank, raw)
-        if pk not in snippet or pref[:2] < snippet[pk][:2]:
-            snippet[pk] = pref
-    articles = list(with_translation(visible.filter(pk__in=list(best)).select_related("owner"), lang))
-    articles.sort(key=lambda a: (best[a.pk], a.pk))
-    hits = []
-    for a in articles[:limit]:
-        title = a.title_for(lang)
-        hits.append(
-            FaqHit(
-                article=a,
-                snippet=snippet_html(snippet[a.pk][2]),
-                title_match=not best[a.pk][0],
-                title=title,
-            )
+        # the snippet of the reader's own language first, then of the better match
+        pref = (language_code != lang, rank, row)
+        if pk not in source or pref[:2] < source[pk][:2]:
+            source[pk] = pref
+    shown = sorted(
+        visible.filter(pk__in=list(best)).values_list("pk", flat=True), key=lambda pk: (best[pk], pk)
+    )
+    shown = shown[:limit]
+    if not shown:
+        return []
+    snippets = _snippets(query.terms, [source[pk][2] for pk in shown])
+    articles = {
+        a.pk: a
+        for a in with_translation(FaqArticle.objects.filter(pk__in=shown).select_related("owner"), lang)
+    }
+    return [
+        FaqHit(
+            article=articles[pk],
+            snippet=snippet_html(snippets.get(source[pk][2], "")),
+            title_match=not best[pk][0],
+            title=articles[pk].title_for(lang),
         )
-    return hits
+        for pk in shown
+    ]
+
+
+def _snippets(terms: tuple[str, ...], rows: list[tuple[str, int]]) -> dict[tuple[str, int], str]:
+    """The snippets of the rows shown (at most ``limit``), not of every match: making one costs
+    more than ranking it."""
+    out: dict[tuple[str, int], str] = {}
+    for kind in ("a", "t"):
+        ids = [pk for k, pk in rows if k == kind]
+        if not ids:
+            continue
+        if connection.vendor == "postgresql":
+            from django.contrib.postgres.search import SearchHeadline
+
+            model: Any = FaqArticle if kind == "a" else FaqTranslation
+            for pk, headline in (
+                model.objects.filter(pk__in=ids)
+                .annotate(
+                    headline=SearchHeadline(
+                        "body",
+                        _pg_query(terms),
+                        config="simple",
+                        start_sel=START,
+                        stop_sel=STOP,
+                        max_words=30,
+                        min_words=15,
+                        max_fragments=2,
+                        fragment_delimiter=" … ",
+                    )
+                )
+                .values_list("pk", "headline")
+            ):
+                out[(kind, pk)] = headline
+            continue
+        table = FTS_TABLE if kind == "a" else FTS_TRANSLATIONS
+        marks = ", ".join(["%s"] * len(ids))
+        sql = (
+            f"SELECT rowid, snippet({table}, 1, %s, %s, '…', 24) FROM {table} "  # noqa: S608 - constants, bound values
+            f"WHERE {table} MATCH %s AND rowid IN ({marks})"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [START, STOP, _fts_match(terms), *ids])
+            for pk, snippet in cursor.fetchall():
+                out[(kind, pk)] = snippet
+    return out
 
 
 def faq_suggest(user: Any, text: str, *, limit: int = 5, language: str | None = None) -> list[FaqHit]:
@@ -174,39 +225,48 @@ def faq_suggest(user: Any, text: str, *, limit: int = 5, language: str | None = 
     return []
 
 
+def _fts_match(terms: tuple[str, ...]) -> str:
+    return " AND ".join(f'"{t}"*' for t in terms)  # quoted: AND, NEAR, * are plain words here
+
+
 def _sqlite_table(table: str, join: str, match: str, select: str) -> list[tuple[Any, ...]]:
     sql = (
         f"SELECT {select}, bm25({table}, 10.0, 1.0), "  # noqa: S608 - constants and bound parameters
-        f"snippet({table}, 1, %s, %s, '…', 24), "
         f"{table}.rowid IN (SELECT rowid FROM {table} WHERE {table} MATCH %s) "
         f"FROM {table} {join} WHERE {table} MATCH %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [START, STOP, f"title : ({match})", match])
+        cursor.execute(sql, [f"title : ({match})", match])
         return list(cursor.fetchall())
 
 
 def _sqlite(terms: tuple[str, ...]) -> list[_Match]:
-    match = " AND ".join(f'"{t}"*' for t in terms)  # quoted: AND, NEAR, * are plain words here
+    match = _fts_match(terms)
     english = settings.LANGUAGE_CODE
     out: list[_Match] = [
-        (row[0], english, bool(row[3]), row[1], row[2])
+        (row[0], english, bool(row[2]), row[1], ("a", row[0]))
         for row in _sqlite_table(FTS_TABLE, "", match, f"{FTS_TABLE}.rowid")
     ]
     out += [
-        (row[0], row[1], bool(row[4]), row[2], row[3])
+        (row[0], row[1], bool(row[4]), row[3], ("t", row[2]))
         for row in _sqlite_table(
             FTS_TRANSLATIONS,
             f"JOIN helpdesk_faqtranslation t ON t.id = {FTS_TRANSLATIONS}.rowid",
             match,
-            "t.article_id, t.language",
+            "t.article_id, t.language, t.id",
         )
     ]
     return out
 
 
+def _pg_query(terms: tuple[str, ...]) -> Any:
+    from django.contrib.postgres.search import SearchQuery
+
+    return SearchQuery(" & ".join(f"'{t}':*" for t in terms), search_type="raw", config="simple")
+
+
 def _pg_annotate(qs: Any, tsquery: Any) -> Any:
-    from django.contrib.postgres.search import SearchHeadline, SearchRank, SearchVector
+    from django.contrib.postgres.search import SearchRank, SearchVector
 
     vector = SearchVector("title", weight="A", config="simple") + SearchVector(
         "body", weight="B", config="simple"
@@ -219,37 +279,22 @@ def _pg_annotate(qs: Any, tsquery: Any) -> Any:
             title_hit=Case(
                 When(title_vector=tsquery, then=Value(1)), default=Value(0), output_field=IntegerField()
             ),
-            headline=SearchHeadline(
-                "body",
-                tsquery,
-                config="simple",
-                start_sel=START,
-                stop_sel=STOP,
-                max_words=30,
-                min_words=15,
-                max_fragments=2,
-                fragment_delimiter=" … ",
-            ),
         )
     )
 
 
 def _postgres(visible: Any, terms: tuple[str, ...]) -> list[_Match]:
-    from django.contrib.postgres.search import SearchQuery
-
-    tsquery = SearchQuery(" & ".join(f"'{t}':*" for t in terms), search_type="raw", config="simple")
+    tsquery = _pg_query(terms)
     english = settings.LANGUAGE_CODE
     out: list[_Match] = [
-        (pk, english, bool(title_hit), -rank, headline)
-        for pk, title_hit, rank, headline in _pg_annotate(visible, tsquery).values_list(
-            "pk", "title_hit", "rank", "headline"
-        )
+        (pk, english, bool(title_hit), -rank, ("a", pk))
+        for pk, title_hit, rank in _pg_annotate(visible, tsquery).values_list("pk", "title_hit", "rank")
     ]
     translations = FaqTranslation.objects.filter(article__in=visible.values("pk"))
     out += [
-        (pk, language, bool(title_hit), -rank, headline)
-        for pk, language, title_hit, rank, headline in _pg_annotate(translations, tsquery).values_list(
-            "article_id", "language", "title_hit", "rank", "headline"
+        (article_id, language, bool(title_hit), -rank, ("t", pk))
+        for pk, article_id, language, title_hit, rank in _pg_annotate(translations, tsquery).values_list(
+            "pk", "article_id", "language", "title_hit", "rank"
         )
     ]
     return out

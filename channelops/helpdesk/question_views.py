@@ -186,9 +186,14 @@ def _ask_page(
     )
 
 
+def _with_files(request: HttpRequest, obj: Any) -> dict[str, Any]:
+    return {"files": request.FILES}
+
+
 ask = Action[PartnerRequest](
     load=lambda request: request.partner,
     form_class=QuestionForm,
+    form_kwargs=_with_files,
     perform=lambda request, partner, data: question_submit(
         by=request.user,
         partner=partner,
@@ -267,6 +272,7 @@ def _portal_question_page(
 portal_reply = Action[PartnerRequest](
     load=_portal_question,
     form_class=ReplyForm,
+    form_kwargs=_with_files,
     perform=lambda request, q, data: question_partner_reply(
         question=q, by=request.user, body=data["body"], attachments=data["attachments"]
     ),
@@ -487,6 +493,7 @@ console_reply = _console_action(
     ),
     _reply_success,
     redirect_to=lambda request, q, result: reverse("console:question", args=[q.pk]) + "#thread",
+    form_kwargs=_with_files,
 )
 console_assign = _console_action(
     AssignForm,

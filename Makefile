@@ -77,6 +77,7 @@ bench: install
 	$(PY) bench/webhooks.py
 	$(PY) bench/crm.py
 	$(PY) bench/inbound.py
+	$(PY) bench/faq.py
 
 clean:
 	rm -rf var/ $(VENV)

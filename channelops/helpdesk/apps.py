@@ -79,3 +79,14 @@ def _register_nav() -> None:
             order=25,
         )
     )
+    register_nav(
+        NavItem(
+            area=CONSOLE,
+            group="work",
+            key="questions",
+            label=_("Questions"),
+            url_name="console:questions",
+            icon="inbox",
+            order=24,
+        )
+    )

@@ -77,6 +77,24 @@ class FaqArticleForm(forms.Form):
 
 class FeedbackForm(forms.Form):
     helpful = forms.ChoiceField(choices=[("yes", _("Yes")), ("no", _("No"))])
+    #: "question": the reader came from the question form's suggestions (a "yes" deflects the question)
+    came_from = forms.CharField(required=False, max_length=20)
+
+
+class FaqTranslationForm(forms.Form):
+    """An article's version in another language: both fields, or neither to remove it."""
+
+    language = forms.CharField(widget=forms.HiddenInput, max_length=10)
+    title = forms.CharField(label=_("Question"), max_length=200, required=False)
+    body = forms.CharField(
+        label=_("Answer"),
+        max_length=50_000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text=_(
+            "Markdown. Empty both fields to remove this version: its readers then see the English text."
+        ),
+    )
 
 
 class FaqFilter(django_filters.FilterSet):

@@ -74,10 +74,17 @@ class FaqArticle(models.Model):
     )
     helpful_count = models.PositiveIntegerField(_("helpful"), default=0)
     not_helpful_count = models.PositiveIntegerField(_("not helpful"), default=0)
+    deflected_count = models.PositiveIntegerField(
+        _("deflected questions"),
+        default=0,
+        help_text=_("Questions not asked because this article, suggested while writing one, answered them."),
+    )
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
-    history = HistoricalRecords(excluded_fields=["helpful_count", "not_helpful_count", "updated_at"])
+    history = HistoricalRecords(
+        excluded_fields=["helpful_count", "not_helpful_count", "deflected_count", "updated_at"]
+    )
 
     objects = FaqArticleQuerySet.as_manager()
 
@@ -110,6 +117,76 @@ class FaqArticle(models.Model):
         from channelops.core.markup import markdown_html
 
         return markdown_html(self.body, heading_offset=1)
+
+    def for_language(self, language: str | None) -> tuple[str, str, bool]:
+        """The title and body a reader of ``language`` sees, and whether it is a translation: the
+        article's version in that language when written (``translations`` prefetched or not), else
+        the English one."""
+        code = (language or "").split("-")[0]
+        if code and code != settings.LANGUAGE_CODE:
+            for t in self.translations.all():
+                if t.language == code:
+                    return t.title, t.body, True
+        return self.title, self.body, False
+
+    def title_for(self, language: str | None) -> str:
+        """The title a reader of ``language`` sees (reads no deferred ``body``)."""
+        code = (language or "").split("-")[0]
+        if code and code != settings.LANGUAGE_CODE:
+            for t in self.translations.all():
+                if t.language == code:
+                    return t.title
+        return self.title
+
+
+class FaqTranslation(models.Model):
+    """An article's version in another language (German today): its own question and answer, written
+    by FAQ writers on the console's article page. Readers of that language (their language, as for
+    every page: docs/i18n.md) see it; without one they see the English article. Search covers both."""
+
+    article = models.ForeignKey(
+        FaqArticle, verbose_name=_("article"), on_delete=models.CASCADE, related_name="translations"
+    )
+    language = models.CharField(_("language"), max_length=10)
+    title = models.CharField(_("question"), max_length=200)
+    body = models.TextField(_("answer"), max_length=50_000)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("FAQ article translation")
+        verbose_name_plural = _("FAQ article translations")
+        ordering = ["article", "language"]
+        constraints = [models.UniqueConstraint(fields=["article", "language"], name="faq_translation_once")]
+
+    def __str__(self) -> str:
+        return f"{self.title} [{self.language}]"
+
+    @property
+    def body_html(self) -> str:
+        from channelops.core.markup import markdown_html
+
+        return markdown_html(self.body, heading_offset=1)
+
+
+class FaqDeflection(models.Model):
+    """A question not asked: a partner person writing a question followed a suggested article and
+    said it answered the question. Once per person and article (``FaqArticle.deflected_count``)."""
+
+    article = models.ForeignKey(FaqArticle, on_delete=models.CASCADE, related_name="deflections")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("FAQ deflection")
+        verbose_name_plural = _("FAQ deflections")
+        constraints = [models.UniqueConstraint(fields=["article", "user"], name="faq_deflection_once")]
+
+    def __str__(self) -> str:
+        return f"{self.article_id} by {self.user_id}"
 
 
 class FaqFeedback(models.Model):

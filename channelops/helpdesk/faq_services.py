@@ -11,20 +11,31 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 
 from channelops.accounts.models import User
 from channelops.core.exceptions import NotAllowed
 
-from .faq_models import FaqArticle, FaqCategory, FaqFeedback, FaqStatus, FaqVisibility
+from .faq_models import (
+    FaqArticle,
+    FaqCategory,
+    FaqDeflection,
+    FaqFeedback,
+    FaqStatus,
+    FaqTranslation,
+    FaqVisibility,
+)
 from .faq_querysets import may_manage_faq
 
 MAX_RELATED = 10
+RESERVED_SLUGS = {"questions"}  # /portal/help/questions/ is the question pages'
 
 
 def _require_manager(by: Any) -> None:
@@ -61,6 +72,10 @@ def _clean(
     slug = slugify(slug or title)[:80].strip("-")
     if not slug and "title" not in errors:
         errors.setdefault("slug", []).append(_("Give the article a web address made of letters or digits."))
+    elif slug in RESERVED_SLUGS:
+        errors.setdefault("slug", []).append(
+            _("This web address is taken by the help pages; choose another.")
+        )
     elif slug:
         taken = FaqArticle.objects.filter(slug=slug)
         if article is not None:
@@ -231,3 +246,66 @@ def faq_feedback_give(
 def _count(article: FaqArticle, helpful: bool, delta: int) -> None:
     field = "helpful_count" if helpful else "not_helpful_count"
     FaqArticle.objects.filter(pk=article.pk).update(**{field: F(field) + delta})
+
+
+def translation_languages() -> list[tuple[str, str]]:
+    """The languages an article may have a version in besides English (code, name in the active
+    language)."""
+    return [
+        (code, str(get_language_info(code)["name_translated"]))
+        for code, _name in settings.LANGUAGES
+        if code != settings.LANGUAGE_CODE
+    ]
+
+
+@transaction.atomic
+def faq_translation_save(
+    *, article: FaqArticle, language: str, title: str, body: str, by: User
+) -> FaqTranslation | None:
+    """Write (or, with both ``title`` and ``body`` empty, remove) the article's version in
+    ``language``: its readers see it instead of the English text. Both or neither."""
+    _require_manager(by)
+    errors: dict[str, list[str]] = {}
+    if language not in dict(translation_languages()):
+        errors["language"] = [_("Choose a language.")]
+    title = " ".join((title or "").split())
+    body = (body or "").strip()
+    if title and not body:
+        errors["body"] = [_("Write the answer in this language too, or empty both to remove the version.")]
+    if body and not title:
+        errors["title"] = [_("Write the question in this language too, or empty both to remove the version.")]
+    if len(title) > 200:
+        errors["title"] = [_("A question is at most 200 characters long.")]
+    if errors:
+        raise ValidationError(errors)
+    locked = FaqArticle.objects.select_for_update().get(pk=article.pk)
+    existing = FaqTranslation.objects.filter(article=locked, language=language).first()
+    if not title:
+        if existing is not None:
+            existing._history_user = by  # type: ignore[attr-defined]
+            existing.delete()
+        return None
+    translation = existing or FaqTranslation(article=locked, language=language)
+    translation.title, translation.body = title, body
+    translation.updated_by, translation.updated_at = by, timezone.now()
+    translation._history_user = by  # type: ignore[attr-defined]
+    translation.full_clean(exclude=["article", "updated_by"])
+    translation.save()
+    return translation
+
+
+@transaction.atomic
+def faq_deflection_record(*, article: FaqArticle, user: Any) -> bool:
+    """A partner person writing a question followed this suggested article and says it answered the
+    question: count a deflection (once per person and article). Returns whether it was counted now."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        raise NotAllowed(_("Sign in to ask a question."))
+    if not FaqArticle.objects.visible_to(user).published().filter(pk=article.pk).exists():
+        raise NotAllowed(_("This article is not available."))
+    try:
+        with transaction.atomic():
+            FaqDeflection.objects.create(article=article, user=user)
+    except IntegrityError:  # counted before (or in a concurrent request)
+        return False
+    FaqArticle.objects.filter(pk=article.pk).update(deflected_count=F("deflected_count") + 1)
+    return True

@@ -179,8 +179,10 @@ class ReviewItem(models.Model):
 from .faq_models import (  # noqa: E402  (the FAQ's models, kept in their own module)
     FaqArticle,
     FaqCategory,
+    FaqDeflection,
     FaqFeedback,
     FaqStatus,
+    FaqTranslation,
     FaqVisibility,
 )
 from .question_models import (  # noqa: E402  (the questions' models, kept in their own module)
@@ -200,8 +202,10 @@ __all__ = [
     "ChecklistItem",
     "FaqArticle",
     "FaqCategory",
+    "FaqDeflection",
     "FaqFeedback",
     "FaqStatus",
+    "FaqTranslation",
     "FaqVisibility",
     "ItemStatus",
     "Macro",

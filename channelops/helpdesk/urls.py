@@ -3,7 +3,7 @@ Help under /portal/help/ (``portal_patterns``), the public help page under /help
 
 from django.urls import path
 
-from . import faq_views, rating_views, views
+from . import faq_views, question_views, rating_views, views
 
 console_patterns = [
     path("reviews/", views.calendar, name="reviews"),
@@ -17,11 +17,37 @@ console_patterns = [
     path("faq/<int:pk>/publish/", faq_views.console_publish, name="faq_publish"),
     path("faq/<int:pk>/unpublish/", faq_views.console_unpublish, name="faq_unpublish"),
     path("faq/<int:pk>/reviewed/", faq_views.console_reviewed, name="faq_reviewed"),
+    path("faq/<int:pk>/translation/", faq_views.console_translation, name="faq_translation"),
+    path("questions/", question_views.console_questions, name="questions"),
+    path("questions/saved-replies/", question_views.console_macros, name="question_macros"),
+    path("questions/saved-replies/<int:pk>/", question_views.console_macro, name="question_macro"),
+    path("questions/<int:pk>/", question_views.console_question, name="question"),
+    path("questions/<int:pk>/assign/", question_views.console_question_assign, name="question_assign"),
+    path("questions/<int:pk>/status/", question_views.console_question_status, name="question_status"),
+    path("questions/<int:pk>/priority/", question_views.console_question_priority, name="question_priority"),
+    path("questions/<int:pk>/merge/", question_views.console_question_merge, name="question_merge"),
+    path("questions/<int:pk>/triage/", question_views.console_question_triage, name="question_triage"),
+    path(
+        "questions/<int:pk>/attachments/<int:att>/",
+        question_views.console_attachment,
+        name="question_attachment",
+    ),
 ]
 
 portal_patterns = [
     path("", faq_views.portal_help, name="help"),
+    # before the articles' <slug>: "questions" is not an article's web address (faq_services.RESERVED_SLUGS)
+    path("questions/", question_views.portal_questions, name="questions"),
+    path("questions/ask/", question_views.portal_question_new, name="question_new"),
+    path("questions/<int:pk>/", question_views.portal_question, name="question"),
+    path("questions/<int:pk>/resolve/", question_views.portal_question_resolve, name="question_resolve"),
+    path(
+        "questions/<int:pk>/attachments/<int:att>/",
+        question_views.portal_attachment,
+        name="question_attachment",
+    ),
     path("<slug:slug>/", faq_views.portal_article, name="help_article"),
+    path("<slug:slug>/answered/", faq_views.portal_answered, name="help_answered"),
 ]
 
 public_patterns = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import A_LEGAL_NAME, DENIED, OWN, PUBLIC, Probe, Rule, World, get_post
+from .base import A_LEGAL_NAME, DENIED, OWN, PUBLIC, Probe, Rule, World, api_calls, get_post
 
 
 def faq_world(w: World) -> dict[str, Any]:
@@ -102,5 +102,28 @@ RULES: dict[str, Rule] = {
     "console:faq_publish": Rule(DENIED, _console_faq("publish/")),
     "console:faq_unpublish": Rule(DENIED, _console_faq("unpublish/")),
     "console:faq_reviewed": Rule(DENIED, _console_faq("reviewed/")),
+    "console:faq_translation": Rule(
+        DENIED, _console_faq("translation/", {"tr-de-language": "de", "tr-de-title": "x", "tr-de-body": "y"})
+    ),
+    # "My question is answered" (a deflection): partner B's people may answer for a published article;
+    # a draft is a 404.
+    "portal:help_answered": Rule(
+        OWN,
+        lambda w: [
+            Probe("POST", f"/portal/help/{faq_world(w)['draft'].slug}/answered/"),
+            Probe("GET", f"/portal/help/{faq_world(w)['public'].slug}/answered/"),
+        ],
+    ),
+    # The FAQ over the API: published articles only (the draft names partner A).
+    "api:list_faq_articles": Rule(
+        OWN,
+        lambda w: (
+            (faq_world(w), api_calls(("GET", "/api/v1/faq/articles?q=secretdraft", None)))[1](w)
+            + api_calls(("GET", "/api/v1/faq/articles", None))(w)
+        ),
+    ),
+    "api:get_faq_article": Rule(
+        DENIED, api_calls(("GET", lambda w: f"/api/v1/faq/articles/{faq_world(w)['draft'].pk}", None))
+    ),
     # END FAQ-RULES
 }

@@ -149,8 +149,9 @@ def test_a_forged_thread_from_another_partner_goes_to_triage(desk, imap_inbox, s
     # An auto-reply to the help desk creates nothing and is never answered.
     auto = email(sender="ann@gamma.test", subject="Out of office", text="I am away")
     auto = auto.replace(b"Subject:", b"Auto-Submitted: auto-replied\r\nSubject:", 1)
-    imap_inbox.append(auto)
+    deliver()  # the acknowledgement of Ann's question
     smtp_server.box.clear()
+    imap_inbox.append(auto)
     poll()
     deliver()
     assert Question.objects.count() == 2

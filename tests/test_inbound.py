@@ -216,6 +216,8 @@ def test_a_forged_or_unsigned_mailgun_post_is_refused_and_stores_nothing(client,
     assert client.post("/inbound/mailgun/", forged).status_code == 400
     unsigned = {k: v for k, v in _signed(mail()).items() if k != "signature"}
     assert client.post("/inbound/mailgun/", unsigned).status_code == 400
+    replayed = _signed(mail(), timestamp=str(int(time.time()) - 3600))  # validly signed an hour ago
+    assert client.post("/inbound/mailgun/", replayed).status_code == 400
     assert not InboundMessage.objects.exists()
 
 

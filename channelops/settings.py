@@ -394,7 +394,6 @@ QUESTION_RESOLUTION_HOURS = {
         "CHANNELOPS_QUESTION_RESOLUTION_HOURS", default={"urgent": 8, "high": 16, "normal": 40, "low": 80}
     ).items()
 }
-QUESTION_ATTACHMENT_MAX_MB = env.int("CHANNELOPS_QUESTION_ATTACHMENT_MAX_MB", default=10)
 QUESTION_ATTACHMENTS_MAX = env.int("CHANNELOPS_QUESTION_ATTACHMENTS_MAX", default=10)
 # Privileged permissions (S7 item 6): days an approved access request grants; see docs/access-requests.md
 ACCESS_GRANT_DAYS = env.int("CHANNELOPS_ACCESS_GRANT_DAYS", default=365)

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import polib
 import pytest
-from django.core.management import call_command
+from django.core.management import call_command, get_commands, load_command_class
 from django.test import override_settings
 
 from tests.i18n_lint import ALLOWED_FILES, unmarked
+from tests.i18n_markers import DEFAULT_KEYWORDS, keyword, marked_strings, markers, parse
 from tests.i18n_pylint import SKIP_PARTS, unmarked_python
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,6 +76,92 @@ def test_catalog_holds_every_marked_string(tmp_path, monkeypatch):
     gone = sorted(k[1] for k in committed - fresh)
     assert not missing, f"{len(missing)} strings are not in the catalog: run `make messages`: {missing[:10]}"
     assert not gone, f"{len(gone)} strings are no longer used: run `make messages`: {gone[:10]}"
+
+
+def _python_modules() -> list[Path]:
+    """The Python files makemessages reads (minus the temporary "<template>.py" files it writes)."""
+    return sorted(
+        p for p in (ROOT / "channelops").rglob("*.py") if not p.name.endswith((".html.py", ".txt.py"))
+    )
+
+
+def _makemessages_keywords() -> set[str]:
+    """The keywords `manage.py makemessages` (the command Django resolves) gives xgettext."""
+    command = load_command_class(get_commands()["makemessages"], "makemessages")
+    extra = {o.removeprefix("--keyword=") for o in command.xgettext_options if o.startswith("--keyword=")}
+    return DEFAULT_KEYWORDS | extra
+
+
+def test_makemessages_knows_every_name_a_translation_function_is_imported_as():
+    """`gettext_lazy as _l` is invisible to xgettext unless makemessages passes `--keyword=_l`:
+    every such alias must be in channelops/core/management/commands/makemessages.py (ALIASES)."""
+    known = _makemessages_keywords()
+    missing = {}
+    for path in _python_modules():
+        tree = parse(path)
+        for name, function in (markers(tree) if tree else {}).items():
+            if keyword(name, function) not in known:
+                missing.setdefault(f"{name} ({function})", str(path.relative_to(ROOT)))
+    assert not missing, (
+        "makemessages does not collect strings marked with these names: add them to ALIASES in "
+        f"channelops/core/management/commands/makemessages.py, then run `make messages`: {missing}"
+    )
+
+
+def test_every_string_marked_in_python_is_in_the_german_catalog():
+    """Read from the code itself (no gettext needed): whatever name marks a string, the German
+    catalog has it (translated: test_german_catalog_is_complete_and_has_no_fuzzy_entries)."""
+    committed = {_key(e) for e in polib.pofile(str(PO)) if not e.obsolete}
+    missing = []
+    for path in _python_modules():
+        tree = parse(path)
+        for key in sorted(marked_strings(tree) if tree else ()):
+            if key not in committed:
+                missing.append(f"{path.relative_to(ROOT)}: {key[1]!r}")
+    assert not missing, (
+        f"{len(missing)} marked strings are not in the German catalog (a marker makemessages does "
+        "not know? see ALIASES in channelops/core/management/commands/makemessages.py; else run "
+        "`make messages`):\n" + "\n".join(missing[:20])
+    )
+
+
+def test_the_marker_check_catches_an_unknown_alias(tmp_path):
+    module = tmp_path / "views.py"
+    module.write_text(
+        "from django.utils import translation\n"
+        "from django.utils.translation import gettext_lazy as _t, pgettext_lazy as _p\n"
+        "from django.utils.translation import gettext_lazy as _l, ngettext, gettext as _\n"
+        "_x = _t\n"
+        "TITLE = _t('A title')\n"
+        "OTHER = _x('Other')\n"
+        "MONTH = _p('month name', 'May')\n"
+        "def view(n):\n"
+        "    return [_l('Known'), _('Plain'), ngettext('%(n)s seat', '%(n)s seats', n), _t(f'{n}'),\n"
+        "            translation.gettext('Qualified'), len('not marked')]\n"
+    )
+    tree = parse(module)
+    assert tree is not None
+    names = markers(tree)
+    assert names == {
+        "_t": "gettext_lazy",
+        "_p": "pgettext_lazy",
+        "_l": "gettext_lazy",
+        "ngettext": "ngettext",
+        "_": "gettext",
+        "_x": "gettext_lazy",
+    }
+    known = _makemessages_keywords()
+    unknown = sorted(n for n, f in names.items() if keyword(n, f) not in known)
+    assert unknown == ["_p", "_t", "_x"]
+    assert marked_strings(tree) == {
+        ("", "A title", ""),
+        ("", "Other", ""),
+        ("month name", "May", ""),
+        ("", "Known", ""),
+        ("", "Plain", ""),
+        ("", "%(n)s seat", "%(n)s seats"),
+        ("", "Qualified", ""),
+    }
 
 
 def _templates() -> list[Path]:

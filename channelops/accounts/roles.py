@@ -83,6 +83,14 @@ _MANAGE_AGREEMENTS = [
 _VIEW_CRM = ["crm.view_syncrun", "crm.view_syncerror", "crm.view_syncconflict", "crm.view_fieldmapping"]
 # The FAQ (channelops/helpdesk/faq_*.py): write, publish and review articles.
 _MANAGE_FAQ = ["helpdesk.manage_faq"]
+# The asset library (channelops/assets): view (console list, downloads), manage (create, edit, upload, publish).
+_VIEW_ASSETS = ["assets.view_asset", "assets.view_assetdownload"]
+_MANAGE_ASSETS = _VIEW_ASSETS + [
+    "assets.manage_asset",
+    "assets.add_asset",
+    "assets.change_asset",
+    "assets.add_assetversion",
+]
 _EDIT_PARTNERS = [
     "partners.change_partner",
     "partners.add_contact",
@@ -99,7 +107,8 @@ ROLES: dict[str, dict[str, Any]] = {
         + _DECIDE_APPLICATIONS
         + _REQUEST_NFR
         + _REVIEW_PLANS
-        + _VIEW_CERTIFICATIONS,
+        + _VIEW_CERTIFICATIONS
+        + _VIEW_ASSETS,
     },
     PHD: {
         "label": _("PHD specialist"),
@@ -111,6 +120,7 @@ ROLES: dict[str, dict[str, Any]] = {
         + _VIEW_CERTIFICATIONS
         + _VIEW_CRM
         + _MANAGE_FAQ
+        + _VIEW_ASSETS
         + ["crm.change_syncconflict"],
     },
     LEADERSHIP: {
@@ -125,6 +135,7 @@ ROLES: dict[str, dict[str, Any]] = {
         + _VIEW_CERTIFICATIONS
         + _VIEW_CRM
         + _MANAGE_FAQ
+        + _VIEW_ASSETS
         + [
             "partners.change_regionrouting",
             "core.view_outboxmessage",
@@ -162,7 +173,10 @@ ROLES: dict[str, dict[str, Any]] = {
             "agreements.change_agreementtranslation",
         ],
     },
-    MARKETING: {"label": _("Channel marketing"), "perms": _VIEW_PARTNERS + _VIEW_AGREEMENTS},
+    MARKETING: {
+        "label": _("Channel marketing"),
+        "perms": _VIEW_PARTNERS + _VIEW_AGREEMENTS + _MANAGE_ASSETS,
+    },
     ADMINISTRATOR: {"label": _("Administrator"), "perms": "__all__"},
 }
 

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from channelops.accounts.pages import StaffRequest
@@ -75,17 +75,17 @@ def _tags_cell(a: Asset) -> Any:
 class PortalAssets(ListPage):
     """``/portal/assets/``: the assets the partner may use, with filters and search."""
 
-    title = _l("Asset library")
+    title = gettext_lazy("Asset library")
     nav = NAV
-    intro = _l(
+    intro = gettext_lazy(
         "Logos, presentations, templates, videos and papers for your marketing. Open an asset to "
         "download it; logos ask you to accept their usage guidelines once."
     )
     filterset_class = PortalAssetFilter
     default_sort = "title"
-    noun_plural = _l("assets")
-    empty_title = _l("No assets for your partnership yet.")
-    empty_text = _l("Your channel account manager can tell you which materials are coming.")
+    noun_plural = gettext_lazy("assets")
+    empty_title = gettext_lazy("No assets for your partnership yet.")
+    empty_text = gettext_lazy("Your channel account manager can tell you which materials are coming.")
 
     def get_queryset(self) -> Any:
         return (
@@ -96,19 +96,24 @@ class PortalAssets(ListPage):
 
     def get_columns(self) -> list[Column]:
         return [
-            Column("title", _l("Asset"), link=lambda a: reverse("portal:asset", args=[a.pk]), sort="title"),
-            Column("kind", _l("Kind"), value=lambda a: a.get_kind_display(), sort="kind"),
-            Column("language", _l("Language"), value=lambda a: a.get_language_display()),
-            Column("tags", _l("Tags"), html=_tags_cell, export=False),
+            Column(
+                "title",
+                gettext_lazy("Asset"),
+                link=lambda a: reverse("portal:asset", args=[a.pk]),
+                sort="title",
+            ),
+            Column("kind", gettext_lazy("Kind"), value=lambda a: a.get_kind_display(), sort="kind"),
+            Column("language", gettext_lazy("Language"), value=lambda a: a.get_language_display()),
+            Column("tags", gettext_lazy("Tags"), html=_tags_cell, export=False),
             Column(
                 "updated_at",
-                _l("Updated"),
+                gettext_lazy("Updated"),
                 value=lambda a: a.current_version.uploaded_at if a.current_version else None,
                 sort="updated_at",
             ),
             Column(
                 "size",
-                _l("Size"),
+                gettext_lazy("Size"),
                 value=lambda a: _size(a.current_version.size) if a.current_version else None,
                 numeric=True,
             ),
@@ -157,7 +162,7 @@ accept = Action[PartnerRequest](
         ip_address=client_ip(request),
         user_agent=request.META.get("HTTP_USER_AGENT", ""),
     ),
-    success=_l(
+    success=gettext_lazy(
         "Thank you: the usage guidelines are accepted for your company. You can download the logo now."
     ),
     redirect_to=lambda request, obj, result: reverse("portal:asset", args=[obj.pk]),
@@ -197,7 +202,7 @@ def portal_download(request: PartnerRequest, pk: int) -> HttpResponseBase:
 
 # --- console -----------------------------------------------------------------------------------
 
-NOT_ALLOWED = _l("Only channel marketing and administrators manage the asset library.")
+NOT_ALLOWED = gettext_lazy("Only channel marketing and administrators manage the asset library.")
 
 
 def _require_view(request: HttpRequest) -> None:
@@ -227,17 +232,17 @@ def _visibility_text(a: Asset) -> str:
 class ConsoleAssets(ListPage):
     """Every asset with its state, visibility, expiry and download count."""
 
-    title = _l("Asset library")
+    title = gettext_lazy("Asset library")
     nav = NAV
-    intro = _l(
+    intro = gettext_lazy(
         "What partners download from the portal. Expired assets are hidden from partners and flagged "
         "here; replace their file or move the expiry date."
     )
     filterset_class = ConsoleAssetFilter
     default_sort = "title"
-    noun_plural = _l("assets")
-    empty_title = _l("No asset yet.")
-    empty_text = _l("Upload the logos, decks and papers partners ask for.")
+    noun_plural = gettext_lazy("assets")
+    empty_title = gettext_lazy("No asset yet.")
+    empty_text = gettext_lazy("Upload the logos, decks and papers partners ask for.")
     export_name = "assets"
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
@@ -273,32 +278,37 @@ class ConsoleAssets(ListPage):
 
     def get_empty_action(self) -> tuple[str, Any] | None:
         return (
-            (reverse("console:asset_new"), _l("Upload an asset"))
+            (reverse("console:asset_new"), gettext_lazy("Upload an asset"))
             if may_manage_assets(self.request.user)
             else None
         )
 
     def get_columns(self) -> list[Column]:
         return [
-            Column("title", _l("Asset"), link=lambda a: reverse("console:asset", args=[a.pk]), sort="title"),
-            Column("kind", _l("Kind"), value=lambda a: a.get_kind_display(), sort="kind"),
-            Column("status", _l("Status"), status="asset", sort="status"),
-            Column("visibility", _l("Visible to"), value=_visibility_text),
+            Column(
+                "title",
+                gettext_lazy("Asset"),
+                link=lambda a: reverse("console:asset", args=[a.pk]),
+                sort="title",
+            ),
+            Column("kind", gettext_lazy("Kind"), value=lambda a: a.get_kind_display(), sort="kind"),
+            Column("status", gettext_lazy("Status"), status="asset", sort="status"),
+            Column("visibility", gettext_lazy("Visible to"), value=_visibility_text),
             Column(
                 "version",
-                _l("Version"),
+                gettext_lazy("Version"),
                 value=lambda a: a.current_version.number if a.current_version else None,
                 numeric=True,
             ),
             Column(
                 "expires_on",
-                _l("Expires"),
+                gettext_lazy("Expires"),
                 html=_expiry_cell,
                 sort="expires_on",
                 export_value=lambda a: a.expires_on,
             ),
-            Column("download_count", _l("Downloads"), numeric=True, sort="download_count"),
-            Column("owner", _l("Owner"), value=lambda a: a.owner.full_name or a.owner.email),
+            Column("download_count", gettext_lazy("Downloads"), numeric=True, sort="download_count"),
+            Column("owner", gettext_lazy("Owner"), value=lambda a: a.owner.full_name or a.owner.email),
         ]
 
 
@@ -309,15 +319,15 @@ console_list = ConsoleAssets.as_view()
 class ConsoleDownloads(ListPage):
     """Downloads per partner: how many, of how many assets, the last one."""
 
-    title = _l("Asset downloads by partner")
+    title = gettext_lazy("Asset downloads by partner")
     nav = NAV
-    intro = _l(
+    intro = gettext_lazy(
         "Which partners use the asset library. Each partner's downloads per asset are on the asset's page."
     )
     default_sort = "-downloads"
-    noun_plural = _l("partners")
-    empty_title = _l("No downloads yet.")
-    empty_text = _l("Downloads appear here as soon as partners use the library.")
+    noun_plural = gettext_lazy("partners")
+    empty_title = gettext_lazy("No downloads yet.")
+    empty_text = gettext_lazy("Downloads appear here as soon as partners use the library.")
     export_name = "asset-downloads"
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
@@ -343,13 +353,13 @@ class ConsoleDownloads(ListPage):
         return [
             Column(
                 "partner__legal_name",
-                _l("Partner"),
+                gettext_lazy("Partner"),
                 link=lambda r: reverse("console:partner_detail", args=[r["partner_id"]]),
                 sort="partner__legal_name",
             ),
-            Column("downloads", _l("Downloads"), numeric=True, sort="downloads"),
-            Column("assets", _l("Assets"), numeric=True, sort="assets"),
-            Column("last", _l("Last download"), sort="last"),
+            Column("downloads", gettext_lazy("Downloads"), numeric=True, sort="downloads"),
+            Column("assets", gettext_lazy("Assets"), numeric=True, sort="assets"),
+            Column("last", gettext_lazy("Last download"), sort="last"),
         ]
 
 
@@ -383,15 +393,15 @@ def _console_page(
         v.size_text = _size(v.size)  # type: ignore[attr-defined]
     per_partner = Table(
         key="downloads",
-        title=_l("Downloads by partner"),
+        title=gettext_lazy("Downloads by partner"),
         columns=[
             Column(
                 "partner__legal_name",
-                _l("Partner"),
+                gettext_lazy("Partner"),
                 link=lambda r: reverse("console:partner_detail", args=[r["partner_id"]]),
             ),
-            Column("n", _l("Downloads"), numeric=True),
-            Column("last", _l("Last download")),
+            Column("n", gettext_lazy("Downloads"), numeric=True),
+            Column("last", gettext_lazy("Last download")),
         ],
         rows=list(
             asset.downloads.values("partner_id", "partner__legal_name")
@@ -399,7 +409,7 @@ def _console_page(
             .order_by("-n", "partner__legal_name")[:50]
         ),
         total=asset.downloads.values("partner_id").distinct().count(),
-        empty_title=_l("No partner downloaded it yet."),
+        empty_title=gettext_lazy("No partner downloaded it yet."),
     )
     return render(
         request,
@@ -469,7 +479,7 @@ create = Action[StaffRequest](
     perform=lambda request, obj, data: asset_create(
         **_fields(data), data=data["file"], filename=data["filename"], note=data["note"], by=request.user
     ),
-    success=_l("Asset saved as a draft. Publish it when it is ready."),
+    success=gettext_lazy("Asset saved as a draft. Publish it when it is ready."),
     redirect_to=lambda request, obj, result: reverse("console:asset", args=[result.pk]),
     on_invalid=lambda request, obj, form: _new_page(request, form, status=400),  # type: ignore[arg-type]
 )
@@ -480,7 +490,7 @@ change = Action[StaffRequest](
     form_class=AssetForm,
     form_kwargs=lambda request, obj: {"asset": obj},
     perform=lambda request, obj, data: asset_update(asset=obj, **_fields(data), by=request.user),
-    success=_l("Asset saved."),
+    success=gettext_lazy("Asset saved."),
     redirect_to=lambda request, obj, result: reverse("console:asset", args=[obj.pk]),
     on_invalid=lambda request, obj, form: _console_page(request, obj, form=form, status=400),  # type: ignore[arg-type]
 )
@@ -510,8 +520,8 @@ def _button(service: Callable[..., Any], success: Any) -> Action[StaffRequest]:
     )
 
 
-publish = _button(asset_publish, _l("Published: the partners it is visible to can download it."))
-archive = _button(asset_archive, _l("Archived: partners no longer see it."))
+publish = _button(asset_publish, gettext_lazy("Published: the partners it is visible to can download it."))
+archive = _button(asset_archive, gettext_lazy("Archived: partners no longer see it."))
 
 console_new = staff_required(page_or_action(lambda request: _new_page(request), create))
 console_asset = staff_required(

@@ -76,6 +76,7 @@ bench: install
 	$(PY) bench/badges.py
 	$(PY) bench/webhooks.py
 	$(PY) bench/crm.py
+	$(PY) bench/assets.py
 
 clean:
 	rm -rf var/ $(VENV)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
 VIEW_PERM = "assets.view_asset"
@@ -47,14 +47,19 @@ class AssetQuerySet(models.QuerySet):
 
     def for_partner(self, partner_id: int) -> AssetQuerySet:
         """Published, unexpired assets whose tiers and programs let partner ``partner_id`` in."""
+        from channelops.partners.models import Partner
+
         model: Any = self.model
         tiers = model.tiers.through.objects.filter(asset_id=OuterRef("pk"))
         programs = model.programs.through.objects.filter(asset_id=OuterRef("pk"))
+        # The partner's tier and programs as uncorrelated subqueries: evaluated once per query.
+        tier_id = Subquery(Partner.objects.filter(pk=partner_id).values("tier_id")[:1])
+        program_ids = Partner.programs.through.objects.filter(partner_id=partner_id).values("program_id")
         return (
             self.published()
             .unexpired()
-            .filter(~Exists(tiers) | Exists(tiers.filter(tier__partners__id=partner_id)))
-            .filter(~Exists(programs) | Exists(programs.filter(program__partners__id=partner_id)))
+            .filter(~Exists(tiers) | Exists(tiers.filter(tier_id=tier_id)))
+            .filter(~Exists(programs) | Exists(programs.filter(program_id__in=program_ids)))
         )
 
     def visible_to(self, user: Any) -> AssetQuerySet:

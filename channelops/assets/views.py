@@ -20,7 +20,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
@@ -35,7 +35,7 @@ from channelops.core.views import client_ip
 from channelops.partners.pages import PartnerRequest, partner_required
 
 from .forms import AcceptForm, AssetForm, ConsoleAssetFilter, NewAssetForm, PortalAssetFilter, VersionForm
-from .models import Asset, AssetDownload, AssetVersion
+from .models import ASSET_LANGUAGES, Asset, AssetDownload, AssetKind, AssetVersion
 from .querysets import may_manage_assets, may_view_assets
 from .services import (
     GuidelinesNotAccepted,
@@ -62,10 +62,7 @@ def _size(n: int) -> str:
 
 
 def _tags_cell(a: Asset) -> Any:
-    return format_html(
-        "{}",
-        ", ".join(t.name for t in a.tags.all()) or "—",
-    )
+    return escape(", ".join(t.name for t in a.tags.all()) or "—")
 
 
 # --- portal ------------------------------------------------------------------------------------
@@ -91,10 +88,14 @@ class PortalAssets(ListPage):
         return (
             Asset.objects.visible_to(self.request.user)
             .select_related("current_version")
+            .defer("description", "guidelines", "current_version__note", "current_version__sha256")
             .prefetch_related("tags")
         )
 
     def get_columns(self) -> list[Column]:
+        # Choice labels translated once per page, not once per row.
+        kinds = {k: str(v) for k, v in AssetKind.choices}
+        languages = {k: str(v) for k, v in ASSET_LANGUAGES}
         return [
             Column(
                 "title",
@@ -102,13 +103,15 @@ class PortalAssets(ListPage):
                 link=lambda a: reverse("portal:asset", args=[a.pk]),
                 sort="title",
             ),
-            Column("kind", gettext_lazy("Kind"), value=lambda a: a.get_kind_display(), sort="kind"),
-            Column("language", gettext_lazy("Language"), value=lambda a: a.get_language_display()),
+            Column("kind", gettext_lazy("Kind"), value=lambda a: kinds.get(a.kind, a.kind), sort="kind"),
+            Column(
+                "language", gettext_lazy("Language"), value=lambda a: languages.get(a.language, a.language)
+            ),
             Column("tags", gettext_lazy("Tags"), html=_tags_cell, export=False),
             Column(
                 "updated_at",
                 gettext_lazy("Updated"),
-                value=lambda a: a.current_version.uploaded_at if a.current_version else None,
+                value=lambda a: a.current_version.uploaded_at.date() if a.current_version else None,
                 sort="updated_at",
             ),
             Column(

@@ -78,6 +78,7 @@ bench: install
 	$(PY) bench/crm.py
 	$(PY) bench/inbound.py
 	$(PY) bench/faq.py
+	$(PY) bench/assets.py
 
 clean:
 	rm -rf var/ $(VENV)

@@ -81,6 +81,7 @@ def _forbidden(request: HttpRequest, exc: PermissionDenied):
 
 
 from channelops.agreements.api import router as agreements_router  # noqa: E402
+from channelops.assets.api import router as assets_router  # noqa: E402
 from channelops.badges.api import router as badges_router  # noqa: E402
 from channelops.enablement.api import awards_router, plans_router  # noqa: E402
 from channelops.enablement.api import router as enablement_router  # noqa: E402
@@ -100,3 +101,4 @@ api.add_router("/", plans_router)
 api.add_router("/", badges_router)
 api.add_router("/", questions_router)
 api.add_router("/", faq_router)
+api.add_router("/", assets_router)

@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "channelops.enablement",
     "channelops.badges",
     "channelops.helpdesk",
+    "channelops.assets",
     "channelops.insight",
     "channelops.notifications",
     "channelops.crm",

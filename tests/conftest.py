@@ -392,6 +392,17 @@ def migrated_sqlite(_migrated_sqlite_template, tmp_path):
     return target
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_media(tmp_path_factory):
+    """Uploaded files (core/files.py) go to a temporary folder, never to the checkout's var/media."""
+    from django.test import override_settings
+
+    override = override_settings(MEDIA_ROOT=str(tmp_path_factory.mktemp("media")))
+    override.enable()
+    yield
+    override.disable()
+
+
 @pytest.fixture(autouse=True)
 def _default_language_between_tests():
     """A request in German leaves German active in the test's thread (LocaleMiddleware activates,

@@ -327,3 +327,21 @@ def test_the_faq_has_thirteen_articles_across_categories_the_same_for_a_seed(fro
     assert len(rows) == 13 and {r[1] for r in rows} == set(FaqCategory.values)
     assert [r[2] for r in rows].count("draft") == 1 and {r[3] for r in rows} == {"public", "partners"}
     assert related and stale  # related articles, and some articles due for review
+
+
+def test_the_asset_library_has_both_logos_with_guidelines_the_select_one_for_select_only(
+    frozen_clock, settings, tmp_path
+):
+    from channelops.assets.models import Asset
+
+    settings.MEDIA_ROOT = tmp_path
+    demo_build(partners=3, contacts_per_partner=1, events_per_partner=2)
+    assets = {a.title: a for a in Asset.objects.prefetch_related("tiers")}
+    assert len(assets) == 6 and all(a.status == "published" for a in assets.values())
+    select, open_logo = assets["Select partner logo"], assets["Open partner logo"]
+    assert [t.slug for t in select.tiers.all()] == ["select"] and not open_logo.tiers.all()
+    assert select.has_guidelines and open_logo.has_guidelines
+    assert assets["Price list (last year)"].is_expired()
+    assert (tmp_path / select.current_version.file).read_bytes()[:4] == b"\x89PNG"
+    demo_build(partners=3, contacts_per_partner=1, events_per_partner=2)
+    assert Asset.objects.count() == 6

@@ -92,6 +92,14 @@ _ANSWER_QUESTIONS = [
     "helpdesk.add_macro",
     "helpdesk.change_macro",
 ]
+# The asset library (channelops/assets): view (console list, downloads), manage (create, edit, upload, publish).
+_VIEW_ASSETS = ["assets.view_asset", "assets.view_assetdownload"]
+_MANAGE_ASSETS = _VIEW_ASSETS + [
+    "assets.manage_asset",
+    "assets.add_asset",
+    "assets.change_asset",
+    "assets.add_assetversion",
+]
 _EDIT_PARTNERS = [
     "partners.change_partner",
     "partners.add_contact",
@@ -108,7 +116,8 @@ ROLES: dict[str, dict[str, Any]] = {
         + _DECIDE_APPLICATIONS
         + _REQUEST_NFR
         + _REVIEW_PLANS
-        + _VIEW_CERTIFICATIONS,
+        + _VIEW_CERTIFICATIONS
+        + _VIEW_ASSETS,
     },
     PHD: {
         "label": _("PHD specialist"),
@@ -122,6 +131,7 @@ ROLES: dict[str, dict[str, Any]] = {
         + _MANAGE_FAQ
         + _MANAGE_INBOUND
         + _ANSWER_QUESTIONS
+        + _VIEW_ASSETS
         + ["crm.change_syncconflict"],
     },
     LEADERSHIP: {
@@ -137,6 +147,7 @@ ROLES: dict[str, dict[str, Any]] = {
         + _VIEW_CRM
         + _MANAGE_FAQ
         + _ANSWER_QUESTIONS
+        + _VIEW_ASSETS
         + [
             "partners.change_regionrouting",
             "core.view_outboxmessage",
@@ -174,7 +185,10 @@ ROLES: dict[str, dict[str, Any]] = {
             "agreements.change_agreementtranslation",
         ],
     },
-    MARKETING: {"label": _("Channel marketing"), "perms": _VIEW_PARTNERS + _VIEW_AGREEMENTS},
+    MARKETING: {
+        "label": _("Channel marketing"),
+        "perms": _VIEW_PARTNERS + _VIEW_AGREEMENTS + _MANAGE_ASSETS,
+    },
     ADMINISTRATOR: {"label": _("Administrator"), "perms": "__all__"},
 }
 

@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from channelops.accounts.urls import console_patterns as access_patterns
 from channelops.agreements.urls import console_patterns as agreement_patterns
+from channelops.assets.urls import console_patterns as asset_patterns
 from channelops.badges.urls import console_patterns as badge_patterns
 from channelops.crm.urls import console_patterns as crm_patterns
 from channelops.enablement.urls import console_patterns as enablement_patterns
@@ -36,6 +37,7 @@ urlpatterns = [
     path("", include(insight_patterns)),
     path("", include("channelops.helpdesk.urls")),
     path("", include(webhook_patterns)),
+    path("", include(asset_patterns)),
     path("", include(crm_patterns)),
     path("", include(inbound_patterns)),
     path("search/", views.search, name="search"),

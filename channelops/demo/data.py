@@ -273,6 +273,7 @@ def demo_build(
     from .plan import Planner
     from .planned import month_starts
     from .writers.agreements import write_acceptances
+    from .writers.assets import write_assets
     from .writers.awards import write_plans_and_awards
     from .writers.badges import write_badges
     from .writers.context import Context
@@ -353,6 +354,9 @@ def demo_build(
     progress("FAQ", 0, 0)
     with transaction.atomic():
         write_faq(ctx)
+    progress("asset library", 0, 0)
+    with transaction.atomic():
+        write_assets(ctx)
     progress("notification rules", 0, 0)
     from channelops.notifications.services import notification_defaults_backfill
 

@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from channelops.agreements.urls import portal_patterns as agreement_patterns
+from channelops.assets.urls import portal_patterns as asset_patterns
 from channelops.badges.urls import portal_patterns as badge_patterns
 from channelops.enablement.urls import portal_patterns as enablement_patterns
 from channelops.helpdesk.urls import portal_patterns as help_patterns
@@ -21,6 +22,7 @@ urlpatterns = [
     path("enablement/", include(enablement_patterns)),
     path("badges/", include(badge_patterns)),
     path("help/", include(help_patterns)),
+    path("assets/", include(asset_patterns)),
     path("", include(notification_patterns)),
     path("search/", views.search, name="search"),
     path("company/", views.company, name="company"),

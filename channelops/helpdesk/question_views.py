@@ -87,6 +87,11 @@ def _when(value: Any) -> Any:
     return timezone.localtime(value) if value else None
 
 
+def _partner_status(q: Question) -> str:
+    """The status as the partner reads it: "waiting on partner" is waiting for *them*."""
+    return str(_("Waiting for your reply")) if q.status == "waiting" else q.get_status_display()
+
+
 @method_decorator(partner_required, name="dispatch")
 class PortalQuestions(ListPage):
     """My questions: the partner's questions, newest activity first."""
@@ -116,7 +121,9 @@ class PortalQuestions(ListPage):
                 css="text-nowrap",
             ),
             Column("subject", gettext_lazy("Subject"), sort="subject"),
-            Column("status", gettext_lazy("Status"), status="question", sort="status"),
+            Column(
+                "status", gettext_lazy("Status"), status="question", display=_partner_status, sort="status"
+            ),
             Column(
                 "requester",
                 gettext_lazy("Asked by"),
@@ -256,6 +263,7 @@ def _portal_question_page(
         "helpdesk/question_portal.html",
         {
             "question": question,
+            "status_label": _partner_status(question),
             "thread": _thread(question, internal=False),
             "form": (form or ReplyForm()) if may_reply else None,
             "may_resolve": may_reply and question.status not in ("resolved", "closed"),

@@ -85,7 +85,9 @@ def test_a_partner_asks_a_question_with_suggestions_and_finds_it_in_my_questions
     assert_no_axe_violations(page)
     shoot(page, "ask")
     page.get_by_label("Subject").fill("Password reset link expired")
-    page.get_by_role("textbox", name="Your question").fill("The link in the e-mail says it expired. What now?")
+    page.get_by_role("textbox", name="Your question").fill(
+        "The link in the e-mail says it expired. What now?"
+    )
     page.get_by_role("button", name="Send the question").click()
     q = Question.objects.get()
     expect(page.get_by_text(f"Question {q.number} is sent")).to_be_visible()

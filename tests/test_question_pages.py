@@ -236,18 +236,18 @@ def test_the_queue_filters_mine_region_triage_overdue_status_and_priority(
     c = login(phd)
     page = c.get("/console/questions/").content.decode()
     assert mine.number in page and triage.number in page
-    assert mine.number in c.get("/console/questions/?view=mine").content.decode()
-    assert triage.number not in c.get("/console/questions/?view=mine").content.decode()
-    only_triage = c.get("/console/questions/?view=triage").content.decode()
+    assert mine.number in c.get("/console/questions/?queue=mine").content.decode()
+    assert triage.number not in c.get("/console/questions/?queue=mine").content.decode()
+    only_triage = c.get("/console/questions/?queue=triage").content.decode()
     assert triage.number in only_triage and mine.number not in only_triage
     assert mine.number in c.get(f"/console/questions/?region={gamma.region_id}").content.decode()
     assert mine.number not in c.get("/console/questions/?status=resolved").content.decode()
     assert mine.number not in c.get("/console/questions/?priority=urgent").content.decode()
-    assert mine.number not in c.get("/console/questions/?view=overdue").content.decode()
+    assert mine.number not in c.get("/console/questions/?queue=overdue").content.decode()
     frozen_clock.move_to(
         mine.resolution_due.replace(microsecond=0) + __import__("datetime").timedelta(days=1)
     )
-    overdue = c.get("/console/questions/?view=overdue").content.decode()
+    overdue = c.get("/console/questions/?queue=overdue").content.decode()
     assert mine.number in overdue and "overdue" in overdue
 
 

@@ -14,18 +14,31 @@ class HelpdeskConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from channelops.core.schedules import register_schedule
-        from channelops.core.status import GREEN, GREY, ORANGE, RED, YELLOW, register_status_colors
+        from channelops.core.status import BLUE, GREEN, GREY, ORANGE, RED, YELLOW, register_status_colors
 
         from . import crm  # noqa: F401  (registers the crm.partner_update outbox handler)
         from .defaults import ensure_defaults
         from .queues import register
 
         register()
+        from channelops.work.services.escalation import register_escalator
+
+        from .question_services import questions_escalate_overdue
+
+        register_escalator("questions", questions_escalate_overdue)
         register_status_colors("review", {"open": YELLOW, "done": GREEN, "overdue": ORANGE})
         register_status_colors("review_item", {"passed": GREEN, "failed": RED, "unknown": GREY})
         register_status_colors("faq", {"draft": GREY, "published": GREEN})
         register_status_colors(
-            "question", {"new": ORANGE, "open": YELLOW, "waiting": GREY, "resolved": GREEN, "closed": GREY}
+            "question",
+            {
+                "new": BLUE,
+                "open": YELLOW,
+                "waiting": GREY,
+                "resolved": GREEN,
+                "closed": GREY,
+                "overdue": ORANGE,
+            },
         )
         _register_nav()
         post_migrate.connect(ensure_defaults, sender=self)

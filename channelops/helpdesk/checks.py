@@ -55,6 +55,7 @@ class CheckData:
     primary: dict[int, dict[str, Any]] = field(default_factory=dict)
     journeys: dict[int, dict[str, int]] = field(default_factory=dict)
     legal_open: set[int] = field(default_factory=set)
+    questions: dict[int, dict[str, Any]] = field(default_factory=dict)
     crm: dict[int, tuple[str, str]] | None = None  # None: no CRM connected
 
     @property
@@ -69,7 +70,7 @@ def check_data(
     window: tuple[date, date],
     agreements: dict[int, list[tuple[str, str]]] | None = None,
 ) -> CheckData:
-    """Load the data of the checks for these partners (8 queries, plus 7 without ``agreements``,
+    """Load the data of the checks for these partners (9 queries, plus 7 without ``agreements``,
     plus 3 when a CRM is connected)."""
     from channelops.accounts.models import Invitation
     from channelops.agreements.models import LegalRequest
@@ -138,8 +139,47 @@ def check_data(
             "partner_id", flat=True
         )
     )
+    data.questions = open_questions(partner_ids, window=(ws, we))
     data.crm = partner_crm_status(partner_ids)
     return data
+
+
+def open_questions(
+    partner_ids: list[int], *, window: tuple[datetime, datetime] | None = None
+) -> dict[int, dict[str, Any]]:
+    """Partner id → the partner's questions to the help desk (one query): ``open`` (new, open or
+    waiting on the partner), ``overdue`` (open and past a target), ``asked`` (in ``window``) and
+    the numbers of the open ones."""
+    from .models import Question
+
+    now = timezone.now()
+    out: dict[int, dict[str, Any]] = {}
+    rows = Question.objects.filter(partner_id__in=partner_ids)
+    if window is not None:
+        rows = rows.filter(
+            Q(status__in=("new", "open", "waiting")) | Q(created_at__gte=window[0], created_at__lt=window[1])
+        )
+    else:
+        rows = rows.active()
+    for pid, number, status, created, first_at, first_due, res_due in rows.order_by("number").values_list(
+        "partner_id",
+        "number",
+        "status",
+        "created_at",
+        "first_response_at",
+        "first_response_due",
+        "resolution_due",
+    ):
+        entry = out.setdefault(pid, {"open": 0, "overdue": 0, "asked": 0, "numbers": []})
+        if window is not None and window[0] <= created < window[1]:
+            entry["asked"] += 1
+        if status in ("new", "open", "waiting"):
+            entry["open"] += 1
+            entry["numbers"].append(number)
+            late_first = first_at is None and first_due is not None and first_due < now
+            if late_first or (res_due is not None and res_due < now):
+                entry["overdue"] += 1
+    return out
 
 
 # --- the checks: (partner, data) -> (status, detail) ----------------------------------------------
@@ -301,6 +341,18 @@ def _enough_admins(p: Any, d: CheckData) -> tuple[str, str]:
     return (
         PASSED if admins >= minimum else FAILED
     ), f"active partner admins: {admins} (at least {minimum} wanted)"
+
+
+@check("open_questions")
+def _open_questions(p: Any, d: CheckData) -> tuple[str, str]:
+    q = d.questions.get(p.pk, {"open": 0, "overdue": 0, "asked": 0, "numbers": []})
+    asked = f"{q['asked']} asked in {d.month_label}"
+    if not q["open"]:
+        return PASSED, f"no open questions; {asked}"
+    numbers = ", ".join(q["numbers"][:5]) + (" …" if len(q["numbers"]) > 5 else "")
+    if q["overdue"]:
+        return FAILED, f"{q['open']} open questions ({numbers}), {q['overdue']} past their target; {asked}"
+    return UNKNOWN, f"{q['open']} open questions ({numbers}), none past its target — check them; {asked}"
 
 
 def _not_known(p: Any, d: CheckData, *, why: str) -> tuple[str, str]:

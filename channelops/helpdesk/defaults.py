@@ -145,6 +145,11 @@ _QUARTERLY = [
         "Agreements are accepted",
         "A partner agreement is waiting for your acceptance in the portal (Agreements).",
     ),
+    (
+        "open_questions",
+        "The partner's questions to the help desk are answered",
+        "",
+    ),
     ("case_study", "Notable new customers: suggest a case study to the CAM", ""),
 ]
 CHECKLISTS[ReviewKind.QUARTERLY_SELECT] = _QUARTERLY

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import secrets
 import string
+from email.utils import getaddresses
 from typing import Any
 
 from django.conf import settings
@@ -81,9 +82,8 @@ def tokens_in(addresses: list[str], subject: str) -> list[str]:
     of ``[Q-… #token]`` in the subject."""
     local = helpdesk_address().rpartition("@")[0].lower()
     found = []
-    for address in addresses:
-        addr = (address or "").strip().strip("<>").lower()
-        box = addr.rpartition("@")[0]
+    for _name, addr in getaddresses([a for a in addresses if a]):
+        box = addr.strip().lower().rpartition("@")[0]
         if box.startswith(local + "+"):
             found.append(box[len(local) + 1 :])
     found += SUBJECT_TOKEN_RE.findall(subject or "")

@@ -178,7 +178,7 @@ class MacroPickForm(forms.Form):
 VIEWS = [
     ("", _("All active")),
     ("mine", _("Mine")),
-    ("queue", _("My regions' queues")),
+    ("region", _("My regions' queues")),
     ("triage", _("Triage (unknown senders)")),
     ("overdue", _("Overdue")),
     ("all", _("All, also resolved and closed")),
@@ -186,7 +186,7 @@ VIEWS = [
 
 
 class QuestionQueueFilter(django_filters.FilterSet):
-    view = django_filters.ChoiceFilter(
+    queue = django_filters.ChoiceFilter(
         label=_("Show"), choices=VIEWS[1:], empty_label=VIEWS[0][1], method="by_view"
     )
     q = django_filters.CharFilter(label=_("Number or subject"), method="by_text")
@@ -208,7 +208,7 @@ class QuestionQueueFilter(django_filters.FilterSet):
     def qs(self) -> Any:
         qs = super().qs
         data = self.data or {}
-        if data.get("view") != "all" and not data.get("status"):
+        if data.get("queue") != "all" and not data.get("status"):
             qs = qs.filter(status__in=ACTIVE_STATUSES)  # by default the questions someone works on
         return qs
 
@@ -216,7 +216,7 @@ class QuestionQueueFilter(django_filters.FilterSet):
         user = self.request.user if self.request is not None else None
         if value == "mine":
             return qs.filter(assignee=user)
-        if value == "queue":
+        if value == "region":
             return qs.active().worked_by(user)
         if value == "triage":
             return qs.triage()

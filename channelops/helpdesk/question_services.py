@@ -671,7 +671,8 @@ _ANGLE_RE = re.compile(r"<[^<>\s]+>")
 def _ids(values: Iterable[str]) -> list[str]:
     out: list[str] = []
     for value in values:
-        for found in _ANGLE_RE.findall(value or "") or ([value.strip()] if value and value.strip() else []):
+        bare = [f"<{v}>" for v in (value or "").split() if "@" in v and "<" not in v]
+        for found in _ANGLE_RE.findall(value or "") or bare:
             if found not in out:
                 out.append(found)
     return out
@@ -683,6 +684,9 @@ def _address(sender: str) -> str:
     return parseaddr(sender or "")[1].strip().lower()
 
 
+_SIGNATURE_RE = re.compile(r"^(--\s*|_{3,}\s*|Sent from my .*|Von meinem .* gesendet)$")
+
+
 def trim_reply(text: str) -> str:
     """The new part of an e-mailed reply: quoted text and the signature removed."""
     from email_reply_parser import EmailReplyParser
@@ -692,7 +696,12 @@ def trim_reply(text: str) -> str:
     except Exception:  # never lose a message over the trimming
         log.warning("could not trim a reply", exc_info=True)
         return (text or "").strip()
-    return (trimmed or "").strip()
+    lines = (trimmed or "").strip().split("\n")
+    for i, line in enumerate(lines):
+        if i and _SIGNATURE_RE.match(line):
+            lines = lines[:i]
+            break
+    return "\n".join(lines).strip() or (text or "").strip()
 
 
 def _sender_fits(question: Question, address: str, person: User | None) -> bool:
@@ -704,23 +713,28 @@ def _sender_fits(question: Question, address: str, person: User | None) -> bool:
     return may_reply_as_partner(person, question)
 
 
-def _thread_for(*, in_reply_to: str, references: list[str], to: list[str], subject: str) -> Question | None:
+def _thread_for(
+    *, in_reply_to: str, references: list[str], to: list[str], subject: str
+) -> tuple[Question | None, bool]:
+    """(the question an e-mail replies to, whether it carried a reply token at all). Headers
+    first (In-Reply-To, then References: the newest known message), then a verified token."""
     ids = _ids([in_reply_to, *references])
     if ids:
         found = (
             QuestionMessage.objects.filter(message_id__in=ids)
             .exclude(kind=MessageKind.NOTE)
             .select_related("question")
-            .order_by("-created_at")
+            .order_by("-created_at", "-pk")
             .first()
         )
         if found is not None:
-            return found.question
-    for token in emails.tokens_in(to, subject):
+            return found.question, True
+    tokens = emails.tokens_in(to, subject)
+    for token in tokens:
         question = emails.question_for_token(token)
         if question is not None:
-            return question
-    return None
+            return question, True
+    return None, bool(tokens)
 
 
 def _follow_merges(question: Question) -> Question:
@@ -821,7 +835,10 @@ def _from_email(
         body = display = _("(The e-mail had no text.)")
     files = _email_files(attachments)
     reply_to_id = (_ids([in_reply_to]) or [""])[0][:300]
-    thread = _thread_for(in_reply_to=in_reply_to, references=references or [], to=to or [], subject=subject)
+    thread, hinted = _thread_for(
+        in_reply_to=in_reply_to, references=references or [], to=to or [], subject=subject
+    )
+    partner: Partner | None = None
     if thread is not None:
         thread = _follow_merges(thread)
         if _sender_fits(thread, address, person) and thread.status != QuestionStatus.CLOSED:
@@ -841,15 +858,12 @@ def _from_email(
             )
         if _sender_fits(thread, address, person):
             partner = thread.partner  # a reply to a closed question: a new question of the partner
-        else:
-            partner = None  # never into another partner's thread: triage
+        else:  # never into another partner's thread: triage
             log.info("e-mail from %s named question %s of another partner: triage", address, thread.number)
-    else:
-        partner = (
-            person.partner_membership.partner
-            if person is not None and not person.is_staff and person.partner_membership
-            else None
-        )
+    elif hinted:
+        log.info("e-mail from %s carried a reply token that does not verify: triage", address)
+    elif person is not None and not person.is_staff and person.partner_membership is not None:
+        partner = person.partner_membership.partner  # a new question from one of a partner's people
     clean_subject = " ".join(emails.SUBJECT_TOKEN_RE.sub("", subject or "").split())[:MAX_SUBJECT]
     question = _create_question(
         partner=partner,

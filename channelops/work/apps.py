@@ -37,7 +37,16 @@ class WorkConfig(AppConfig):
             name="work_escalations",
             rule="FREQ=DAILY;BYHOUR=7;BYMINUTE=30",
             task="channelops.work.tasks.overdue_tasks_escalate_task",
-            description="E-mail the DRI of each overdue task, then the lead of the assignee's team.",
+            description=(
+                "E-mail the DRI of each overdue task, then the lead of the assignee's team; "
+                "run the registered escalators (overdue questions)."
+            ),
+        )
+        register_schedule(
+            name="work_escalators_hourly",
+            rule="FREQ=HOURLY;BYMINUTE=25",
+            task="channelops.work.tasks.escalators_run_task",
+            description="Run the registered escalators (overdue help-desk questions) every hour.",
         )
         from .search import register as register_search
 

@@ -73,7 +73,7 @@ RULES: dict[str, Rule] = {
         ],
     ),
     # Console: staff only.
-    "console:questions": Rule(DENIED, get_post("/console/questions/?view=triage")),
+    "console:questions": Rule(DENIED, get_post("/console/questions/?queue=triage")),
     "console:question": Rule(DENIED, _console("", {"body": "pwned", "note": "1"})),
     "console:question_assign": Rule(DENIED, _console("assign/", {"assignee": ""})),
     "console:question_status": Rule(DENIED, _console("status/", {"status": "open"})),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.core import signing
 
-from .base import PUBLIC, Probe, Rule, World
+from .base import DENIED, OWN, PUBLIC, Probe, Rule, World, api_calls
 
 
 def _rating_probes(w: World) -> list[Probe]:
@@ -33,6 +33,46 @@ RULES: dict[str, Rule] = {
         PUBLIC,
         _rating_probes,
         note="the signed token is the key; forged, altered or foreign-key tokens get the 'link does not work' page",
+    ),
+    # --- the API: partner B's token never lists, reads or replies in partner A's questions ---
+    "api:list_questions": Rule(
+        OWN,
+        api_calls(
+            ("GET", "/api/v1/questions", None),
+            ("GET", lambda w: f"/api/v1/questions?partner_id={w.partner_a.pk}", None),
+            ("GET", "/api/v1/questions?status=resolved", None),
+        ),
+    ),
+    "api:get_question": Rule(
+        DENIED, api_calls(("GET", lambda w: f"/api/v1/questions/{w.question_a.pk}", None))
+    ),
+    "api:create_question": Rule(
+        OWN,
+        lambda w: [
+            Probe(
+                "POST",
+                "/api/v1/questions",
+                {
+                    "partner_id": w.partner_a.pk,  # ignored: the question is the caller's partner's
+                    "category": "licensing",
+                    "subject": "pwned",
+                    "body": "pwned",
+                },
+                api=True,
+            )
+        ],
+        note="partner B's people ask for partner B (201); never for partner A",
+    ),
+    "api:reply_to_question": Rule(
+        DENIED,
+        api_calls(
+            ("POST", lambda w: f"/api/v1/questions/{w.question_a.pk}/replies", {"body": "pwned"}),
+            (
+                "POST",
+                lambda w: f"/api/v1/questions/{w.question_a.pk}/replies",
+                {"body": "pwned", "internal": True},
+            ),
+        ),
     ),
     # END QUESTIONS-CORE-RULES
 }

@@ -1,7 +1,17 @@
-"""The daily escalation of overdue tasks: the DRI first, then the lead of the assignee's team."""
+"""The escalation job: overdue tasks (daily: the DRI first, then the lead of the assignee's team)
+and the overdue things of apps above work, which register an *escalator* here.
+
+An escalator is a function without arguments that escalates its app's overdue things once each
+(idempotent) and returns counts; the help desk registers ``questions`` (overdue questions,
+``channelops.helpdesk.question_services.questions_escalate_overdue``) in its ``AppConfig.ready``.
+The daily job runs the tasks' escalation and every escalator; the hourly job runs the escalators
+only (their targets are measured in hours).
+"""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -14,6 +24,41 @@ from channelops.core.outbox import email_enqueue
 
 from ..models import Task, WorkItem
 from .templates import _team_lead
+
+log = logging.getLogger(__name__)
+
+Escalator = Callable[[], dict[str, int]]
+_ESCALATORS: dict[str, Escalator] = {}
+
+
+def register_escalator(name: str, fn: Escalator) -> Escalator:
+    """Run ``fn`` with the escalation job (registering a name again replaces it)."""
+    _ESCALATORS[name] = fn
+    return fn
+
+
+def escalators() -> dict[str, Escalator]:
+    return dict(_ESCALATORS)
+
+
+def escalators_run() -> dict[str, int]:
+    """Run every registered escalator; counts as ``<name>.<count>``. One failing escalator is
+    logged and does not stop the others (the next run tries again)."""
+    counts: dict[str, int] = {}
+    for name, fn in _ESCALATORS.items():
+        try:
+            result = fn()
+        except Exception:
+            log.exception("escalator %s failed", name)
+            counts[f"{name}.failed"] = 1
+            continue
+        counts.update({f"{name}.{key}": value for key, value in result.items()})
+    return counts
+
+
+def escalations_run(*, today: date | None = None) -> dict[str, int]:
+    """The daily job: overdue tasks, then every registered escalator."""
+    return {**overdue_tasks_escalate(today=today), **escalators_run()}
 
 
 def escalation_days() -> int:

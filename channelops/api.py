@@ -84,8 +84,8 @@ from channelops.agreements.api import router as agreements_router  # noqa: E402
 from channelops.badges.api import router as badges_router  # noqa: E402
 from channelops.enablement.api import awards_router, plans_router  # noqa: E402
 from channelops.enablement.api import router as enablement_router  # noqa: E402
-from channelops.helpdesk.faq_api import faq_router  # noqa: E402
 from channelops.helpdesk.api import router as questions_router  # noqa: E402
+from channelops.helpdesk.faq_api import faq_router  # noqa: E402
 from channelops.licensing.api import license_router  # noqa: E402
 from channelops.licensing.api import router as licensing_router  # noqa: E402
 from channelops.partners.api import router as partners_router  # noqa: E402

@@ -396,3 +396,45 @@ def test_staff_without_the_help_desk_permission_may_not_act_and_partner_people_a
     portal = login(person)
     assert portal.get("/console/questions/").status_code == 403
     assert QuestionMessage.objects.count() == 1
+
+
+def test_a_cam_asks_for_their_partner_in_the_console_and_replies_on_the_partners_side(
+    phd, person, gamma, login, cam
+):
+    gamma.cam = cam
+    gamma.save()
+    c = login(cam)
+    page = c.get("/console/questions/ask/").content.decode()
+    assert 'name="partner"' in page
+    bad = c.post(
+        "/console/questions/ask/", {"partner": str(gamma.pk), "category": "data", "subject": "", "body": ""}
+    )
+    assert bad.status_code == 400 and not Question.objects.exists()
+    delta = PartnerFactory(country="GB", legal_name="Delta Ltd")
+    other = c.post(
+        "/console/questions/ask/", {"partner": str(delta.pk), "category": "data", "subject": "S", "body": "B"}
+    )
+    assert other.status_code == 400 and not Question.objects.exists()  # not their partner
+    resp = c.post(
+        "/console/questions/ask/",
+        {"partner": str(gamma.pk), "category": "data", "subject": "Gamma's data export", "body": "For Pia."},
+    )
+    q = Question.objects.get()
+    assert resp.status_code == 302 and (q.partner, q.requester, q.source, q.assignee) == (
+        gamma,
+        cam,
+        "console",
+        phd,
+    )
+    assert "Gamma&#x27;s data export" in login(person).get("/portal/help/questions/").content.decode()
+    c = login(cam)
+    page = c.get(f"/console/questions/{q.pk}/").content.decode()
+    assert "Reply on the partner&#x27;s side" in page and "Send the answer" not in page
+    assert c.post(f"/console/questions/{q.pk}/reply/", {"body": "More detail."}).status_code == 302
+    assert list(q.messages.values_list("kind", flat=True)) == ["partner", "partner"]
+    assert login(phd).post(f"/console/questions/{q.pk}/reply/", {"body": "x"}).status_code == 403
+
+
+def test_staff_who_are_no_cam_see_a_clear_empty_ask_page(login, cam):
+    page = login(cam).get("/console/questions/ask/").content.decode()
+    assert "You are not the CAM of any partner." in page

@@ -62,6 +62,21 @@ class QuestionForm(forms.Form):
     attachments = MultipleFileField(label=_("Attachments"), help_text=ATTACHMENTS_HELP)
 
 
+class ConsoleQuestionForm(QuestionForm):
+    """A question asked from the console for a partner: its CAM, or the help desk on its behalf."""
+
+    field_order = ["partner", "category", "subject", "body", "attachments"]
+
+    def __init__(self, *args: Any, partners: Any, **kwargs: Any) -> None:
+        from channelops.partners.forms import PartnerChoiceField
+
+        super().__init__(*args, **kwargs)
+        self.fields["partner"] = PartnerChoiceField(
+            label=_("Partner"), queryset=partners, help_text=_("The partner the question is about.")
+        )
+        self.order_fields(self.field_order)
+
+
 class ReplyForm(forms.Form):
     body = forms.CharField(label=_("Your reply"), max_length=20_000, widget=forms.Textarea(attrs={"rows": 6}))
     attachments = MultipleFileField(label=_("Attachments"), help_text=ATTACHMENTS_HELP)

@@ -442,6 +442,9 @@ def _console_question_page(
         "question": question,
         "thread": _thread(question, internal=True),
         "answerer": answerer,
+        "side_form": (forms_in.get("side_form") or ReplyForm())
+        if not answerer and may_reply_as_partner(request.user, question) and question.status != "closed"
+        else None,
         "nav": NAV,
         "breadcrumbs": [
             {"label": _("Questions"), "url": reverse("console:questions")},

@@ -393,7 +393,6 @@ QUESTION_RESOLUTION_HOURS = {
         "CHANNELOPS_QUESTION_RESOLUTION_HOURS", default={"urgent": 8, "high": 16, "normal": 40, "low": 80}
     ).items()
 }
-QUESTION_ATTACHMENT_MAX_MB = env.int("CHANNELOPS_QUESTION_ATTACHMENT_MAX_MB", default=10)
 QUESTION_ATTACHMENTS_MAX = env.int("CHANNELOPS_QUESTION_ATTACHMENTS_MAX", default=10)
 # Privileged permissions (S7 item 6): days an approved access request grants; see docs/access-requests.md
 ACCESS_GRANT_DAYS = env.int("CHANNELOPS_ACCESS_GRANT_DAYS", default=365)
@@ -504,8 +503,34 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "channelops" / "static"]
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+# Uploaded and generated files (docs/files.md): the local disk (MEDIA_ROOT, never served as
+# static files) or any S3-compatible object store; private either way.
+STORAGE_BACKEND = env.str("CHANNELOPS_STORAGE", default="local")
+if STORAGE_BACKEND not in {"local", "s3"}:
+    raise ImproperlyConfigured('CHANNELOPS_STORAGE must be "local" or "s3"')
+S3_URL_EXPIRE = env.int("CHANNELOPS_S3_URL_EXPIRE", default=60)
+_FILES_STORAGE: dict = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+if STORAGE_BACKEND == "s3":
+    _FILES_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("CHANNELOPS_S3_BUCKET"),
+            "endpoint_url": env.str("CHANNELOPS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("CHANNELOPS_S3_REGION", default="") or None,
+            "access_key": env.str("CHANNELOPS_S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("CHANNELOPS_S3_SECRET_ACCESS_KEY", default="") or None,
+            "location": env.str("CHANNELOPS_S3_PREFIX", default=""),
+            "addressing_style": env.str("CHANNELOPS_S3_ADDRESSING_STYLE", default="") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": S3_URL_EXPIRE,
+            "file_overwrite": False,
+            "signature_version": "s3v4",
+        },
+    }
+UPLOAD_LIMITS_MB = {k: float(v) for k, v in env.dict("CHANNELOPS_UPLOAD_LIMITS_MB", default={}).items()}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _FILES_STORAGE,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"
         if PRODUCTION

@@ -14,7 +14,18 @@ from channelops.partners.models import RegionRouting
 
 from .factories import MembershipFactory, PartnerFactory, StaffFactory, UserFactory
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 6), (200, 10, 10)).save(out, format="PNG")
+    return out.getvalue()
+
+
+PNG = _png()
 
 
 @pytest.fixture(autouse=True)

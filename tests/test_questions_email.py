@@ -24,7 +24,18 @@ from channelops.partners.models import RegionRouting
 
 from .factories import MembershipFactory, PartnerFactory, StaffFactory, UserFactory
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 6), (200, 10, 10)).save(out, format="PNG")
+    return out.getvalue()
+
+
+PNG = _png()
 
 
 @pytest.fixture(autouse=True)
@@ -287,3 +298,28 @@ def test_a_rating_link_of_a_question_not_resolved_records_nothing(helpdesk, ann,
     assert resp.status_code == 400 and "not resolved yet" in resp.content.decode()
     q.refresh_from_db()
     assert q.rating == ""
+
+
+@pytest.mark.django_db
+def test_outbox_payload_headers_never_override_the_outboxs_own_or_inject_lines(smtp_server, deliver):
+    from channelops.core.outbox import email_enqueue, message_id_for
+
+    email_enqueue(
+        to=["x@example.test"],
+        template="helpdesk/email/question_overdue",
+        context={"question": None, "target": "resolution", "due": None, "link": "https://x"},
+        key="headers-test",
+        headers={
+            "In-Reply-To": "<a@b>",
+            "References": "<a@b>\r\nBcc: victim@example.test",
+            "Message-ID": "<forged@x>",
+            "Bcc": "victim@example.test",
+        },
+        from_email="Help <help@vendor.test>",
+    )
+    deliver()
+    [msg] = smtp_server.box.to("x@example.test")
+    assert msg["Message-ID"] == message_id_for("headers-test")
+    assert msg["In-Reply-To"] == "<a@b>"
+    assert msg["References"] == "<a@b> Bcc: victim@example.test"  # one line: no header injected
+    assert msg["Bcc"] is None and msg["From"] == "Help <help@vendor.test>"

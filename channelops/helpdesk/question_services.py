@@ -20,15 +20,12 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import filetype
 import nh3
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
@@ -36,6 +33,7 @@ from django.utils.translation import gettext as _
 
 from channelops.accounts.models import StaffTeam, TeamKind, User
 from channelops.core.exceptions import NotAllowed
+from channelops.core.files import CheckedUpload, check_upload, store_upload
 from channelops.partners.models import EngagementKind, Partner, RegionRouting
 from channelops.partners.services import engagement_record
 
@@ -61,24 +59,9 @@ log = logging.getLogger(__name__)
 MAX_BODY = 50_000
 MAX_SUBJECT = 200
 
-#: Types an attachment may have, as detected from its content (``filetype``); plain text has no
-#: magic bytes and is accepted when it decodes as UTF-8 and is named .txt, .csv or .log.
-ALLOWED_TYPES = frozenset(
-    {
-        "application/pdf",
-        "image/png",
-        "image/jpeg",
-        "image/gif",
-        "image/webp",
-        "application/zip",
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-        "application/vnd.oasis.opendocument.text",
-        "application/vnd.oasis.opendocument.spreadsheet",
-    }
-)
-TEXT_EXTENSIONS = {".txt": "text/plain", ".csv": "text/csv", ".log": "text/plain"}
+#: The upload kind of question attachments (``channelops.core.files``: images, PDF, office
+#: documents, text; size limit ``CHANNELOPS_UPLOAD_LIMITS_MB["attachment"]``).
+UPLOAD_KIND = "attachment"
 
 
 # --- permissions ---------------------------------------------------------------------------------
@@ -118,13 +101,6 @@ def _require_answerer(by: Any) -> None:
 # --- input ---------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _File:
-    filename: str
-    content: bytes
-    content_type: str
-
-
 def _read_attachment(att: Any) -> tuple[str, bytes]:
     if isinstance(att, tuple | list):
         name, content = att[0], att[1]
@@ -135,54 +111,23 @@ def _read_attachment(att: Any) -> tuple[str, bytes]:
     return str(name), att.read()
 
 
-def _safe_filename(name: str) -> str:
-    name = re.split(r"[\\/]", name or "")[-1]
-    name = "".join(ch for ch in name if ch.isprintable()).strip().strip(".")
-    return name[:200] or "attachment"
-
-
-def clean_attachments(attachments: Iterable[Any]) -> list[_File]:
-    """Check attachments (count, size, type by content); ValidationError names the bad ones."""
+def clean_attachments(attachments: Iterable[Any]) -> list[CheckedUpload]:
+    """Check attachments (count; each file's size, name and type by content, images re-encoded:
+    ``core.files.check_upload``); a ValidationError names every bad file, nothing is stored."""
     files = list(attachments or ())
     limit = int(getattr(settings, "QUESTION_ATTACHMENTS_MAX", 10))
-    max_bytes = int(getattr(settings, "QUESTION_ATTACHMENT_MAX_MB", 10)) * 1024 * 1024
     if len(files) > limit:
         raise ValidationError({"attachments": [_("Attach at most %(n)d files.") % {"n": limit}]})
     out, errors = [], []
     for att in files:
         name, content = _read_attachment(att)
-        name = _safe_filename(name)
-        if len(content) > max_bytes:
-            errors.append(
-                _("%(name)s is larger than %(mb)d MB.") % {"name": name, "mb": max_bytes // (1024 * 1024)}
-            )
-            continue
-        if not content:
-            errors.append(_("%(name)s is empty.") % {"name": name})
-            continue
-        kind = filetype.guess(content)
-        if kind is not None and kind.mime in ALLOWED_TYPES:
-            out.append(_File(name, content, kind.mime))
-            continue
-        ext = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
-        if kind is None and ext in TEXT_EXTENSIONS and _is_text(content):
-            out.append(_File(name, content, TEXT_EXTENSIONS[ext]))
-            continue
-        errors.append(
-            _("%(name)s is not a file type we accept (PDF, images, office documents, ZIP, text).")
-            % {"name": name}
-        )
+        try:
+            out.append(check_upload(content, name, kind=UPLOAD_KIND))
+        except ValidationError as exc:
+            errors.append(f"{name or '?'}: {' '.join(exc.messages)}")
     if errors:
         raise ValidationError({"attachments": errors})
     return out
-
-
-def _is_text(content: bytes) -> bool:
-    try:
-        text = content.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return "\x00" not in text
 
 
 def _clean_body(body: str, field: str = "body") -> str:
@@ -212,12 +157,12 @@ def _clean_question(*, category: str, subject: str, body: str) -> tuple[str, str
     return category, subject, body
 
 
-def _store_attachments(message: QuestionMessage, files: list[_File]) -> None:
+def _store_attachments(message: QuestionMessage, files: list[CheckedUpload]) -> None:
     for f in files:
         att = QuestionAttachment(
-            message=message, filename=f.filename, content_type=f.content_type, size=len(f.content)
+            message=message, filename=f.filename, content_type=f.content_type, size=f.size
         )
-        att.file.save(f.filename, ContentFile(f.content), save=False)
+        att.file.name = store_upload(f)
         att.save()
 
 
@@ -443,7 +388,7 @@ def _partner_message(
     body_html: str = "",
     message_id: str = "",
     in_reply_to: str = "",
-    files: list[_File],
+    files: list[CheckedUpload],
     via: str,
     by: Any,
 ) -> QuestionMessage:
@@ -753,7 +698,7 @@ def _display(text: str, html: str) -> tuple[str, str, str]:
     return body[:MAX_BODY], trim_reply(body)[:MAX_BODY], clean_html[: MAX_BODY * 4]
 
 
-def _email_files(attachments: Iterable[tuple[str, bytes, str]]) -> list[_File]:
+def _email_files(attachments: Iterable[tuple[str, bytes, str]]) -> list[CheckedUpload]:
     """Attachments of an e-mail: the acceptable ones kept, the others dropped (logged)."""
     kept = []
     for att in attachments or ():

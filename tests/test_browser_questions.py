@@ -104,7 +104,7 @@ def test_a_partner_asks_a_question_with_suggestions_and_finds_it_in_my_questions
     page.get_by_role("link", name="My questions").first.click()
     row = page.locator("tbody tr", has_text=q.number)
     expect(row).to_contain_text("Password reset link expired")
-    expect(row).to_contain_text("Waiting on partner")
+    expect(row).to_contain_text("Waiting for your reply")
     assert_no_axe_violations(page)
     shoot(page, "my-questions")
 

@@ -62,6 +62,21 @@ class QuestionForm(forms.Form):
     attachments = MultipleFileField(label=_("Attachments"), help_text=ATTACHMENTS_HELP)
 
 
+class ConsoleQuestionForm(QuestionForm):
+    """A question asked from the console for a partner: its CAM, or the help desk on its behalf."""
+
+    field_order = ["partner", "category", "subject", "body", "attachments"]
+
+    def __init__(self, *args: Any, partners: Any, **kwargs: Any) -> None:
+        from channelops.partners.forms import PartnerChoiceField
+
+        super().__init__(*args, **kwargs)
+        self.fields["partner"] = PartnerChoiceField(
+            label=_("Partner"), queryset=partners, help_text=_("The partner the question is about.")
+        )
+        self.order_fields(self.field_order)
+
+
 class ReplyForm(forms.Form):
     body = forms.CharField(label=_("Your reply"), max_length=20_000, widget=forms.Textarea(attrs={"rows": 6}))
     attachments = MultipleFileField(label=_("Attachments"), help_text=ATTACHMENTS_HELP)
@@ -178,7 +193,7 @@ class MacroPickForm(forms.Form):
 VIEWS = [
     ("", _("All active")),
     ("mine", _("Mine")),
-    ("queue", _("My regions' queues")),
+    ("region", _("My regions' queues")),
     ("triage", _("Triage (unknown senders)")),
     ("overdue", _("Overdue")),
     ("all", _("All, also resolved and closed")),
@@ -186,7 +201,7 @@ VIEWS = [
 
 
 class QuestionQueueFilter(django_filters.FilterSet):
-    view = django_filters.ChoiceFilter(
+    queue = django_filters.ChoiceFilter(
         label=_("Show"), choices=VIEWS[1:], empty_label=VIEWS[0][1], method="by_view"
     )
     q = django_filters.CharFilter(label=_("Number or subject"), method="by_text")
@@ -208,7 +223,7 @@ class QuestionQueueFilter(django_filters.FilterSet):
     def qs(self) -> Any:
         qs = super().qs
         data = self.data or {}
-        if data.get("view") != "all" and not data.get("status"):
+        if data.get("queue") != "all" and not data.get("status"):
             qs = qs.filter(status__in=ACTIVE_STATUSES)  # by default the questions someone works on
         return qs
 
@@ -216,7 +231,7 @@ class QuestionQueueFilter(django_filters.FilterSet):
         user = self.request.user if self.request is not None else None
         if value == "mine":
             return qs.filter(assignee=user)
-        if value == "queue":
+        if value == "region":
             return qs.active().worked_by(user)
         if value == "triage":
             return qs.triage()

@@ -35,6 +35,7 @@ from .faq_search import faq_suggest
 from .faq_views import FROM_QUESTION
 from .question_forms import (
     AssignForm,
+    ConsoleQuestionForm,
     MacroForm,
     MacroPickForm,
     MergeForm,
@@ -87,6 +88,11 @@ def _when(value: Any) -> Any:
     return timezone.localtime(value) if value else None
 
 
+def _partner_status(q: Question) -> str:
+    """The status as the partner reads it: "waiting on partner" is waiting for *them*."""
+    return str(_("Waiting for your reply")) if q.status == "waiting" else q.get_status_display()
+
+
 @method_decorator(partner_required, name="dispatch")
 class PortalQuestions(ListPage):
     """My questions: the partner's questions, newest activity first."""
@@ -116,7 +122,9 @@ class PortalQuestions(ListPage):
                 css="text-nowrap",
             ),
             Column("subject", gettext_lazy("Subject"), sort="subject"),
-            Column("status", gettext_lazy("Status"), status="question", sort="status"),
+            Column(
+                "status", gettext_lazy("Status"), status="question", display=_partner_status, sort="status"
+            ),
             Column(
                 "requester",
                 gettext_lazy("Asked by"),
@@ -256,6 +264,7 @@ def _portal_question_page(
         "helpdesk/question_portal.html",
         {
             "question": question,
+            "status_label": _partner_status(question),
             "thread": _thread(question, internal=False),
             "form": (form or ReplyForm()) if may_reply else None,
             "may_resolve": may_reply and question.status not in ("resolved", "closed"),
@@ -433,6 +442,9 @@ def _console_question_page(
         "question": question,
         "thread": _thread(question, internal=True),
         "answerer": answerer,
+        "side_form": (forms_in.get("side_form") or ReplyForm())
+        if not answerer and may_reply_as_partner(request.user, question) and question.status != "closed"
+        else None,
         "nav": NAV,
         "breadcrumbs": [
             {"label": _("Questions"), "url": reverse("console:questions")},
@@ -545,6 +557,82 @@ console_question_status = staff_required(console_status.view)
 console_question_priority = staff_required(console_priority.view)
 console_question_merge = staff_required(console_merge.view)
 console_question_triage = staff_required(console_triage.view)
+
+
+# --- asking from the console (a partner's CAM, or the help desk on a partner's behalf) -------------
+
+
+def _askable_partners(user: Any) -> Any:
+    from channelops.partners.models import Partner
+
+    if may_answer_questions(user):
+        return Partner.objects.all()
+    return Partner.objects.filter(cam=user)
+
+
+def _console_ask_page(
+    request: HttpRequest, form: forms.Form | None = None, status: int = 200
+) -> HttpResponse:
+    partners = _askable_partners(request.user)
+    return render(
+        request,
+        "helpdesk/question_console_new.html",
+        {
+            "form": form or ConsoleQuestionForm(partners=partners),
+            "may_ask": partners.exists(),
+            "nav": NAV,
+            "breadcrumbs": [
+                {"label": _("Questions"), "url": reverse("console:questions")},
+                {"label": _("Ask for a partner")},
+            ],
+        },
+        status=status,
+    )
+
+
+console_ask = Action[StaffRequest](
+    load=lambda request: None,
+    form_class=ConsoleQuestionForm,
+    form_kwargs=lambda request, obj: {"files": request.FILES, "partners": _askable_partners(request.user)},
+    perform=lambda request, obj, data: question_submit(
+        by=request.user,
+        partner=data["partner"],
+        category=data["category"],
+        subject=data["subject"],
+        body=data["body"],
+        attachments=data["attachments"],
+        via="console",
+    ),
+    success=lambda obj, q: (
+        _("Question %(n)s is asked for %(p)s and routed to its region.")
+        % {"n": q.number, "p": q.partner.legal_name}
+    ),
+    redirect_to=lambda request, obj, q: reverse("console:question", args=[q.pk]),
+    on_invalid=lambda request, obj, form: _console_ask_page(request, form, status=400),
+)
+console_question_new = staff_required(page_or_action(lambda request: _console_ask_page(request), console_ask))
+
+
+def _partner_side_reply_page(request: HttpRequest, q: Question, form: forms.Form) -> HttpResponse:
+    return _console_question_page(request, q, status=400, side_form=form)
+
+
+console_side_reply = Action[StaffRequest](
+    load=_console_question,
+    allowed=lambda request, q: (
+        may_reply_as_partner(request.user, q) and not may_answer_questions(request.user)
+    ),
+    not_allowed=gettext_lazy("Only the partner's side (its people and its CAM) replies here."),
+    form_class=ReplyForm,
+    form_kwargs=_with_files,
+    perform=lambda request, q, data: question_partner_reply(
+        question=q, by=request.user, body=data["body"], attachments=data["attachments"], via="console"
+    ),
+    success=gettext_lazy("Reply added on the partner's side; the help desk is told."),
+    redirect_to=lambda request, q, result: reverse("console:question", args=[q.pk]) + "#thread",
+    on_invalid=_partner_side_reply_page,
+)
+console_question_side_reply = staff_required(console_side_reply.view)
 
 
 # --- saved replies -------------------------------------------------------------------------------

@@ -73,8 +73,15 @@ RULES: dict[str, Rule] = {
         ],
     ),
     # Console: staff only.
-    "console:questions": Rule(DENIED, get_post("/console/questions/?view=triage")),
+    "console:questions": Rule(DENIED, get_post("/console/questions/?queue=triage")),
     "console:question": Rule(DENIED, _console("", {"body": "pwned", "note": "1"})),
+    "console:question_new": Rule(
+        DENIED,
+        get_post(
+            "/console/questions/ask/", {"partner": "1", "category": "data", "subject": "x", "body": "y"}
+        ),
+    ),
+    "console:question_side_reply": Rule(DENIED, _console("reply/", {"body": "pwned"})),
     "console:question_assign": Rule(DENIED, _console("assign/", {"assignee": ""})),
     "console:question_status": Rule(DENIED, _console("status/", {"status": "open"})),
     "console:question_priority": Rule(DENIED, _console("priority/", {"priority": "urgent"})),

@@ -513,6 +513,7 @@ INBOUND_ATTACHMENT_TYPES = env.list(
         "application/vnd.openxmlformats-officedocument.presentationml.presentation",
         "application/vnd.oasis.opendocument.text",
         "application/vnd.oasis.opendocument.spreadsheet",
+        "application/zip",
     ],
 )
 # Mailgun inbound routes (forward to https://<site>/inbound/mailgun/): the HTTP webhook signing key.

@@ -218,3 +218,17 @@ def test_the_s3_storage_is_configured_from_the_environment() -> None:
         [sys.executable, "-c", code], env={**env, "CHANNELOPS_STORAGE": "ftp"}, capture_output=True, text=True
     )
     assert bad.returncode != 0 and 'CHANNELOPS_STORAGE must be "local" or "s3"' in bad.stderr
+
+
+def test_a_help_desk_attachment_may_be_a_zip_of_logs_but_not_a_zip_bomb() -> None:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("logs/app.log", "2026-12-01 09:00 started\n" * 200)
+    checked = check_upload(out.getvalue(), "logs.zip", kind="attachment")
+    assert (checked.extension, checked.content_type) == ("zip", "application/zip")
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("huge.log", b"\0" * (60 * 1024 * 1024))
+    with pytest.raises(ValidationError) as exc:
+        check_upload(bomb.getvalue(), "logs.zip", kind="attachment")
+    assert exc.value.code == "zip_bomb"

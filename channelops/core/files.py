@@ -52,7 +52,7 @@ VIDEO_TYPES = {"mp4": "video/mp4", "webm": "video/webm", "mov": "video/quicktime
 
 #: What each kind of upload accepts. ``document`` is a PDF that must open (e.g. an invoice).
 KIND_TYPES: dict[str, dict[str, str]] = {
-    "attachment": {**IMAGE_TYPES, **PDF_TYPES, **OFFICE_TYPES, **TEXT_TYPES},
+    "attachment": {**IMAGE_TYPES, **PDF_TYPES, **OFFICE_TYPES, **TEXT_TYPES, **ARCHIVE_TYPES},
     "document": PDF_TYPES,
     "image": IMAGE_TYPES,
     "proof": {**IMAGE_TYPES, **PDF_TYPES, **OFFICE_TYPES, **TEXT_TYPES},

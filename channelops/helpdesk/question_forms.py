@@ -9,6 +9,7 @@ import django_filters
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from channelops.accounts.models import User
@@ -43,7 +44,22 @@ class MultipleFileField(forms.FileField):
         return [super().clean(data, initial)] if data else []
 
 
-ATTACHMENTS_HELP = _("Optional: PDF, images, office documents, ZIP or text, up to 10 files of 10 MB each.")
+def _attachments_help() -> str:
+    """What may be attached, with the limits of this deployment (settings)."""
+    from django.conf import settings
+    from django.utils.translation import gettext
+
+    from channelops.core.files import upload_limit_mb
+
+    return gettext(
+        "Optional: PDF, images, office documents, ZIP or text; up to %(n)d files of %(mb)s MB each."
+    ) % {
+        "n": int(getattr(settings, "QUESTION_ATTACHMENTS_MAX", 10)),
+        "mb": f"{upload_limit_mb('attachment'):g}",
+    }
+
+
+ATTACHMENTS_HELP = lazy(_attachments_help, str)()
 
 
 class QuestionForm(forms.Form):

@@ -299,16 +299,9 @@ def question_submit(
         source=via,
         by=by,
     )
-    first = QuestionMessage.objects.create(
-        question=question,
-        author=by,
-        author_email=by.email,
-        kind=MessageKind.PARTNER,
-        body=body,
-        via=via,
-        created_at=question.created_at,
+    first = _create_partner_message(
+        question, author=by, author_email=by.email, body=body, files=files, via=via, at=question.created_at
     )
-    _store_attachments(first, files)
     # The acknowledgement is the e-mail form of the first message: its Message-ID threads replies.
     first.message_id = emails.send_acknowledgement(question, first)
     first.save(update_fields=["message_id"])
@@ -378,6 +371,38 @@ def question_reply(
     return message
 
 
+def _create_partner_message(
+    question: Question,
+    *,
+    author: User | None,
+    author_email: str,
+    body: str,
+    files: list[CheckedUpload],
+    via: str,
+    at: Any,
+    body_display: str = "",
+    body_html: str = "",
+    message_id: str = "",
+    in_reply_to: str = "",
+) -> QuestionMessage:
+    """A message from the partner's side (portal, API, e-mail) with its checked attachments."""
+    message = QuestionMessage.objects.create(
+        question=question,
+        author=author,
+        author_email=author_email,
+        kind=MessageKind.PARTNER,
+        body=body,
+        body_display=body_display,
+        body_html=body_html,
+        message_id=message_id,
+        in_reply_to=in_reply_to,
+        via=via,
+        created_at=at,
+    )
+    _store_attachments(message, files)
+    return message
+
+
 def _partner_message(
     question: Question,
     *,
@@ -393,20 +418,19 @@ def _partner_message(
     by: Any,
 ) -> QuestionMessage:
     """Add the partner's message to a locked question; waiting/resolved → open."""
-    message = QuestionMessage.objects.create(
-        question=question,
+    message = _create_partner_message(
+        question,
         author=author,
         author_email=author_email,
-        kind=MessageKind.PARTNER,
         body=body,
         body_display=body_display,
         body_html=body_html,
         message_id=message_id,
         in_reply_to=in_reply_to,
+        files=files,
         via=via,
-        created_at=timezone.now(),
+        at=timezone.now(),
     )
-    _store_attachments(message, files)
     if question.status in (QuestionStatus.WAITING, QuestionStatus.RESOLVED):
         question.status = QuestionStatus.OPEN
         question.resolved_at = None
@@ -819,20 +843,19 @@ def _from_email(
         source=QuestionSource.EMAIL,
         by=person,
     )
-    first = QuestionMessage.objects.create(
-        question=question,
+    first = _create_partner_message(
+        question,
         author=person,
         author_email=address,
-        kind=MessageKind.PARTNER,
         body=body,
         body_display=display,
         body_html=body_html,
         message_id=message_id,
         in_reply_to=reply_to_id,
+        files=files,
         via=QuestionSource.EMAIL,
-        created_at=question.created_at,
+        at=question.created_at,
     )
-    _store_attachments(first, files)
     if (
         partner is not None
     ):  # a known partner's question: acknowledged (unknown senders are not: no backscatter)

@@ -11,9 +11,10 @@ messages (untimed; one in ten has a PDF attachment). It then times:
   in batches of ``CHANNELOPS_INBOUND_IMAP_BATCH`` (100) — the server's and the wire's cost alone;
 * **poll + store**: ``imap_poll()`` — the same fetch, each message stored raw (de-duplicated by hash
   and Message-ID, one transaction each), the cursor advanced and ``\\Seen`` set per batch;
-* **route**: ``inbound_route_pending()`` — parsed and offered to the registered handlers (the help
-  desk's once registered; with none registered, a handler that takes every message, so the figure
-  is parsing and routing bookkeeping), one transaction per message.
+* **route**: ``inbound_route_pending()`` — parsed and offered to the registered handlers: the help
+  desk's, which makes each message a question of the sender's partner (50 partners in four regions,
+  one person each, the regions' PHD specialists set), routed and acknowledged through the outbox —
+  one transaction per message.
 
 Reports messages/s for each and the ratio of the full path (poll + route) to the raw FETCH loop.
 Writes ``bench/results/inbound.json``. ``BENCH_PROFILE=1`` prints a cProfile of the timed poll and route.
@@ -33,6 +34,40 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "inbound.json"
 
 
+def _partners(count: int) -> None:
+    """``count`` partners over the regions, one person each (person<i>@partner<i>.test), and a PHD
+    specialist per region in the routing table."""
+    from channelops.accounts.models import User
+    from channelops.partners.models import Partner, PartnerMembership, Region, RegionRouting, Tier
+
+    regions = list(Region.objects.order_by("code"))
+    tier = Tier.objects.order_by("rank").first()
+    for region in regions:
+        phd = User.objects.create(
+            email=f"phd.{region.code.lower()}@vendor.test", full_name="PHD", is_staff=True
+        )
+        RegionRouting.objects.update_or_create(region=region, defaults={"phd_specialist": phd})
+    partners = Partner.objects.bulk_create(
+        [
+            Partner(
+                legal_name=f"Bench Partner {i:03d}",
+                website=f"https://partner{i}.test",
+                country="GB",
+                region=regions[i % len(regions)],
+                tier=tier,
+                status="active",
+            )
+            for i in range(count)
+        ]
+    )
+    users = User.objects.bulk_create(
+        [User(email=f"person{i}@partner{i}.test", full_name=f"Person {i}") for i in range(count)]
+    )
+    PartnerMembership.objects.bulk_create(
+        [PartnerMembership(user=u, partner=p) for u, p in zip(users, partners, strict=True)]
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -50,16 +85,21 @@ def main() -> int:
     server = Dovecot().start()
     try:
         with scratch_dir("inbound", keep=args.keep) as tmp:
-            django_on_fresh_sqlite(tmp, "inbound", env=imap_env(server))
+            django_on_fresh_sqlite(
+                tmp,
+                "inbound",
+                env={**imap_env(server), "CHANNELOPS_HELPDESK_ADDRESS": "help@channelops.test"},
+            )
+            _partners(50)
             from channelops.inbound.imap import connect, imap_config, imap_poll
             from channelops.inbound.models import InboundMessage
-            from channelops.inbound.registry import handlers, register_handler
+            from channelops.inbound.registry import handlers
             from channelops.inbound.services import inbound_route_pending
 
             n = args.messages
             raws = [
                 mail(
-                    sender=f"Person {i} <person{i}@partner{i % 50}.test>",
+                    sender=f"Person {i % 50} <person{i % 50}@partner{i % 50}.test>",
                     subject=f"Question {i} about licences",
                     text=f"Hello,\n\nquestion number {i}: " + "words " * 200 + "\n\nRegards",
                     message_id=f"<bench-{i}@partner{i % 50}.test>",
@@ -88,9 +128,9 @@ def main() -> int:
             assert fetched == n, fetched
 
             registered = [h.name for h in handlers()]
-            if not registered:
-                register_handler("bench-take-all", lambda parsed, record: True)
-                registered = ["bench-take-all"]
+            if "helpdesk" not in registered:
+                print("FAILED: the help desk's inbound handler is not registered")
+                return 1
 
             import os
 
@@ -113,6 +153,12 @@ def main() -> int:
             if (polled.stored, stored) != (n, n):
                 print(f"FAILED: {polled.stored} stored of {n}")
                 return 1
+            from channelops.helpdesk.models import Question
+
+            questions = Question.objects.filter(partner__isnull=False, assignee__isnull=False).count()
+            if (routed.routed, questions) != (n, n):
+                print(f"FAILED: {routed.routed} routed, {questions} questions routed to a specialist, of {n}")
+                return 1
             full_s = poll_s + route_s
             result = {
                 "machine": machine(),
@@ -128,6 +174,7 @@ def main() -> int:
                 "routed": routed.routed,
                 "ignored": routed.ignored,
                 "dead": routed.dead,
+                "questions_routed_to_a_specialist": questions,
                 "full_messages_per_second": round(n / full_s, 1),
                 "full_vs_raw_fetch": round(full_s / raw_s, 2),
             }

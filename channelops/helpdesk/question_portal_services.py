@@ -23,7 +23,7 @@ from .question_services import may_reply_as_partner
 def question_partner_resolve(*, question: Question, by: User) -> Question:
     """The partner's side says the question is answered: resolved (no resolution e-mail: they
     said so themselves), with a line in the thread. A reply reopens it."""
-    locked = Question.objects.select_for_update().select_related("partner").get(pk=question.pk)
+    locked = Question.objects.select_for_update(of=("self",)).select_related("partner").get(pk=question.pk)
     if not may_reply_as_partner(by, locked):
         raise NotAllowed(_("You cannot change this question."))
     if locked.merged_into_id is not None:

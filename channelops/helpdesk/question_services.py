@@ -316,7 +316,11 @@ def _merged_number(question: Question) -> str:
 
 
 def _lock(question: Question) -> Question:
-    return Question.objects.select_for_update(of=("self",)).select_related("partner", "region").get(pk=question.pk)
+    return (
+        Question.objects.select_for_update(of=("self",))
+        .select_related("partner", "region")
+        .get(pk=question.pk)
+    )
 
 
 @transaction.atomic

@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "channelops.badges",
     "channelops.helpdesk",
     "channelops.assets",
+    "channelops.mdf",
     "channelops.insight",
     "channelops.notifications",
     "channelops.crm",
@@ -367,6 +368,30 @@ REVIEW_LEAD_DAYS = env.int("CHANNELOPS_REVIEW_LEAD_DAYS", default=7)
 REVIEW_CATCHUP_DAYS = env.int("CHANNELOPS_REVIEW_CATCHUP_DAYS", default=14)
 REVIEW_OPEN_PER_MONTH = env.int("CHANNELOPS_REVIEW_OPEN_PER_MONTH", default=5)
 REVIEW_MIN_ADMINS = env.int("CHANNELOPS_REVIEW_MIN_ADMINS", default=2)
+# Market development funds (S8, issue 17): see docs/mdf.md
+MDF_CURRENCY = env.str("CHANNELOPS_MDF_CURRENCY", default="USD").upper()
+MDF_CURRENCIES = [
+    c.upper()
+    for c in env.list("CHANNELOPS_MDF_CURRENCIES", default=["USD", "EUR", "GBP", "JPY", "AUD", "SGD"])
+]
+MDF_ELIGIBLE_TIERS = env.list("CHANNELOPS_MDF_ELIGIBLE_TIERS", default=["select", "open"])
+MDF_REQUIRE_AGREEMENTS = env.bool("CHANNELOPS_MDF_REQUIRE_AGREEMENTS", default=True)
+# Approval routing by amount (program currency): "cam:5000,channel_marketing:25000,channel_leadership"
+# (the last level has no upper bound); per region with CHANNELOPS_MDF_APPROVAL_ROUTES_<REGION CODE>.
+MDF_APPROVAL_ROUTE = env.str(
+    "CHANNELOPS_MDF_APPROVAL_ROUTE", default="cam:5000,channel_marketing:25000,channel_leadership"
+)
+MDF_APPROVAL_ROUTES_BY_REGION = {
+    name.removeprefix("CHANNELOPS_MDF_APPROVAL_ROUTE_"): value
+    for name, value in os.environ.items()
+    if name.startswith("CHANNELOPS_MDF_APPROVAL_ROUTE_")
+}
+MDF_CLAIM_DAYS = env.int(
+    "CHANNELOPS_MDF_CLAIM_DAYS", default=60
+)  # claim deadline: days after the activity ends
+MDF_CLAIM_REMINDER_DAYS = env.list("CHANNELOPS_MDF_CLAIM_REMINDER_DAYS", cast=int, default=[14, 3])
+MDF_EXPIRE_UNRESERVED = env.bool("CHANNELOPS_MDF_EXPIRE_UNRESERVED", default=True)
+MDF_PROOF_MAX_FILES = env.int("CHANNELOPS_MDF_PROOF_MAX_FILES", default=20)
 # FAQ (S9): an article not reviewed for this many days is flagged stale; see docs/helpdesk-faq.md
 FAQ_REVIEW_DAYS = env.int("CHANNELOPS_FAQ_REVIEW_DAYS", default=180)
 # Help-desk business hours (S9): region code → "<time zone> HH:MM-HH:MM"; see channelops/helpdesk/business_hours.py

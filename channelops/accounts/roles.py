@@ -100,6 +100,23 @@ _MANAGE_ASSETS = _VIEW_ASSETS + [
     "assets.change_asset",
     "assets.add_assetversion",
 ]
+# Market development funds (channelops/mdf): view every proposal and claim; decide the proposals
+# routed to one's role (CAM, channel marketing, channel leadership by amount); manage budgets; review
+# claims; record payments.
+_VIEW_MDF = ["mdf.view_proposal", "mdf.view_claim", "mdf.view_budget", "mdf.view_allocation"]
+_DECIDE_MDF = _VIEW_MDF + ["mdf.decide_proposal"]
+_RUN_MDF = _DECIDE_MDF + [
+    "mdf.manage_budget",
+    "mdf.add_budget",
+    "mdf.change_budget",
+    "mdf.add_allocation",
+    "mdf.change_allocation",
+    "mdf.review_claim",
+    "mdf.record_payment",
+    "mdf.view_exchangerate",
+    "mdf.change_exchangerate",
+    "mdf.add_exchangerate",
+]
 _EDIT_PARTNERS = [
     "partners.change_partner",
     "partners.add_contact",
@@ -117,7 +134,8 @@ ROLES: dict[str, dict[str, Any]] = {
         + _REQUEST_NFR
         + _REVIEW_PLANS
         + _VIEW_CERTIFICATIONS
-        + _VIEW_ASSETS,
+        + _VIEW_ASSETS
+        + _DECIDE_MDF,
     },
     PHD: {
         "label": _("PHD specialist"),
@@ -132,6 +150,7 @@ ROLES: dict[str, dict[str, Any]] = {
         + _MANAGE_INBOUND
         + _ANSWER_QUESTIONS
         + _VIEW_ASSETS
+        + _VIEW_MDF
         + ["crm.change_syncconflict"],
     },
     LEADERSHIP: {
@@ -148,6 +167,7 @@ ROLES: dict[str, dict[str, Any]] = {
         + _MANAGE_FAQ
         + _ANSWER_QUESTIONS
         + _VIEW_ASSETS
+        + _RUN_MDF
         + [
             "partners.change_regionrouting",
             "core.view_outboxmessage",
@@ -187,7 +207,7 @@ ROLES: dict[str, dict[str, Any]] = {
     },
     MARKETING: {
         "label": _("Channel marketing"),
-        "perms": _VIEW_PARTNERS + _VIEW_AGREEMENTS + _MANAGE_ASSETS,
+        "perms": _VIEW_PARTNERS + _VIEW_AGREEMENTS + _MANAGE_ASSETS + _RUN_MDF,
     },
     ADMINISTRATOR: {"label": _("Administrator"), "perms": "__all__"},
 }

@@ -588,6 +588,9 @@ if STORAGE_BACKEND == "s3":
             "signature_version": "s3v4",
         },
     }
+# Files no row names (a process killed between storing and committing) are deleted by the daily
+# files_sweep job once older than this (docs/files.md).
+FILES_ORPHAN_HOURS = env.float("CHANNELOPS_FILES_ORPHAN_HOURS", default=24.0)
 UPLOAD_LIMITS_MB = {k: float(v) for k, v in env.dict("CHANNELOPS_UPLOAD_LIMITS_MB", default={}).items()}
 STORAGES = {
     "default": _FILES_STORAGE,

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.test import override_settings
 from django.utils import timezone
 
+from channelops.agreements.models import ImmutableEvidenceError
 from channelops.assets.models import Asset, AssetDownload, AssetVersion, GuidelineAcceptance
 from channelops.assets.services import asset_add_version, asset_create, asset_update, guidelines_accept
 from channelops.core.exceptions import NotAllowed
@@ -147,6 +148,12 @@ def test_a_logo_with_guidelines_is_accepted_once_before_the_first_download(marke
     client.post(f"/portal/assets/{logo.pk}/", {"accept": "on"})
     assert GuidelineAcceptance.objects.count() == 2
     assert client.get(f"/portal/assets/{logo.pk}/download/").status_code == 200
+    # The evidence never changes: not by saving, not by deleting, not in the data admin.
+    with pytest.raises(ImmutableEvidenceError):
+        acceptance.save()
+    with pytest.raises(ImmutableEvidenceError):
+        acceptance.delete()
+    assert GuidelineAcceptance.objects.filter(pk=acceptance.pk).exists()
 
 
 def test_each_download_is_recorded_and_is_an_engagement_event(marketing, open_person, login):

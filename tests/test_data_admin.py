@@ -8,7 +8,7 @@ from django.contrib import admin
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("license_key_dir")]
 
-APPS = ("licensing", "enablement", "badges")
+APPS = ("licensing", "enablement", "badges", "assets")
 
 
 def test_every_model_of_the_new_apps_is_listed_and_shown(administrator, login):

@@ -11,6 +11,9 @@ class AssetsConfig(AppConfig):
         from channelops.core.status import GREEN, GREY, ORANGE, register_status_colors
 
         register_status_colors("asset", {"draft": GREY, "published": GREEN, "archived": ORANGE})
+        from channelops.core.files import register_file_references
+
+        register_file_references("asset", _stored_files)
         _register_nav()
 
 
@@ -41,3 +44,9 @@ def _register_nav() -> None:
             order=75,
         )
     )
+
+
+def _stored_files() -> list[str]:
+    from .models import AssetVersion
+
+    return list(AssetVersion.objects.values_list("file", flat=True))

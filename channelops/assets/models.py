@@ -19,6 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from channelops.agreements.models import ImmutableEvidenceError
+
 from .querysets import AssetQuerySet
 
 MANAGE_PERM = "assets.manage_asset"
@@ -129,7 +131,12 @@ class Asset(models.Model):
         verbose_name_plural = _("assets")
         ordering = ["title", "pk"]
         permissions = [("manage_asset", "Can create, edit, publish and upload assets")]
-        indexes = [models.Index(fields=["status", "expires_on"], name="asset_status_expiry_idx")]
+        indexes = [
+            models.Index(fields=["status", "expires_on"], name="asset_status_expiry_idx"),
+            # The library's default order (title) read from an index: a page of 50 stops after 50
+            # visible rows instead of sorting every published asset (bench/assets.py).
+            models.Index(fields=["status", "title", "id"], name="asset_status_title_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -248,3 +255,11 @@ class GuidelineAcceptance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.asset_id} accepted by {self.partner_id}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise ImmutableEvidenceError("Guideline acceptance evidence cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableEvidenceError("Guideline acceptance evidence cannot be deleted.")

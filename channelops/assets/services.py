@@ -15,7 +15,6 @@ from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -23,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from channelops.accounts.models import User
 from channelops.core.exceptions import NotAllowed
-from channelops.core.files import CheckedUpload, check_upload, store_upload
+from channelops.core.files import CheckedUpload, check_upload, removed_if_failed, store_upload
 from channelops.partners.models import EngagementKind, Program, Tier
 from channelops.partners.services import engagement_record
 
@@ -126,24 +125,20 @@ def _check_file(data: bytes | None, filename: str) -> CheckedUpload:
 
 
 def _store_version(asset: Asset, checked: CheckedUpload, *, number: int, note: str, by: User) -> AssetVersion:
-    """Write the file, then its row; the file is removed again if the transaction fails."""
+    """Write the file, then its row (callers run inside ``removed_if_failed``: a failure after the
+    file was written removes it again)."""
     name = store_upload(checked)
-    try:
-        version = AssetVersion.objects.create(
-            asset=asset,
-            number=number,
-            file=name,
-            filename=checked.filename,
-            content_type=checked.content_type,
-            size=checked.size,
-            sha256=hashlib.sha256(checked.content).hexdigest(),
-            uploaded_by=by,
-            note=(note or "").strip()[:300],
-        )
-    except Exception:
-        default_storage.delete(name)
-        raise
-    return version
+    return AssetVersion.objects.create(
+        asset=asset,
+        number=number,
+        file=name,
+        filename=checked.filename,
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=hashlib.sha256(checked.content).hexdigest(),
+        uploaded_by=by,
+        note=(note or "").strip()[:300],
+    )
 
 
 @transaction.atomic
@@ -185,8 +180,9 @@ def asset_create(
     asset.tags.set(_tags(names))
     asset.programs.set(list(programs))
     asset.tiers.set(list(tiers))
-    version = _store_version(asset, checked, number=1, note=note, by=by)
-    Asset.objects.filter(pk=asset.pk).update(current_version=version)
+    with removed_if_failed():
+        version = _store_version(asset, checked, number=1, note=note, by=by)
+        Asset.objects.filter(pk=asset.pk).update(current_version=version)
     asset.current_version = version
     return asset
 
@@ -241,10 +237,11 @@ def asset_add_version(
     checked = _check_file(data, filename)
     locked = Asset.objects.select_for_update().get(pk=asset.pk)
     last = locked.versions.order_by("-number").values_list("number", flat=True).first() or 0
-    version = _store_version(locked, checked, number=last + 1, note=note, by=by)
-    locked.current_version = version
-    locked._history_user = by  # type: ignore[attr-defined]
-    locked.save()
+    with removed_if_failed():
+        version = _store_version(locked, checked, number=last + 1, note=note, by=by)
+        locked.current_version = version
+        locked._history_user = by  # type: ignore[attr-defined]
+        locked.save()
     return version
 
 

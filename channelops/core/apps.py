@@ -39,6 +39,12 @@ class CoreConfig(AppConfig):
             task="channelops.core.tasks.prune_schedule_runs",
             description="Forget scheduler ledger rows older than 30 days.",
         )
+        register_schedule(
+            name="files_sweep",
+            rule="FREQ=DAILY;BYHOUR=4;BYMINUTE=15",
+            task="channelops.core.tasks.files_sweep",
+            description="Delete stored files no row names (left by a process killed mid-write).",
+        )
 
 
 def _ensure_search_index(sender: Any, using: str = "default", **kwargs: Any) -> None:

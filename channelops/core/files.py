@@ -23,9 +23,13 @@ as a redirect to a short-lived signed URL on S3 (issued only after that check).
 from __future__ import annotations
 
 import io
+import logging
 import secrets
 import unicodedata
 import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -37,6 +41,8 @@ from django.http import FileResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+logger = logging.getLogger(__name__)
 
 #: Types by what their content is (the extension ``filetype`` reports → the MIME type we store).
 IMAGE_TYPES = {"png": "image/png", "jpg": "image/jpeg", "gif": "image/gif", "webp": "image/webp"}
@@ -233,13 +239,107 @@ def generated_name(kind: str, extension: str) -> str:
 def store_upload(checked: CheckedUpload, *, storage: Storage | None = None) -> str:
     """Write a checked upload under a generated name; returns the name the storage chose."""
     storage = storage or default_storage
-    return storage.save(generated_name(checked.kind, checked.extension), ContentFile(checked.content))
+    return _tracked(
+        storage, storage.save(generated_name(checked.kind, checked.extension), ContentFile(checked.content))
+    )
 
 
 def store_generated(content: bytes, *, kind: str, extension: str, storage: Storage | None = None) -> str:
     """Write a file the product made itself (a license file, an export) under a generated name."""
     storage = storage or default_storage
-    return storage.save(generated_name(kind, extension), ContentFile(content))
+    return _tracked(storage, storage.save(generated_name(kind, extension), ContentFile(content)))
+
+
+# --- no file without its row ---------------------------------------------------------------------
+#
+# A service stores a file, then writes the row that names it. If anything after the file fails, the
+# file must go: ``removed_if_failed()`` deletes every file stored inside its block when the block
+# raises (in-process failures: a refused row, a constraint, a later check). A process killed
+# between the file and the commit, or an outer transaction rolled back after the block, leaves a
+# file no row names: the daily ``files_sweep`` job deletes such orphans once they are older than
+# ``CHANNELOPS_FILES_ORPHAN_HOURS`` (files of the kinds whose owners registered their references).
+
+_STORED: ContextVar[list[tuple[Storage, str]] | None] = ContextVar("channelops_stored_files", default=None)
+
+
+def _tracked(storage: Storage, name: str) -> str:
+    stored = _STORED.get()
+    if stored is not None:
+        stored.append((storage, name))
+    return name
+
+
+@contextmanager
+def removed_if_failed() -> Iterator[None]:
+    """Delete the files stored inside the block if the block raises (then re-raise)."""
+    outer = _STORED.get()
+    stored: list[tuple[Storage, str]] = []
+    token = _STORED.set(stored)
+    try:
+        yield
+    except BaseException:
+        for storage, name in stored:
+            try:
+                storage.delete(name)
+            except Exception:  # the sweep removes what could not be deleted now
+                logger.warning("could not delete %s after a failed write", name, exc_info=True)
+        raise
+    finally:
+        _STORED.reset(token)
+        if outer is not None:  # an enclosing block removes them too if it fails later
+            outer.extend(stored)
+
+
+#: kind → a callable returning the stored names rows still refer to (``<kind>/…``).
+_REFERENCES: dict[str, Callable[[], Iterable[str]]] = {}
+
+
+def register_file_references(kind: str, references: Callable[[], Iterable[str]]) -> None:
+    """Declare who owns the files of ``kind``: ``references()`` lists every stored name in use.
+    Only registered kinds are swept."""
+    _REFERENCES[kind] = references
+
+
+def _walk(storage: Storage, folder: str) -> Iterator[str]:
+    try:
+        dirs, files = storage.listdir(folder)
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    for name in files:
+        yield f"{folder}/{name}"
+    for sub in dirs:
+        yield from _walk(storage, f"{folder}/{sub}")
+
+
+def files_sweep(*, older_than_hours: float | None = None, storage: Storage | None = None) -> dict[str, int]:
+    """Delete stored files of the registered kinds that no row names and that are older than
+    ``older_than_hours`` (``CHANNELOPS_FILES_ORPHAN_HOURS``, 24: a file being written right now
+    is never touched). Returns ``{kind: files deleted}``."""
+    from datetime import timedelta
+
+    storage = storage or default_storage
+    hours = older_than_hours if older_than_hours is not None else settings.FILES_ORPHAN_HOURS
+    cutoff = timezone.now() - timedelta(hours=hours)
+    deleted: dict[str, int] = {}
+    for kind, references in sorted(_REFERENCES.items()):
+        used = set(references())
+        count = 0
+        for name in _walk(storage, kind):
+            if name in used:
+                continue
+            try:
+                modified = storage.get_modified_time(name)
+            except (FileNotFoundError, OSError):
+                continue
+            if timezone.is_naive(modified):
+                modified = timezone.make_aware(modified)
+            if modified >= cutoff:
+                continue
+            storage.delete(name)
+            logger.info("deleted orphan file %s", name)
+            count += 1
+        deleted[kind] = count
+    return deleted
 
 
 def is_local(storage: Storage) -> bool:

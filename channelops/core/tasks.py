@@ -24,3 +24,10 @@ def database_analyze() -> str:
     from .maintenance import database_analyze as run
 
     return run()
+
+
+@task()
+def files_sweep() -> dict[str, int]:
+    from .files import files_sweep as run
+
+    return run()

@@ -30,6 +30,9 @@ class HelpdeskConfig(AppConfig):
 
         register_inbound()  # e-mail to the help-desk address becomes questions and replies
         register_status_colors("review", {"open": YELLOW, "done": GREEN, "overdue": ORANGE})
+        from channelops.core.files import register_file_references
+
+        register_file_references("attachment", _stored_attachments)
         register_status_colors("review_item", {"passed": GREEN, "failed": RED, "unknown": GREY})
         register_status_colors("faq", {"draft": GREY, "published": GREEN})
         register_status_colors(
@@ -90,3 +93,9 @@ def _register_nav() -> None:
             order=24,
         )
     )
+
+
+def _stored_attachments() -> list[str]:
+    from .question_models import QuestionAttachment
+
+    return list(QuestionAttachment.objects.values_list("file", flat=True))

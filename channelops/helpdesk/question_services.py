@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 
 from channelops.accounts.models import StaffTeam, TeamKind, User
 from channelops.core.exceptions import NotAllowed
-from channelops.core.files import CheckedUpload, check_upload, store_upload
+from channelops.core.files import CheckedUpload, check_upload, removed_if_failed, store_upload
 from channelops.partners.models import EngagementKind, Partner, RegionRouting
 from channelops.partners.services import engagement_record
 
@@ -158,12 +158,13 @@ def _clean_question(*, category: str, subject: str, body: str) -> tuple[str, str
 
 
 def _store_attachments(message: QuestionMessage, files: list[CheckedUpload]) -> None:
-    for f in files:
-        att = QuestionAttachment(
-            message=message, filename=f.filename, content_type=f.content_type, size=f.size
-        )
-        att.file.name = store_upload(f)
-        att.save()
+    with removed_if_failed():  # a failure half-way removes the files already written
+        for f in files:
+            att = QuestionAttachment(
+                message=message, filename=f.filename, content_type=f.content_type, size=f.size
+            )
+            att.file.name = store_upload(f)
+            att.save()
 
 
 # --- routing and targets -------------------------------------------------------------------------

@@ -8,6 +8,9 @@ class MdfConfig(AppConfig):
     verbose_name = _("Market development funds")
 
     def ready(self) -> None:
+        from channelops.core.files import register_file_references
+
+        register_file_references("proof", _stored_files)
         from channelops.core.status import BLUE, GREEN, GREY, ORANGE, RED, YELLOW, register_status_colors
 
         register_status_colors(
@@ -27,3 +30,9 @@ class MdfConfig(AppConfig):
             "mdf_claim",
             {"submitted": BLUE, "more_proof": ORANGE, "approved": GREEN, "rejected": RED, "paid": GREEN},
         )
+
+
+def _stored_files() -> list[str]:
+    from .models import ProofFile
+
+    return list(ProofFile.objects.values_list("file", flat=True))

@@ -57,6 +57,26 @@ def test_the_portal_search_shows_ranked_results_with_highlighted_snippets(writer
     assert "Type at least 2 characters." in short
 
 
+def test_a_search_with_many_matches_shows_the_best_twenty_and_counts_only_what_the_reader_may_see(
+    writer, person, login, client, django_assert_max_num_queries
+):
+    for i in range(23):
+        article(writer, f"Licence renewal step {i:02d}", body="Renewal of the licence.", visibility="public")
+    article(writer, "Partner licence renewal notes", body="Renewal.", visibility="partners")
+    article(writer, "Licence renewal draft", publish=False)
+    public = client.get("/help/?q=licence+renewal").content.decode()
+    assert "23 articles found" in public  # not the partners-only article, not the draft
+    assert "The 20 best matches are shown. Add a word to narrow the search." in public
+    assert "Partner licence renewal notes" not in public
+    partner = login(person)
+    partner.get("/portal/help/?q=licence+renewal")
+    with django_assert_max_num_queries(12):
+        page = partner.get("/portal/help/?q=licence+renewal").content.decode()
+    assert "24 articles found" in page and page.count('class="fw-bold" href="/portal/help/') == 20
+    few = partner.get("/portal/help/?q=renewal+step+07").content.decode()
+    assert "1 article found" in few and "best matches are shown" not in few
+
+
 def test_typing_in_the_search_box_swaps_in_only_the_results(writer, person, login):
     article(writer, "How do I reset my password?", body="Use the sign-in page.")
     c = login(person)

@@ -21,6 +21,7 @@ person may see (``FaqArticle.objects.visible_to(user)``).
 from __future__ import annotations
 
 import html
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -117,8 +118,18 @@ def faq_search(
 ) -> list[FaqHit]:
     """The articles ``user`` may see that hold every term (in any language version), title matches
     first; titles and snippets for a reader of ``language`` (default: the active language)."""
+    return faq_search_counted(user, query, limit=limit, language=language)[0]
+
+
+def faq_search_counted(
+    user: Any, query: FaqQuery, *, limit: int = LIMIT, language: str | None = None
+) -> tuple[list[FaqHit], int]:
+    """:func:`faq_search`'s best ``limit`` hits and the number of articles that match in all.
+
+    Every match is ranked, the ones the person may not see dropped, and only the ``limit`` shown
+    get a snippet and a row."""
     if not query.ok:
-        return []
+        return [], 0
     lang = reader_language(language)
     visible = FaqArticle.objects.visible_to(user)
     if connection.vendor == "postgresql":
@@ -126,9 +137,10 @@ def faq_search(
     elif connection.vendor == "sqlite":
         matches = _sqlite(query.terms)
     else:
-        return _fallback(visible, query.terms, limit)
+        hits = _fallback(visible, query.terms, limit)
+        return hits, len(hits)
     if not matches:
-        return []
+        return [], 0
     best: dict[int, tuple[bool, float]] = {}
     source: dict[int, tuple[bool, float, tuple[str, int]]] = {}
     for pk, language_code, title_hit, rank, row in matches:
@@ -139,18 +151,19 @@ def faq_search(
         pref = (language_code != lang, rank, row)
         if pk not in source or pref[:2] < source[pk][:2]:
             source[pk] = pref
-    shown = sorted(
-        visible.filter(pk__in=list(best)).values_list("pk", flat=True), key=lambda pk: (best[pk], pk)
-    )
-    shown = shown[:limit]
+    if connection.vendor == "sqlite":  # PostgreSQL matched within ``visible`` already
+        allowed = _visible_ids(visible, list(best))
+        best = {pk: key for pk, key in best.items() if pk in allowed}
+    ordered = sorted(best, key=lambda pk: (best[pk], pk))
+    shown = ordered[:limit]
     if not shown:
-        return []
+        return [], 0
     snippets = _snippets(query.terms, [source[pk][2] for pk in shown])
     articles = {
         a.pk: a
         for a in with_translation(FaqArticle.objects.filter(pk__in=shown).select_related("owner"), lang)
     }
-    return [
+    hits = [
         FaqHit(
             article=articles[pk],
             snippet=snippet_html(snippets.get(source[pk][2], "")),
@@ -159,6 +172,7 @@ def faq_search(
         )
         for pk in shown
     ]
+    return hits, len(ordered)
 
 
 def _snippets(terms: tuple[str, ...], rows: list[tuple[str, int]]) -> dict[tuple[str, int], str]:
@@ -259,6 +273,18 @@ def _sqlite(terms: tuple[str, ...]) -> list[_Match]:
     return out
 
 
+def _visible_ids(visible: Any, ids: list[int]) -> set[int]:
+    """Which of ``ids`` (every match, possibly thousands) ``visible`` holds: one bound JSON array
+    read by ``json_each`` rather than thousands of placeholders."""
+    from django.db.models.expressions import RawSQL
+
+    return set(
+        visible.filter(pk__in=RawSQL("SELECT value FROM json_each(%s)", [json.dumps(ids)])).values_list(
+            "pk", flat=True
+        )
+    )
+
+
 def _pg_query(terms: tuple[str, ...]) -> Any:
     from django.contrib.postgres.search import SearchQuery
 
@@ -318,4 +344,13 @@ def _fallback(visible: Any, terms: tuple[str, ...], limit: int) -> list[FaqHit]:
     ]
 
 
-__all__ = ["FaqHit", "FaqQuery", "faq_search", "faq_suggest", "parse", "reader_language", "with_translation"]
+__all__ = [
+    "FaqHit",
+    "FaqQuery",
+    "faq_search",
+    "faq_search_counted",
+    "faq_suggest",
+    "parse",
+    "reader_language",
+    "with_translation",
+]

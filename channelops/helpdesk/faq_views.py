@@ -30,7 +30,7 @@ from channelops.partners.pages import partner_required
 from .faq_forms import FaqArticleForm, FaqFilter, FaqTranslationForm, FeedbackForm
 from .faq_models import FaqArticle, FaqCategory, review_days
 from .faq_querysets import may_manage_faq
-from .faq_search import faq_search, faq_suggest, parse, reader_language, with_translation
+from .faq_search import faq_search_counted, faq_suggest, parse, reader_language, with_translation
 from .faq_services import (
     faq_article_create,
     faq_article_mark_reviewed,
@@ -46,6 +46,7 @@ from .faq_services import (
 NAV = "faq"
 HELP_NAV = "help"
 INDEX_LIMIT = 500  # articles listed on an index page (the FAQ is a few hundred at most)
+PAGE_RESULTS = 20  # search results on a page: the best ones, with the number found in all
 FROM_QUESTION = "question"  # ?from=question: an article suggested while a question is written
 
 
@@ -63,9 +64,10 @@ def _help_context(
         plain_url = article_url
         article_url = lambda a: plain_url(a) + "?from=" + FROM_QUESTION  # noqa: E731
         hits = faq_suggest(reader, query.text, language=language) if query.ok else []
+        total = len(hits)
     else:
         query = parse(request.GET.get("q"))
-        hits = faq_search(reader, query, language=language) if query.ok else []
+        hits, total = faq_search_counted(reader, query, limit=PAGE_RESULTS, language=language)
     for hit in hits:
         hit.article.url = article_url(hit.article)  # type: ignore[attr-defined]
     categories = []
@@ -88,6 +90,7 @@ def _help_context(
     return {
         "query": query,
         "hits": hits,
+        "total": total,
         "categories": categories,
         "from_question": from_question,
     }

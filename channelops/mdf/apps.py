@@ -30,6 +30,41 @@ class MdfConfig(AppConfig):
             "mdf_claim",
             {"submitted": BLUE, "more_proof": ORANGE, "approved": GREEN, "rejected": RED, "paid": GREEN},
         )
+        _register_proposals()
+
+
+def _register_proposals() -> None:
+    """The portal's and the console's "Marketing funds" (proposals), and the routing's startup check."""
+    from django.core.checks import register
+
+    from channelops.core.navigation import CONSOLE, PORTAL, NavItem, register_nav
+
+    from .routing import check_routes
+
+    register(check_routes)
+    register_nav(
+        NavItem(
+            area=PORTAL,
+            group="business",
+            key="mdf",
+            label=_("Marketing funds"),
+            url_name="portal:mdf",
+            icon="report",
+            order=55,
+        )
+    )
+    register_nav(
+        NavItem(
+            area=CONSOLE,
+            group="requests",
+            key="mdf",
+            label=_("Marketing funds"),
+            url_name="console:mdf",
+            icon="report",
+            perm="mdf.view_proposal",
+            order=85,
+        )
+    )
 
 
 def _stored_files() -> list[str]:

@@ -322,3 +322,26 @@ def test_proof_links_need_a_staff_sign_in(client, approved, settings):
         assert "/accounts/login/" in response["Location"] or "login" in response["Location"]
     assert SyncRun.objects.count() == 0
     assert Proposal.objects.get(pk=approved.pk).crm_campaign_id == ""
+
+
+def test_sending_costs_the_same_queries_for_3_proposals_and_12(sf, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def run_with(n: int) -> int:
+        partner = PartnerFactory(country="GB")
+        for _ in range(n):
+            claim = ClaimFactory(
+                proposal=ProposalFactory(
+                    partner=partner, status=ProposalStatus.APPROVED, approved_amount=Decimal("500.00")
+                )
+            )
+            _proof(claim, "invoice.pdf")
+        with CaptureQueriesContext(connection) as queries:
+            crm_sync(direction="out", full=True)
+        return len(queries)
+
+    few = run_with(3)
+    many = run_with(12)  # the first partner's records are unchanged: only the new ones are sent
+    assert len(sf.records("Campaign")) == 15 and len(sf.records("MDF_Claim__c")) == 15
+    assert many <= few + 2

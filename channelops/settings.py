@@ -463,6 +463,9 @@ CRM_BULK_POLL_SECONDS = env.float("CHANNELOPS_CRM_BULK_POLL_SECONDS", default=2.
 # Type value that marks a partner (empty: every new Account).
 CRM_CREATE_FROM_CRM = env.bool("CHANNELOPS_CRM_CREATE_FROM_CRM", default=False)
 CRM_PARTNER_RECORD_TYPE = env.str("CHANNELOPS_CRM_PARTNER_RECORD_TYPE", default="Partner")
+# MDF proposals as Campaigns and claims as MDF_Claim__c records; Campaign results read at most this often.
+CRM_SYNC_MDF = env.bool("CHANNELOPS_CRM_SYNC_MDF", default=True)
+CRM_MDF_RESULTS_MINUTES = env.int("CHANNELOPS_CRM_MDF_RESULTS_MINUTES", default=60)
 
 # Outgoing webhooks (docs/webhooks.md)
 WEBHOOKS_ALLOW_PRIVATE = env.bool("CHANNELOPS_WEBHOOKS_ALLOW_PRIVATE", default=False)

@@ -46,9 +46,18 @@ Speaks (API version ``v59.0``, any ``vNN.N`` accepted):
   …/jobs/query/<id>/results?maxRecords=&locator=`` as CSV with the ``Sforce-Locator`` and
   ``Sforce-NumberOfRecords`` headers); the SOQL as for ``query/`` plus ``WHERE <field> != null``.
 
+- Market development funds: ``Campaign`` (``Channelops_Id__c`` external id, the custom lookup
+  ``Partner_Account__c`` set by ``"Partner_Account__r": {"Channelops_Id__c": …}``, and the
+  read-only roll-ups ``NumberOfLeads``, ``NumberOfOpportunities``, ``NumberOfWonOpportunities``,
+  ``AmountAllOpportunities``, ``AmountWonOpportunities`` computed from ``CampaignMember`` (with
+  ``LeadId``) and ``Opportunity`` records — writing one is ``INVALID_FIELD_FOR_INSERT_UPDATE``),
+  the custom object ``MDF_Claim__c`` (``Campaign__c`` set by ``"Campaign__r": {…}``), ``Lead``,
+  ``CampaignMember`` and ``Opportunity`` (create them with ``remote_create``).
+
 Test helpers: ``on_call`` (a callback after each call is handled, before it is answered),
 ``remote_change(obj, record_id, **fields)`` and ``remote_create(obj, **fields)`` (what a Salesforce
-user does), ``remote_delete``, ``add_user(email, name)``, ``records(obj)``, ``calls`` (every
+user does), ``remote_delete``, ``refuse(obj, external_id, code, message)`` (a validation rule refusing that record
+until called again without a code), ``add_user(email, name)``, ``records(obj)``, ``calls`` (every
 request), ``fail_next(n, status)``.
 """
 
@@ -120,9 +129,102 @@ FIELDS: dict[str, list[tuple[str, str, bool]]] = {
         ("Name", "string", False),
         ("SystemModstamp", "datetime", False),
     ],
+    # Market development funds (docs/crm.md): a proposal's Campaign and its claims' records.
+    "Campaign": [
+        ("Id", "id", False),
+        ("Name", "string", False),
+        ("Type", "picklist", False),
+        ("Status", "picklist", False),
+        ("StartDate", "date", False),
+        ("EndDate", "date", False),
+        ("BudgetedCost", "currency", False),
+        ("ActualCost", "currency", False),
+        ("ExpectedRevenue", "currency", False),
+        ("IsActive", "boolean", False),
+        ("Channelops_Id__c", "string", True),
+        ("Partner_Account__c", "reference", False),
+        ("Released_Amount__c", "currency", False),
+        # Roll-ups Salesforce keeps (read-only): computed from Leads (CampaignMember) and Opportunities.
+        ("NumberOfLeads", "int", False),
+        ("NumberOfOpportunities", "int", False),
+        ("NumberOfWonOpportunities", "int", False),
+        ("AmountAllOpportunities", "currency", False),
+        ("AmountWonOpportunities", "currency", False),
+        ("SystemModstamp", "datetime", False),
+    ],
+    "MDF_Claim__c": [
+        ("Id", "id", False),
+        ("Name", "string", False),
+        ("Campaign__c", "reference", False),
+        ("Amount__c", "currency", False),
+        ("Status__c", "string", False),
+        ("Paid_On__c", "date", False),
+        ("Payment_Reference__c", "string", False),
+        ("Proof_Links__c", "textarea", False),
+        ("Channelops_Id__c", "string", True),
+        ("SystemModstamp", "datetime", False),
+    ],
+    "Lead": [
+        ("Id", "id", False),
+        ("LastName", "string", False),
+        ("Company", "string", False),
+        ("SystemModstamp", "datetime", False),
+    ],
+    "CampaignMember": [
+        ("Id", "id", False),
+        ("CampaignId", "reference", False),
+        ("LeadId", "reference", False),
+        ("ContactId", "reference", False),
+        ("SystemModstamp", "datetime", False),
+    ],
+    "Opportunity": [
+        ("Id", "id", False),
+        ("Name", "string", False),
+        ("CampaignId", "reference", False),
+        ("Amount", "currency", False),
+        ("StageName", "picklist", False),
+        ("IsClosed", "boolean", False),
+        ("IsWon", "boolean", False),
+        ("SystemModstamp", "datetime", False),
+    ],
 }
-REQUIRED = {"Account": ["Name"], "Contact": ["LastName"], "Task": ["Subject"], "User": ["Email"]}
-PREFIX = {"Account": "001", "Contact": "003", "Task": "00T", "User": "005"}
+REQUIRED = {
+    "Account": ["Name"],
+    "Contact": ["LastName"],
+    "Task": ["Subject"],
+    "User": ["Email"],
+    "Campaign": ["Name"],
+    "MDF_Claim__c": ["Name"],
+    "Lead": ["LastName"],
+    "CampaignMember": ["CampaignId"],
+    "Opportunity": ["Name"],
+}
+PREFIX = {
+    "Account": "001",
+    "Contact": "003",
+    "Task": "00T",
+    "User": "005",
+    "Campaign": "701",
+    "MDF_Claim__c": "a01",
+    "Lead": "00Q",
+    "CampaignMember": "00v",
+    "Opportunity": "006",
+}
+# Fields Salesforce computes: an upsert setting one is refused (INVALID_FIELD_FOR_INSERT_UPDATE).
+READ_ONLY = {
+    "Campaign": {
+        "NumberOfLeads",
+        "NumberOfOpportunities",
+        "NumberOfWonOpportunities",
+        "AmountAllOpportunities",
+        "AmountWonOpportunities",
+    }
+}
+# Custom lookups by external id: the relationship name → (the object it refers to, the lookup field).
+RELATIONSHIPS = {
+    "Partner_Account__r": ("Account", "Partner_Account__c"),
+    "Campaign__r": ("Campaign", "Campaign__c"),
+}
 
 
 @dataclass
@@ -196,6 +298,7 @@ class Org:
     users: dict[str, str] = field(default_factory=dict)  # e-mail → User Id (owners)
     by_ext: dict[str, dict[str, dict[str, Any]]] = field(default_factory=lambda: {o: {} for o in FIELDS})
     locked: set[str] = field(default_factory=set)
+    refused: dict[str, tuple[str, str]] = field(default_factory=dict)  # "Obj:ext" → (code, message)
     counter: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     def new_id(self, obj: str) -> str:
@@ -316,6 +419,14 @@ class FakeSalesforce:
 
     def lock(self, obj: str, external_id: str) -> None:
         self.org.locked.add(f"{obj}:{external_id}")
+
+    def refuse(self, obj: str, external_id: str, code: str = "", message: str = "") -> None:
+        """Every write of this record fails with ``code``/``message`` (a validation rule an admin
+        added) until called again without a code."""
+        if code:
+            self.org.refused[f"{obj}:{external_id}"] = (code, message)
+        else:
+            self.org.refused.pop(f"{obj}:{external_id}", None)
 
     def records(self, obj: str) -> list[dict[str, Any]]:
         return list(self.org.records[obj].values())
@@ -454,10 +565,11 @@ class FakeSalesforce:
         for key, value in record.items():
             if isinstance(value, dict) and key != "attributes":
                 ((ext_field, ext_value),) = value.items()
-                target = self.by_external_id(key, ext_value)
+                target_obj, lookup = RELATIONSHIPS.get(key, (key, f"{key}Id"))
+                target = self.by_external_id(target_obj, ext_value)
                 if target is None:
                     return None
-                out[f"{key}Id"] = target["Id"]
+                out[lookup] = target["Id"]
             elif key != "attributes":
                 out[key] = value
         return out
@@ -497,12 +609,22 @@ class FakeSalesforce:
         if f"{obj}:{ext}" in self.org.locked:
             self.org.locked.discard(f"{obj}:{ext}")
             return _err("UNABLE_TO_LOCK_ROW", "unable to obtain exclusive access to this record")
+        if f"{obj}:{ext}" in self.org.refused:
+            code, message = self.org.refused[f"{obj}:{ext}"]
+            return _err(code, message)
         fields = self._resolve_lookups(obj, record)
         if fields is None:
             return _err("INVALID_FIELD", "Foreign key external ID not found")
         unknown = sorted(set(fields) - known)
         if unknown:
             return _err("INVALID_FIELD", f"No such column '{unknown[0]}' on sobject of type {obj}")
+        computed = sorted(set(fields) & READ_ONLY.get(obj, set()))
+        if computed:
+            return _err(
+                "INVALID_FIELD_FOR_INSERT_UPDATE",
+                f"Unable to create/update fields: {computed[0]}. Please check the security settings of this field.",
+                computed,
+            )
         existing = self.by_external_id(obj, ext)
         merged = {**(existing or {}), **fields}
         missing = [f for f in REQUIRED[obj] if not merged.get(f)]
@@ -788,6 +910,26 @@ class FakeSalesforce:
             results.append({"id": existing["Id"], "success": True, "errors": []})
         return results
 
+    def _campaign_rollups(self, campaign_id: str) -> dict[str, Any]:
+        """A Campaign's read-only roll-ups as Salesforce keeps them: Leads in Campaign (members that
+        are Leads), Opportunities in Campaign and their amounts (all, and won)."""
+        leads = {
+            m["LeadId"]
+            for m in self.org.records["CampaignMember"].values()
+            if m.get("CampaignId") == campaign_id and m.get("LeadId")
+        }
+        opportunities = [
+            o for o in self.org.records["Opportunity"].values() if o.get("CampaignId") == campaign_id
+        ]
+        won = [o for o in opportunities if o.get("IsWon")]
+        return {
+            "NumberOfLeads": len(leads),
+            "NumberOfOpportunities": len(opportunities),
+            "NumberOfWonOpportunities": len(won),
+            "AmountAllOpportunities": float(sum(o.get("Amount") or 0 for o in opportunities)),
+            "AmountWonOpportunities": float(sum(o.get("Amount") or 0 for o in won)),
+        }
+
     def _replication(self, obj: str, which: str, query: dict[str, list[str]]) -> dict[str, Any]:
         try:
             start = _parse_ts(query["start"][0])
@@ -848,6 +990,8 @@ class FakeSalesforce:
                     400, [{"errorCode": "INVALID_FIELD", "message": f"No such column '{m.group(5)}'"}]
                 )
             rows = [r for r in rows if r.get(m.group(5)) is not None]
+        if obj == "Campaign":
+            rows = [{**r, **self._campaign_rollups(r["Id"])} for r in rows]
         return {
             "object": obj,
             "fields": fields,

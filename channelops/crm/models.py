@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 class SyncObject(models.TextChoices):
     PARTNER = "partner", _("Partner ↔ Account")
     CONTACT = "contact", _("Contact ↔ Contact")
+    PROPOSAL = "proposal", _("MDF proposal ↔ Campaign")
+    CLAIM = "claim", _("MDF claim ↔ MDF claim record")
 
 
 class Direction(models.TextChoices):

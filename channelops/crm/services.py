@@ -328,6 +328,9 @@ def _sync_out(
         if not run.dry_run:
             cursor.value = started
             cursor.save(update_fields=["value", "updated_at"])
+    from .mdf import sync_out_mdf  # MDF proposals and claims (crm/mdf.py), after their Accounts
+
+    sync_out_mdf(adapter, run, full=full, since=since, budget=budget, progress=progress, started=started)
 
 
 DELETED_STATUS = "deleted"  # Partner_Status__c of an Account whose partner was deleted here
@@ -573,6 +576,9 @@ def crm_sync(
                     progress=progress,
                     changes=changes.get("contact"),
                 )
+                from .mdf import read_results
+
+                read_results(adapter, run, full=full, budget=budget)  # MDF Campaigns' leads and pipeline
             if direction in ("out", "both"):
                 _sync_out(adapter, run, full=full, since=since, budget=budget, progress=progress)
     except BudgetExhausted:

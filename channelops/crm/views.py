@@ -20,6 +20,7 @@ from channelops.core.listing import Column, Table
 from channelops.partners.models import Contact, Partner
 
 from .auth import configured
+from .mdf import record_labels
 from .models import FieldMapping, SyncConflict, SyncCursor, SyncError, SyncRun, SystemOfRecord
 from .services import RESOLVE_PERM, calls_today, conflict_resolve
 
@@ -68,12 +69,18 @@ def crm_home(request: HttpRequest) -> HttpResponse:
         ).values_list("pk", "email", "partner_id")
     }
 
+    mdf_labels = record_labels(records)  # MDF proposals and claims: their numbers
+
     def record_label(e: SyncError | SyncConflict) -> str:
+        if (e.object, e.local_id or 0) in mdf_labels:
+            return mdf_labels[(e.object, e.local_id or 0)]
         if e.object == "partner":
             return names.get(e.local_id or 0, f"#{e.local_id or e.remote_id}")
         return contacts.get(e.local_id or 0, (f"#{e.local_id or e.remote_id}", None))[0]
 
     def record_link(e: SyncError | SyncConflict) -> str | None:
+        if e.object not in ("partner", "contact"):
+            return None
         if e.object == "partner":
             return _partner_link(e.local_id)
         return _partner_link(contacts.get(e.local_id or 0, ("", None))[1])

@@ -15,6 +15,7 @@ from django.utils import timezone
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from channelops.crm import mdf
 from channelops.crm.adapter import CrmUnavailable
 from channelops.crm.inbound import creation_fields
 from channelops.crm.mapping import EXTERNAL_ID, REMOTE_OBJECT
@@ -92,6 +93,16 @@ class Command(BaseCommand):
                     *creation_fields(obj),  # records created in the CRM: what creating them reads
                 }
                 missing += [f"{remote}.{f}" for f in sorted(wanted - have)]
+            if mdf.enabled():  # MDF proposals as Campaigns, claims as MDF_Claim__c (docs/crm.md)
+                for remote, fields in mdf.FIELDS.items():
+                    try:
+                        have = adapter.describe(remote)
+                    except CrmUnavailable as exc:
+                        if "NOT_FOUND" not in str(exc):
+                            raise
+                        missing.append(f"{remote} (the object)")
+                        continue
+                    missing += [f"{remote}.{f}" for f in sorted({EXTERNAL_ID, *fields} - have)]
         except (CrmUnavailable, CrmNotConfigured) as exc:
             raise CommandError(str(exc)) from exc
         if missing:

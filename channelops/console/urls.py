@@ -10,6 +10,7 @@ from channelops.inbound.urls import console_patterns as inbound_patterns
 from channelops.insight.urls import console_patterns as insight_patterns
 from channelops.licensing.urls import console_patterns as nfr_patterns
 from channelops.licensing.urls import license_console_patterns
+from channelops.mdf.budget_urls import console_patterns as mdf_budget_patterns
 from channelops.notifications.urls import console_patterns as notification_patterns
 from channelops.partners.urls import console_patterns as application_patterns
 from channelops.webhooks.urls import console_patterns as webhook_patterns
@@ -40,6 +41,7 @@ urlpatterns = [
     path("", include(asset_patterns)),
     path("", include(crm_patterns)),
     path("", include(inbound_patterns)),
+    path("", include(mdf_budget_patterns)),
     path("search/", views.search, name="search"),
     path("queues/", views.queues, name="queues"),
     path("queues/<slug:key>/", views.queue_detail, name="queue_detail"),

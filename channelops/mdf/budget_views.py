@@ -385,6 +385,10 @@ REPORT_HEADER = [
 ]
 
 
+def _m(v: Any) -> Any:
+    return None if v is None else Decimal(v).quantize(Decimal("0.01"))
+
+
 def _report_rows(lines: list[Any]) -> list[list[Any]]:
     rows: list[list[Any]] = []
     for line in lines:
@@ -394,13 +398,7 @@ def _report_rows(lines: list[Any]) -> list[list[Any]]:
                 b.period_label,
                 str(b.region),
                 "",
-                b.amount,
-                None,
-                b.committed,
-                b.reserved,
-                b.claimed,
-                b.paid,
-                b.remaining,
+                *[_m(v) for v in (b.amount, None, b.committed, b.reserved, b.claimed, b.paid, b.remaining)],
             ]
         )
         for p in line.partners:
@@ -409,13 +407,18 @@ def _report_rows(lines: list[Any]) -> list[list[Any]]:
                     b.period_label,
                     str(b.region),
                     safe_cell(p.name),
-                    None,
-                    p.allocation,
-                    p.committed,
-                    p.committed - p.claimed - p.paid,
-                    p.claimed,
-                    p.paid,
-                    p.allocation_left,
+                    *[
+                        _m(v)
+                        for v in (
+                            None,
+                            p.allocation,
+                            p.committed,
+                            p.committed - p.claimed - p.paid,
+                            p.claimed,
+                            p.paid,
+                            p.allocation_left,
+                        )
+                    ],
                 ]
             )
     return rows
@@ -515,13 +518,17 @@ ROI_HEADER = [
 ]
 
 
+def _q(v: Decimal) -> Decimal:
+    return Decimal(v).quantize(Decimal("0.01"))
+
+
 def _roi_cells(r: RoiRow) -> list[Any]:
     return [
         r.proposals,
-        r.approved,
-        r.paid,
+        _q(r.approved),
+        _q(r.paid),
         r.leads,
-        r.pipeline,
+        _q(r.pipeline),
         r.cost_per_lead,
         r.pipeline_ratio,
         r.source_label,

@@ -79,6 +79,7 @@ bench: install
 	$(PY) bench/inbound.py
 	$(PY) bench/faq.py
 	$(PY) bench/assets.py
+	$(PY) bench/mdf.py
 
 clean:
 	rm -rf var/ $(VENV)

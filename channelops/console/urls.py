@@ -11,6 +11,7 @@ from channelops.insight.urls import console_patterns as insight_patterns
 from channelops.licensing.urls import console_patterns as nfr_patterns
 from channelops.licensing.urls import license_console_patterns
 from channelops.mdf.urls import console_patterns as mdf_patterns
+from channelops.mdf.budget_urls import console_patterns as mdf_budget_patterns
 from channelops.notifications.urls import console_patterns as notification_patterns
 from channelops.partners.urls import console_patterns as application_patterns
 from channelops.webhooks.urls import console_patterns as webhook_patterns
@@ -42,6 +43,7 @@ urlpatterns = [
     path("", include(mdf_patterns)),
     path("", include(crm_patterns)),
     path("", include(inbound_patterns)),
+    path("", include(mdf_budget_patterns)),
     path("search/", views.search, name="search"),
     path("queues/", views.queues, name="queues"),
     path("queues/<slug:key>/", views.queue_detail, name="queue_detail"),

@@ -278,6 +278,7 @@ def demo_build(
     from .writers.badges import write_badges
     from .writers.context import Context
     from .writers.faq import write_faq
+    from .writers.mdf import write_mdf
     from .writers.nfr import write_nfr
     from .writers.partners import write_applications, write_partners
     from .writers.people import write_engagement, write_people
@@ -357,6 +358,9 @@ def demo_build(
     progress("asset library", 0, 0)
     with transaction.atomic():
         write_assets(ctx)
+    progress("market development funds", 0, 0)
+    with transaction.atomic():
+        write_mdf(ctx)
     progress("notification rules", 0, 0)
     from channelops.notifications.services import notification_defaults_backfill
 

@@ -26,6 +26,9 @@ class MdfConfig(AppConfig):
                 "closed": GREY,
             },
         )
+        from .budget_nav import register as register_budget_nav
+
+        register_budget_nav()
         register_status_colors(
             "mdf_claim",
             {"submitted": BLUE, "more_proof": ORANGE, "approved": GREEN, "rejected": RED, "paid": GREEN},

@@ -66,3 +66,25 @@ def add_days(start: date, days: int, basis: str = "calendar") -> date:
         if d.weekday() < 5:
             left -= 1
     return d
+
+
+def fiscal_quarter_bounds(fiscal_year: int, quarter: int) -> tuple[date, date]:
+    """The first and last day of quarter ``quarter`` (1–4) of fiscal year ``fiscal_year`` (e.g. 2027).
+
+    With the default start month (February), FY27 Q4 is 1 November 2026 – 31 January 2027."""
+    if not 1 <= quarter <= 4:
+        raise ValueError("quarter must be 1–4")
+    start_month = fiscal_start_month()
+    fy_start_year = fiscal_year - 1 if start_month != 1 else fiscal_year
+    months = (start_month - 1) + 3 * (quarter - 1)
+    start = date(fy_start_year + months // 12, months % 12 + 1, 1)
+    end_months = months + 2
+    end_year, end_month = fy_start_year + end_months // 12, end_months % 12 + 1
+    end = date(end_year, end_month, calendar.monthrange(end_year, end_month)[1])
+    return start, end
+
+
+def fiscal_quarter_of(day: date) -> tuple[int, int]:
+    """``(fiscal_year, quarter)`` of ``day``."""
+    w = fiscal_window(day)
+    return w.fiscal_year, w.quarter

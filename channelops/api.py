@@ -89,6 +89,7 @@ from channelops.helpdesk.api import router as questions_router  # noqa: E402
 from channelops.helpdesk.faq_api import faq_router  # noqa: E402
 from channelops.licensing.api import license_router  # noqa: E402
 from channelops.licensing.api import router as licensing_router  # noqa: E402
+from channelops.mdf.claim_api import router as mdf_claims_router  # noqa: E402
 from channelops.partners.api import router as partners_router  # noqa: E402
 
 api.add_router("/", partners_router)
@@ -102,3 +103,4 @@ api.add_router("/", badges_router)
 api.add_router("/", questions_router)
 api.add_router("/", faq_router)
 api.add_router("/", assets_router)
+api.add_router("/", mdf_claims_router)

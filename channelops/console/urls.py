@@ -10,6 +10,7 @@ from channelops.inbound.urls import console_patterns as inbound_patterns
 from channelops.insight.urls import console_patterns as insight_patterns
 from channelops.licensing.urls import console_patterns as nfr_patterns
 from channelops.licensing.urls import license_console_patterns
+from channelops.mdf.claim_urls import console_patterns as mdf_claim_patterns
 from channelops.notifications.urls import console_patterns as notification_patterns
 from channelops.partners.urls import console_patterns as application_patterns
 from channelops.webhooks.urls import console_patterns as webhook_patterns
@@ -38,6 +39,7 @@ urlpatterns = [
     path("", include("channelops.helpdesk.urls")),
     path("", include(webhook_patterns)),
     path("", include(asset_patterns)),
+    path("mdf/claims/", include(mdf_claim_patterns)),
     path("", include(crm_patterns)),
     path("", include(inbound_patterns)),
     path("search/", views.search, name="search"),

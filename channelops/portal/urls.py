@@ -7,6 +7,7 @@ from channelops.enablement.urls import portal_patterns as enablement_patterns
 from channelops.helpdesk.urls import portal_patterns as help_patterns
 from channelops.licensing.urls import license_portal_patterns
 from channelops.licensing.urls import portal_patterns as nfr_patterns
+from channelops.mdf.claim_urls import portal_patterns as mdf_claim_patterns
 from channelops.notifications.urls import portal_patterns as notification_patterns
 from channelops.work.urls import portal_patterns as work_patterns
 
@@ -23,6 +24,7 @@ urlpatterns = [
     path("badges/", include(badge_patterns)),
     path("help/", include(help_patterns)),
     path("assets/", include(asset_patterns)),
+    path("mdf/claims/", include(mdf_claim_patterns)),
     path("", include(notification_patterns)),
     path("search/", views.search, name="search"),
     path("company/", views.company, name="company"),

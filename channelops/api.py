@@ -91,6 +91,7 @@ from channelops.licensing.api import license_router  # noqa: E402
 from channelops.licensing.api import router as licensing_router  # noqa: E402
 from channelops.mdf.api_proposals import router as mdf_proposals_router  # noqa: E402
 from channelops.mdf.budget_api import router as mdf_budgets_router  # noqa: E402
+from channelops.mdf.claim_api import router as mdf_claims_router  # noqa: E402
 from channelops.partners.api import router as partners_router  # noqa: E402
 
 api.add_router("/", partners_router)
@@ -106,3 +107,4 @@ api.add_router("/", faq_router)
 api.add_router("/", assets_router)
 api.add_router("/", mdf_proposals_router)
 api.add_router("/", mdf_budgets_router)
+api.add_router("/", mdf_claims_router)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 
 from channelops.mdf.models import Budget, ClaimStatus, ProposalStatus
 
@@ -13,11 +15,20 @@ from .mdf_factories import BudgetFactory, ClaimFactory, ProposalFactory
 pytestmark = pytest.mark.django_db
 
 D = Decimal
+IN_THE_QUARTER = datetime.datetime(2026, 12, 1, 12, 0, tzinfo=datetime.UTC)
+AFTER_THE_QUARTER = datetime.datetime(2027, 2, 1, 12, 0, tzinfo=datetime.UTC)  # FY27 Q4 ended 01-31
+
+
+@pytest.fixture(autouse=True)
+def _in_the_quarter():
+    """The default budget's quarter (November 2026 – January 2027) is running."""
+    with time_machine.travel(IN_THE_QUARTER, tick=False) as traveller:
+        yield traveller
 
 
 def _balances(budget: Budget) -> dict[str, Decimal]:
     b = Budget.objects.with_balances().get(pk=budget.pk)
-    return {k: getattr(b, k) for k in ("committed", "reserved", "claimed", "paid", "remaining")}
+    return {k: getattr(b, k) for k in ("committed", "reserved", "claimed", "paid", "remaining", "expired")}
 
 
 def test_an_empty_budget_is_all_remaining():
@@ -28,6 +39,7 @@ def test_an_empty_budget_is_all_remaining():
         "claimed": D("0"),
         "paid": D("0"),
         "remaining": D("50000"),
+        "expired": D("0"),
     }
 
 
@@ -50,6 +62,7 @@ def test_balances_follow_approvals_releases_and_claims():
         "claimed": D("3000"),
         "paid": D("4500"),
         "remaining": D("35500"),
+        "expired": D("0"),
     }
     total = sum(_balances(budget)[k] for k in ("reserved", "claimed", "paid", "remaining"))
     assert total == budget.amount
@@ -63,3 +76,37 @@ def test_balances_of_many_budgets_take_one_query(django_assert_num_queries):
     with django_assert_num_queries(1):
         rows = list(Budget.objects.with_balances().filter(fiscal_year=2026).order_by("quarter"))
     assert [r.paid for r in rows] == [D("1000"), D("2000"), D("3000")]
+
+
+def _arrange(budget: Budget) -> None:
+    a = ProposalFactory(budget=budget, status=ProposalStatus.APPROVED, approved_amount=D("10000"))
+    ClaimFactory(proposal=a, amount=D("3000"), status=ClaimStatus.APPROVED)
+    ClaimFactory(proposal=a, amount=D("1000"), status=ClaimStatus.PAID)
+
+
+def test_unreserved_funds_expire_after_the_period(_in_the_quarter, settings):
+    settings.MDF_EXPIRE_UNRESERVED = True
+    budget = BudgetFactory(amount=D("50000"))
+    _arrange(budget)
+    _in_the_quarter.move_to(datetime.datetime(2027, 1, 31, 23, 0, tzinfo=datetime.UTC))
+    assert _balances(budget)["remaining"] == D("40000")  # the last day still counts
+    _in_the_quarter.move_to(AFTER_THE_QUARTER)
+    after = _balances(budget)
+    assert after == {
+        "committed": D("10000"),
+        "reserved": D("6000"),
+        "claimed": D("3000"),
+        "paid": D("1000"),
+        "remaining": D("0"),
+        "expired": D("40000"),
+    }
+    total = sum(after[k] for k in ("reserved", "claimed", "paid", "remaining", "expired"))
+    assert total == budget.amount
+
+
+def test_without_expiry_the_remaining_funds_stay_after_the_period(_in_the_quarter, settings):
+    settings.MDF_EXPIRE_UNRESERVED = False
+    budget = BudgetFactory(amount=D("50000"))
+    _arrange(budget)
+    _in_the_quarter.move_to(AFTER_THE_QUARTER)
+    assert (_balances(budget)["remaining"], _balances(budget)["expired"]) == (D("40000"), D("0"))

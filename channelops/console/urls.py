@@ -12,6 +12,7 @@ from channelops.licensing.urls import console_patterns as nfr_patterns
 from channelops.licensing.urls import license_console_patterns
 from channelops.mdf.urls import console_patterns as mdf_patterns
 from channelops.mdf.budget_urls import console_patterns as mdf_budget_patterns
+from channelops.mdf.claim_urls import console_patterns as mdf_claim_patterns
 from channelops.notifications.urls import console_patterns as notification_patterns
 from channelops.partners.urls import console_patterns as application_patterns
 from channelops.webhooks.urls import console_patterns as webhook_patterns
@@ -41,6 +42,7 @@ urlpatterns = [
     path("", include(webhook_patterns)),
     path("", include(asset_patterns)),
     path("", include(mdf_patterns)),
+    path("mdf/claims/", include(mdf_claim_patterns)),
     path("", include(crm_patterns)),
     path("", include(inbound_patterns)),
     path("", include(mdf_budget_patterns)),

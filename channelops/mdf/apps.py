@@ -9,10 +9,16 @@ class MdfConfig(AppConfig):
 
     def ready(self) -> None:
         from channelops.core.files import register_file_references
-
-        register_file_references("proof", _stored_files)
+        from channelops.core.schedules import register_schedule
         from channelops.core.status import BLUE, GREEN, GREY, ORANGE, RED, YELLOW, register_status_colors
 
+        register_file_references("proof", _stored_files)
+        register_schedule(
+            name="mdf_claim_deadlines",
+            rule="FREQ=DAILY;BYHOUR=6;BYMINUTE=40",
+            task="channelops.mdf.jobs.claim_deadlines_task",
+            description="Release unclaimed MDF reservations past their claim deadline; remind before it.",
+        )
         register_status_colors(
             "mdf_proposal",
             {
@@ -26,18 +32,16 @@ class MdfConfig(AppConfig):
                 "closed": GREY,
             },
         )
-        from .budget_nav import register as register_budget_nav
-
-        register_budget_nav()
         register_status_colors(
             "mdf_claim",
             {"submitted": BLUE, "more_proof": ORANGE, "approved": GREEN, "rejected": RED, "paid": GREEN},
         )
-        _register_proposals()
+        _register_nav()
 
 
-def _register_proposals() -> None:
-    """The portal's and the console's "Marketing funds" (proposals), and the routing's startup check."""
+def _register_nav() -> None:
+    """The portal's and the console's "Marketing funds" (proposals), the console's claim queue, and
+    the approval routing's startup check."""
     from django.core.checks import register
 
     from channelops.core.navigation import CONSOLE, PORTAL, NavItem, register_nav
@@ -66,6 +70,18 @@ def _register_proposals() -> None:
             icon="report",
             perm="mdf.view_proposal",
             order=85,
+        )
+    )
+    register_nav(
+        NavItem(
+            area=CONSOLE,
+            group="requests",
+            key="mdf_claims",
+            label=_("MDF claims"),
+            url_name="console:mdf_claims",
+            icon="report",
+            perm="mdf.view_proposal",
+            order=86,
         )
     )
 

@@ -16,8 +16,9 @@ these rows, never kept as running totals, so they cannot drift:
     reserved  = Σ commitments of its approved proposals − Σ approved and paid claims
     claimed   = Σ approved (not yet paid) claims
     paid      = Σ paid claims
-    remaining = budgeted − reserved − claimed − paid      (0 once the period ended, if
-                                                          unreserved funds expire)
+    remaining = budgeted − reserved − claimed − paid − expired
+    expired   = what was unreserved after the period's last day, when unreserved funds expire
+                (``MDF_EXPIRE_UNRESERVED``); remaining is then 0
 
 Approving a proposal locks the budget row (``select_for_update``) and checks the remaining
 funds (and the partner's allocation) inside that lock: concurrent approvals cannot over-commit.

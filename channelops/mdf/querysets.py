@@ -16,9 +16,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import models
-from django.db.models import DecimalField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Case, DecimalField, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 VIEW_PERM = "mdf.view_proposal"
 ZERO = Decimal("0")
@@ -49,7 +51,8 @@ def _sum(qs: models.QuerySet, field: str) -> Coalesce:
 
 class BudgetQuerySet(models.QuerySet):
     def with_balances(self) -> BudgetQuerySet:
-        """Annotate ``committed``, ``claimed``, ``paid``, ``reserved``, ``remaining`` (see models.py)."""
+        """Annotate ``committed``, ``claimed``, ``paid``, ``reserved``, ``remaining`` and ``expired``
+        (see models.py): ``amount = reserved + claimed + paid + remaining + expired``."""
         from .models import COMMITTED_STATUSES, Claim, ClaimStatus, Proposal
 
         committed = _sum(
@@ -62,9 +65,19 @@ class BudgetQuerySet(models.QuerySet):
             Claim.objects.filter(proposal__budget=OuterRef("pk"), status=ClaimStatus.APPROVED), "amount"
         )
         paid = _sum(Claim.objects.filter(proposal__budget=OuterRef("pk"), status=ClaimStatus.PAID), "amount")
+        unreserved = models.F("amount") - models.F("committed")
+        if settings.MDF_EXPIRE_UNRESERVED:
+            # After the period's last day, what no proposal holds has expired (so has what a
+            # proposal releases later): remaining shows 0.
+            ended = Q(ends_on__lt=timezone.localdate())
+            expired: Any = Case(When(ended, then=unreserved), default=Value(ZERO), output_field=_MONEY)
+            remaining: Any = Case(When(ended, then=Value(ZERO)), default=unreserved, output_field=_MONEY)
+        else:
+            expired, remaining = Value(ZERO, output_field=_MONEY), unreserved
         return self.annotate(committed=committed, claimed=claimed, paid=paid).annotate(
             reserved=models.F("committed") - models.F("claimed") - models.F("paid"),
-            remaining=models.F("amount") - models.F("committed"),
+            remaining=remaining,
+            expired=expired,
         )
 
     def for_region(self, region: Any) -> BudgetQuerySet:

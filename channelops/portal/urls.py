@@ -9,6 +9,7 @@ from channelops.licensing.urls import license_portal_patterns
 from channelops.licensing.urls import portal_patterns as nfr_patterns
 from channelops.mdf.urls import portal_patterns as mdf_patterns
 from channelops.mdf.budget_urls import portal_patterns as mdf_budget_patterns
+from channelops.mdf.claim_urls import portal_patterns as mdf_claim_patterns
 from channelops.notifications.urls import portal_patterns as notification_patterns
 from channelops.work.urls import portal_patterns as work_patterns
 
@@ -27,6 +28,7 @@ urlpatterns = [
     path("assets/", include(asset_patterns)),
     path("mdf/", include(mdf_patterns)),
     path("", include(mdf_budget_patterns)),
+    path("mdf/claims/", include(mdf_claim_patterns)),
     path("", include(notification_patterns)),
     path("search/", views.search, name="search"),
     path("company/", views.company, name="company"),

@@ -10,9 +10,9 @@ from channelops.inbound.urls import console_patterns as inbound_patterns
 from channelops.insight.urls import console_patterns as insight_patterns
 from channelops.licensing.urls import console_patterns as nfr_patterns
 from channelops.licensing.urls import license_console_patterns
-from channelops.mdf.urls import console_patterns as mdf_patterns
 from channelops.mdf.budget_urls import console_patterns as mdf_budget_patterns
 from channelops.mdf.claim_urls import console_patterns as mdf_claim_patterns
+from channelops.mdf.urls import console_patterns as mdf_patterns
 from channelops.notifications.urls import console_patterns as notification_patterns
 from channelops.partners.urls import console_patterns as application_patterns
 from channelops.webhooks.urls import console_patterns as webhook_patterns

@@ -7,9 +7,9 @@ from channelops.enablement.urls import portal_patterns as enablement_patterns
 from channelops.helpdesk.urls import portal_patterns as help_patterns
 from channelops.licensing.urls import license_portal_patterns
 from channelops.licensing.urls import portal_patterns as nfr_patterns
-from channelops.mdf.urls import portal_patterns as mdf_patterns
 from channelops.mdf.budget_urls import portal_patterns as mdf_budget_patterns
 from channelops.mdf.claim_urls import portal_patterns as mdf_claim_patterns
+from channelops.mdf.urls import portal_patterns as mdf_patterns
 from channelops.notifications.urls import portal_patterns as notification_patterns
 from channelops.work.urls import portal_patterns as work_patterns
 

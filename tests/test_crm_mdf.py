@@ -21,7 +21,7 @@ from channelops.crm.services import crm_sync
 from channelops.mdf.models import Claim, ClaimStatus, ProofFile, Proposal, ProposalStatus
 from channelops.mdf.results_sync import CrmResults, proposal_crm_results_set
 
-from .factories import PartnerFactory, UserFactory
+from .factories import MembershipFactory, PartnerFactory, StaffFactory, UserFactory
 from .mdf_factories import ClaimFactory, ProposalFactory
 from .test_crm_sync import sf  # noqa: F401  (fixture)
 
@@ -103,8 +103,8 @@ def test_a_claim_becomes_an_mdf_claim_record_with_links_to_both_proof_files(sf, 
     assert record["Campaign__c"] == sf.records("Campaign")[0]["Id"]
     assert (record["Amount__c"], record["Status__c"], record["Paid_On__c"]) == (1500.0, "submitted", None)
     assert record["Proof_Links__c"].split("\n") == [
-        f"https://partners.vendor.test/console/mdf/claims/{claim.number}/proof/{invoice.pk}/",
-        f"https://partners.vendor.test/console/mdf/claims/{claim.number}/proof/{photo.pk}/",
+        f"https://partners.vendor.test/console/mdf/claims/{claim.number}/files/{invoice.pk}/",
+        f"https://partners.vendor.test/console/mdf/claims/{claim.number}/files/{photo.pk}/",
     ]
     claim.refresh_from_db()
     assert claim.crm_id == record["Id"]
@@ -309,19 +309,26 @@ def test_describe_checks_the_mdf_objects_too(sf, capsys):
     assert "Every mapped field exists" in capsys.readouterr().out
 
 
-def test_proof_links_need_a_staff_sign_in(client, approved, settings):
-    """The claims pages are built on another branch: the link's path is checked here — opening it
-    without signing in never shows the file (a redirect to sign in, or not found)."""
+def test_proof_links_open_the_file_for_mdf_staff_only(client, login, approved, settings):
+    """The link in Salesforce is the console's checking view: no file without signing in as staff
+    who may see MDF; a partner person gets nothing from the console."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
     claim = ClaimFactory(proposal=approved, submitted_by=UserFactory())
     proof = _proof(claim, "invoice.pdf")
+    default_storage.save(proof.file, ContentFile(b"%PDF-1.4 proof"))
     url = proof_url(claim.number, proof.pk)
-    assert url.startswith(settings.SITE_URL + "/console/")  # the staff console, never the portal or public
-    response = client.get(urlsplit(url).path)
-    assert response.status_code in (302, 404)
-    if response.status_code == 302:
-        assert "/accounts/login/" in response["Location"] or "login" in response["Location"]
+    assert url.startswith(settings.SITE_URL + "/console/mdf/claims/")
+    path = urlsplit(url).path
+    anonymous = client.get(path)
+    assert anonymous.status_code == 302 and "login" in anonymous["Location"]
+    partner_person = MembershipFactory(partner=approved.partner, role="admin").user
+    assert login(partner_person).get(path).status_code in (403, 404)
+    marketing = StaffFactory(roles=["channel_marketing"])
+    opened = login(marketing).get(path)
+    assert opened.status_code == 200 and b"".join(opened.streaming_content) == b"%PDF-1.4 proof"
     assert SyncRun.objects.count() == 0
-    assert Proposal.objects.get(pk=approved.pk).crm_campaign_id == ""
 
 
 def test_sending_costs_the_same_queries_for_3_proposals_and_12(sf, settings):

@@ -104,11 +104,9 @@ def enabled() -> bool:
 
 
 def proof_url(claim_number: str, proof_id: int) -> str:
-    """The absolute URL of a proof file's view in the console (staff sign in to open it).
-
-    The ONE place that knows this URL: point it at the claims pages' URL name once they exist,
-    e.g. ``absolute_url("console:mdf_claim_proof", claim_number, proof_id)``."""
-    return absolute_url(f"/console/mdf/claims/{claim_number}/proof/{proof_id}/")
+    """The absolute URL of a proof file's view in the console (staff sign in to open it; the view
+    checks ``mdf.view_proposal`` before serving the file or issuing a signed S3 URL)."""
+    return absolute_url("console:mdf_claim_file", claim_number, proof_id)
 
 
 def _money(value: Decimal | None) -> float | None:

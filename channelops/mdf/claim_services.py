@@ -34,8 +34,8 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
-from django.db.models import Max, Q, Sum
+from django.db import transaction
+from django.db.models import Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -58,6 +58,7 @@ from .models import (
     Proposal,
     ProposalStatus,
 )
+from .services import event_add, save_numbered
 
 log = logging.getLogger(__name__)
 
@@ -241,32 +242,6 @@ def _delete_stored(names: list[str]) -> None:
 # --- helpers the proposal services will provide (folded in by the integrator) --------------------
 
 
-def _event_add(
-    proposal: Proposal,
-    kind: str,
-    *,
-    actor: User | None,
-    comment: str = "",
-    internal: bool = False,
-    amount: Decimal | None = None,
-    claim: Claim | None = None,
-) -> Event:
-    return Event.objects.create(
-        proposal=proposal,
-        claim=claim,
-        kind=kind,
-        actor=actor,
-        comment=comment,
-        internal=internal,
-        amount=amount,
-    )
-
-
-def _next_claim_number() -> str:
-    last = Claim.objects.aggregate(m=Max("number"))["m"] or "CLM-000000"
-    return f"CLM-{int(last.split('-', 1)[1]) + 1:06d}"
-
-
 # --- e-mails ------------------------------------------------------------------------------------
 
 
@@ -402,7 +377,7 @@ def claim_submit(
                 note=note,
             )
             _store_proof(claim, checked, by, stored)
-            _event_add(
+            event_add(
                 locked, EventKind.CLAIM_SUBMITTED, actor=by, comment=note, amount=converted, claim=claim
             )
             _mail_partner(claim, "submitted", key=f"mdf-claim:{claim.pk}:submitted")
@@ -461,24 +436,18 @@ def _create_claim(
     is_final: bool,
     note: str,
 ) -> Claim:
-    for _attempt in range(5):
-        try:
-            with transaction.atomic():
-                return Claim.objects.create(
-                    number=_next_claim_number(),
-                    proposal=proposal,
-                    amount=amount,
-                    entered_currency=currency,
-                    entered_amount=entered,
-                    exchange_rate=rate,
-                    is_final=bool(is_final),
-                    note=note,
-                    submitted_by=by,
-                    submitted_at=timezone.now(),
-                )
-        except IntegrityError:  # two claims took the same number at once: take the next one
-            continue
-    raise RuntimeError("could not number the claim")
+    claim = Claim(
+        proposal=proposal,
+        amount=amount,
+        entered_currency=currency,
+        entered_amount=entered,
+        exchange_rate=rate,
+        is_final=bool(is_final),
+        note=note,
+        submitted_by=by,
+        submitted_at=timezone.now(),
+    )
+    return save_numbered(claim, "CLM")  # the next free number, the next one if taken meanwhile
 
 
 def claim_add_proof(
@@ -518,7 +487,7 @@ def claim_add_proof(
             locked._history_user = by  # type: ignore[attr-defined]
             locked.save(update_fields=["status"])
             n = Event.objects.filter(claim=locked, kind=EventKind.PROOF_ADDED).count()
-            _event_add(locked.proposal, EventKind.PROOF_ADDED, actor=by, comment=note, claim=locked)
+            event_add(locked.proposal, EventKind.PROOF_ADDED, actor=by, comment=note, claim=locked)
             _mail_reviewers(locked, "resubmitted", key=f"mdf-claim:{locked.pk}:proof:{n + 1}")
     except BaseException:
         _delete_stored(stored)
@@ -570,7 +539,7 @@ def claim_approve(*, claim: Claim, by: User, amount: Any = None, comment: str = 
     if approved != claimed:
         locked.amount = approved
     _decided(locked, by, ClaimStatus.APPROVED, comment)
-    _event_add(proposal, EventKind.CLAIM_APPROVED, actor=by, comment=comment, amount=approved, claim=locked)
+    event_add(proposal, EventKind.CLAIM_APPROVED, actor=by, comment=comment, amount=approved, claim=locked)
     released = Decimal("0")
     if locked.is_final:
         released = _release_rest(proposal, by=by, claim=locked)
@@ -599,11 +568,11 @@ def _release_rest(proposal: Proposal, *, by: User | None, claim: Claim | None) -
         proposal.released_amount = target
         proposal.released_at = now
         fields += ["released_amount", "released_at"]
-        _event_add(proposal, EventKind.RELEASED, actor=by, amount=released, claim=claim)
+        event_add(proposal, EventKind.RELEASED, actor=by, amount=released, claim=claim)
     if not Claim.objects.filter(proposal=proposal, status__in=OPEN).exists():
         proposal.status = ProposalStatus.CLOSED
         fields.append("status")
-        _event_add(proposal, EventKind.CLOSED, actor=by, claim=claim)
+        event_add(proposal, EventKind.CLOSED, actor=by, claim=claim)
     if fields:
         proposal._history_user = by  # type: ignore[attr-defined]
         proposal.save(update_fields=[*fields, "updated_at"])
@@ -625,7 +594,7 @@ def claim_request_proof(*, claim: Claim, by: User, comment: str) -> Claim:
     comment = _clean_note(comment)
     _decided(locked, by, ClaimStatus.MORE_PROOF, comment)
     n = Event.objects.filter(claim=locked, kind=EventKind.MORE_PROOF).count()
-    _event_add(proposal, EventKind.MORE_PROOF, actor=by, comment=comment, claim=locked)
+    event_add(proposal, EventKind.MORE_PROOF, actor=by, comment=comment, claim=locked)
     _mail_partner(locked, "more_proof", key=f"mdf-claim:{locked.pk}:more_proof:{n + 1}", comment=comment)
     return locked
 
@@ -644,7 +613,7 @@ def claim_reject(*, claim: Claim, by: User, reason: str) -> Claim:
         raise ValidationError({"reason": [_("Say why the claim is rejected.")]})
     reason = _clean_note(reason)
     _decided(locked, by, ClaimStatus.REJECTED, reason)
-    _event_add(
+    event_add(
         proposal, EventKind.CLAIM_REJECTED, actor=by, comment=reason, amount=locked.amount, claim=locked
     )
     _mail_partner(locked, "rejected", key=f"mdf-claim:{locked.pk}:rejected", comment=reason)
@@ -680,6 +649,6 @@ def claim_record_payment(*, claim: Claim, by: User, paid_on: Any, reference: str
     locked.paid_recorded_by = by
     locked._history_user = by  # type: ignore[attr-defined]
     locked.save()
-    _event_add(proposal, EventKind.PAID, actor=by, comment=reference, amount=locked.amount, claim=locked)
+    event_add(proposal, EventKind.PAID, actor=by, comment=reference, amount=locked.amount, claim=locked)
     _mail_partner(locked, "paid", key=f"mdf-claim:{locked.pk}:paid")
     return locked

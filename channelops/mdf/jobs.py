@@ -33,8 +33,9 @@ from channelops.core.links import absolute_url
 from channelops.core.outbox import email_enqueue, email_partner_people
 from channelops.partners.models import PartnerMembership
 
-from .claim_services import HOLDING, OPEN, _event_add, _release_rest, claimable
+from .claim_services import HOLDING, OPEN, _release_rest, claimable
 from .models import Claim, Event, EventKind, Proposal, ProposalStatus
+from .services import event_add
 
 
 def _reminder_days() -> list[int]:
@@ -91,7 +92,7 @@ def claim_reminders(today: datetime.date | None = None) -> int:
             left = claimable(p)
             if already or left <= 0:
                 continue
-            _event_add(p, EventKind.REMINDED, actor=None, amount=left)
+            event_add(p, EventKind.REMINDED, actor=None, amount=left)
             p.claim_reminder_sent_at = timezone.now()
             p.save(update_fields=["claim_reminder_sent_at", "updated_at"])
             email_partner_people(

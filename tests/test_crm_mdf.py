@@ -18,7 +18,7 @@ from django.utils import timezone
 from channelops.crm.mdf import proof_url
 from channelops.crm.models import SyncError, SyncRun
 from channelops.crm.services import crm_sync
-from channelops.mdf.models import Claim, ClaimStatus, ProofFile, Proposal, ProposalStatus
+from channelops.mdf.models import Claim, ClaimStatus, ProofFile, ProposalStatus
 from channelops.mdf.results_sync import CrmResults, proposal_crm_results_set
 
 from .factories import MembershipFactory, PartnerFactory, StaffFactory, UserFactory

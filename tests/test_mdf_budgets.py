@@ -284,3 +284,26 @@ def test_the_budget_report_exports_csv_and_xlsx_with_the_same_figures(login, mar
     xrows = list(ws.iter_rows(values_only=True))
     assert len(xrows) == len(rows)
     assert xrows[1][5] == 3000
+
+
+def test_the_report_balances_agree_with_the_budgets_balances(partner_a):
+    from channelops.mdf.results import ReportFilters, budget_report
+
+    budget = _data(4)
+    extra = ProposalFactory(
+        budget=budget,
+        partner=partner_a,
+        status=ProposalStatus.CLOSED,
+        approved_amount=D("900"),
+        released_amount=D("150"),
+    )
+    ClaimFactory(proposal=extra, amount=D("750"), status=ClaimStatus.PAID)
+    ProposalFactory(budget=budget, status=ProposalStatus.SUBMITTED)  # holds nothing
+    expected = {
+        b.pk: tuple(getattr(b, k) for k in ("committed", "reserved", "claimed", "paid", "remaining"))
+        for b in Budget.objects.with_balances()
+    }
+    for line in budget_report(ReportFilters(fiscal_year=2027)):
+        b = line.budget
+        got = tuple(getattr(b, k) for k in ("committed", "reserved", "claimed", "paid", "remaining"))
+        assert got == expected[b.pk]

@@ -4,6 +4,7 @@ same service and rules as the console). Partner people get 403 on the list and 4
 """
 
 # No `from __future__ import annotations`: django-ninja resolves the annotations at import.
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -38,8 +39,8 @@ class BudgetOut(Schema):
     region: str = Field(..., description="The region's code")
     fiscal_year: int
     quarter: int
-    starts_on: Any
-    ends_on: Any
+    starts_on: date
+    ends_on: date
     amount: Decimal = Field(..., description="Budgeted, in the program currency")
     reserved: Decimal
     claimed: Decimal
@@ -121,7 +122,7 @@ def get_mdf_budget(request: Any, budget_id: int) -> Any:
 
 @router.post(
     "/mdf/budgets",
-    response={201: BudgetDetailOut, 403: Error, 422: Error},
+    response={201: BudgetDetailOut, 403: Error},
     summary="Create an MDF budget",
 )
 def create_mdf_budget(request: Any, payload: BudgetIn) -> Any:
@@ -144,7 +145,7 @@ def create_mdf_budget(request: Any, payload: BudgetIn) -> Any:
 
 @router.patch(
     "/mdf/budgets/{budget_id}",
-    response={200: BudgetDetailOut, 403: Error, 404: Error, 422: Error},
+    response={200: BudgetDetailOut, 403: Error, 404: Error},
     summary="Change an MDF budget",
 )
 def update_mdf_budget(request: Any, budget_id: int, payload: BudgetPatch) -> Any:
@@ -156,7 +157,7 @@ def update_mdf_budget(request: Any, budget_id: int, payload: BudgetPatch) -> Any
 
 @router.put(
     "/mdf/budgets/{budget_id}/allocations",
-    response={200: BudgetDetailOut, 403: Error, 404: Error, 422: Error},
+    response={200: BudgetDetailOut, 403: Error, 404: Error},
     summary="Set a partner's allocation of an MDF budget",
 )
 def set_mdf_allocation(request: Any, budget_id: int, payload: AllocationIn) -> Any:

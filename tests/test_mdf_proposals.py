@@ -512,6 +512,7 @@ def test_waiting_for_me_and_filters(login, partner_a, partner_b, admin_a, user_b
     assert (
         _queue_rows(login(marketing).get("/console/mdf/?quarter=2027-4&region=EMEA").content.decode()) == 3
     )  # the one with its CAM has no budget yet
+    BudgetFactory(quarter=3, starts_on=datetime.date(2026, 8, 1), ends_on=datetime.date(2026, 10, 31))
     assert _queue_rows(login(marketing).get("/console/mdf/?quarter=2027-3").content.decode()) == 0
 
 

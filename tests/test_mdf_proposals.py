@@ -512,6 +512,7 @@ def test_waiting_for_me_and_filters(login, partner_a, partner_b, admin_a, user_b
     assert (
         _queue_rows(login(marketing).get("/console/mdf/?quarter=2027-4&region=EMEA").content.decode()) == 3
     )  # the one with its CAM has no budget yet
+    BudgetFactory(quarter=3, starts_on=datetime.date(2026, 8, 1), ends_on=datetime.date(2026, 10, 31))
     assert _queue_rows(login(marketing).get("/console/mdf/?quarter=2027-3").content.decode()) == 0
 
 
@@ -546,3 +547,19 @@ def test_navigation_shows_marketing_funds(login, partner_a, admin_a, marketing):
 
 def test_regions_and_tiers_exist():
     assert Region.objects.filter(code="EMEA").exists() and Tier.objects.filter(slug="open").exists()
+
+
+def test_the_routed_role_is_emailed_when_a_proposal_is_submitted(
+    partner_a, admin_a, cam_a, marketing, budget, smtp_server, deliver
+):
+    p = submitted(partner_a, admin_a, cam_a, entered_amount="12000")
+    deliver()
+    (mail,) = smtp_server.box.to("marketing@vendor.test")
+    assert p.number in mail["Subject"] and f"/console/mdf/{p.pk}/" in Mailbox.text(mail)
+    small = submitted(partner_a, admin_a, cam_a)  # the CAM decides it: they are on the page already
+    deliver()
+    assert not [
+        m
+        for m in smtp_server.box.to("cam@vendor.test")
+        if small.number in m["Subject"] and "decision" in m["Subject"]
+    ]

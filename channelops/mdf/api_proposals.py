@@ -125,7 +125,7 @@ def get_proposal(request: Any, proposal_id: int) -> Any:
 
 @router.post(
     "/mdf/proposals",
-    response={201: ProposalDetailOut, 403: Error, 422: Error},
+    response={201: ProposalDetailOut, 403: Error},
     summary="Create an MDF proposal (a draft)",
 )
 def create_proposal(request: Any, body: ProposalIn) -> Any:
@@ -139,7 +139,7 @@ def create_proposal(request: Any, body: ProposalIn) -> Any:
 
 @router.post(
     "/mdf/proposals/{proposal_id}/send-to-cam",
-    response={200: ProposalDetailOut, 403: Error, 404: Error, 422: Error},
+    response={200: ProposalDetailOut, 403: Error, 404: Error},
     summary="Send an MDF proposal to the partner's CAM",
 )
 def send_proposal(request: Any, proposal_id: int) -> Any:

@@ -539,7 +539,7 @@ def proposal_align(*, proposal: Proposal, by: Any) -> Proposal:
     event_add(proposal, EventKind.CAM_ALIGNED, actor=by)
     event_add(proposal, EventKind.SUBMITTED, actor=by, amount=proposal.requested_amount)
     _close_cam_task(proposal, by=by)
-    _tell_approvers(proposal)
+    _tell_approvers(proposal, by=by)
     return proposal
 
 
@@ -763,8 +763,9 @@ def approver_emails(proposal: Proposal) -> list[str]:
     )
 
 
-def _tell_approvers(proposal: Proposal) -> None:
-    to = approver_emails(proposal)
+def _tell_approvers(proposal: Proposal, *, by: Any = None) -> None:
+    """E-mail the deciders (not the CAM who just confirmed it and decides it too: they are on the page)."""
+    to = [e for e in approver_emails(proposal) if e != getattr(by, "email", None)]
     if not to:
         return
     email_enqueue(

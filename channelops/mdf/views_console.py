@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from channelops.accounts.pages import StaffRequest
-from channelops.core.actions import Action, page_or_action
+from channelops.core.actions import Action
 from channelops.core.listing import Column, ListPage
 from channelops.core.pages import staff_required
 from channelops.partners.models import Region
@@ -377,4 +377,4 @@ console_proposal_changes = staff_required(changes_action.view)
 console_proposal_approve = staff_required(approve_action.view)
 console_proposal_reject = staff_required(reject_action.view)
 
-__all__ = ["console_proposal", "console_proposals", "page_or_action", "proposal_timeline"]
+__all__ = ["console_proposal", "console_proposals", "proposal_timeline"]

@@ -37,6 +37,9 @@ class MdfConfig(AppConfig):
             {"submitted": BLUE, "more_proof": ORANGE, "approved": GREEN, "rejected": RED, "paid": GREEN},
         )
         _register_nav()
+        from .budget_nav import register as register_budget_nav
+
+        register_budget_nav()  # MDF budgets and MDF results
 
 
 def _register_nav() -> None:

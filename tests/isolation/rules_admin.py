@@ -108,6 +108,12 @@ ADMIN_OBJECTS: dict[str, Callable[[World], Any]] = {
     "webhooks.webhookdelivery": lambda w: 1,
     "notifications.notificationrule": lambda w: rule_a(w),
     "notifications.notification": lambda w: notification_a(w),
+    # the asset library: read-only data-console views (tags editable)
+    "assets.asset": lambda w: 1,
+    "assets.assetversion": lambda w: 1,
+    "assets.assetdownload": lambda w: 1,
+    "assets.guidelineacceptance": lambda w: 1,
+    "assets.tag": lambda w: 1,
 }
 ADMIN_SITE_RULES: dict[str, Rule] = {
     "admin:index": Rule(DENIED, get_post("/console/admin/")),

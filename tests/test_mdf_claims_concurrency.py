@@ -17,13 +17,11 @@ from .assets_helpers import pdf
 from .factories import MembershipFactory, PartnerFactory, UserFactory
 from .mdf_factories import ProposalFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def _postgresql_only(media):
-    if connection.vendor != "postgresql":
-        pytest.skip("the row lock is exercised on PostgreSQL")
+# Skipped before any database set-up (a skip from a fixture would still flush the database).
+pytestmark = [
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="the row lock is exercised on PostgreSQL"),
+    pytest.mark.django_db(transaction=True),
+]
 
 
 @pytest.fixture

@@ -52,6 +52,7 @@ from .budget_services import (
     results_report,
 )
 from .models import Allocation, Budget, EventKind, ExchangeRate, Proposal
+from .money import amount_text
 from .querysets import may_view_mdf
 from .results import GROUPS, ReportFilters, RoiRow, budget_report, per_group
 
@@ -175,10 +176,6 @@ def _budget(request: HttpRequest, pk: int) -> Budget:
     return get_object_or_404(Budget.objects.with_balances().select_related("region", "created_by"), pk=pk)
 
 
-def _money(v: Any) -> str:
-    return "—" if v is None else f"{Decimal(v):,.2f}"
-
-
 def _history(budget: Budget) -> list[dict[str, Any]]:
     """The budget's and its allocations' recorded changes, newest first."""
     rows: list[dict[str, Any]] = []
@@ -186,12 +183,13 @@ def _history(budget: Budget) -> list[dict[str, Any]]:
     prev = None
     for rec in records:
         if prev is None:
-            text = _("Budget created: %(amount)s") % {"amount": _money(rec.amount)}
+            text = _("Budget created: %(amount)s") % {"amount": amount_text(rec.amount)}
         else:
             parts = []
             if rec.amount != prev.amount:
                 parts.append(
-                    _("budgeted %(old)s → %(new)s") % {"old": _money(prev.amount), "new": _money(rec.amount)}
+                    _("budgeted %(old)s → %(new)s")
+                    % {"old": amount_text(prev.amount), "new": amount_text(rec.amount)}
                 )
             if rec.note != prev.note:
                 parts.append(_("note changed"))
@@ -213,13 +211,13 @@ def _history(budget: Budget) -> list[dict[str, Any]]:
         elif before is None or before.history_type == "-":
             text = _("Allocation of %(partner)s set to %(amount)s") % {
                 "partner": name,
-                "amount": _money(rec.amount),
+                "amount": amount_text(rec.amount),
             }
         else:
             text = _("Allocation of %(partner)s: %(old)s → %(new)s") % {
                 "partner": name,
-                "old": _money(before.amount),
-                "new": _money(rec.amount),
+                "old": amount_text(before.amount),
+                "new": amount_text(rec.amount),
             }
         rows.append({"at": rec.history_date, "who": rec.history_user, "text": text})
         last[rec.partner_id] = rec

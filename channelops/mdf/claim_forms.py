@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from channelops.core.forms import DateInput
 
 from .models import ProofKind
+from .money import currency_choices
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -73,12 +74,6 @@ def proof_files(form: forms.Form) -> list[tuple[str, Any]]:
     return [(kind, f) for name, kind in PROOF_FIELDS.items() for f in form.cleaned_data.get(name) or []]
 
 
-def _currency_choices() -> list[tuple[str, str]]:
-    program = settings.MDF_CURRENCY
-    currencies = [program] + [c for c in settings.MDF_CURRENCIES if c != program]
-    return [(c, c) for c in currencies]
-
-
 class ClaimForm(forms.Form):
     amount = forms.DecimalField(
         label=_("Amount"), min_value=0, max_digits=14, decimal_places=2, localize=False
@@ -99,7 +94,7 @@ class ClaimForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["currency"].choices = _currency_choices()  # type: ignore[attr-defined]
+        self.fields["currency"].choices = currency_choices()  # type: ignore[attr-defined]
         self.fields["currency"].initial = settings.MDF_CURRENCY
         _add_proof_fields(self, invoice_required=True)
 

@@ -52,12 +52,12 @@ from .models import (
     ClaimStatus,
     Event,
     EventKind,
-    ExchangeRate,
     ProofFile,
     ProofKind,
     Proposal,
     ProposalStatus,
 )
+from .money import rate_for
 from .services import event_add, save_numbered
 
 log = logging.getLogger(__name__)
@@ -147,7 +147,7 @@ def convert(amount: Decimal, currency: str) -> tuple[Decimal, Decimal]:
         return amount, Decimal("1")
     if currency not in settings.MDF_CURRENCIES:
         raise ValidationError({"currency": [_("Choose one of the listed currencies.")]})
-    rate = ExchangeRate.objects.filter(currency=currency).values_list("rate", flat=True).first()
+    rate = rate_for(currency)
     if rate is None:
         raise ValidationError(
             {

@@ -43,6 +43,7 @@ from .claim_forms import (
     RejectForm,
 )
 from .models import Claim, ClaimStatus, Event, ProofFile, Proposal, ProposalStatus
+from .money import amount_text
 from .querysets import may_view_mdf
 
 PORTAL_NAV = "mdf"
@@ -270,10 +271,6 @@ class QueueFilter(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
 
 
-def _money(value: Any) -> str:
-    return f"{value:,.2f}"
-
-
 class ConsoleClaimQueue(ListPage):
     """Claims to act on: waiting for review, waiting for more proof, approved and not yet paid."""
 
@@ -293,7 +290,11 @@ class ConsoleClaimQueue(ListPage):
             "submitted", gettext_lazy("Submitted"), value=lambda c: c.submitted_at.date(), sort="submitted_at"
         ),
         Column(
-            "amount", gettext_lazy("Amount"), value=lambda c: _money(c.amount), numeric=True, sort="amount"
+            "amount",
+            gettext_lazy("Amount"),
+            value=lambda c: amount_text(c.amount),
+            numeric=True,
+            sort="amount",
         ),
         Column("final", gettext_lazy("Final"), value=lambda c: _("yes") if c.is_final else ""),
         Column("status", gettext_lazy("Status"), status="mdf_claim", sort="status"),
@@ -383,7 +384,7 @@ approve = _step(
     ),
     lambda claim, result: (
         _("Claim %(n)s approved for %(amount)s; the partner is told.")
-        % {"n": claim.number, "amount": _money(result.amount)}
+        % {"n": claim.number, "amount": amount_text(result.amount)}
     ),
     svc.may_review_claims,
 )

@@ -50,10 +50,10 @@ from .models import (
     Claim,
     Event,
     EventKind,
-    ExchangeRate,
     Proposal,
     ProposalStatus,
 )
+from .money import amount_text, currencies, program_currency, rate_for
 from .routing import approval_level
 
 __all__ = ["NotAllowed", "event_add", "next_number", "save_numbered"]
@@ -196,23 +196,6 @@ FIELDS = (
     "expected_pipeline",
     "reviewed_with_cam",
 )
-
-
-def program_currency() -> str:
-    return str(getattr(settings, "MDF_CURRENCY", "USD")).upper()
-
-
-def currencies() -> list[str]:
-    cur = [str(c).upper() for c in getattr(settings, "MDF_CURRENCIES", [])]
-    return cur if program_currency() in cur else [program_currency(), *cur]
-
-
-def rate_for(currency: str) -> Decimal | None:
-    """Program-currency units per unit of ``currency`` (1 for the program currency; None: no rate)."""
-    if currency == program_currency():
-        return Decimal("1")
-    row = ExchangeRate.objects.filter(currency=currency).first()
-    return row.rate if row is not None else None
 
 
 def _decimal(value: Any) -> Decimal | None:
@@ -629,10 +612,6 @@ def partner_committed(budget: Budget, partner_id: int) -> Decimal:
     return Decimal(total or 0)
 
 
-def _money(amount: Decimal) -> str:
-    return f"{amount:,.2f} {program_currency()}"
-
-
 @transaction.atomic
 def proposal_approve(*, proposal: Proposal, by: Any, amount: Any = None, comment: str = "") -> Proposal:
     """Approve (optionally a lower amount) and reserve the funds.
@@ -651,7 +630,7 @@ def proposal_approve(*, proposal: Proposal, by: Any, amount: Any = None, comment
             raise ValidationError(
                 {
                     "amount": _("Approve at most the requested %(amount)s.")
-                    % {"amount": _money(proposal.requested_amount)}
+                    % {"amount": amount_text(proposal.requested_amount, currency=True)}
                 }
             )
         value = value.quantize(CENT, ROUND_HALF_UP)
@@ -678,10 +657,10 @@ def proposal_approve(*, proposal: Proposal, by: Any, amount: Any = None, comment
                 "only %(remaining)s remain."
             )
             % {
-                "amount": _money(value),
+                "amount": amount_text(value, currency=True),
                 "period": budget.period_label,
                 "region": budget.region.name,
-                "remaining": _money(max(remaining, Decimal("0"))),
+                "remaining": amount_text(max(remaining, Decimal("0")), currency=True),
             }
         )
     allocation = Allocation.objects.filter(budget=budget, partner_id=proposal.partner_id).first()
@@ -694,10 +673,10 @@ def proposal_approve(*, proposal: Proposal, by: Any, amount: Any = None, comment
                     "in this budget: %(left)s are left."
                 )
                 % {
-                    "amount": _money(value),
+                    "amount": amount_text(value, currency=True),
                     "partner": proposal.partner.legal_name,
-                    "allocated": _money(allocation.amount),
-                    "left": _money(max(allocation.amount - used, Decimal("0"))),
+                    "allocated": amount_text(allocation.amount, currency=True),
+                    "left": amount_text(max(allocation.amount - used, Decimal("0")), currency=True),
                 }
             )
     proposal.status = ProposalStatus.APPROVED
@@ -719,8 +698,8 @@ def _mail_context(proposal: Proposal) -> dict[str, Any]:
         "proposal": proposal,
         "partner": proposal.partner,
         "currency": program_currency(),
-        "requested": _money(proposal.requested_amount),
-        "approved": _money(proposal.approved_amount),
+        "requested": amount_text(proposal.requested_amount, currency=True),
+        "approved": amount_text(proposal.approved_amount, currency=True),
     }
 
 

@@ -26,6 +26,7 @@ from channelops.partners.models import Region
 from . import services
 from .forms import ApproveForm, ChangesForm, CommentForm, RejectForm
 from .models import VIEW_PERM, ApprovalLevel, Budget, Claim, Event, EventKind, Proposal, ProposalStatus
+from .money import amount_text
 
 EVENT_STYLE: dict[str, tuple[str, str]] = {
     EventKind.CREATED: ("plus", "secondary"),
@@ -129,10 +130,6 @@ class ProposalQueueFilter(django_filters.FilterSet):
         return qs.filter(budget__fiscal_year=int(year), budget__quarter=int(quarter))
 
 
-def _money(amount: Any) -> str:
-    return f"{amount:,.2f}"
-
-
 def _waiting_label(p: Proposal) -> str:
     if p.status == ProposalStatus.AWAITING_CAM:
         cam = p.cam or p.partner.cam
@@ -161,7 +158,7 @@ COLUMNS = [
     Column(
         "requested",
         gettext_lazy("Requested"),
-        value=lambda p: _money(p.requested_amount),
+        value=lambda p: amount_text(p.requested_amount),
         numeric=True,
         sort="requested_amount",
         export_value=lambda p: p.requested_amount,
@@ -169,7 +166,7 @@ COLUMNS = [
     Column(
         "approved",
         gettext_lazy("Approved"),
-        value=lambda p: _money(p.approved_amount) if p.approved_amount else None,
+        value=lambda p: amount_text(p.approved_amount) if p.approved_amount else None,
         numeric=True,
         export_value=lambda p: p.approved_amount,
     ),

@@ -22,11 +22,8 @@ from channelops.partners.pages import PartnerRequest, partner_required
 from . import eligibility, services
 from .forms import ProposalForm, proposal_initial
 from .models import Claim, Proposal, ProposalStatus
+from .money import amount_text
 from .views_console import proposal_timeline
-
-
-def _money(amount: Any) -> str:
-    return f"{amount:,.2f}"
 
 
 @method_decorator(partner_required, name="dispatch")
@@ -53,14 +50,14 @@ class PortalProposals(ListPage):
         Column(
             "requested",
             gettext_lazy("Requested"),
-            value=lambda p: _money(p.requested_amount),
+            value=lambda p: amount_text(p.requested_amount),
             numeric=True,
             sort="requested_amount",
         ),
         Column(
             "approved",
             gettext_lazy("Approved"),
-            value=lambda p: _money(p.approved_amount) if p.approved_amount else None,
+            value=lambda p: amount_text(p.approved_amount) if p.approved_amount else None,
             numeric=True,
         ),
         Column("claim_deadline", gettext_lazy("Claim by"), sort="claim_deadline"),

@@ -111,3 +111,23 @@ def peak_rss(argv: list[str], *, env: dict[str, str], cwd: Path = ROOT) -> dict[
         "stdout": proc.stdout,
         "stderr": proc.stderr,
     }
+
+
+def pool_rounds(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """One URL's interleaved rounds (from ``load.drive``) pooled: requests/s over all rounds and the
+    p50/p95 of every request's latency."""
+    import statistics
+
+    latencies = sorted(x for r in runs for x in r.pop("latencies"))
+    cuts = statistics.quantiles(latencies, n=100, method="inclusive")
+    requests = sum(r["requests"] for r in runs)
+    seconds = sum(r["seconds"] for r in runs)
+    return {
+        "path": runs[0]["path"],
+        "requests": requests,
+        "rounds": len(runs),
+        "rps": requests / seconds,
+        "p50_ms": cuts[49] * 1000,
+        "p95_ms": cuts[94] * 1000,
+        "bytes": runs[0]["bytes"],
+    }

@@ -21,13 +21,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import statistics
 import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from benchlib import django_on_fresh_sqlite, machine, scratch_dir, write_results
+from benchlib import django_on_fresh_sqlite, machine, pool_rounds, scratch_dir, write_results
 from load import Server, drive, get
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -153,22 +152,6 @@ def _count_queries(client: Any) -> int:
     return len(ctx.captured_queries)
 
 
-def _pool(runs: list[dict[str, Any]]) -> dict[str, Any]:
-    latencies = sorted(x for r in runs for x in r.pop("latencies"))
-    cuts = statistics.quantiles(latencies, n=100, method="inclusive")
-    requests = sum(r["requests"] for r in runs)
-    seconds = sum(r["seconds"] for r in runs)
-    return {
-        "path": runs[0]["path"],
-        "requests": requests,
-        "rounds": len(runs),
-        "rps": requests / seconds,
-        "p50_ms": cuts[49] * 1000,
-        "p95_ms": cuts[94] * 1000,
-        "bytes": runs[0]["bytes"],
-    }
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--proposals", type=int, default=1_000, help="N (the second size is 10×N)")
@@ -226,7 +209,7 @@ def main() -> int:
                     )
                     runs[key].append(r)
                     print(f"round {rnd + 1}: {path} {r['rps']:.0f} req/s")
-        pooled = {key: _pool(r) for key, r in runs.items()}
+        pooled = {key: pool_rounds(r) for key, r in runs.items()}
         trivial = pooled["trivial"]["rps"]
         result = {
             "scenario": "console MDF budget report (16 budgets, 60 partners) vs /healthz; queries at N and 10×N",

@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "channelops.helpdesk",
     "channelops.assets",
     "channelops.mdf",
+    "channelops.communications",
     "channelops.insight",
     "channelops.notifications",
     "channelops.crm",
@@ -392,6 +393,45 @@ MDF_CLAIM_DAYS = env.int(
 MDF_CLAIM_REMINDER_DAYS = env.list("CHANNELOPS_MDF_CLAIM_REMINDER_DAYS", cast=int, default=[14, 3])
 MDF_EXPIRE_UNRESERVED = env.bool("CHANNELOPS_MDF_EXPIRE_UNRESERVED", default=True)
 MDF_PROOF_MAX_FILES = env.int("CHANNELOPS_MDF_PROOF_MAX_FILES", default=20)
+# Partner communications (S11, issue 18): Partner Flash, announcements, webcasts, notices; see
+# docs/communications.md. Every setting is listed in docs/configuration.md.
+COMMS_FROM_EMAIL = env.str("CHANNELOPS_COMMS_FROM_EMAIL", default="") or DEFAULT_FROM_EMAIL
+# Return path for bounces (VERP: local+<token>@domain) and the mailto: of List-Unsubscribe.
+COMMS_BOUNCE_ADDRESS = env.str("CHANNELOPS_COMMS_BOUNCE_ADDRESS", default="")
+COMMS_UNSUBSCRIBE_ADDRESS = env.str("CHANNELOPS_COMMS_UNSUBSCRIBE_ADDRESS", default="")
+# Sending: the SMTP server of bulk mail (empty: EMAIL_URL's), messages per second (0: no limit),
+# parallel SMTP connections, rows claimed at once, attempts for temporary (4xx) failures.
+COMMS_SMTP_URL = env.str("CHANNELOPS_COMMS_SMTP_URL", default="")
+COMMS_SEND_RATE = env.float("CHANNELOPS_COMMS_SEND_RATE", default=0.0)
+COMMS_SEND_CONCURRENCY = env.int("CHANNELOPS_COMMS_SEND_CONCURRENCY", default=4)
+COMMS_SEND_BATCH = env.int("CHANNELOPS_COMMS_SEND_BATCH", default=100)
+COMMS_SEND_MAX_ATTEMPTS = env.int("CHANNELOPS_COMMS_SEND_MAX_ATTEMPTS", default=5)
+COMMS_SEND_RETRY_SECONDS = env.int("CHANNELOPS_COMMS_SEND_RETRY_SECONDS", default=300)
+COMMS_SEND_LEASE_SECONDS = env.int("CHANNELOPS_COMMS_SEND_LEASE_SECONDS", default=300)
+# DKIM signing of directly sent mail (dkimpy): the PEM private key itself, its selector and domain.
+COMMS_DKIM_PRIVATE_KEY = env.str("CHANNELOPS_COMMS_DKIM_PRIVATE_KEY", default="", multiline=True)
+COMMS_DKIM_SELECTOR = env.str("CHANNELOPS_COMMS_DKIM_SELECTOR", default="")
+COMMS_DKIM_DOMAIN = env.str("CHANNELOPS_COMMS_DKIM_DOMAIN", default="")
+# Audience and consent: hours a confirmation link works; sign-ups per address (IP) per hour;
+# soft bounces in a row that suppress an address.
+COMMS_CONFIRM_HOURS = env.int("CHANNELOPS_COMMS_CONFIRM_HOURS", default=72)
+COMMS_SIGNUPS_PER_HOUR = env.int("CHANNELOPS_COMMS_SIGNUPS_PER_HOUR", default=5)
+COMMS_SOFT_BOUNCE_LIMIT = env.int("CHANNELOPS_COMMS_SOFT_BOUNCE_LIMIT", default=3)
+# Editions' schedule: the time zone and hour of the send, the feedback cut-off (HH:MM on the
+# business day before), test sends' lead (business days), the holiday calendar, reviewers.
+COMMS_TIME_ZONE = env.str("CHANNELOPS_COMMS_TIME_ZONE", default="America/Denver")
+COMMS_SEND_TIME = env.str("CHANNELOPS_COMMS_SEND_TIME", default="09:00")
+COMMS_FEEDBACK_CUTOFF = env.str("CHANNELOPS_COMMS_FEEDBACK_CUTOFF", default="15:00")
+COMMS_TEST_SEND_BUSINESS_DAYS = env.int("CHANNELOPS_COMMS_TEST_SEND_BUSINESS_DAYS", default=2)
+COMMS_HOLIDAYS = env.str("CHANNELOPS_COMMS_HOLIDAYS", default="US")
+COMMS_REVIEWERS = env.list("CHANNELOPS_COMMS_REVIEWERS", default=[])
+# Targets shown against the actuals (per cent) over the first months of editions.
+COMMS_TARGET_OPEN_RATE = env.float("CHANNELOPS_COMMS_TARGET_OPEN_RATE", default=35.0)
+COMMS_TARGET_CLICK_RATE = env.float("CHANNELOPS_COMMS_TARGET_CLICK_RATE", default=5.0)
+COMMS_TARGET_MONTHS = env.int("CHANNELOPS_COMMS_TARGET_MONTHS", default=6)
+# Announcements of pricing, product or program changes: days of notice owed to partners.
+COMMS_NOTICE_DAYS = env.int("CHANNELOPS_COMMS_NOTICE_DAYS", default=30)
+
 # FAQ (S9): an article not reviewed for this many days is flagged stale; see docs/helpdesk-faq.md
 FAQ_REVIEW_DAYS = env.int("CHANNELOPS_FAQ_REVIEW_DAYS", default=180)
 # Help-desk business hours (S9): region code → "<time zone> HH:MM-HH:MM"; see channelops/helpdesk/business_hours.py

@@ -28,6 +28,10 @@ urlpatterns = [
     path("licenses/", include("channelops.licensing.public_urls")),
     path("badges/", include((public_badge_patterns, "badges"), namespace="badges")),
     path("help/", include((public_help_patterns, "help"), namespace="help")),
+    path(
+        "newsletter/",
+        include(("channelops.communications.public_urls", "newsletter"), namespace="newsletter"),
+    ),
     path("portal/", include("channelops.portal.urls")),
     path("console/admin/", admin.site.urls),
     path("console/", include("channelops.console.urls")),

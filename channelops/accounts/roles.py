@@ -117,6 +117,19 @@ _RUN_MDF = _DECIDE_MDF + [
     "mdf.change_exchangerate",
     "mdf.add_exchangerate",
 ]
+# Partner communications (channelops/communications): view mailings, their figures and subscribers;
+# run them (author, test, schedule, send; subscribers and suppression; webcasts; portal notices);
+# allow an announcement with less than the 30 days' notice (leadership only).
+_VIEW_COMMS = ["communications.view_mailing", "communications.view_subscriber", "communications.view_webcast"]
+_RUN_COMMS = _VIEW_COMMS + [
+    "communications.manage_mailing",
+    "communications.add_mailing",
+    "communications.change_mailing",
+    "communications.manage_subscriber",
+    "communications.manage_webcast",
+    "communications.manage_portalnotice",
+    "communications.view_portalnotice",
+]
 _EDIT_PARTNERS = [
     "partners.change_partner",
     "partners.add_contact",
@@ -135,7 +148,8 @@ ROLES: dict[str, dict[str, Any]] = {
         + _REVIEW_PLANS
         + _VIEW_CERTIFICATIONS
         + _VIEW_ASSETS
-        + _DECIDE_MDF,
+        + _DECIDE_MDF
+        + _VIEW_COMMS,
     },
     PHD: {
         "label": _("PHD specialist"),
@@ -151,6 +165,7 @@ ROLES: dict[str, dict[str, Any]] = {
         + _ANSWER_QUESTIONS
         + _VIEW_ASSETS
         + _VIEW_MDF
+        + _VIEW_COMMS
         + ["crm.change_syncconflict"],
     },
     LEADERSHIP: {
@@ -168,7 +183,9 @@ ROLES: dict[str, dict[str, Any]] = {
         + _ANSWER_QUESTIONS
         + _VIEW_ASSETS
         + _RUN_MDF
+        + _RUN_COMMS
         + [
+            "communications.override_notice",
             "partners.change_regionrouting",
             "core.view_outboxmessage",
             "agreements.decide_regionexception",
@@ -207,7 +224,7 @@ ROLES: dict[str, dict[str, Any]] = {
     },
     MARKETING: {
         "label": _("Channel marketing"),
-        "perms": _VIEW_PARTNERS + _VIEW_AGREEMENTS + _MANAGE_ASSETS + _RUN_MDF,
+        "perms": _VIEW_PARTNERS + _VIEW_AGREEMENTS + _MANAGE_ASSETS + _RUN_MDF + _RUN_COMMS,
     },
     ADMINISTRATOR: {"label": _("Administrator"), "perms": "__all__"},
 }

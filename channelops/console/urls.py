@@ -4,6 +4,7 @@ from channelops.accounts.urls import console_patterns as access_patterns
 from channelops.agreements.urls import console_patterns as agreement_patterns
 from channelops.assets.urls import console_patterns as asset_patterns
 from channelops.badges.urls import console_patterns as badge_patterns
+from channelops.communications.console_urls import urlpatterns as communications_patterns
 from channelops.crm.urls import console_patterns as crm_patterns
 from channelops.enablement.urls import console_patterns as enablement_patterns
 from channelops.inbound.urls import console_patterns as inbound_patterns
@@ -43,6 +44,7 @@ urlpatterns = [
     path("", include(asset_patterns)),
     path("", include(mdf_patterns)),
     path("mdf/claims/", include(mdf_claim_patterns)),
+    path("communications/", include(communications_patterns)),
     path("", include(crm_patterns)),
     path("", include(inbound_patterns)),
     path("", include(mdf_budget_patterns)),

@@ -30,6 +30,13 @@ EVENT_KINDS: dict[str, Any] = {
     "badge.revoked": _("Badge revoked"),
     "review.completed": _("Account review completed"),
     "work_item.changed": _("Work item created or changed"),
+    "mailing.sent": _("Partner Flash edition or other mailing sent"),
+    "mailing.opened": _("Mailing opened by a recipient"),
+    "mailing.clicked": _("Link in a mailing clicked"),
+    "mailing.unsubscribed": _("Recipient unsubscribed"),
+    "mailing.bounced": _("Mailing bounced"),
+    "mailing.complained": _("Mailing reported as spam"),
+    "mailing.feedback": _("Reader feedback on a mailing"),
 }
 
 event_published = Hook("event_published", "kind, key, data")

@@ -3,6 +3,7 @@ from django.urls import include, path
 from channelops.agreements.urls import portal_patterns as agreement_patterns
 from channelops.assets.urls import portal_patterns as asset_patterns
 from channelops.badges.urls import portal_patterns as badge_patterns
+from channelops.communications.portal_urls import urlpatterns as communications_patterns
 from channelops.enablement.urls import portal_patterns as enablement_patterns
 from channelops.helpdesk.urls import portal_patterns as help_patterns
 from channelops.licensing.urls import license_portal_patterns
@@ -29,6 +30,7 @@ urlpatterns = [
     path("mdf/", include(mdf_patterns)),
     path("", include(mdf_budget_patterns)),
     path("mdf/claims/", include(mdf_claim_patterns)),
+    path("communications/", include(communications_patterns)),
     path("", include(notification_patterns)),
     path("search/", views.search, name="search"),
     path("company/", views.company, name="company"),

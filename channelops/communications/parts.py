@@ -1,0 +1,34 @@
+"""The start-up registrations of each part of the app (navigation, schedules, hooks, handlers).
+
+Each part owns one function below and fills it in; ``CommunicationsConfig.ready`` calls them all.
+"""
+
+from __future__ import annotations
+
+
+def ready() -> None:
+    sending_ready()
+    audience_ready()
+    editions_ready()
+    tracking_ready()
+    other_ready()
+
+
+def sending_ready() -> None:
+    """Sending (sending.py): outbox handlers, the sending task."""
+
+
+def audience_ready() -> None:
+    """Audience, consent, suppression and bounces (audience.py, consent.py, bounces.py)."""
+
+
+def editions_ready() -> None:
+    """Partner Flash editions: navigation, the quarterly and Friday schedules (editions.py, schedule.py)."""
+
+
+def tracking_ready() -> None:
+    """Opens, clicks, feedback, metrics, engagement and webhook events (tracking.py, metrics.py)."""
+
+
+def other_ready() -> None:
+    """Announcements, webcasts, portal notices and special notices (announcements.py, webcasts.py, notices.py)."""

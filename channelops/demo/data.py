@@ -276,6 +276,7 @@ def demo_build(
     from .writers.assets import write_assets
     from .writers.awards import write_plans_and_awards
     from .writers.badges import write_badges
+    from .writers.communications import write_communications
     from .writers.context import Context
     from .writers.faq import write_faq
     from .writers.mdf import write_mdf
@@ -361,6 +362,9 @@ def demo_build(
     progress("market development funds", 0, 0)
     with transaction.atomic():
         write_mdf(ctx)
+    progress("partner communications", 0, 0)
+    with transaction.atomic():
+        write_communications(ctx)
     progress("notification rules", 0, 0)
     from channelops.notifications.services import notification_defaults_backfill
 

@@ -16,6 +16,18 @@ def ready() -> None:
 
 def sending_ready() -> None:
     """Sending (sending.py): outbox handlers, the sending task."""
+    from channelops.core.outbox import register_handler
+    from channelops.core.schedules import register_schedule
+
+    from .sending import OUTBOX_KIND, handle_outbox
+
+    register_handler(OUTBOX_KIND)(handle_outbox)
+    register_schedule(
+        name="comms_send_due",
+        rule="FREQ=MINUTELY;INTERVAL=1",
+        task="channelops.communications.jobs_send.send_due_task",
+        description="Start scheduled partner mailings whose time has come; resume interrupted sends.",
+    )
 
 
 def audience_ready() -> None:

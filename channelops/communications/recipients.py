@@ -1,0 +1,149 @@
+"""Building a mailing's recipient list (``Recipient`` rows) from its audience, once, before the send.
+
+``audience_build(mailing)`` writes one row per address: the portal users the audience names
+(``audience.portal_users``) and, unless ``audience["signups"]`` is false, the confirmed sign-ups
+(filtered by language only). Left out: subscribers who unsubscribed, subscribers who do not want the
+mailing's topic, and every address on the suppression list. Portal users who have no ``Subscriber``
+row yet get one (``source=portal``, subscribed).
+
+It works in chunks of ``CHUNK`` people with a constant number of queries per chunk (no query per
+person) and is idempotent: the rows are unique per mailing and address and inserted with
+``ignore_conflicts``, so calling it again after a crash adds only what is missing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from . import audience as audience_filter
+from .models import Mailing, Recipient, Subscriber, SubscriberSource, SubscriberStatus, Suppression
+
+#: People handled per chunk (one set of queries each). Below SQLite's variable limit (32,766).
+CHUNK = 2000
+
+
+def _chunks(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    it = iter(rows)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+def _suppressed(emails: list[str]) -> set[str]:
+    return {e.lower() for e in Suppression.objects.filter(email__in=emails).values_list("email", flat=True)}
+
+
+def _portal_chunk(mailing: Mailing, people: list[tuple[int, str, str, str, int | None]]) -> int:
+    """Subscriber rows for the portal users of one chunk that have none, then their Recipient rows."""
+    emails = [p[1] for p in people]
+    user_ids = [p[0] for p in people]
+    existing = list(
+        Subscriber.objects.filter(Q(email__in=emails) | Q(user_id__in=user_ids)).values_list(
+            "pk", "email", "user_id", "status", "topics"
+        )
+    )
+    by_user = {row[2]: row for row in existing if row[2] is not None}
+    by_email = {row[1]: row for row in existing}
+    missing = [p for p in people if p[0] not in by_user and p[1] not in by_email]
+    if missing:
+        now = timezone.now()
+        Subscriber.objects.bulk_create(
+            [
+                Subscriber(
+                    email=email,
+                    name=name[:150],
+                    user_id=uid,
+                    partner_id=partner_id,
+                    language=language,
+                    status=SubscriberStatus.SUBSCRIBED,
+                    source=SubscriberSource.PORTAL,
+                    confirmed_at=now,
+                )
+                for uid, email, name, language, partner_id in missing
+            ],
+            ignore_conflicts=True,
+        )
+        for row in Subscriber.objects.filter(email__in=[p[1] for p in missing]).values_list(
+            "pk", "email", "user_id", "status", "topics"
+        ):
+            by_email[row[1]] = row
+    suppressed = _suppressed(emails)
+    rows = []
+    for uid, email, name, _language, partner_id in people:
+        sub = by_user.get(uid) or by_email.get(email)
+        if email in suppressed:
+            continue
+        if sub is not None:
+            _pk, _email, _uid, status, topics = sub
+            if status == SubscriberStatus.UNSUBSCRIBED or (topics and mailing.topic not in topics):
+                continue
+        rows.append(
+            Recipient(
+                mailing_id=mailing.pk,
+                subscriber_id=sub[0] if sub else None,
+                email=email,
+                name=name[:150],
+                user_id=uid,
+                partner_id=partner_id,
+            )
+        )
+    Recipient.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+def _signup_chunk(mailing: Mailing, subs: list[tuple[int, str, str, list[str]]]) -> int:
+    suppressed = _suppressed([s[1] for s in subs])
+    rows = [
+        Recipient(mailing_id=mailing.pk, subscriber_id=pk, email=email, name=name[:150])
+        for pk, email, name, topics in subs
+        if email not in suppressed and (not topics or mailing.topic in topics)
+    ]
+    Recipient.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+def audience_build(mailing: Mailing) -> int:
+    """Write the mailing's ``Recipient`` rows from its audience; returns how many rows the mailing
+    has afterwards. Safe to call again (rows already there are kept as they are)."""
+    audience = audience_filter.clean_audience(mailing.audience)
+    people = (
+        audience_filter.portal_users(mailing.audience)
+        .order_by("pk")
+        .values_list("pk", "email", "full_name", "language", "membership__partner_id")
+    )
+    seen: set[str] = set()
+    for chunk in _chunks(people.iterator(chunk_size=CHUNK), CHUNK):
+        unique = []
+        for uid, email, name, language, partner_id in chunk:
+            email = (email or "").strip().lower()
+            if email and email not in seen:
+                seen.add(email)
+                unique.append((uid, email, name or "", language or "", partner_id))
+        if unique:
+            with transaction.atomic():
+                _portal_chunk(mailing, unique)
+    if audience.get("signups", True):
+        signups = Subscriber.objects.filter(
+            status=SubscriberStatus.SUBSCRIBED, source=SubscriberSource.SIGNUP
+        ).order_by("pk")
+        if audience.get("languages"):
+            signups = signups.filter(language__in=audience["languages"])
+        rows = signups.values_list("pk", "email", "name", "topics")
+        for chunk in _chunks(rows.iterator(chunk_size=CHUNK), CHUNK):
+            subs = [
+                (pk, email.lower(), name or "", topics or [])
+                for pk, email, name, topics in chunk
+                if email.lower() not in seen
+            ]
+            if subs:
+                with transaction.atomic():
+                    _signup_chunk(mailing, subs)
+    now = timezone.now()
+    Mailing.objects.filter(pk=mailing.pk).update(audience_built_at=now)
+    mailing.audience_built_at = now
+    return Recipient.objects.filter(mailing_id=mailing.pk).count()

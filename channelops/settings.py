@@ -431,6 +431,11 @@ COMMS_TARGET_CLICK_RATE = env.float("CHANNELOPS_COMMS_TARGET_CLICK_RATE", defaul
 COMMS_TARGET_MONTHS = env.int("CHANNELOPS_COMMS_TARGET_MONTHS", default=6)
 # Announcements of pricing, product or program changes: days of notice owed to partners.
 COMMS_NOTICE_DAYS = env.int("CHANNELOPS_COMMS_NOTICE_DAYS", default=30)
+# Tracking (docs/communications-tracking.md): an open or click this many seconds after the
+# message was sent is a machine's (a gateway scanner or privacy proxy fetching on delivery); the
+# networks (CIDR, comma-separated) whose opens and clicks are machines' (proxies, scanners).
+COMMS_MACHINE_SECONDS = env.int("CHANNELOPS_COMMS_MACHINE_SECONDS", default=5)
+COMMS_MACHINE_NETWORKS = env.list("CHANNELOPS_COMMS_MACHINE_NETWORKS", default=[])
 
 # FAQ (S9): an article not reviewed for this many days is flagged stale; see docs/helpdesk-faq.md
 FAQ_REVIEW_DAYS = env.int("CHANNELOPS_FAQ_REVIEW_DAYS", default=180)

@@ -40,6 +40,25 @@ def editions_ready() -> None:
 
 def tracking_ready() -> None:
     """Opens, clicks, feedback, metrics, engagement and webhook events (tracking.py, metrics.py)."""
+    from . import tracking
+
+    tracking.register()  # hooks.recipient_event → webhook events and partner engagement
+    from django.utils.translation import gettext_lazy as _
+
+    from channelops.core.navigation import CONSOLE, NavItem, register_nav
+
+    register_nav(
+        NavItem(
+            area=CONSOLE,
+            group="partners",
+            key="comms_metrics",
+            label=_("Mailing metrics"),
+            url_name="console:comms_metrics",
+            icon="chart-bar",
+            perm="communications.view_mailing",
+            order=85,
+        )
+    )
 
 
 def other_ready() -> None:

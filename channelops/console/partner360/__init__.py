@@ -15,6 +15,9 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _l
 
+from channelops.communications.views_metrics import may_see_partner_tab as may_see_comms_tab
+from channelops.communications.views_metrics import partner_tab as comms_partner_tab
+
 from .account import (
     agreements_tab,
     crm_url,
@@ -68,6 +71,14 @@ SECTIONS: list[Section] = [
         enablement_tab,
     ),
     Section("reviews", _l("Reviews"), "clipboard-list", "console/partner360/tables.html", reviews_tab),
+    Section(
+        "mailings",
+        _l("Partner Flash & mailings"),
+        "mail",
+        "communications/tracking/_partner_tab.html",
+        comms_partner_tab,
+        may_see_comms_tab,
+    ),
     Section(
         "engagement",
         _l("Engagement"),

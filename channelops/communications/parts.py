@@ -62,4 +62,60 @@ def tracking_ready() -> None:
 
 
 def other_ready() -> None:
-    """Announcements, webcasts, portal notices and special notices (announcements.py, webcasts.py, notices.py)."""
+    """Announcements, webcasts, portal notices and special notices (announcements.py, webcasts.py, notices.py):
+    the console's entries in the "communications" group (declared here too, harmlessly, in case the
+    editions part has not) and the portal's "Webcasts"."""
+    from django.utils.translation import gettext_lazy as _
+
+    from channelops.core.navigation import CONSOLE, PORTAL, NavItem, register_nav, register_nav_group
+
+    from .views_other import may_view_notices, may_view_webcasts
+
+    register_nav_group(CONSOLE, "communications", _("Partner communications"))  # a no-op when declared
+    register_nav(
+        NavItem(
+            area=CONSOLE,
+            group="communications",
+            key="comms_announcements",
+            label=_("Announcements and notices"),
+            url_name="console:comms_announcements",
+            icon="news",
+            perm="communications.view_mailing",
+            order=212,
+        )
+    )
+    register_nav(
+        NavItem(
+            area=CONSOLE,
+            group="communications",
+            key="comms_webcasts",
+            label=_("Webcasts"),
+            url_name="console:comms_webcasts",
+            icon="calendar",
+            visible=may_view_webcasts,
+            order=213,
+        )
+    )
+    register_nav(
+        NavItem(
+            area=CONSOLE,
+            group="communications",
+            key="comms_notices",
+            label=_("Portal notices"),
+            url_name="console:comms_notices",
+            icon="info-circle",
+            visible=may_view_notices,
+            order=214,
+        )
+    )
+    register_nav(
+        NavItem(
+            area=PORTAL,
+            group="enablement",
+            key="comms_webcasts",
+            label=_("Webcasts"),
+            url_name="portal:comms_webcasts",
+            icon="calendar",
+            order=45,
+        )
+    )

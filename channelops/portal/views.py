@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
+from channelops.communications.notices import notices_for
 from channelops.core.actions import Action, page_or_action
 from channelops.core.memo import read_memo
 from channelops.core.navigation import PORTAL
@@ -52,6 +53,7 @@ def dashboard(request: PartnerRequest) -> HttpResponse:
             "next_step": home.next_step(partner),
             "recent": home.recent_activity(partner, request.user),
             "help_desk": home.help_desk_contact(partner),
+            "notices": notices_for(request.user),
             "nav": "dashboard",
         }
     return render(request, "portal/dashboard.html", context)

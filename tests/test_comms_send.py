@@ -151,7 +151,9 @@ def test_audience_build_makes_the_same_number_of_queries_for_100_and_1000_people
         sql = [q["sql"].lstrip().upper() for q in ctx.captured_queries]
         reads.append(sum(1 for q in sql if "INSERT INTO" not in q))
         inserts.append(sum(1 for q in sql if "INSERT INTO" in q))
-    assert reads[0] == reads[1] and inserts[0] == inserts[1] == 3  # subscribers, portal and sign-up recipients
+    assert (
+        reads[0] == reads[1] and inserts[0] == inserts[1] == 3
+    )  # subscribers, portal and sign-up recipients
 
 
 # --- a full send ------------------------------------------------------------------------------

@@ -44,9 +44,15 @@ def _insert_ignore(
         return
     meta = model._meta
     qn = connection.ops.quote_name
-    consts = tuple(meta.get_field(name).get_db_prep_save(v, connection) for name, v in values.items())
+
+    def field(name: str) -> models.Field:
+        f = meta.get_field(name)
+        assert isinstance(f, models.Field)
+        return f
+
+    consts = tuple(field(name).get_db_prep_save(v, connection) for name, v in values.items())
     names = [*columns, *values]
-    cols = ", ".join(qn(meta.get_field(name).column) for name in names)
+    cols = ", ".join(qn(str(field(name).column)) for name in names)
     marks = ", ".join(["%s"] * len(names))
     sql = f"INSERT INTO {qn(meta.db_table)} ({cols}) VALUES ({marks}) ON CONFLICT DO NOTHING"  # noqa: S608
     with connection.cursor() as cursor:

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -32,6 +32,42 @@ def _chunks(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
     it = iter(rows)
     while chunk := list(islice(it, size)):
         yield chunk
+
+
+def _insert_ignore(
+    model: type[models.Model], values: dict[str, Any], columns: list[str], rows: list[tuple]
+) -> None:
+    """``INSERT … ON CONFLICT DO NOTHING`` of ``rows`` (values of ``columns``) plus the constant
+    ``values`` (prepared once), as one ``executemany`` (SQLite and PostgreSQL). The ORM's
+    ``bulk_create`` spends ~0.2 ms of Python per object; this a few microseconds per row."""
+    if not rows:
+        return
+    meta = model._meta
+    qn = connection.ops.quote_name
+
+    def field(name: str) -> models.Field:
+        f = meta.get_field(name)
+        assert isinstance(f, models.Field)
+        return f
+
+    consts = tuple(field(name).get_db_prep_save(v, connection) for name, v in values.items())
+    names = [*columns, *values]
+    cols = ", ".join(qn(str(field(name).column)) for name in names)
+    marks = ", ".join(["%s"] * len(names))
+    sql = f"INSERT INTO {qn(meta.db_table)} ({cols}) VALUES ({marks}) ON CONFLICT DO NOTHING"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [row + consts for row in rows])
+
+
+_RECIPIENT_DEFAULTS = {
+    "status": "pending",
+    "attempts": 0,
+    "last_error": "",
+    "opens": 0,
+    "machine_open": False,
+    "clicks": 0,
+}
+_RECIPIENT_COLUMNS = ["mailing", "subscriber", "email", "name", "user", "partner"]
 
 
 def _suppressed(emails: list[str]) -> set[str]:
@@ -52,21 +88,22 @@ def _portal_chunk(mailing: Mailing, people: list[tuple[int, str, str, str, int |
     missing = [p for p in people if p[0] not in by_user and p[1] not in by_email]
     if missing:
         now = timezone.now()
-        Subscriber.objects.bulk_create(
+        _insert_ignore(
+            Subscriber,
+            {
+                "company": "",
+                "topics": [],
+                "status": SubscriberStatus.SUBSCRIBED.value,
+                "source": SubscriberSource.PORTAL.value,
+                "soft_bounces": 0,
+                "created_at": now,
+                "confirmed_at": now,
+            },
+            ["email", "name", "user", "partner", "language"],
             [
-                Subscriber(
-                    email=email,
-                    name=name[:150],
-                    user_id=uid,
-                    partner_id=partner_id,
-                    language=language,
-                    status=SubscriberStatus.SUBSCRIBED,
-                    source=SubscriberSource.PORTAL,
-                    confirmed_at=now,
-                )
+                (email, name[:150], uid, partner_id, language[:10])
                 for uid, email, name, language, partner_id in missing
             ],
-            ignore_conflicts=True,
         )
         for row in Subscriber.objects.filter(email__in=[p[1] for p in missing]).values_list(
             "pk", "email", "user_id", "status", "topics"
@@ -82,28 +119,19 @@ def _portal_chunk(mailing: Mailing, people: list[tuple[int, str, str, str, int |
             _pk, _email, _uid, status, topics = sub
             if status == SubscriberStatus.UNSUBSCRIBED or (topics and mailing.topic not in topics):
                 continue
-        rows.append(
-            Recipient(
-                mailing_id=mailing.pk,
-                subscriber_id=sub[0] if sub else None,
-                email=email,
-                name=name[:150],
-                user_id=uid,
-                partner_id=partner_id,
-            )
-        )
-    Recipient.objects.bulk_create(rows, ignore_conflicts=True)
+        rows.append((mailing.pk, sub[0] if sub else None, email, name[:150], uid, partner_id))
+    _insert_ignore(Recipient, _RECIPIENT_DEFAULTS, _RECIPIENT_COLUMNS, rows)
     return len(rows)
 
 
 def _signup_chunk(mailing: Mailing, subs: list[tuple[int, str, str, list[str]]]) -> int:
     suppressed = _suppressed([s[1] for s in subs])
     rows = [
-        Recipient(mailing_id=mailing.pk, subscriber_id=pk, email=email, name=name[:150])
+        (mailing.pk, pk, email, name[:150], None, None)
         for pk, email, name, topics in subs
         if email not in suppressed and (not topics or mailing.topic in topics)
     ]
-    Recipient.objects.bulk_create(rows, ignore_conflicts=True)
+    _insert_ignore(Recipient, _RECIPIENT_DEFAULTS, _RECIPIENT_COLUMNS, rows)
     return len(rows)
 
 

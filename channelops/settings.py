@@ -417,6 +417,9 @@ COMMS_DKIM_DOMAIN = env.str("CHANNELOPS_COMMS_DKIM_DOMAIN", default="")
 COMMS_CONFIRM_HOURS = env.int("CHANNELOPS_COMMS_CONFIRM_HOURS", default=72)
 COMMS_SIGNUPS_PER_HOUR = env.int("CHANNELOPS_COMMS_SIGNUPS_PER_HOUR", default=5)
 COMMS_SOFT_BOUNCE_LIMIT = env.int("CHANNELOPS_COMMS_SOFT_BOUNCE_LIMIT", default=3)
+# Postmark and SendGrid tracking webhooks (bounces, complaints): HTTP basic auth "user:password"
+# (Mailgun's are signed with CHANNELOPS_INBOUND_MAILGUN_SIGNING_KEY). Empty: those URLs answer 404.
+COMMS_WEBHOOK_SECRET = env.str("CHANNELOPS_COMMS_WEBHOOK_SECRET", default="")
 # Editions' schedule: the time zone and hour of the send, the feedback cut-off (HH:MM on the
 # business day before), test sends' lead (business days), the holiday calendar, reviewers.
 COMMS_TIME_ZONE = env.str("CHANNELOPS_COMMS_TIME_ZONE", default="America/Denver")

@@ -31,7 +31,43 @@ def sending_ready() -> None:
 
 
 def audience_ready() -> None:
-    """Audience, consent, suppression and bounces (audience.py, consent.py, bounces.py)."""
+    """Audience, consent, suppression and bounces (audience.py, consent.py, bounces.py): the
+    inbound handlers (bounces at 20, mailto unsubscribes at 30: before the help desk's 100), the
+    anymail tracking receiver, the portal's and the console's navigation."""
+    from django.utils.translation import gettext_lazy as _
+
+    from channelops.core.navigation import CONSOLE, PORTAL, NavItem, register_nav, register_nav_group
+    from channelops.inbound.registry import register_handler
+
+    from . import bounces, unsubscribe_mail
+
+    register_handler("comms_bounces", bounces.bounce_inbound, order=20)
+    register_handler("comms_unsubscribe", unsubscribe_mail.unsubscribe_inbound, order=30)
+    bounces.connect()
+    register_nav_group(CONSOLE, "communications", _("Communications"))
+    register_nav(
+        NavItem(
+            area=CONSOLE,
+            group="communications",
+            key="comms_subscribers",
+            label=_("Subscribers"),
+            url_name="console:comms_subscribers",
+            icon="users",
+            perm="communications.view_subscriber",
+            order=140,
+        )
+    )
+    register_nav(
+        NavItem(
+            area=PORTAL,
+            group="company",
+            key="comms_preferences",
+            label=_("Newsletter preferences"),
+            url_name="portal:comms_preferences",
+            icon="mail",
+            order=95,
+        )
+    )
 
 
 def editions_ready() -> None:

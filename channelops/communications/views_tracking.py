@@ -157,6 +157,5 @@ def feedback(request: HttpRequest, token: str) -> HttpResponse:
     fb = tracking.record_feedback(recipient_id=rid, rating=rating, user_agent=client["user_agent"])
     if fb is None:
         return _dead_link(request, 404)
-    return _feedback_page(
-        request, token, rid, rating, state="recorded", form=CommentForm(initial={"comment": fb.comment})
-    )
+    # The stored comment is not shown again (a forwarded e-mail would show it to someone else).
+    return _feedback_page(request, token, rid, rating, state="recorded")

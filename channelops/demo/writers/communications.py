@@ -155,7 +155,7 @@ def write_communications(ctx: Context) -> int:
         )
         if s.confirmed_at:
             Consent.objects.create(subscriber=s, action="confirm", method="email_link", at=s.confirmed_at)
-        if s.status == "unsubscribed":
+        if s.status == "unsubscribed" and s.unsubscribed_at:
             Consent.objects.create(
                 subscriber=s, action="unsubscribe", method="one_click", at=s.unsubscribed_at
             )

@@ -49,9 +49,8 @@ def recipient(
 ) -> Recipient:
     m = m or mailing()
     address = email or (sub.email if sub else "reader@example.test")
-    return Recipient.objects.create(
-        mailing=m, subscriber=sub, email=address, status=RecipientStatus.SENT, **kw
-    )
+    kw.setdefault("status", RecipientStatus.SENT)
+    return Recipient.objects.create(mailing=m, subscriber=sub, email=address, **kw)
 
 
 def link_in(text: str, path: str) -> str:

@@ -303,6 +303,17 @@ class Mailing(models.Model):
     sending_started_at = models.DateTimeField(_("sending started"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     figures_recorded_at = models.DateTimeField(_("figures recorded"), null=True, blank=True)
+    # Editions: content reopened after the feedback cut-off (editions.edition_unlock).
+    content_unlocked_at = models.DateTimeField(_("content unlocked"), null=True, blank=True)
+    content_unlocked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("content unlocked by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    content_unlock_reason = models.CharField(_("why the content was unlocked"), max_length=500, blank=True)
     public = models.BooleanField(
         _("in the public archive"), default=False, help_text=_("Partner Flash editions are, once sent.")
     )

@@ -61,7 +61,12 @@ def html_to_text(html: str) -> str:
 
 
 def render_mailing(mailing: Mailing) -> Rendered:
-    """The mailing's body (Markdown, sanitised) in a simple layout with the personal placeholders."""
+    """The mailing's body (Markdown, sanitised) in a simple layout with the personal placeholders;
+    a Partner Flash edition in its own layout (``render_flash.py``)."""
+    if mailing.kind == "flash":
+        from .render_flash import render_flash
+
+        return render_flash(mailing)
     body = markdown_html(mailing.body or "\n\n".join(str(v) for v in (mailing.sections or {}).values()))
     body, links = link_placeholders(body)
     subject = mailing.subject or mailing.title

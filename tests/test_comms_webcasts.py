@@ -234,7 +234,10 @@ def test_invitations_with_the_ics_and_the_cancellation(client, marketing, smtp_s
     assert str(ev["UID"]) == webcasts.uid(w) and int(ev["SEQUENCE"]) == 0
     assert "gb@emea.test" in str(ev["ATTENDEE"])
     assert "EMEA partner update" in msgs["gb@emea.test"]["Subject"]
-    assert "Einladung" in msgs["de@emea.test"]["Subject"] or "Invitation" in msgs["de@emea.test"]["Subject"]
+    assert msgs["de@emea.test"]["Subject"].startswith("Einladung: EMEA partner update")
+    body = msgs["gb@emea.test"].get_body(preferencelist=("plain",)).get_content()
+    assert "Thursday 3 December 2026, 16:00–17:00 (Europe/Berlin)" in body
+    assert "https://webinar.example/emea-dec" in body
     # inviting again sends nothing new (once per session, person and revision)
     smtp_server.box.clear()
     client.post(f"/console/communications/webcasts/{w.pk}/invite/")

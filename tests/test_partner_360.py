@@ -303,6 +303,7 @@ BUDGET = {
     "badges": 9,  # badges
     "enablement": 11,  # partner certifications, enablement plan, business plans
     "reviews": 9,  # reviews
+    "mailings": 10,  # the mailings of the partner's people (communications.metrics.history_for), totals
     "engagement": 10,  # weekly and daily engagement
     "timeline": 13,  # history, status changes, agreement events, contacts, engagement days
 }

@@ -79,6 +79,7 @@ def test_request_creates_the_mailing_and_its_work_item(client, marketing):
     assert item.subject_id == m.pk
     detail = client.get(r["Location"]).content.decode()
     assert "New price list" in detail and "Gamma Ltd" in detail and f"/console/work/{item.pk}/" in detail
+    assert "the list</a>" in detail and "&lt;p&gt;" not in detail  # the Markdown, rendered
 
 
 def test_the_30_day_rule_refuses_less_notice_with_the_latest_date(client, marketing):

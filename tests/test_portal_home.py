@@ -357,14 +357,15 @@ def test_the_homes_query_count_is_constant(accepted, admin_a, phd_emea, login, d
     for kind in ("nfr_needs_info", "task", "license_expiring", "certification_expiring", "invitations"):
         assert f'data-kind="{kind}"' in page
     _one_more_of_each(accepted, admin_a, phd_emea, 18)  # 20 of each kind
-    # 14: session, user, the membership with its partner (+ region with its help-desk routing, tier, CAM)
+    # 15: session, user, the membership with its partner (+ region with its help-desk routing, tier, CAM)
     # (3); the attention items (3: the agreements item reads the maintained "not accepted" rows,
     # AgreementCompliance; the returned-plan item the current business plans; the other six kinds
     # are one UNION ALL query, core.union); programs (1); tier benefits (1); the next certification
     # (4: certifications, their requirements with their certifications, certified people, statuses —
     # its compliance and "business plan on file" reuse the rows the attention items read,
     # core.memo.read_memo); recent activity (1: the six sources in one UNION ALL); the navigation
-    # (1). The help desk contact came with the partner.
-    assert len(small.captured_queries) == 14, "\n".join(q["sql"][:120] for q in small.captured_queries)
-    with django_assert_num_queries(14):
+    # (1); the portal notices addressed to the person (1, communications.notices.notices_for). The
+    # help desk contact came with the partner.
+    assert len(small.captured_queries) == 15, "\n".join(q["sql"][:120] for q in small.captured_queries)
+    with django_assert_num_queries(15):
         home(client)

@@ -80,6 +80,7 @@ bench: install
 	$(PY) bench/faq.py
 	$(PY) bench/assets.py
 	$(PY) bench/mdf.py
+	$(PY) bench/communications_send.py
 
 clean:
 	rm -rf var/ $(VENV)

@@ -29,6 +29,7 @@ from channelops.communications.sending import (
     mailing_begin,
     mailing_test_send,
     record,
+    renew,
     send_due,
     send_run,
 )
@@ -490,3 +491,35 @@ def test_a_lost_server_leaves_the_messages_due(one_connection, settings):
     assert Recipient.objects.filter(mailing=m, status="pending", lease_until=None).count() == 3
     m.refresh_from_db()
     assert m.status == "sending"
+
+
+def test_inside_a_transaction_the_run_uses_the_calling_thread(settings, smtp_server, deliver):
+    """Threads' own connections could not see a transaction's rows (a test's, a caller's atomic
+    block): there the run sends from the calling thread, whatever the concurrency."""
+    settings.COMMS_SEND_CONCURRENCY = 4
+    settings.COMMS_SMTP_URL = ""
+    partner = _partner()
+    people(partner, 5)
+    m = mailing()
+    mailing_begin(m)
+    deliver()
+    m.refresh_from_db()
+    assert m.status == "sent" and len(smtp_server.box.messages) == 5
+
+
+def test_a_slow_batch_renews_its_lease_and_drops_rows_taken_by_another(one_connection):
+    partner = _partner()
+    people(partner, 4)
+    m = mailing()
+    start = dt.datetime(2026, 5, 7, 9, 0, tzinfo=dt.UTC)
+    with time_machine.travel(start, tick=False):
+        mailing_begin(m)
+        rows = claim(m.pk, size=4)
+    with time_machine.travel(start + dt.timedelta(seconds=301), tick=False):
+        taken = claim(m.pk, size=1)  # row 1's lease expired: another claimer took it
+        assert [r.pk for r in taken] == [rows[0].pk]
+        kept = renew(rows)
+        assert [r.pk for r in kept] == [r.pk for r in rows[1:]]
+        assert not claim(m.pk, size=4)  # the renewed leases hold
+        until = Recipient.objects.get(pk=rows[1].pk).lease_until
+        assert until > timezone.now() + dt.timedelta(seconds=299)

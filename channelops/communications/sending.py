@@ -38,7 +38,7 @@ import environ
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -284,6 +284,25 @@ def release(rows: list[_Claimed]) -> None:
         ).update(status=RecipientStatus.PENDING, lease_until=None)
 
 
+def renew(rows: list[_Claimed]) -> list[_Claimed]:
+    """Extend the lease of rows still held (a slow batch, e.g. under a low rate limit); returns the
+    rows this claimer still holds (one whose lease expired and was taken by another is dropped)."""
+    if not rows:
+        return rows
+    now = timezone.now()
+    lease = _lease_until(now)
+    for old in {r.lease for r in rows}:
+        Recipient.objects.filter(
+            pk__in=[r.pk for r in rows if r.lease == old], status=RecipientStatus.SENDING, lease_until=old
+        ).update(lease_until=lease)
+    held = set(
+        Recipient.objects.filter(pk__in=[r.pk for r in rows], lease_until=lease).values_list("pk", flat=True)
+    )
+    for r in rows:
+        r.lease = lease
+    return [r for r in rows if r.pk in held]
+
+
 def _drop_suppressed(mailing: Mailing, rows: list[_Claimed]) -> list[_Claimed]:
     """Rows whose address is suppressed, or whose subscriber left or no longer wants the topic, end
     as ``suppressed`` (never mailed); the others are returned."""
@@ -316,6 +335,24 @@ def _event(mailing_id: int, recipient_id: int, kind: str, detail: dict[str, Any]
     return event
 
 
+def _record_sent(pk: int, now: Any, code: int, attempts: int) -> None:
+    """The hot path (once per message): one plain UPDATE, its SQL built once per process, instead of
+    compiling an ORM update each time (a third of a millisecond of Python per message)."""
+    global _SENT_SQL
+    meta = Recipient._meta
+    if _SENT_SQL is None:
+        qn = connection.ops.quote_name
+        cols = ("status", "sent_at", "smtp_code", "attempts", "lease_until", "last_error")
+        sets = ", ".join(f"{qn(str(getattr(meta.get_field(c), 'column', c)))} = %s" for c in cols)
+        _SENT_SQL = f"UPDATE {qn(meta.db_table)} SET {sets} WHERE {qn(str(meta.pk.column))} = %s"  # noqa: S608
+    sent_at = getattr(meta.get_field("sent_at"), "get_db_prep_save")(now, connection)  # noqa: B009
+    with connection.cursor() as cursor:
+        cursor.execute(_SENT_SQL, [RecipientStatus.SENT.value, sent_at, code, attempts, None, "", pk])
+
+
+_SENT_SQL: str | None = None
+
+
 def record(mailing_id: int, row: _Claimed, code: int, message: str, stage: str) -> str:
     """Store the outcome of one message right after the server's reply; returns the new status."""
     now = timezone.now()
@@ -323,14 +360,7 @@ def record(mailing_id: int, row: _Claimed, code: int, message: str, stage: str) 
     message = message[:500]
     qs = Recipient.objects.filter(pk=row.pk)
     if 200 <= code < 300:
-        qs.update(
-            status=RecipientStatus.SENT,
-            sent_at=now,
-            smtp_code=code,
-            attempts=attempts,
-            lease_until=None,
-            last_error="",
-        )
+        _record_sent(row.pk, now, code, attempts)
         return RecipientStatus.SENT
     if 400 <= code < 500 and attempts < settings.COMMS_SEND_MAX_ATTEMPTS:
         delay = settings.COMMS_SEND_RETRY_SECONDS * (2 ** (attempts - 1))
@@ -419,11 +449,23 @@ class _Run:
                     break
                 rows = _drop_suppressed(self.mailing, rows)
                 lost = False
-                for i, row in enumerate(rows):
+                renew_at = time.monotonic() + settings.COMMS_SEND_LEASE_SECONDS / 2
+                i = 0
+                while i < len(rows):
+                    if self.expired():
+                        release(rows[i:])
+                        break
+                    if time.monotonic() >= renew_at:
+                        rows = rows[:i] + renew(rows[i:])
+                        renew_at = time.monotonic() + settings.COMMS_SEND_LEASE_SECONDS / 2
+                        if i >= len(rows):
+                            break
+                    row = rows[i]
+                    i += 1
                     if conn is None:
                         conn = self.connect()
                         if conn is None:
-                            release(rows[i:])
+                            release(rows[i - 1 :])
                             return
                     self.limiter.wait()
                     data = self.assembler.build(
@@ -437,7 +479,7 @@ class _Run:
                         self.count("disconnects")
                         _close(conn)
                         conn = None
-                        release(rows[i:])
+                        release(rows[i - 1 :])
                         lost = True
                         break
                     self.count(record(self.mailing.pk, row, code, message, stage))
@@ -479,11 +521,15 @@ def send_run(
     ``COMMS_SEND_CONCURRENCY``) for at most ``seconds`` (no limit when None); then mark the mailing
     sent if nothing is left. Returns counts (sent, pending = retried later, failed, suppressed…).
 
-    With a concurrency of 1 the run uses the calling thread and its database connection."""
+    With a concurrency of 1 — and whenever it is called inside a transaction, whose uncommitted
+    rows other connections could not see (a test's transaction, a caller's ``atomic`` block) — the
+    run uses the calling thread and its database connection."""
     mailing = Mailing.objects.filter(pk=mailing_id).first()
     if mailing is None or mailing.status != MailingStatus.SENDING:
         return {}
     concurrency = max(1, concurrency or settings.COMMS_SEND_CONCURRENCY)
+    if connection.in_atomic_block:
+        concurrency = 1
     deadline = time.monotonic() + seconds if seconds else None
     run = _Run(mailing, concurrency=concurrency, deadline=deadline)
     if concurrency == 1:
@@ -497,7 +543,6 @@ def send_run(
             t.start()
         for t in threads:
             t.join()
-    close_old_connections()
     if mailing_finish_if_done(mailing_id):
         run.stats["finished"] = 1
     return dict(run.stats)

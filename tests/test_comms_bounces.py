@@ -245,3 +245,33 @@ def test_postmark_needs_the_basic_auth_secret(settings):
     )
     assert resp.status_code == 200
     assert Suppression.objects.get().reason == "hard_bounce"
+
+
+def _postfix_bounce(to: str, failed: str) -> bytes:
+    """An old-style Postfix bounce: no machine-readable DSN, only the notification text."""
+    return (
+        "From: MAILER-DAEMON@mx.acme.test (Mail Delivery System)\r\n"
+        f"To: {to}\r\n"
+        "Subject: Undelivered Mail Returned to Sender\r\n"
+        "Message-ID: <old-bounce-1@mx.acme.test>\r\n"
+        "MIME-Version: 1.0\r\n"
+        'Content-Type: multipart/mixed; boundary="b1"\r\n\r\n'
+        "--b1\r\n"
+        "Content-Description: Notification\r\n"
+        "Content-Type: text/plain\r\n\r\n"
+        "This is the Postfix program at host mx.acme.test.\r\n\r\n"
+        "I'm sorry to have to inform you that the message returned\r\n"
+        "below could not be delivered to one or more destinations.\r\n\r\n"
+        "                   The Postfix program\r\n\r\n"
+        f"<{failed}>: host mx2.acme.test said: 550 User unknown\r\n\r\n"
+        "--b1--\r\n"
+    ).encode()
+
+
+def test_a_bounce_without_a_dsn_is_classified_with_flufl_bounce(bounce_address):
+    rec = recipient(subscriber("gone@acme.test"))
+    inbound_receive(raw=_postfix_bounce(links.verp_address(rec.pk), "gone@acme.test"), source="cli")
+    inbound_route_pending()
+    assert InboundMessage.objects.get().handler == "comms_bounces"
+    assert Suppression.objects.get().reason == "hard_bounce"
+    assert Event.objects.get().detail["via"] == "flufl.bounce"

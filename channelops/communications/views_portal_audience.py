@@ -25,7 +25,6 @@ def _page(request: PartnerRequest, sub: object, form: PreferencesForm, *, status
         {
             "nav": "comms_preferences",
             "consents": list(sub.consents.select_related("by").order_by("-at", "-id")[:50]),  # type: ignore[attr-defined]
-            "breadcrumbs": [{"label": _("Newsletter preferences")}],
         }
     )
     return render(request, "communications/audience/portal_preferences.html", ctx, status=status)

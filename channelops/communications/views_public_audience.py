@@ -73,7 +73,14 @@ def signup(request: HttpRequest) -> HttpResponse:
         }
         user = request.user
         if user.is_authenticated and not user.is_staff:
-            initial.update({"email": user.email, "name": user.get_full_name()})
+            partner = getattr(user.partner_membership, "partner", None)
+            initial.update(
+                {
+                    "email": user.email,
+                    "name": user.get_full_name(),
+                    "company": partner.legal_name if partner is not None else "",
+                }
+            )
         return _signup_page(request, SignupForm(initial=initial))
     form = SignupForm(request.POST)
     if _rate_exceeded(request):

@@ -60,6 +60,7 @@ def test_web_view_has_no_personal_data_and_no_tracking(client):
     assert "How useful was this edition?" not in body
     assert "https://docs.vendor.test/launch" in body  # plain addresses
     assert "Big launch" in body
+    assert "All editions of the Partner Flash" in body and "/newsletter/archive/" in body
     assert (
         "default-src 'none'" in r["Content-Security-Policy"]
         and "script-src" not in r["Content-Security-Policy"]

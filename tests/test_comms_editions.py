@@ -254,7 +254,7 @@ def test_console_shows_deadlines_and_warns_when_the_test_send_is_late(client, cl
     page = client.get(reverse("console:comms_edition", args=[edition.pk])).content.decode()
     assert 'data-test-due="2026-12-01"' in page
     assert "Send the test e-mail to reviewers by" in page
-    assert "Wednesday 2 December 2026, 15:00 MST" in page  # feedback closes
+    assert "Wed 2 Dec 2026, 15:00 MST" in page  # feedback closes
     clock.move_to(datetime(2026, 12, 2, 12, 0, tzinfo=UTC))
     page = client.get(reverse("console:comms_edition", args=[edition.pk])).content.decode()
     assert "The test send is late" in page

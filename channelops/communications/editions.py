@@ -601,7 +601,8 @@ def figures_text(figures: dict[str, Any]) -> str:
             else "—",
         ),
     ]
-    lines = [f"**{_('Figures of the edition')}**", "", f"| {_('Figure')} | {_('Value')} |", "|---|---:|"]
+    heading, figure, value = _("Figures of the edition"), _("Figure"), _("Value")
+    lines = [f"**{heading}**", "", f"| {figure} | {value} |", "|---|---:|"]
     lines += [f"| {label} | {value} |" for label, value in rows]
     return "\n".join(lines) + "\n"
 

@@ -163,7 +163,12 @@ def _render(mailing: Mailing, language: str, public: bool) -> Rendered:
     unsubscribe = escape(str(_("Unsubscribe")))
     preferences = escape(str(_("Preferences")))
     month_line = escape(formats.date_format(mailing.month, "F Y")) if mailing.month else ""
-    web_link = f'<a href="{escape(web)}">{view_online}</a>' if web and not public else ""
+    if public:
+        archive = f"{links.site_url()}{links.PUBLIC_PREFIX}/archive/"
+        all_editions = escape(str(_("All editions of the Partner Flash")))
+        web_link = f'<a href="{escape(archive)}">{all_editions}</a>'
+    else:
+        web_link = f'<a href="{escape(web)}">{view_online}</a>' if web else ""
     greeting_block = (
         ""
         if public

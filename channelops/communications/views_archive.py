@@ -24,7 +24,7 @@ from .links import archive_url, personalise, site_url
 from .models import Mailing, MailingKind, Subscriber
 
 ARCHIVE_CSP = (
-    "default-src 'none'; img-src 'self' https: data:; style-src 'unsafe-inline'; "
+    "default-src 'none'; img-src 'self' https: data: {site}; style-src 'unsafe-inline'; "
     "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 )
 
@@ -75,7 +75,7 @@ def archive_edition(request: HttpRequest, slug: str) -> HttpResponse:
     with translation.override(edition.language or settings.LANGUAGE_CODE):
         html = personalise(rendered.html, public_values(edition, rendered.links), html=True)
     response = HttpResponse(html, content_type="text/html; charset=utf-8")
-    response["Content-Security-Policy"] = ARCHIVE_CSP
+    response["Content-Security-Policy"] = ARCHIVE_CSP.format(site=_site_origin())
     response["Referrer-Policy"] = "no-referrer"
     return response
 
@@ -128,3 +128,12 @@ def portal_flash(request: Any) -> HttpResponse:
             "nav": "comms_flash",
         },
     )
+
+
+def _site_origin() -> str:
+    """``SITE_URL``'s origin: the featured image's address (``https:`` covers it in production)."""
+    from .links import site_url
+
+    url = site_url()
+    scheme, _sep, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}" if rest else "'self'"

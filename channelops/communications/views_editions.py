@@ -291,7 +291,7 @@ def console_edition_preview(request: StaffRequest, pk: int) -> HttpResponse:
 
 
 PREVIEW_CSP = (
-    "default-src 'none'; img-src 'self' https: data:; style-src 'unsafe-inline'; "
+    "default-src 'none'; img-src 'self' https: data: {site}; style-src 'unsafe-inline'; "
     "frame-ancestors 'self'; base-uri 'none'; form-action 'none'; sandbox allow-popups"
 )
 
@@ -330,6 +330,15 @@ def console_edition_preview_html(request: StaffRequest, pk: int) -> HttpResponse
         html=True,
     )
     response = HttpResponse(html, content_type="text/html; charset=utf-8")
-    response["Content-Security-Policy"] = PREVIEW_CSP
+    response["Content-Security-Policy"] = PREVIEW_CSP.format(site=_site_origin())
     response["Referrer-Policy"] = "no-referrer"
     return response
+
+
+def _site_origin() -> str:
+    """``SITE_URL``'s origin: the featured image's address (``https:`` covers it in production)."""
+    from .links import site_url
+
+    url = site_url()
+    scheme, _sep, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}" if rest else "'self'"

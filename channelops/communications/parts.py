@@ -36,7 +36,7 @@ def audience_ready() -> None:
     anymail tracking receiver, the portal's and the console's navigation."""
     from django.utils.translation import gettext_lazy as _
 
-    from channelops.core.navigation import CONSOLE, PORTAL, NavItem, register_nav, register_nav_group
+    from channelops.core.navigation import CONSOLE, PORTAL, NavItem, register_nav
     from channelops.inbound.registry import register_handler
 
     from . import bounces, unsubscribe_mail
@@ -44,7 +44,6 @@ def audience_ready() -> None:
     register_handler("comms_bounces", bounces.bounce_inbound, order=20)
     register_handler("comms_unsubscribe", unsubscribe_mail.unsubscribe_inbound, order=30)
     bounces.connect()
-    register_nav_group(CONSOLE, "communications", _("Communications"))
     register_nav(
         NavItem(
             area=CONSOLE,
@@ -74,7 +73,7 @@ def editions_ready() -> None:
     """Partner Flash editions: navigation, the quarterly and Friday schedules (editions.py, schedule.py)."""
     from django.utils.translation import gettext_lazy as _
 
-    from channelops.core.navigation import CONSOLE, PORTAL, NavItem, register_nav, register_nav_group
+    from channelops.core.navigation import CONSOLE, PORTAL, NavItem, register_nav
     from channelops.core.schedules import register_schedule
 
     from . import editions, hooks
@@ -92,7 +91,6 @@ def editions_ready() -> None:
         description="On the Friday after a Partner Flash is sent, write its figures into its work item and close it.",
     )
     hooks.mailing_sent.register(editions.on_mailing_sent)
-    register_nav_group(CONSOLE, "communications", _("Communications"))
     register_nav(
         NavItem(
             area=CONSOLE,
@@ -143,15 +141,14 @@ def tracking_ready() -> None:
 
 def other_ready() -> None:
     """Announcements, webcasts, portal notices and special notices (announcements.py, webcasts.py, notices.py):
-    the console's entries in the "communications" group (declared here too, harmlessly, in case the
-    editions part has not) and the portal's "Webcasts"."""
+    the console's entries in the "communications" group (declared by the console's nav) and the
+    portal's "Webcasts"."""
     from django.utils.translation import gettext_lazy as _
 
-    from channelops.core.navigation import CONSOLE, PORTAL, NavItem, register_nav, register_nav_group
+    from channelops.core.navigation import CONSOLE, PORTAL, NavItem, register_nav
 
     from .views_other import may_view_notices, may_view_webcasts
 
-    register_nav_group(CONSOLE, "communications", _("Partner communications"))  # a no-op when declared
     register_nav(
         NavItem(
             area=CONSOLE,

@@ -34,6 +34,7 @@ def register() -> None:
         ("partners", _("Partners")),
         ("requests", _("Requests and licenses")),
         ("enablement", _("Enablement")),
+        ("communications", _("Communications")),
         ("admin", _("Administration")),
     ):
         register_nav_group(CONSOLE, key, label)

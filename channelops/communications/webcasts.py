@@ -34,7 +34,7 @@ from channelops.core.models import OutboxMessage
 from channelops.core.outbox import outbox_enqueue
 
 from .audience import portal_users
-from .models import Subscriber, SubscriberStatus, Suppression, Topic, Webcast, WebcastKind
+from .models import Mailing, Subscriber, SubscriberStatus, Suppression, Topic, Webcast, WebcastKind
 from .querysets import MANAGE_WEBCAST
 
 FIELDS = (
@@ -122,7 +122,19 @@ def webcast_save(*, webcast: Webcast | None, data: dict[str, Any], by: User) -> 
     if before is not None and any(getattr(w, f) != before[f] for f in CALENDAR_FIELDS):
         w.sequence += 1
     w.save()
+    _editions_follow(w.starts_at, before["starts_at"] if before else None)
     return w
+
+
+def _editions_follow(*moments: dt.datetime | None) -> None:
+    """The Partner Flash drafts of the months these sessions were in take their date by rule again
+    (the series' end moves the send date; dates set by hand stay)."""
+    from .editions import edition_refresh_send_on
+    from .schedule import comms_zone
+
+    months = {m.astimezone(comms_zone()).date().replace(day=1) for m in moments if m is not None}
+    for edition in Mailing.objects.filter(kind="flash", status="draft", month__in=months):
+        edition_refresh_send_on(edition)
 
 
 @transaction.atomic
@@ -136,6 +148,7 @@ def webcast_cancel(*, webcast: Webcast, by: User) -> int:
     w.cancelled = True
     w.sequence += 1
     w.save(update_fields=["cancelled", "sequence", "updated_at"])
+    _editions_follow(w.starts_at)
     return _send(w, users=invited_users(w), method="CANCEL")
 
 

@@ -114,6 +114,17 @@ ADMIN_OBJECTS: dict[str, Callable[[World], Any]] = {
     "assets.assetdownload": lambda w: 1,
     "assets.guidelineacceptance": lambda w: 1,
     "assets.tag": lambda w: 1,
+    # partner communications: read-only data-console views
+    "communications.mailing": lambda w: 1,
+    "communications.mailinglink": lambda w: 1,
+    "communications.subscriber": lambda w: 1,
+    "communications.consent": lambda w: 1,
+    "communications.suppression": lambda w: 1,
+    "communications.recipient": lambda w: 1,
+    "communications.event": lambda w: 1,
+    "communications.feedback": lambda w: 1,
+    "communications.webcast": lambda w: 1,
+    "communications.portalnotice": lambda w: 1,
 }
 ADMIN_SITE_RULES: dict[str, Rule] = {
     "admin:index": Rule(DENIED, get_post("/console/admin/")),

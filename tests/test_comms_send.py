@@ -480,7 +480,7 @@ def test_three_connections_send_each_message_once(settings, smtp_server):
     assert Recipient.objects.filter(mailing=m, status="sent").count() == 60
 
 
-def test_a_lost_server_leaves_the_messages_due(one_connection, settings):
+def test_a_lost_server_leaves_the_messages_due(one_connection, settings, deliver):
     settings.COMMS_SMTP_URL = f"smtp://127.0.0.1:{_free_port()}"  # nobody listens
     partner = _partner()
     people(partner, 3)
@@ -491,6 +491,10 @@ def test_a_lost_server_leaves_the_messages_due(one_connection, settings):
     assert Recipient.objects.filter(mailing=m, status="pending", lease_until=None).count() == 3
     m.refresh_from_db()
     assert m.status == "sending"
+    # The outbox run does not queue a successor at once (no busy loop): the minutely job retries.
+    deliver()
+    assert OutboxMessage.objects.filter(kind="comms_send").count() == 1
+    assert Recipient.objects.filter(mailing=m, status="pending").count() == 3
 
 
 def test_inside_a_transaction_the_run_uses_the_calling_thread(settings, smtp_server, deliver):

@@ -568,9 +568,12 @@ def mailing_finish_if_done(mailing_id: int) -> bool:
 
 def handle_outbox(msg: OutboxMessage) -> None:
     """The ``comms_send`` outbox handler: one run within the outbox lease, then a successor when
-    rows are due now (retries due later are resumed by the ``comms_send_due`` job)."""
+    rows are due now (retries due later, and runs that could not reach the server, are resumed by
+    the ``comms_send_due`` job)."""
     mailing_id = int(msg.payload["mailing"])
-    send_run(mailing_id, seconds=max(10.0, settings.OUTBOX_LEASE_SECONDS * 0.8))
+    stats = send_run(mailing_id, seconds=max(10.0, settings.OUTBOX_LEASE_SECONDS * 0.8))
+    if stats.get("connect_errors") or stats.get("worker_errors"):
+        return  # the server is unreachable (or a worker failed): the minutely job tries again
     mailing = Mailing.objects.filter(pk=mailing_id, status=MailingStatus.SENDING).first()
     if mailing is not None and Recipient.objects.due().filter(mailing_id=mailing_id).exists():
         send_enqueue(mailing, follow_up=True)

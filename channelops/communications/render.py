@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from html import unescape
+from html import escape, unescape
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from channelops.core.markup import markdown_html
 
@@ -70,18 +72,26 @@ def render_mailing(mailing: Mailing) -> Rendered:
     body = markdown_html(mailing.body or "\n\n".join(str(v) for v in (mailing.sections or {}).values()))
     body, links = link_placeholders(body)
     subject = mailing.subject or mailing.title
+    with translation.override(mailing.language or settings.LANGUAGE_CODE):
+        why = escape(
+            str(_("You receive this as a partner of our channel program, or because you signed up."))
+        )
+        unsubscribe, preferences = escape(str(_("Unsubscribe"))), escape(str(_("Preferences")))
+        lang = translation.get_language() or settings.LANGUAGE_CODE
     html = (
-        '<!doctype html><html><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1"></head><body>'
+        f'<!doctype html><html lang="{escape(lang)}"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(subject)}</title></head><body>"
         f"<p>{{{{ch:greeting}}}}</p>{body}"
-        '<p><a href="{{ch:unsubscribe_url}}">Unsubscribe</a> · '
-        '<a href="{{ch:preferences_url}}">Preferences</a></p>'
+        f'<hr><p><small>{why}<br><a href="{{{{ch:unsubscribe_url}}}}">{unsubscribe}</a> · '
+        f'<a href="{{{{ch:preferences_url}}}}">{preferences}</a></small></p>'
         '<img src="{{ch:open_url}}" width="1" height="1" alt=""></body></html>'
     )
     text = (
         "{{ch:greeting}}\n\n"
         + html_to_text(body)
-        + "\nUnsubscribe: {{ch:unsubscribe_url}}\nPreferences: {{ch:preferences_url}}\n"
+        + f"\n--\n{unescape(why)}\n{unescape(unsubscribe)}: {{{{ch:unsubscribe_url}}}}\n"
+        + f"{unescape(preferences)}: {{{{ch:preferences_url}}}}\n"
     )
     return Rendered(subject=subject, html=html, text=text, links=links)
 

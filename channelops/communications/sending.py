@@ -67,17 +67,11 @@ OUTBOX_KIND = "comms_send"
 
 # --- rendering ------------------------------------------------------------------------------------
 
-_RENDERERS: dict[str, Any] = {}
-
-
-def register_renderer(kind: str, func: Any) -> None:
-    """Use ``func(mailing) -> render.Rendered`` for mailings of ``kind`` (the editions part registers
-    its MJML layout for ``flash``); every other kind uses ``render.render_mailing``."""
-    _RENDERERS[kind] = func
-
 
 def render_for(mailing: Mailing) -> render.Rendered:
-    return _RENDERERS.get(mailing.kind, render.render_mailing)(mailing)
+    """The mailing rendered once for its send (``render.render_mailing``: the Partner Flash layout for
+    editions, the plain one for the other kinds)."""
+    return render.render_mailing(mailing)
 
 
 # --- the SMTP server ------------------------------------------------------------------------------

@@ -128,13 +128,13 @@ def tracking_ready() -> None:
     register_nav(
         NavItem(
             area=CONSOLE,
-            group="partners",
+            group="communications",
             key="comms_metrics",
             label=_("Mailing metrics"),
             url_name="console:comms_metrics",
             icon="chart-bar",
             perm="communications.view_mailing",
-            order=85,
+            order=125,
         )
     )
 

@@ -4,9 +4,10 @@
   and the next month (recordings on the past ones), and a program webcast each quarter;
 - sign-ups from the public form (confirmed, one waiting for confirmation, one unsubscribed) with
   their consent records, and a suppression list (a hard bounce, an unsubscribe, a complaint);
-- the last six monthly Partner Flash editions, sent to every partner person and the confirmed
+- the monthly Partner Flash editions of the last six months (and this month's, once its date has
+  passed), sent to every partner person and the confirmed
   sign-ups, in the public archive, with opens, clicks, unsubscribes, bounces and reader feedback;
-- this month's edition being written (a draft) and an announcement of a pricing change with its
+- next month's edition being written (a draft with its work item) and an announcement of a pricing change with its
   30 days' notice; a portal notice for every partner.
 
 Rows are written directly with the models, as the services would leave them. Idempotent: nothing
@@ -58,17 +59,11 @@ def _month_starts(today: date, back: int) -> list[date]:
     return list(reversed(out))
 
 
-def _first_thursday(month: date) -> date:
-    d = month
-    while d.weekday() != 3:
-        d += timedelta(days=1)
-    return d
-
-
 def write_communications(ctx: Context) -> int:
     """The demo's partner communications; returns the number of editions written (0 when any exists)."""
     from django.contrib.auth import get_user_model
 
+    from channelops.communications.editions import edition_open, edition_update, month_title
     from channelops.communications.models import (
         Consent,
         Event,
@@ -82,6 +77,7 @@ def write_communications(ctx: Context) -> int:
         Webcast,
     )
     from channelops.communications.render import render_save
+    from channelops.communications.schedule import send_date_by_rule
 
     if Mailing.objects.exists():
         return 0
@@ -195,8 +191,8 @@ def write_communications(ctx: Context) -> int:
 
     # Six sent editions.
     written = 0
-    for n, month in enumerate(_month_starts(today, 6)):
-        send_on = _first_thursday((month.replace(day=28) + timedelta(days=4)).replace(day=1))
+    for n, month in enumerate([*_month_starts(today, 6), today.replace(day=1)]):
+        send_on = send_date_by_rule(month)  # the edition of a month goes out in that month
         if send_on >= today:
             continue
         sent_at = datetime.combine(send_on, time(9, 0), tzinfo=tz)
@@ -204,7 +200,7 @@ def write_communications(ctx: Context) -> int:
         edition = Mailing.objects.create(
             kind="flash",
             topic="flash",
-            title=f"Partner Flash {label}",
+            title=month_title(month),
             subject=f"Partner Flash: {label}",
             preheader="Partner stories, enablement, the deal of the month and what's new.",
             slug=f"{month:%Y-%m}-partner-flash",
@@ -295,20 +291,22 @@ def write_communications(ctx: Context) -> int:
         Feedback.objects.bulk_create(feedback, batch_size=500)
         written += 1
 
-    # This month's edition in the works, an announcement with its notice, a portal notice.
-    month = today.replace(day=1)
-    draft = Mailing.objects.create(
-        kind="flash",
-        topic="flash",
-        title=f"Partner Flash {month:%B %Y}",
-        subject=f"Partner Flash: {month:%B %Y}",
-        month=month,
-        sections={k: v.format(month=f"{month:%B %Y}") for k, v in SECTIONS.items()},
-        created_by=owner,
-        audience={"signups": True},
-        send_on=_first_thursday((month.replace(day=28) + timedelta(days=4)).replace(day=1)),
-    )
-    render_save(draft)
+    # The next edition in the works (with its work item, as the quarterly job opens it).
+    upcoming = today.replace(day=1)
+    if send_date_by_rule(upcoming) < today:
+        upcoming = (upcoming.replace(day=28) + timedelta(days=4)).replace(day=1)
+    if not Mailing.objects.filter(kind="flash", month=upcoming).exists():
+        draft = edition_open(month=upcoming, by=owner)
+        edition_update(
+            edition=draft,
+            by=owner,
+            data={
+                "subject": f"Partner Flash: {upcoming:%B %Y}",
+                "preheader": "Partner stories, enablement, the deal of the month and what's new.",
+                **{k: v.format(month=f"{upcoming:%B %Y}") for k, v in SECTIONS.items()},
+                "deal_video_url": "https://example.com/videos/deal-of-the-month",
+            },
+        )
     effective = today + timedelta(days=60)
     Mailing.objects.create(
         kind="announcement",

@@ -49,7 +49,7 @@ SKIP_PREFIXES = (
     "/licenses/keys",
     "/licenses/revoked",
 )
-SKIP_PARTS = ("export", ".csv", ".xlsx", ".json", "/file", "/download", ".pdf", ".lic")
+SKIP_PARTS = ("export", ".csv", ".xlsx", ".json", "/file", "/download", ".pdf", ".lic", ".ics")
 MAX_PAGES_PER_PERSON = 70
 
 

@@ -464,6 +464,11 @@ def test_test_send_refuses_no_address_or_a_bad_one_and_changes_nothing(one_conne
 # --- several connections at once --------------------------------------------------------------
 
 
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="threads need committed rows: PostgreSQL (on SQLite a transactional test after a browser "
+    "test in the same worker cannot flush; the kill -9 test runs four connections on SQLite)",
+)
 @pytest.mark.django_db(transaction=True)
 def test_three_connections_send_each_message_once(settings, smtp_server):
     settings.COMMS_SEND_CONCURRENCY = 3

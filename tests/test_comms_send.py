@@ -422,6 +422,9 @@ def test_dkim_signature_verifies_on_the_received_message(one_connection, raw):
         ):
             assert header in signature.lower().split(b"h=", 1)[1].split(b";", 1)[0]
         assert dkim.verify(envelope.content, dnsfunc=dnsfunc)
+        # every line ends in CRLF (a server would rewrite a bare LF and break the body hash)
+        assert b"\n" not in envelope.content.replace(b"\r\n", b"")
+        assert dkim.verify(envelope.content.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"), dnsfunc=dnsfunc)
         tampered = envelope.content.replace(b"Subject:", b"Subject: Re:", 1)
         assert not dkim.verify(tampered, dnsfunc=dnsfunc)
 

@@ -17,6 +17,7 @@ then HTML, UTF-8). With DKIM configured the message is signed (``dkim.py``).
 from __future__ import annotations
 
 import binascii
+import re
 import secrets
 from dataclasses import dataclass
 from email.header import Header
@@ -54,10 +55,16 @@ def _header_value(value: str) -> str:
     return Header(value, "utf-8").encode()
 
 
+_BARE_LF = re.compile(rb"(?<!\r)\n")
+
+
 def _qp(text: str) -> bytes:
     """Quoted-printable, CRLF line ends (binascii's C encoder: microseconds for an edition)."""
     data = text.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8")
-    return binascii.b2a_qp(data, quotetabs=False, istext=True, header=False)
+    encoded = binascii.b2a_qp(data, quotetabs=False, istext=True, header=False)
+    # b2a_qp ends its soft line breaks ("=") with a bare LF when the text's first line is longer
+    # than a QP line: mail servers turn every bare LF into CRLF, which would break the DKIM body hash.
+    return _BARE_LF.sub(b"\r\n", encoded)
 
 
 def greeting_wording(language: str) -> tuple[str, str]:

@@ -8,6 +8,7 @@ from the edition's content, never from a recipient row.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.conf import settings
@@ -74,10 +75,21 @@ def archive_edition(request: HttpRequest, slug: str) -> HttpResponse:
     rendered = render_flash(edition, public=True)
     with translation.override(edition.language or settings.LANGUAGE_CODE):
         html = personalise(rendered.html, public_values(edition, rendered.links), html=True)
+    html = _as_web_page(html)
     response = HttpResponse(html, content_type="text/html; charset=utf-8")
     response["Content-Security-Policy"] = ARCHIVE_CSP.format(site=_site_origin())
     response["Referrer-Policy"] = "no-referrer"
     return response
+
+
+_BODY_OPEN = re.compile(r"(<body\b[^>]*>)", re.I)
+
+
+def _as_web_page(html: str) -> str:
+    """The e-mail's HTML as a web page: its content in one ``main`` landmark (screen readers)."""
+    html = _BODY_OPEN.sub(r"\1<main>", html, count=1)
+    head, sep, tail = html.rpartition("</body>")
+    return f"{head}</main>{sep}{tail}" if sep else html
 
 
 @require_safe

@@ -11,13 +11,9 @@ and no page scrolls sideways at 390 px. Screenshots go to $SHOT_DIR (default /tm
 from __future__ import annotations
 
 import datetime
-import os
 import re
-from pathlib import Path
 from urllib.parse import urlsplit
 
-import pytest
-from django.core.cache import cache
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
@@ -36,32 +32,17 @@ from .conftest import BROWSER_MARKS, Mailbox
 from .factories import TEST_PASSWORD, MembershipFactory, PartnerFactory, StaffFactory, UserFactory
 from .test_browser_accessibility import assert_no_axe_violations
 from .test_browser_journeys import sign_in
-from .test_browser_mdf import staff_sign_in
+from .test_browser_mdf import (
+    _fresh_cache,  # noqa: F401 (autouse: rate limits live in the cache)
+    staff_sign_in,
+)
+from .test_browser_mdf import shoot as mdf_shoot
 
 pytestmark = BROWSER_MARKS  # see tests/conftest.py
 
-SHOTS = Path(os.environ.get("SHOT_DIR", "/tmp/shots"))  # noqa: S108 - a developer's scratch folder
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    """Sign-up and sign-in rate limits live in the (per-process) cache."""
-    cache.clear()
-    yield
-    cache.clear()
-
 
 def shoot(page: Page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for width, label in ((1280, "desk"), (390, "phone")):
-        page.set_viewport_size({"width": width, "height": 900})
-        page.screenshot(path=str(SHOTS / f"comms-{name}-{label}.png"), full_page=True)
-        if width == 390:
-            overflow = page.evaluate(
-                "document.documentElement.scrollWidth > document.documentElement.clientWidth"
-            )
-            assert not overflow, f"{name}: the page scrolls sideways at 390 px"
-    page.set_viewport_size({"width": 1280, "height": 900})
+    mdf_shoot(page, name, prefix="comms")
 
 
 def _path(url: str) -> str:

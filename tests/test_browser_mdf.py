@@ -55,12 +55,12 @@ def _fresh_cache():
     cache.clear()
 
 
-def shoot(page: Page, name: str) -> None:
+def shoot(page: Page, name: str, prefix: str = "mdf") -> None:
     """Desktop and 390 px screenshots; the phone width must not scroll sideways."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     for width, label in ((1280, "desk"), (390, "phone")):
         page.set_viewport_size({"width": width, "height": 900})
-        page.screenshot(path=str(SHOTS / f"mdf-{name}-{label}.png"), full_page=True)
+        page.screenshot(path=str(SHOTS / f"{prefix}-{name}-{label}.png"), full_page=True)
         if width == 390:
             overflow = page.evaluate(
                 "document.documentElement.scrollWidth > document.documentElement.clientWidth"

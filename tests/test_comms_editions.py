@@ -151,7 +151,7 @@ def test_sections_are_sanitised_and_rendered_with_mjml(client, clock):
     assert "How useful was this edition?" in html and "How useful was this edition?" in text
     # responsive (MJML media queries) with inlined CSS
     assert "@media only screen" in html
-    assert re.search(r'<h4 style="[^"]*font-size: ?15px', html)
+    assert re.search(r'<h3 style="[^"]*font-size: ?15px', html)
     # the featured image through its public, unguessable address; the web view link
     assert "/newsletter/archive/image/" in html
     assert "/newsletter/archive/2026-12-partner-flash/" in html

@@ -35,7 +35,8 @@ ACCENT = "#206bc4"
 MUTED = "#556270"  # 5.6:1 on the page background (WCAG AA for the 12 px footer)
 
 _CSS = f"""
-.content h3 {{ font-size: 17px; line-height: 1.3; margin: 16px 0 8px; color: #1d273b; }}
+.content h2 {{ font-size: 17px; line-height: 1.3; margin: 16px 0 8px; color: #1d273b; }}
+.content h3 {{ font-size: 15px; line-height: 1.3; margin: 16px 0 8px; color: #1d273b; }}
 .content h4 {{ font-size: 15px; margin: 12px 0 6px; color: #1d273b; }}
 .content p {{ margin: 0 0 12px; }}
 .content ul, .content ol {{ margin: 0 0 12px; padding-left: 22px; }}
@@ -94,7 +95,7 @@ def web_view_url(mailing: Mailing) -> str:
 
 
 def _section_html(text: str, collector: _LinkCollector) -> str:
-    return collector.sub(_neutralise(markdown_html(text or "", heading_offset=2)))
+    return collector.sub(_neutralise(markdown_html(text or "", heading_offset=1)))
 
 
 def _text_block(html: str) -> str:
@@ -134,7 +135,8 @@ def _render(mailing: Mailing, language: str, public: bool) -> Rendered:
         html = _section_html(content, collector)
         blocks = [
             f'<mj-text css-class="content" font-size="20px" font-weight="bold" color="{ACCENT}" '
-            f'padding-bottom="4px">{heading}</mj-text>'
+            f'padding-bottom="4px"><h2 style="margin:0;font-size:20px;line-height:1.3;font-weight:bold;'
+            f'color:{ACCENT}">{heading}</h2></mj-text>'
         ]
         lines = [str(labels[key]).upper(), ""]
         if key == "featured" and image:
